@@ -1,0 +1,137 @@
+package dev.neogat.nn;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.util.DropoutMask;
+
+/**
+ * The operations a GAT needs, each forward beside its backward, on tensors that live where the backend
+ * keeps them. {@link GatNetwork} composes them; the CPU backend is the reference, the GPU backend
+ * implements the same contract.
+ *
+ * <p>Shapes: n nodes, E attention slots (edges incl. self loops) in {@link IncomingCsr} order, H heads,
+ * C channels per head. Per-node tensors are [n, ·]; per-slot tensors are [E, H]. Attention vectors are
+ * [H, C], biases [1, width]. Unless said otherwise an output is overwritten; "+=" marks accumulation.
+ * A {@link DropoutMask} of null means no dropout.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** What runs the operations, e.g. "cpu (2 threads)". */
+    String description();
+
+    // ---- memory -------------------------------------------------------------------------------------
+
+    Tensor zeros(int rows, int cols);
+
+    Tensor upload(float[] values, int rows, int cols);
+
+    /** Node features; sparse features stay sparse. */
+    Tensor upload(FeatureMatrix features);
+
+    GraphTensor upload(IncomingCsr graph);
+
+    /** The labels of {@code nodes}, which must all be labelled. */
+    Targets upload(NodeLabels labels, int[] nodes);
+
+    void download(Tensor tensor, float[] destination);
+
+    void fill(Tensor tensor, float value);
+
+    void copy(Tensor source, Tensor destination);
+
+    /** x += y. */
+    void add(Tensor x, Tensor y);
+
+    /** Frees a tensor's memory now; a no-op where the garbage collector does it. */
+    void release(Object tensorOrHandle);
+
+    // ---- projection ---------------------------------------------------------------------------------
+
+    /** out = dropout(in) · weight (+ bias). in: [n, k] dense or sparse, weight: [k, m], bias: [1, m] or null. */
+    void linear(Tensor in, DropoutMask inDropout, Tensor weight, Tensor bias, Tensor out);
+
+    /**
+     * dWeight = dropout(in)ᵀ · dOut; dBias = column sums of dOut (when not null);
+     * dIn += (dOut · weightᵀ) ∘ mask (when not null; in must then be dense).
+     */
+    void linearBackward(Tensor in, DropoutMask inDropout, Tensor weight, Tensor dOut, Tensor dWeight, Tensor dBias,
+                        Tensor dIn);
+
+    // ---- GAT attention ------------------------------------------------------------------------------
+
+    /** sourceScores[i,h] = Σ_c z[i,hC+c]·attSource[h,c]; targetScores likewise with attTarget. */
+    void attentionScores(Tensor z, Tensor attSource, Tensor attTarget, Tensor sourceScores, Tensor targetScores);
+
+    /** dZ += per-node score gradients times the attention vectors; dAttSource, dAttTarget overwritten. */
+    void attentionScoresBackward(Tensor z, Tensor attSource, Tensor attTarget, Tensor dSourceScores,
+                                 Tensor dTargetScores, Tensor dZ, Tensor dAttSource, Tensor dAttTarget);
+
+    /**
+     * alpha[slot,h] = softmax over the slots of each target of
+     * LeakyReLU(sourceScores[source,h] + targetScores[target,h]).
+     */
+    void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
+                     Tensor alpha);
+
+    /** dAlpha is consumed (overwritten with the gradient of the raw scores); score gradients overwritten. */
+    void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
+                             Tensor alpha, Tensor dAlpha, Tensor dSourceScores, Tensor dTargetScores);
+
+    // ---- GATv2 attention ----------------------------------------------------------------------------
+
+    /** alpha[slot,h] = softmax over each target's slots of Σ_c att[h,c]·LeakyReLU(xTarget[target,hC+c] + xSource[source,hC+c]). */
+    void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
+                      Tensor alpha);
+
+    /** dAlpha is consumed; dXSource += , dXTarget += , dAtt overwritten. */
+    void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
+                              Tensor alpha, Tensor dAlpha, Tensor dXSource, Tensor dXTarget, Tensor dAtt);
+
+    // ---- aggregation --------------------------------------------------------------------------------
+
+    /**
+     * out[i] = heads concatenated (or averaged) of Σ_slot dropout(alpha)[slot,h] · messages[source, hC..hC+C).
+     * messages: [n, H·C]; out: [n, H·C] or [n, C].
+     */
+    void aggregate(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages, boolean concat,
+                   Tensor out);
+
+    /** dMessages += ; dAlpha overwritten. */
+    void aggregateBackward(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
+                           boolean concat, Tensor dOut, Tensor dMessages, Tensor dAlpha);
+
+    // ---- bias and activation ------------------------------------------------------------------------
+
+    /** x[i,:] += bias. */
+    void addBias(Tensor x, Tensor bias);
+
+    /** dBias = column sums of dX. */
+    void biasBackward(Tensor dX, Tensor dBias);
+
+    /** out = ELU(in) with α = 1; out may be in. */
+    void elu(Tensor in, Tensor out);
+
+    /** dIn = dOut ∘ ELU'(x), computed from out = ELU(x); dIn may be dOut. */
+    void eluBackward(Tensor out, Tensor dOut, Tensor dIn);
+
+    // ---- losses and metrics -------------------------------------------------------------------------
+
+    /**
+     * Mean over the target nodes of the loss (softmax cross-entropy, or sigmoid binary cross-entropy for
+     * multi-label targets, averaged over classes too). When dLogits is not null it receives the gradient
+     * of that mean (zero on the other nodes).
+     */
+    double loss(Tensor logits, Targets targets, Tensor dLogits);
+
+    /** Loss and the counts behind accuracy or micro-F1 on the target nodes. */
+    MetricCounts evaluate(Tensor logits, Targets targets);
+
+    // ---- optimiser ----------------------------------------------------------------------------------
+
+    /** One Adam step at step number {@code step} (from 1) for one parameter. */
+    void adamStep(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment,
+                  AdamSettings settings, int step);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,247 @@
+package dev.neogat.nn;
+
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.ParameterShape;
+import dev.neogat.util.CounterRng;
+import dev.neogat.util.DropoutMask;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stack of {@link GatLayer}s bound to one graph and its features on a {@link Backend}: forward in
+ * training or inference mode, backward to parameter gradients, Adam steps, and the attention and hidden
+ * embeddings of the last forward pass.
+ *
+ * <p>Training-mode dropout masks are keyed by (seed, step, layer), so a forward pass can be replayed
+ * exactly, by backward or by a finite-difference check.
+ */
+public final class GatNetwork {
+
+    private static final int INPUT_DROPOUT = 0;
+    private static final int ATTENTION_DROPOUT = 1;
+
+    private final Backend backend;
+    private final GatConfig config;
+    private final GraphTensor graph;
+    private final Tensor features;
+    private final boolean computeInputGradient;
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final GatLayer[] layers;
+    private final Tensor[] outputGradients;
+    private Tensor dLogits;
+    private Tensor dInput;
+    private int adamSteps;
+
+    public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features) {
+        this(backend, config, weights, graph, features, false);
+    }
+
+    /** With {@code computeInputGradient}, backward also yields d loss / d features (dense features only). */
+    public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features,
+                      boolean computeInputGradient) {
+        if (features.rows() != graph.nodeCount()) {
+            throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
+                    + graph.nodeCount() + " nodes");
+        }
+        if (features.cols() != config.inputDim()) {
+            throw new IllegalArgumentException("The features have " + features.cols()
+                    + " columns but the model expects " + config.inputDim());
+        }
+        if (computeInputGradient && features.isSparse()) {
+            throw new IllegalArgumentException("Sparse input features have no gradient");
+        }
+        weights.requireMatches(config);
+        this.backend = backend;
+        this.config = config;
+        this.graph = graph;
+        this.features = features;
+        this.computeInputGradient = computeInputGradient;
+        for (ParameterShape shape : ParameterShape.of(config)) {
+            parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
+        }
+        layers = new GatLayer[config.layerCount()];
+        outputGradients = new Tensor[config.layerCount()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l));
+        }
+    }
+
+    public GatConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Inference: no dropout. Returns the logits [n, classes]. */
+    public Tensor forward() {
+        return forward(false, 0, 0);
+    }
+
+    /**
+     * Runs every layer. In training mode, dropout masks are drawn from (seed, step): the same pair gives
+     * the same masks. Returns the logits [n, classes].
+     */
+    public Tensor forward(boolean training, long seed, long step) {
+        Tensor input = features;
+        for (int l = 0; l < layers.length; l++) {
+            DropoutMask inputMask = mask(training, config.featureDropout(), seed, step, l, INPUT_DROPOUT);
+            DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT);
+            input = layers[l].forward(input, inputMask, attentionMask);
+        }
+        return logits();
+    }
+
+    private static DropoutMask mask(boolean training, double probability, long seed, long step, int layer,
+                                    int purpose) {
+        if (!training || probability == 0) {
+            return null;
+        }
+        return new DropoutMask(CounterRng.streamKey(seed, step, layer, purpose), probability);
+    }
+
+    /** Output of the last layer from the last forward pass. */
+    public Tensor logits() {
+        return layers[layers.length - 1].output();
+    }
+
+    /** Attention [slots, heads] of a layer from the last forward pass, before attention dropout. */
+    public Tensor attention(int layer) {
+        return layers[layer].attention();
+    }
+
+    /** Output of a layer from the last forward pass: after ELU for hidden layers, the logits for the last. */
+    public Tensor layerOutput(int layer) {
+        return layers[layer].output();
+    }
+
+    /**
+     * Mean loss on {@code targets} for the last forward pass and, by backward, the gradient of every
+     * parameter (and of the features when asked for).
+     */
+    public double lossAndGradients(Targets targets) {
+        if (dLogits == null) {
+            dLogits = backend.zeros(graph.nodeCount(), config.classCount());
+        }
+        double loss = backend.loss(logits(), targets, dLogits);
+        backward(dLogits);
+        return loss;
+    }
+
+    /** Gradients of {@code Σ logits ∘ dLogits} for the last forward pass; dLogits is consumed. */
+    public void backward(Tensor dLogitsGiven) {
+        Tensor dOut = dLogitsGiven;
+        for (int l = layers.length - 1; l >= 0; l--) {
+            Tensor input = l == 0 ? features : layers[l - 1].output();
+            Tensor dIn = l > 0 ? outputGradient(l - 1) : computeInputGradient ? inputGradientBuffer() : null;
+            if (dIn != null) {
+                backend.fill(dIn, 0f);
+            }
+            layers[l].backward(input, dOut, dIn);
+            dOut = dIn;
+        }
+    }
+
+    private Tensor outputGradient(int layer) {
+        if (outputGradients[layer] == null) {
+            Tensor out = layers[layer].output();
+            outputGradients[layer] = backend.zeros(out.rows(), out.cols());
+        }
+        return outputGradients[layer];
+    }
+
+    private Tensor inputGradientBuffer() {
+        if (dInput == null) {
+            dInput = backend.zeros(features.rows(), features.cols());
+        }
+        return dInput;
+    }
+
+    /** d loss / d features of the last backward pass (only with computeInputGradient). */
+    public Tensor inputGradient() {
+        return dInput;
+    }
+
+    /** One Adam step over all parameters, using the gradients of the last backward pass. */
+    public void adamStep(AdamSettings settings) {
+        adamSteps++;
+        for (Parameter p : parameters.values()) {
+            p.adamStep(settings, adamSteps);
+        }
+    }
+
+    public int adamSteps() {
+        return adamSteps;
+    }
+
+    /** Parameter names in file order. */
+    public List<String> parameterNames() {
+        return new ArrayList<>(parameters.keySet());
+    }
+
+    public Tensor parameter(String name) {
+        return require(name).value();
+    }
+
+    public Tensor gradient(String name) {
+        return require(name).gradient();
+    }
+
+    /** Copies the current parameters to the host. */
+    public Weights weights() {
+        Map<String, DenseMatrix> host = new LinkedHashMap<>();
+        for (Parameter p : parameters.values()) {
+            host.put(p.name(), p.download());
+        }
+        return new Weights(host);
+    }
+
+    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
+    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
+        Map<String, Tensor> copies = reuse == null ? new LinkedHashMap<>() : reuse;
+        for (Parameter p : parameters.values()) {
+            Tensor value = p.value();
+            Tensor copy = copies.computeIfAbsent(p.name(), n -> backend.zeros(value.rows(), value.cols()));
+            backend.copy(value, copy);
+        }
+        return copies;
+    }
+
+    /** Puts the parameters of a {@link #snapshot} back. */
+    public void restore(Map<String, Tensor> snapshot) {
+        for (Parameter p : parameters.values()) {
+            backend.copy(snapshot.get(p.name()), p.value());
+        }
+    }
+
+    /** Frees everything this network allocated on its backend (not the graph and the features). */
+    public void release() {
+        parameters.values().forEach(Parameter::release);
+        for (GatLayer layer : layers) {
+            layer.release();
+        }
+        for (Tensor t : outputGradients) {
+            if (t != null) {
+                backend.release(t);
+            }
+        }
+        if (dLogits != null) {
+            backend.release(dLogits);
+        }
+        if (dInput != null) {
+            backend.release(dInput);
+        }
+    }
+
+    private Parameter require(String name) {
+        Parameter p = parameters.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("No parameter named '" + name + "'");
+        }
+        return p;
+    }
+}

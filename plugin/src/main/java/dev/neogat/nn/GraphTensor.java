@@ -1,0 +1,9 @@
+package dev.neogat.nn;
+
+/** The attention graph (an {@link dev.neogat.graph.IncomingCsr}) resident on a backend. */
+public interface GraphTensor {
+
+    int nodeCount();
+
+    int slotCount();
+}

@@ -1,0 +1,282 @@
+package dev.neogat.nn.cpu;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.nn.SparseMatrix;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.util.DropoutMask;
+import dev.neogat.util.Parallel;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.Arrays;
+
+/**
+ * The reference backend: tensors are heap arrays, every operation runs on {@link Parallel}'s threads
+ * over fixed chunks, so results do not depend on the number of threads.
+ */
+public final class CpuBackend implements Backend {
+
+    private static final int ELEMENTWISE_GRAIN = 1 << 14;
+
+    private final Parallel parallel;
+
+    public CpuBackend(int concurrency, TerminationFlag terminationFlag) {
+        this.parallel = new Parallel(concurrency, terminationFlag);
+    }
+
+    /** One thread, never terminated. */
+    public static CpuBackend sequential() {
+        return new CpuBackend(1, TerminationFlag.RUNNING);
+    }
+
+    public int concurrency() {
+        return parallel.concurrency();
+    }
+
+    @Override
+    public String description() {
+        int threads = parallel.concurrency();
+        return "cpu (" + threads + (threads == 1 ? " thread)" : " threads)");
+    }
+
+    @Override
+    public Tensor zeros(int rows, int cols) {
+        return new CpuTensor(rows, cols, new float[Math.multiplyExact(rows, cols)]);
+    }
+
+    @Override
+    public Tensor upload(float[] values, int rows, int cols) {
+        return new CpuTensor(rows, cols, values.clone());
+    }
+
+    @Override
+    public Tensor upload(FeatureMatrix features) {
+        if (features instanceof SparseMatrix sparse) {
+            return new CpuSparseTensor(sparse);
+        }
+        DenseMatrix dense = (DenseMatrix) features;
+        return new CpuTensor(dense.rows(), dense.cols(), dense.data());
+    }
+
+    @Override
+    public GraphTensor upload(IncomingCsr graph) {
+        return new CpuGraph(graph);
+    }
+
+    @Override
+    public Targets upload(NodeLabels labels, int[] nodes) {
+        labels.requireLabeled(nodes, "target");
+        return new CpuTargets(labels, nodes.clone());
+    }
+
+    @Override
+    public void download(Tensor tensor, float[] destination) {
+        float[] data = dense(tensor).data;
+        if (destination.length != data.length) {
+            throw new IllegalArgumentException("Destination holds " + destination.length + " values, the tensor "
+                    + data.length);
+        }
+        System.arraycopy(data, 0, destination, 0, data.length);
+    }
+
+    @Override
+    public void fill(Tensor tensor, float value) {
+        float[] data = dense(tensor).data;
+        parallel.forRange(data.length, ELEMENTWISE_GRAIN, (start, end) -> Arrays.fill(data, start, end, value));
+    }
+
+    @Override
+    public void copy(Tensor source, Tensor destination) {
+        float[] from = dense(source).data;
+        float[] to = dense(destination).data;
+        requireSameLength(from, to);
+        parallel.forRange(from.length, ELEMENTWISE_GRAIN,
+                (start, end) -> System.arraycopy(from, start, to, start, end - start));
+    }
+
+    @Override
+    public void add(Tensor x, Tensor y) {
+        float[] to = dense(x).data;
+        float[] from = dense(y).data;
+        requireSameLength(from, to);
+        parallel.forRange(to.length, ELEMENTWISE_GRAIN, (start, end) -> {
+            for (int p = start; p < end; p++) {
+                to[p] += from[p];
+            }
+        });
+    }
+
+    @Override
+    public void release(Object tensorOrHandle) {
+        // The garbage collector frees heap tensors.
+    }
+
+    @Override
+    public void linear(Tensor in, DropoutMask inDropout, Tensor weight, Tensor bias, Tensor out) {
+        requireShape(weight, in.cols(), out.cols(), "weight");
+        requireShape(out, in.rows(), weight.cols(), "output");
+        if (in instanceof CpuSparseTensor sparse) {
+            SparseLinear.forward(parallel, sparse, inDropout, dense(weight), denseOrNull(bias), dense(out));
+        } else {
+            Linear.forward(parallel, dense(in), inDropout, dense(weight), denseOrNull(bias), dense(out));
+        }
+    }
+
+    @Override
+    public void linearBackward(Tensor in, DropoutMask inDropout, Tensor weight, Tensor dOut, Tensor dWeight,
+                               Tensor dBias, Tensor dIn) {
+        if (in instanceof CpuSparseTensor sparse) {
+            if (dIn != null) {
+                throw new IllegalArgumentException("Sparse input features have no gradient");
+            }
+            SparseLinear.weightGradient(parallel, sparse, inDropout, dense(dOut), dense(dWeight));
+            if (dBias != null) {
+                ColumnSums.compute(parallel, dense(dOut), dense(dBias));
+            }
+        } else {
+            Linear.backward(parallel, dense(in), inDropout, dense(weight), dense(dOut), dense(dWeight),
+                    denseOrNull(dBias), denseOrNull(dIn));
+        }
+    }
+
+    @Override
+    public void attentionScores(Tensor z, Tensor attSource, Tensor attTarget, Tensor sourceScores,
+                                Tensor targetScores) {
+        AttentionScores.forward(parallel, dense(z), dense(attSource), dense(attTarget), dense(sourceScores),
+                dense(targetScores));
+    }
+
+    @Override
+    public void attentionScoresBackward(Tensor z, Tensor attSource, Tensor attTarget, Tensor dSourceScores,
+                                        Tensor dTargetScores, Tensor dZ, Tensor dAttSource, Tensor dAttTarget) {
+        AttentionScores.backward(parallel, dense(z), dense(attSource), dense(attTarget), dense(dSourceScores),
+                dense(dTargetScores), dense(dZ), dense(dAttSource), dense(dAttTarget));
+    }
+
+    @Override
+    public void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
+                            Tensor alpha) {
+        EdgeSoftmax.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
+                dense(alpha));
+    }
+
+    @Override
+    public void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores,
+                                    float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dSourceScores,
+                                    Tensor dTargetScores) {
+        EdgeSoftmax.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
+                dense(alpha), dense(dAlpha), dense(dSourceScores), dense(dTargetScores));
+    }
+
+    @Override
+    public void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
+                             Tensor alpha) {
+        GatV2Attention.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
+                negativeSlope, dense(alpha));
+    }
+
+    @Override
+    public void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
+                                     float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dXSource,
+                                     Tensor dXTarget, Tensor dAtt) {
+        GatV2Attention.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
+                negativeSlope, dense(alpha), dense(dAlpha), dense(dXSource), dense(dXTarget), dense(dAtt));
+    }
+
+    @Override
+    public void aggregate(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
+                          boolean concat, Tensor out) {
+        Aggregation.forward(parallel, (CpuGraph) graph, dense(alpha), attentionDropout, dense(messages), concat,
+                dense(out));
+    }
+
+    @Override
+    public void aggregateBackward(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
+                                  boolean concat, Tensor dOut, Tensor dMessages, Tensor dAlpha) {
+        Aggregation.backward(parallel, (CpuGraph) graph, dense(alpha), attentionDropout, dense(messages), concat,
+                dense(dOut), dense(dMessages), dense(dAlpha));
+    }
+
+    @Override
+    public void addBias(Tensor x, Tensor bias) {
+        float[] data = dense(x).data;
+        float[] b = dense(bias).data;
+        int width = b.length;
+        parallel.forRange(x.rows(), Chunking.grain(width), (start, end) -> {
+            for (int i = start; i < end; i++) {
+                int row = i * width;
+                for (int j = 0; j < width; j++) {
+                    data[row + j] += b[j];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void biasBackward(Tensor dX, Tensor dBias) {
+        ColumnSums.compute(parallel, dense(dX), dense(dBias));
+    }
+
+    @Override
+    public void elu(Tensor in, Tensor out) {
+        Elu.forward(parallel, dense(in), dense(out));
+    }
+
+    @Override
+    public void eluBackward(Tensor out, Tensor dOut, Tensor dIn) {
+        Elu.backward(parallel, dense(out), dense(dOut), dense(dIn));
+    }
+
+    @Override
+    public double loss(Tensor logits, Targets targets, Tensor dLogits) {
+        return Losses.loss(parallel, dense(logits), (CpuTargets) targets, denseOrNull(dLogits));
+    }
+
+    @Override
+    public MetricCounts evaluate(Tensor logits, Targets targets) {
+        return Losses.evaluate(parallel, dense(logits), (CpuTargets) targets);
+    }
+
+    @Override
+    public void adamStep(Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment,
+                         AdamSettings settings, int step) {
+        AdamUpdate.step(parallel, dense(parameter), dense(gradient), dense(firstMoment), dense(secondMoment),
+                settings, step);
+    }
+
+    @Override
+    public void close() {
+        parallel.close();
+    }
+
+    private static CpuTensor dense(Tensor tensor) {
+        if (tensor instanceof CpuTensor cpu) {
+            return cpu;
+        }
+        throw new IllegalArgumentException("Expected a dense CPU tensor, got " + tensor);
+    }
+
+    private static CpuTensor denseOrNull(Tensor tensor) {
+        return tensor == null ? null : dense(tensor);
+    }
+
+    private static void requireSameLength(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("Tensors differ in size: " + a.length + " and " + b.length);
+        }
+    }
+
+    private static void requireShape(Tensor tensor, int rows, int cols, String what) {
+        if (tensor.rows() != rows || tensor.cols() != cols) {
+            throw new IllegalArgumentException("The " + what + " is " + tensor.rows() + " x " + tensor.cols()
+                    + ", expected " + rows + " x " + cols);
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.neogat.nn.cpu;
+
+import dev.neogat.util.Parallel;
+
+/**
+ * GATv2 attention (Brody et al. 2022): the nonlinearity sits between the projection and the attention
+ * vector, {@code e[j→i,h] = Σ_c a[h,c]·LeakyReLU(xt[i,h,c] + xs[j,h,c])}, with xs = W_l·x_j (also the
+ * message) and xt = W_r·x_i; then the same per-target softmax as GAT.
+ *
+ * <p>Backward, with {@code de} from the softmax backward and {@code u = xt[i] + xs[j]}:
+ * {@code dxt[i] += Σ_in de·a·LReLU'(u)}, {@code dxs[j] += Σ_out de·a·LReLU'(u)} (gathered over the
+ * transposed index), {@code da = Σ_slots de·LReLU(u)} as a fixed-order reduction over target chunks.
+ */
+final class GatV2Attention {
+
+    private GatV2Attention() {
+    }
+
+    static void forward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
+                        float negativeSlope, CpuTensor alpha) {
+        int heads = att.rows;
+        int channels = att.cols;
+        int width = heads * channels;
+        int[] offsets = graph.csr.offsets();
+        int[] sources = graph.csr.sources();
+        float[] xs = xSource.data;
+        float[] xt = xTarget.data;
+        float[] at = att.data;
+        float[] a = alpha.data;
+        parallel.forRange(graph.nodeCount(), graph.targetGrain(2L * width), (start, end) -> {
+            float[] max = new float[heads];
+            float[] sum = new float[heads];
+            for (int i = start; i < end; i++) {
+                int first = offsets[i];
+                int last = offsets[i + 1];
+                for (int slot = first; slot < last; slot++) {
+                    int j = sources[slot];
+                    for (int h = 0; h < heads; h++) {
+                        int ti = i * width + h * channels;
+                        int sj = j * width + h * channels;
+                        int ah = h * channels;
+                        float e = 0f;
+                        for (int c = 0; c < channels; c++) {
+                            float u = xt[ti + c] + xs[sj + c];
+                            e += at[ah + c] * (u > 0f ? u : u * negativeSlope);
+                        }
+                        a[slot * heads + h] = e;
+                    }
+                }
+                EdgeSoftmax.normalize(a, first, last, heads, max, sum);
+            }
+        });
+    }
+
+    static void backward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
+                         float negativeSlope, CpuTensor alpha, CpuTensor dAlpha, CpuTensor dXSource,
+                         CpuTensor dXTarget, CpuTensor dAtt) {
+        int n = graph.nodeCount();
+        int heads = att.rows;
+        int channels = att.cols;
+        int width = heads * channels;
+        int[] offsets = graph.csr.offsets();
+        int[] sources = graph.csr.sources();
+        float[] xs = xSource.data;
+        float[] xt = xTarget.data;
+        float[] at = att.data;
+        float[] a = alpha.data;
+        float[] g = dAlpha.data;
+        float[] dxt = dXTarget.data;
+        int grain = Chunking.reductionGrain(n);
+        float[][] partials = new float[Parallel.chunkCount(n, grain)][];
+        parallel.forChunks(n, grain, (chunk, start, end) -> {
+            float[] dot = new float[heads];
+            float[] part = new float[width];
+            for (int i = start; i < end; i++) {
+                int first = offsets[i];
+                int last = offsets[i + 1];
+                EdgeSoftmax.softmaxBackward(a, g, first, last, heads, dot);
+                for (int slot = first; slot < last; slot++) {
+                    int j = sources[slot];
+                    for (int h = 0; h < heads; h++) {
+                        float de = g[slot * heads + h];
+                        int ti = i * width + h * channels;
+                        int sj = j * width + h * channels;
+                        int ah = h * channels;
+                        for (int c = 0; c < channels; c++) {
+                            float u = xt[ti + c] + xs[sj + c];
+                            if (u > 0f) {
+                                dxt[ti + c] += de * at[ah + c];
+                                part[ah + c] += de * u;
+                            } else {
+                                dxt[ti + c] += de * at[ah + c] * negativeSlope;
+                                part[ah + c] += de * (u * negativeSlope);
+                            }
+                        }
+                    }
+                }
+            }
+            partials[chunk] = part;
+        });
+        ColumnSums.sumInOrder(parallel, partials, dAtt.data);
+
+        int[] outOffsets = graph.csr.outOffsets();
+        int[] outSlots = graph.csr.outSlots();
+        int[] outTargets = graph.csr.outTargets();
+        float[] dxs = dXSource.data;
+        parallel.forRange(n, graph.sourceGrain(2L * width), (start, end) -> {
+            for (int j = start; j < end; j++) {
+                for (int p = outOffsets[j]; p < outOffsets[j + 1]; p++) {
+                    int slot = outSlots[p];
+                    int i = outTargets[p];
+                    for (int h = 0; h < heads; h++) {
+                        float de = g[slot * heads + h];
+                        int ti = i * width + h * channels;
+                        int sj = j * width + h * channels;
+                        int ah = h * channels;
+                        for (int c = 0; c < channels; c++) {
+                            float u = xt[ti + c] + xs[sj + c];
+                            dxs[sj + c] += u > 0f ? de * at[ah + c] : de * at[ah + c] * negativeSlope;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
