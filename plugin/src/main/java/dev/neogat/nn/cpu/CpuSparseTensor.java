@@ -14,7 +14,7 @@ final class CpuSparseTensor implements Tensor {
     /** Column c's entries are columnRows/columnEntries[columnOffsets[c] .. columnOffsets[c+1]). */
     final int[] columnOffsets;
     final int[] columnRows;
-    /** Position of the entry in row order, which keys its dropout bit. */
+    /** Position of the entry in row order (where its value is). */
     final int[] columnEntries;
 
     CpuSparseTensor(SparseMatrix matrix) {

@@ -12,6 +12,9 @@ import java.util.Arrays;
  *
  * <p>Backward: {@code dW[c] = Σ_(i,v) in column c  v·mask·s · dOut[i]}, walking the transposed index
  * so that each thread owns whole rows of dW. The input needs no gradient.
+ *
+ * <p>Dropout bits are keyed by the dense element index {@code i·cols + c} (32-bit, wrapping), so the
+ * same features stored sparse or dense give the same masks and the same model.
  */
 final class SparseLinear {
 
@@ -21,6 +24,7 @@ final class SparseLinear {
     static void forward(Parallel parallel, CpuSparseTensor in, DropoutMask mask, CpuTensor weight, CpuTensor bias,
                         CpuTensor out) {
         SparseMatrix x = in.matrix;
+        int cols = x.cols();
         int[] offsets = x.rowOffsets();
         int[] columns = x.columns();
         float[] values = x.values();
@@ -38,10 +42,11 @@ final class SparseLinear {
                 } else {
                     System.arraycopy(b, 0, y, o, m);
                 }
+                int rowBase = i * cols;
                 for (int p = offsets[i]; p < offsets[i + 1]; p++) {
                     float v = values[p];
                     if (mask != null) {
-                        if (!mask.keep(p)) {
+                        if (!mask.keep(rowBase + columns[p])) {
                             continue;
                         }
                         v *= scale;
@@ -58,6 +63,7 @@ final class SparseLinear {
     static void weightGradient(Parallel parallel, CpuSparseTensor in, DropoutMask mask, CpuTensor dOut,
                                CpuTensor dWeight) {
         float[] values = in.matrix.values();
+        int cols = in.cols();
         int[] columnOffsets = in.columnOffsets;
         int[] columnRows = in.columnRows;
         int[] columnEntries = in.columnEntries;
@@ -65,16 +71,15 @@ final class SparseLinear {
         float[] g = dOut.data;
         float[] dw = dWeight.data;
         float scale = mask == null ? 1f : (float) mask.scale();
-        long averageColumnWork = (values.length / Math.max(1, in.cols()) + 1) * (long) m;
-        parallel.forRange(in.cols(), Chunking.grain(averageColumnWork), (start, end) -> {
+        long averageColumnWork = (values.length / Math.max(1, cols) + 1) * (long) m;
+        parallel.forRange(cols, Chunking.grain(averageColumnWork), (start, end) -> {
             Arrays.fill(dw, start * m, end * m, 0f);
             for (int c = start; c < end; c++) {
                 int wRow = c * m;
                 for (int q = columnOffsets[c]; q < columnOffsets[c + 1]; q++) {
-                    int p = columnEntries[q];
-                    float v = values[p];
+                    float v = values[columnEntries[q]];
                     if (mask != null) {
-                        if (!mask.keep(p)) {
+                        if (!mask.keep(columnRows[q] * cols + c)) {
                             continue;
                         }
                         v *= scale;

@@ -1,0 +1,254 @@
+package dev.neogat.nn;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.nn.cpu.CpuTensor;
+import dev.neogat.testing.RandomGraphs;
+import dev.neogat.util.DropoutMask;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
+
+import static dev.neogat.nn.FiniteDifferences.check;
+
+/**
+ * Every backend operation's backward against finite differences of {@code L = Σ out ∘ R} (R random),
+ * on a random graph with duplicate edges, a node without incoming edges and dropout masks in place.
+ */
+class OpGradientTest {
+
+    private static final int NODES = 9;
+    private static final int HEADS = 3;
+    private static final int CHANNELS = 4;
+
+    private final SplittableRandom random = new SplittableRandom(7);
+    private CpuBackend backend;
+    private IncomingCsr csr;
+    private GraphTensor graph;
+
+    @BeforeEach
+    void setUp() {
+        FiniteDifferences.requireFloat64();
+        backend = new CpuBackend(2, () -> false);
+        csr = RandomGraphs.graph(NODES, 30, 3, false);
+        graph = backend.upload(csr);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    private CpuTensor randomTensor(int rows, int cols) {
+        float[] values = new float[rows * cols];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return (CpuTensor) backend.upload(values, rows, cols);
+    }
+
+    private CpuTensor zeros(int rows, int cols) {
+        return (CpuTensor) backend.zeros(rows, cols);
+    }
+
+    private static double dot(CpuTensor a, CpuTensor b) {
+        double sum = 0;
+        for (int i = 0; i < a.data().length; i++) {
+            sum += a.data()[i] * b.data()[i];
+        }
+        return sum;
+    }
+
+    @Test
+    void denseLinearWithDropout() {
+        CpuTensor in = randomTensor(NODES, 5);
+        CpuTensor weight = randomTensor(5, 4);
+        CpuTensor bias = randomTensor(1, 4);
+        CpuTensor out = zeros(NODES, 4);
+        CpuTensor r = randomTensor(NODES, 4);
+        DropoutMask mask = new DropoutMask(11, 0.3);
+        CpuTensor dWeight = zeros(5, 4);
+        CpuTensor dBias = zeros(1, 4);
+        CpuTensor dIn = zeros(NODES, 5);
+        backend.linearBackward(in, mask, weight, r, dWeight, dBias, dIn);
+        Runnable forward = () -> backend.linear(in, mask, weight, bias, out);
+        check("linear d/dW", weight.data(), dWeight.data(), () -> { forward.run(); return dot(out, r); });
+        check("linear d/db", bias.data(), dBias.data(), () -> { forward.run(); return dot(out, r); });
+        check("linear d/dx", in.data(), dIn.data(), () -> { forward.run(); return dot(out, r); });
+    }
+
+    @Test
+    void sparseLinearWithDropout() {
+        float[] dense = new float[NODES * 6];
+        for (int i = 0; i < dense.length; i++) {
+            dense[i] = random.nextDouble() < 0.4 ? (float) random.nextDouble() : 0f;
+        }
+        SparseMatrix sparse = SparseMatrix.fromDense(NODES, 6, dense);
+        Tensor in = backend.upload(sparse);
+        CpuTensor weight = randomTensor(6, 4);
+        CpuTensor bias = randomTensor(1, 4);
+        CpuTensor out = zeros(NODES, 4);
+        CpuTensor r = randomTensor(NODES, 4);
+        DropoutMask mask = new DropoutMask(12, 0.5);
+        CpuTensor dWeight = zeros(6, 4);
+        CpuTensor dBias = zeros(1, 4);
+        backend.linearBackward(in, mask, weight, r, dWeight, dBias, null);
+        Runnable forward = () -> backend.linear(in, mask, weight, bias, out);
+        check("sparse linear d/dW", weight.data(), dWeight.data(), () -> { forward.run(); return dot(out, r); });
+        check("sparse linear d/db", bias.data(), dBias.data(), () -> { forward.run(); return dot(out, r); });
+
+        // The sparse path computes what the dense path computes on the same values and mask.
+        CpuTensor denseOut = zeros(NODES, 4);
+        backend.linear(backend.upload(dense, NODES, 6), mask, weight, bias, denseOut);
+        forward.run();
+        Precision.assertClose(Precision.widen(denseOut.data()), out.data(), 1e-12, "sparse vs dense projection");
+    }
+
+    @Test
+    void attentionScores() {
+        CpuTensor z = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor attSource = randomTensor(HEADS, CHANNELS);
+        CpuTensor attTarget = randomTensor(HEADS, CHANNELS);
+        CpuTensor source = zeros(NODES, HEADS);
+        CpuTensor target = zeros(NODES, HEADS);
+        CpuTensor rs = randomTensor(NODES, HEADS);
+        CpuTensor rt = randomTensor(NODES, HEADS);
+        CpuTensor dZ = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dAttSource = zeros(HEADS, CHANNELS);
+        CpuTensor dAttTarget = zeros(HEADS, CHANNELS);
+        backend.attentionScoresBackward(z, attSource, attTarget, rs, rt, dZ, dAttSource, dAttTarget);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.attentionScores(z, attSource, attTarget, source, target);
+            return dot(source, rs) + dot(target, rt);
+        };
+        check("scores d/dz", z.data(), dZ.data(), loss);
+        check("scores d/da_src", attSource.data(), dAttSource.data(), loss);
+        check("scores d/da_dst", attTarget.data(), dAttTarget.data(), loss);
+    }
+
+    @Test
+    void edgeSoftmax() {
+        CpuTensor source = randomTensor(NODES, HEADS);
+        CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor alpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor dSource = zeros(NODES, HEADS);
+        CpuTensor dTarget = zeros(NODES, HEADS);
+        backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+        backend.copy(r, dAlpha);
+        backend.edgeSoftmaxBackward(graph, source, target, 0.2f, alpha, dAlpha, dSource, dTarget);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+            return dot(alpha, r);
+        };
+        check("softmax d/dsource", source.data(), dSource.data(), loss);
+        check("softmax d/dtarget", target.data(), dTarget.data(), loss);
+    }
+
+    @Test
+    void gatV2Softmax() {
+        CpuTensor xs = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor xt = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor att = randomTensor(HEADS, CHANNELS);
+        CpuTensor alpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor dXs = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dXt = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dAtt = zeros(HEADS, CHANNELS);
+        backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
+        backend.copy(r, dAlpha);
+        backend.gatV2SoftmaxBackward(graph, xs, xt, att, 0.2f, alpha, dAlpha, dXs, dXt, dAtt);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
+            return dot(alpha, r);
+        };
+        check("gatv2 d/dxs", xs.data(), dXs.data(), loss);
+        check("gatv2 d/dxt", xt.data(), dXt.data(), loss);
+        check("gatv2 d/datt", att.data(), dAtt.data(), loss);
+    }
+
+    @ParameterizedTest(name = "concat={0}")
+    @ValueSource(booleans = {true, false})
+    void aggregationWithAttentionDropout(boolean concat) {
+        CpuTensor alpha = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor messages = randomTensor(NODES, HEADS * CHANNELS);
+        int outWidth = concat ? HEADS * CHANNELS : CHANNELS;
+        CpuTensor out = zeros(NODES, outWidth);
+        CpuTensor r = randomTensor(NODES, outWidth);
+        DropoutMask mask = new DropoutMask(5, 0.4);
+        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor dMessages = zeros(NODES, HEADS * CHANNELS);
+        backend.aggregateBackward(graph, alpha, mask, messages, concat, r, dMessages, dAlpha);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.aggregate(graph, alpha, mask, messages, concat, out);
+            return dot(out, r);
+        };
+        check("aggregate d/dalpha", alpha.data(), dAlpha.data(), loss);
+        check("aggregate d/dmessages", messages.data(), dMessages.data(), loss);
+    }
+
+    @Test
+    void eluAndBias() {
+        CpuTensor x = randomTensor(NODES, 5);
+        CpuTensor out = zeros(NODES, 5);
+        CpuTensor r = randomTensor(NODES, 5);
+        CpuTensor dX = zeros(NODES, 5);
+        backend.elu(x, out);
+        backend.eluBackward(out, r, dX);
+        check("elu d/dx", x.data(), dX.data(), () -> { backend.elu(x, out); return dot(out, r); });
+
+        CpuTensor bias = randomTensor(1, 5);
+        CpuTensor dBias = zeros(1, 5);
+        backend.biasBackward(r, dBias);
+        check("bias d/db", bias.data(), dBias.data(), () -> {
+            backend.copy(x, out);
+            backend.addBias(out, bias);
+            return dot(out, r);
+        });
+    }
+
+    @Test
+    void softmaxCrossEntropy() {
+        int classes = 4;
+        int[] classOf = new int[NODES];
+        for (int i = 0; i < NODES; i++) {
+            classOf[i] = i % 3 == 0 ? NodeLabels.NO_LABEL : random.nextInt(classes);
+        }
+        Targets targets = backend.upload(NodeLabels.singleLabel(classOf, classes), new int[]{1, 2, 4, 5, 7});
+        CpuTensor logits = randomTensor(NODES, classes);
+        CpuTensor dLogits = zeros(NODES, classes);
+        backend.loss(logits, targets, dLogits);
+        check("cross-entropy d/dlogits", logits.data(), dLogits.data(), () -> backend.loss(logits, targets, null));
+    }
+
+    @Test
+    void sigmoidBinaryCrossEntropy() {
+        int classes = 3;
+        byte[] memberships = new byte[NODES * classes];
+        boolean[] labeled = new boolean[NODES];
+        for (int i = 0; i < NODES; i++) {
+            labeled[i] = i != 4;
+            for (int c = 0; c < classes; c++) {
+                memberships[i * classes + c] = (byte) (random.nextBoolean() ? 1 : 0);
+            }
+        }
+        Targets targets = backend.upload(NodeLabels.multiLabel(classes, memberships, labeled), new int[]{0, 2, 3, 8});
+        CpuTensor logits = randomTensor(NODES, classes);
+        for (int i = 0; i < logits.data().length; i++) {
+            logits.data()[i] *= 4;
+        }
+        CpuTensor dLogits = zeros(NODES, classes);
+        backend.loss(logits, targets, dLogits);
+        check("binary cross-entropy d/dlogits", logits.data(), dLogits.data(),
+                () -> backend.loss(logits, targets, null));
+    }
+}
