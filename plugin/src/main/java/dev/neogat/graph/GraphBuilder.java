@@ -26,7 +26,7 @@ public final class GraphBuilder {
     }
 
     public GraphBuilder orientation(Orientation orientation) {
-        this.orientation = orientation;
+        this.orientation = java.util.Objects.requireNonNull(orientation, "orientation");
         return this;
     }
 

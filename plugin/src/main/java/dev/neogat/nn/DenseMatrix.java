@@ -31,6 +31,9 @@ public final class DenseMatrix implements FeatureMatrix {
 
     /** Copies rows of equal length; a row of another length or a non-finite value is an error naming it. */
     public static DenseMatrix fromRows(float[][] rowValues) {
+        if (rowValues.length > 0 && rowValues[0] == null) {
+            throw new IllegalArgumentException("Feature row 0 is missing");
+        }
         int cols = rowValues.length == 0 ? 0 : rowValues[0].length;
         float[] data = new float[Math.multiplyExact(rowValues.length, cols)];
         for (int i = 0; i < rowValues.length; i++) {

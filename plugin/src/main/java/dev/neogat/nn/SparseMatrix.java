@@ -33,6 +33,10 @@ public final class SparseMatrix implements FeatureMatrix {
             if (end < start) {
                 throw new IllegalArgumentException("Row offsets decrease at row " + i);
             }
+            if (end > columns.length) {
+                throw new IllegalArgumentException("Feature row " + i + " ends at entry " + end + " but there are only "
+                        + columns.length + " entries");
+            }
             for (int p = start; p < end; p++) {
                 int c = columns[p];
                 if (c < 0 || c >= cols) {
@@ -58,6 +62,10 @@ public final class SparseMatrix implements FeatureMatrix {
 
     /** Keeps the non-zero entries of a dense row-major array. */
     public static SparseMatrix fromDense(int rows, int cols, float[] dense) {
+        if ((long) rows * cols != dense.length) {
+            throw new IllegalArgumentException("A " + rows + " x " + cols + " matrix needs " + (long) rows * cols
+                    + " values, got " + dense.length);
+        }
         int nonZeros = 0;
         for (float v : dense) {
             if (v != 0) {

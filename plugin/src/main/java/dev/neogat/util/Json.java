@@ -151,7 +151,15 @@ public final class Json {
                     if (position + 4 > text.length()) {
                         throw error("truncated unicode escape");
                     }
-                    out.append((char) Integer.parseInt(text.substring(position, position + 4), 16));
+                    int code = 0;
+                    for (int k = 0; k < 4; k++) {
+                        int digit = Character.digit(text.charAt(position + k), 16);
+                        if (digit < 0) {
+                            throw error("invalid unicode escape '\\u" + text.substring(position, position + 4) + "'");
+                        }
+                        code = code * 16 + digit;
+                    }
+                    out.append((char) code);
                     position += 4;
                 }
                 default -> throw error("invalid escape '\\" + escaped + "'");
@@ -182,8 +190,12 @@ public final class Json {
         }
         String number = text.substring(start, position);
         try {
-            if (integral && number.length() < 19) {
-                return Long.parseLong(number);
+            if (integral) {
+                try {
+                    return Long.parseLong(number);
+                } catch (NumberFormatException beyondLong) {
+                    return Double.parseDouble(number);
+                }
             }
             return Double.parseDouble(number);
         } catch (NumberFormatException e) {

@@ -74,6 +74,9 @@ public final class Parallel implements AutoCloseable {
         if (grain < 1) {
             throw new IllegalArgumentException("grain must be at least 1, got " + grain);
         }
+        if (n < 0) {
+            throw new IllegalArgumentException("A loop cannot have " + n + " items");
+        }
         int chunks = chunkCount(n, grain);
         if (chunks == 0) {
             return;

@@ -66,16 +66,18 @@ class OpGradientTest {
         return sum;
     }
 
-    @Test
-    void denseLinearWithDropout() {
+    /** Widths below and above Linear's switch between its narrow (k-long) and wide (m-long) loops. */
+    @ParameterizedTest(name = "output width {0}")
+    @ValueSource(ints = {4, 20})
+    void denseLinearWithDropout(int width) {
         CpuTensor in = randomTensor(NODES, 5);
-        CpuTensor weight = randomTensor(5, 4);
-        CpuTensor bias = randomTensor(1, 4);
-        CpuTensor out = zeros(NODES, 4);
-        CpuTensor r = randomTensor(NODES, 4);
+        CpuTensor weight = randomTensor(5, width);
+        CpuTensor bias = randomTensor(1, width);
+        CpuTensor out = zeros(NODES, width);
+        CpuTensor r = randomTensor(NODES, width);
         DropoutMask mask = new DropoutMask(11, 0.3);
-        CpuTensor dWeight = zeros(5, 4);
-        CpuTensor dBias = zeros(1, 4);
+        CpuTensor dWeight = zeros(5, width);
+        CpuTensor dBias = zeros(1, width);
         CpuTensor dIn = zeros(NODES, 5);
         backend.linearBackward(in, mask, weight, r, dWeight, dBias, dIn);
         Runnable forward = () -> backend.linear(in, mask, weight, bias, out);

@@ -1,17 +1,16 @@
 package dev.neogat.nn.cpu;
 
-import dev.neogat.util.DropoutMask;
 import dev.neogat.util.Parallel;
 
 import java.util.Arrays;
 
 /**
  * Attention-weighted sum of messages: {@code out[i,h] = Σ_(j→i) alpha'[j→i,h] · m[j,h]} with
- * {@code alpha' = alpha ∘ mask·s} (attention dropout), heads concatenated into [n, H·C] or averaged
+ * {@code alpha' = alpha ∘ keep·s} (attention dropout), heads concatenated into [n, H·C] or averaged
  * into [n, C].
  *
  * <p>Backward, with {@code g[i,h] = dOut[i,h]} (concat) or {@code dOut[i]/H} (mean):
- * {@code dAlpha[j→i,h] = mask·s · (g[i,h] · m[j,h])} gathered per target, and
+ * {@code dAlpha[j→i,h] = keep·s · (g[i,h] · m[j,h])} gathered per target, and
  * {@code dm[j,h] += Σ_(j→i) alpha'[j→i,h] · g[i,h]} gathered per source over the transposed index.
  */
 final class Aggregation {
@@ -19,7 +18,7 @@ final class Aggregation {
     private Aggregation() {
     }
 
-    static void forward(Parallel parallel, CpuGraph graph, CpuTensor alpha, DropoutMask mask, CpuTensor messages,
+    static void forward(Parallel parallel, CpuGraph graph, CpuTensor alpha, KeepBits keep, CpuTensor messages,
                         boolean concat, CpuTensor out) {
         int heads = alpha.cols;
         int width = messages.cols;
@@ -30,7 +29,7 @@ final class Aggregation {
         float[] a = alpha.data;
         float[] m = messages.data;
         float[] y = out.data;
-        float scale = mask == null ? 1f : (float) mask.scale();
+        float scale = keep == null ? 1f : keep.scale;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(width), (start, end) -> {
             for (int i = start; i < end; i++) {
                 int o = i * outWidth;
@@ -40,8 +39,8 @@ final class Aggregation {
                     for (int h = 0; h < heads; h++) {
                         int e = slot * heads + h;
                         float weight = a[e];
-                        if (mask != null) {
-                            if (!mask.keep(e)) {
+                        if (keep != null) {
+                            if (!keep.get(e)) {
                                 continue;
                             }
                             weight *= scale;
@@ -62,7 +61,7 @@ final class Aggregation {
         });
     }
 
-    static void backward(Parallel parallel, CpuGraph graph, CpuTensor alpha, DropoutMask mask, CpuTensor messages,
+    static void backward(Parallel parallel, CpuGraph graph, CpuTensor alpha, KeepBits keep, CpuTensor messages,
                          boolean concat, CpuTensor dOut, CpuTensor dMessages, CpuTensor dAlpha) {
         int heads = alpha.cols;
         int width = messages.cols;
@@ -75,7 +74,7 @@ final class Aggregation {
         float[] m = messages.data;
         float[] g = dOut.data;
         float[] da = dAlpha.data;
-        float scale = mask == null ? 1f : (float) mask.scale();
+        float scale = keep == null ? 1f : keep.scale;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(width), (start, end) -> {
             for (int i = start; i < end; i++) {
                 int o = i * outWidth;
@@ -83,7 +82,7 @@ final class Aggregation {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
                         int e = slot * heads + h;
-                        if (mask != null && !mask.keep(e)) {
+                        if (keep != null && !keep.get(e)) {
                             da[e] = 0f;
                             continue;
                         }
@@ -111,8 +110,8 @@ final class Aggregation {
                     for (int h = 0; h < heads; h++) {
                         int e = slot * heads + h;
                         float weight = a[e];
-                        if (mask != null) {
-                            if (!mask.keep(e)) {
+                        if (keep != null) {
+                            if (!keep.get(e)) {
                                 continue;
                             }
                             weight *= scale;

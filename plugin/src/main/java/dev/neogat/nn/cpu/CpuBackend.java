@@ -26,6 +26,7 @@ public final class CpuBackend implements Backend {
     private static final int ELEMENTWISE_GRAIN = 1 << 14;
 
     private final Parallel parallel;
+    private final MaskCache masks = new MaskCache();
 
     public CpuBackend(int concurrency, TerminationFlag terminationFlag) {
         this.parallel = new Parallel(concurrency, terminationFlag);
@@ -125,7 +126,7 @@ public final class CpuBackend implements Backend {
         if (in instanceof CpuSparseTensor sparse) {
             SparseLinear.forward(parallel, sparse, inDropout, dense(weight), denseOrNull(bias), dense(out));
         } else {
-            Linear.forward(parallel, dense(in), inDropout, dense(weight), denseOrNull(bias), dense(out));
+            Linear.forward(parallel, dense(in), keepBits(inDropout, in), dense(weight), denseOrNull(bias), dense(out));
         }
     }
 
@@ -141,7 +142,7 @@ public final class CpuBackend implements Backend {
                 ColumnSums.compute(parallel, dense(dOut), dense(dBias));
             }
         } else {
-            Linear.backward(parallel, dense(in), inDropout, dense(weight), dense(dOut), dense(dWeight),
+            Linear.backward(parallel, dense(in), keepBits(inDropout, in), dense(weight), dense(dOut), dense(dWeight),
                     denseOrNull(dBias), denseOrNull(dIn));
         }
     }
@@ -193,15 +194,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void aggregate(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
                           boolean concat, Tensor out) {
-        Aggregation.forward(parallel, (CpuGraph) graph, dense(alpha), attentionDropout, dense(messages), concat,
-                dense(out));
+        Aggregation.forward(parallel, (CpuGraph) graph, dense(alpha), keepBits(attentionDropout, alpha),
+                dense(messages), concat, dense(out));
     }
 
     @Override
     public void aggregateBackward(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
                                   boolean concat, Tensor dOut, Tensor dMessages, Tensor dAlpha) {
-        Aggregation.backward(parallel, (CpuGraph) graph, dense(alpha), attentionDropout, dense(messages), concat,
-                dense(dOut), dense(dMessages), dense(dAlpha));
+        Aggregation.backward(parallel, (CpuGraph) graph, dense(alpha), keepBits(attentionDropout, alpha),
+                dense(messages), concat, dense(dOut), dense(dMessages), dense(dAlpha));
     }
 
     @Override
@@ -253,7 +254,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void close() {
+        masks.clear();
         parallel.close();
+    }
+
+    /** The mask over a dense tensor's elements as bits, shared by a step's forward and backward passes. */
+    private KeepBits keepBits(DropoutMask mask, Tensor over) {
+        return masks.bits(parallel, mask, Math.multiplyExact(over.rows(), over.cols()));
     }
 
     private static CpuTensor dense(Tensor tensor) {

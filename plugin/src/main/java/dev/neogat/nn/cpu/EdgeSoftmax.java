@@ -1,5 +1,6 @@
 package dev.neogat.nn.cpu;
 
+import dev.neogat.util.Exponential;
 import dev.neogat.util.Parallel;
 
 /**
@@ -59,7 +60,7 @@ final class EdgeSoftmax {
         }
         for (int slot = first; slot < last; slot++) {
             for (int h = 0; h < heads; h++) {
-                float ex = (float) Math.exp(a[slot * heads + h] - max[h]);
+                float ex = Exponential.exp(a[slot * heads + h] - max[h]);
                 a[slot * heads + h] = ex;
                 sum[h] += ex;
             }

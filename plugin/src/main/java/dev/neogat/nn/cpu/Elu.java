@@ -1,5 +1,6 @@
 package dev.neogat.nn.cpu;
 
+import dev.neogat.util.Exponential;
 import dev.neogat.util.Parallel;
 
 /**
@@ -19,7 +20,7 @@ final class Elu {
         parallel.forRange(x.length, GRAIN, (start, end) -> {
             for (int p = start; p < end; p++) {
                 float v = x[p];
-                y[p] = v > 0f ? v : (float) Math.expm1(v);
+                y[p] = v > 0f ? v : Exponential.expm1(v);
             }
         });
     }

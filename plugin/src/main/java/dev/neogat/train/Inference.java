@@ -1,0 +1,75 @@
+package dev.neogat.train;
+
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.Tensor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs a trained model, without dropout, on any graph whose nodes have features of the model's width:
+ * the training graph or one with nodes added since (a GAT is inductive: a node's output depends only on
+ * its neighbourhood). Only what is asked for comes back from the backend.
+ */
+public final class Inference {
+
+    /** What to bring back besides the logits. */
+    public record Request(boolean attention, boolean embeddings) {
+        public static final Request LOGITS_ONLY = new Request(false, false);
+        public static final Request EVERYTHING = new Request(true, true);
+    }
+
+    private Inference() {
+    }
+
+    public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                 Request request) {
+        GatConfig config = model.config();
+        if (features.rows() != graph.nodeCount()) {
+            throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
+                    + graph.nodeCount() + " nodes");
+        }
+        if (features.cols() != config.inputDim()) {
+            throw new IllegalArgumentException("The model was trained on " + config.inputDim()
+                    + " features per node but these nodes have " + features.cols());
+        }
+        FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
+        GraphTensor graphTensor = backend.upload(graph);
+        Tensor featureTensor = backend.upload(input);
+        GatNetwork network = null;
+        try {
+            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor);
+            network.forward();
+            float[] logits = download(backend, network.logits());
+            List<float[]> attention = new ArrayList<>();
+            List<float[]> embeddings = new ArrayList<>();
+            for (int l = 0; l < config.layerCount(); l++) {
+                if (request.attention()) {
+                    attention.add(download(backend, network.attention(l)));
+                }
+                if (request.embeddings() && !config.isOutputLayer(l)) {
+                    embeddings.add(download(backend, network.layerOutput(l)));
+                }
+            }
+            return new Prediction(config, graph, logits, attention, embeddings);
+        } finally {
+            if (network != null) {
+                network.release();
+            }
+            backend.release(featureTensor);
+            backend.release(graphTensor);
+        }
+    }
+
+    private static float[] download(Backend backend, Tensor tensor) {
+        float[] values = new float[Math.multiplyExact(tensor.rows(), tensor.cols())];
+        backend.download(tensor, values);
+        return values;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.neogat.train;
+
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.nn.Weights;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Full-batch training: per epoch one training step (forward with dropout, loss on the training nodes,
+ * backward, Adam), then an evaluation without dropout on the training and validation nodes for the
+ * history and early stopping. The best epoch's weights are kept on the backend and restored at the end.
+ */
+public final class Trainer {
+
+    private Trainer() {
+    }
+
+    public static TrainingResult train(Backend backend, TrainingData data, GatConfig config, TrainingConfig training,
+                                       TrainingListener listener, TerminationFlag termination) {
+        data.validate();
+        requireConfigFits(config, data);
+        FeatureMatrix features = config.normalizeFeatures() ? data.features().rowNormalized() : data.features();
+        long start = System.nanoTime();
+        List<Object> resources = new ArrayList<>();
+        GatNetwork network = null;
+        try {
+            GraphTensor graph = keep(resources, backend.upload(data.graph()));
+            Tensor featureTensor = keep(resources, backend.upload(features));
+            network = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), graph,
+                    featureTensor);
+            Targets trainTargets = keep(resources, backend.upload(data.labels(), data.split().train()));
+            Targets validationTargets = keep(resources, backend.upload(data.labels(), data.split().validation()));
+            Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
+            boolean canStopEarly = validationTargets.size() > 0;
+            AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            Map<String, Tensor> best = null;
+            List<EpochStats> history = new ArrayList<>();
+            StopReason stopReason = StopReason.MAX_EPOCHS;
+
+            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+                termination.assertRunning();
+                long stepStart = System.nanoTime();
+                network.forward(true, training.seed(), epoch);
+                double loss = network.lossAndGradients(trainTargets);
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("Training diverged at epoch " + epoch + ": the loss is " + loss
+                            + "; try a lower learningRate (now " + training.learningRate() + ")");
+                }
+                network.adamStep(adam);
+                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+
+                long evaluationStart = System.nanoTime();
+                Tensor logits = network.forward();
+                MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
+                MetricCounts validationMetrics = canStopEarly ? backend.evaluate(logits, validationTargets) : null;
+                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
+                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
+                        evaluationMillis);
+                history.add(stats);
+                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
+                    best = network.snapshot(best);
+                }
+                listener.onEpoch(stats, training.epochs());
+                if (stopping.shouldStop()) {
+                    stopReason = StopReason.EARLY_STOPPING;
+                    break;
+                }
+            }
+            if (best != null) {
+                network.restore(best);
+                best.values().forEach(backend::release);
+            }
+            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            Tensor logits = network.forward();
+            MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
+            MetricCounts validationMetrics = backend.evaluate(logits, validationTargets);
+            MetricCounts testMetrics = backend.evaluate(logits, testTargets);
+            TrainedModel model = new TrainedModel(config, network.weights(),
+                    trainingMetadata(training, history, bestEpoch, stopReason));
+            double millis = (System.nanoTime() - start) / 1e6;
+            return new TrainingResult(model, List.copyOf(history), bestEpoch, stopReason, trainMetrics,
+                    validationMetrics, testMetrics, millis, backend.description());
+        } finally {
+            if (network != null) {
+                network.release();
+            }
+            resources.forEach(backend::release);
+        }
+    }
+
+    private static <T> T keep(List<Object> resources, T handle) {
+        resources.add(handle);
+        return handle;
+    }
+
+    private static void requireConfigFits(GatConfig config, TrainingData data) {
+        if (config.inputDim() != data.features().cols()) {
+            throw new IllegalArgumentException("The model expects " + config.inputDim()
+                    + " input features but there are " + data.features().cols());
+        }
+        if (config.classCount() != data.labels().classCount()) {
+            throw new IllegalArgumentException("The model predicts " + config.classCount()
+                    + " classes but the labels have " + data.labels().classCount());
+        }
+        if (config.multiLabel() != data.labels().isMultiLabel()) {
+            throw new IllegalArgumentException(config.multiLabel()
+                    ? "The model is multi-label but the labels give one class per node"
+                    : "The labels are multi-label but the model predicts one class per node");
+        }
+    }
+
+    private static Map<String, Object> trainingMetadata(TrainingConfig training, List<EpochStats> history,
+                                                        int bestEpoch, StopReason stopReason) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("epochs", training.epochs());
+        settings.put("learningRate", training.learningRate());
+        settings.put("weightDecay", training.weightDecay());
+        settings.put("patience", training.patience());
+        settings.put("seed", training.seed());
+        metadata.put("training", settings);
+        metadata.put("bestEpoch", bestEpoch);
+        metadata.put("epochsRun", history.size());
+        metadata.put("stopReason", stopReason.name());
+        metadata.put("history", history.stream().map(EpochStats::toMap).toList());
+        return metadata;
+    }
+}

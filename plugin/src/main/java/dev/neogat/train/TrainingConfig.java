@@ -1,0 +1,47 @@
+package dev.neogat.train;
+
+/**
+ * How to train: epochs, Adam's learning rate and L2 weight decay, early stopping patience (epochs
+ * without improvement on the validation set; 0 disables it) and the seed behind initial weights and
+ * dropout masks. Defaults are the GAT paper's Cora settings.
+ */
+public record TrainingConfig(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+
+    public static final int DEFAULT_EPOCHS = 1000;
+    public static final double DEFAULT_LEARNING_RATE = 0.005;
+    public static final double DEFAULT_WEIGHT_DECAY = 5e-4;
+    public static final int DEFAULT_PATIENCE = 100;
+    public static final long DEFAULT_SEED = 42;
+
+    public TrainingConfig {
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be at least 1, got " + epochs);
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be a positive number, got " + learningRate);
+        }
+        if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be a non-negative number, got " + weightDecay);
+        }
+        if (patience < 0) {
+            throw new IllegalArgumentException("patience must not be negative, got " + patience);
+        }
+    }
+
+    public static TrainingConfig defaults() {
+        return new TrainingConfig(DEFAULT_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_WEIGHT_DECAY, DEFAULT_PATIENCE,
+                DEFAULT_SEED);
+    }
+
+    public TrainingConfig withSeed(long newSeed) {
+        return new TrainingConfig(epochs, learningRate, weightDecay, patience, newSeed);
+    }
+
+    public TrainingConfig withEpochs(int newEpochs) {
+        return new TrainingConfig(newEpochs, learningRate, weightDecay, patience, seed);
+    }
+
+    public TrainingConfig withPatience(int newPatience) {
+        return new TrainingConfig(epochs, learningRate, weightDecay, newPatience, seed);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.neogat.bench;
+
+import dev.neogat.datasets.Dataset;
+import dev.neogat.datasets.PlanetoidCsv;
+import dev.neogat.model.GatConfig;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.testing.SharedData;
+import dev.neogat.train.Trainer;
+import dev.neogat.train.TrainingConfig;
+import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingResult;
+import dev.neogat.util.TerminationFlag;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Test accuracy over seeds on the Planetoid citation datasets with the GAT paper's setup: 2 layers,
+ * 8 heads × 8 hidden, ELU, 1 output head, dropout 0.6 on inputs and attention, lr 0.005, L2 5e-4,
+ * early stopping (patience 100), row-normalised features. Prints mean ± std per dataset.
+ *
+ * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
+ * -Dbench.args="cora citeseer 10"}
+ */
+public final class AccuracyBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        String[] words = BenchArgs.words(args);
+        int seeds = 10;
+        java.util.List<String> datasets = new java.util.ArrayList<>();
+        for (String word : words) {
+            if (word.matches("\\d+")) {
+                seeds = Integer.parseInt(word);
+            } else {
+                datasets.add(word);
+            }
+        }
+        if (datasets.isEmpty()) {
+            datasets = java.util.List.of("cora", "citeseer");
+        }
+        int threads = BenchArgs.threads();
+        for (String name : datasets) {
+            Path dir = SharedData.sharedDir().resolve("datasets").resolve(name);
+            Dataset dataset = PlanetoidCsv.load(dir);
+            double[] accuracies = new double[seeds];
+            for (int seed = 0; seed < seeds; seed++) {
+                TrainingResult result = train(dataset, seed, threads);
+                accuracies[seed] = result.test().score();
+                System.out.printf(Locale.ROOT, "%s seed %d: test %.2f%% val %.2f%% epochs %d best %d (%.0f ms, %.2f ms/step median)%n",
+                        name, seed, 100 * result.test().score(), 100 * result.validation().score(), result.epochsRun(),
+                        result.bestEpoch(), result.trainMillis(), result.medianStepMillis());
+            }
+            double mean = Arrays.stream(accuracies).average().orElse(Double.NaN);
+            double std = Math.sqrt(Arrays.stream(accuracies).map(a -> (a - mean) * (a - mean)).sum()
+                    / Math.max(1, seeds - 1));
+            System.out.printf(Locale.ROOT, "%s: test accuracy %.2f ± %.2f %% over %d seeds (%d threads)%n", name,
+                    100 * mean, 100 * std, seeds, threads);
+        }
+    }
+
+    static TrainingResult train(Dataset dataset, long seed, int threads) {
+        GatConfig config = paperConfig(dataset);
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            return Trainer.train(backend, dataset.trainingData(), config, TrainingConfig.defaults().withSeed(seed),
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
+        }
+    }
+
+    /** The GAT paper's transductive model for Cora and CiteSeer. */
+    public static GatConfig paperConfig(Dataset dataset) {
+        return GatConfig.builder(dataset.features().cols(), dataset.labels().classCount())
+                .layers(2).hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).normalizeFeatures(true)
+                .build();
+    }
+}

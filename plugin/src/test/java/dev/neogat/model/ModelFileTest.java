@@ -1,0 +1,496 @@
+package dev.neogat.model;
+
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.Weights;
+import dev.neogat.util.Json;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ModelFileTest {
+
+    private static final GatConfig GAT = GatConfig.builder(5, 3).hiddenChannels(4).hiddenHeads(2).build();
+
+    private static final GatConfig GATV2_RESIDUAL = GatConfig.builder(6, 4)
+            .variant(Variant.GATV2)
+            .layers(3)
+            .hiddenChannels(3, 2)
+            .hiddenHeads(2, 3)
+            .outputHeads(2)
+            .concatHidden(false)
+            .residual(true)
+            .multiLabel(true)
+            .normalizeFeatures(true)
+            .featureDropout(0.25)
+            .attentionDropout(0.1)
+            .negativeSlope(0.15)
+            .build();
+
+    // ---- round trips ----
+
+    @Test
+    void gatRoundTripsBitForBit() throws IOException {
+        TrainedModel model = model(GAT, 7);
+        assertSameModel(model, ModelFile.decode(ModelFile.encode(model), "gat.neogat"));
+    }
+
+    @Test
+    void gatV2WithResidualRoundTripsBitForBit() throws IOException {
+        TrainedModel model = model(GATV2_RESIDUAL, 11);
+        assertTrue(model.weights().asMap().containsKey("layers.0.weight_res"));
+        assertSameModel(model, ModelFile.decode(ModelFile.encode(model), "gatv2.neogat"));
+    }
+
+    @Test
+    void extremeFloatsRoundTripBitForBit() throws IOException {
+        Map<String, DenseMatrix> tensors = new LinkedHashMap<>(Weights.initialize(GAT, 3).asMap());
+        float[] bias = {-0.0f, Float.MIN_VALUE, -Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1e-30f, 0.0f,
+                (float) Math.PI};
+        tensors.put("layers.0.bias", new DenseMatrix(1, bias.length, bias));
+        TrainedModel model = new TrainedModel(GAT, new Weights(tensors), Map.of());
+        assertSameModel(model, ModelFile.decode(ModelFile.encode(model), "extreme.neogat"));
+    }
+
+    @Test
+    void encodingFollowsTheDocumentedLayout() {
+        TrainedModel model = model(GATV2_RESIDUAL, 5);
+        byte[] byHand = craft(headerOf(model), new ArrayList<>(model.weights().asMap().entrySet()));
+        assertArrayEquals(byHand, ModelFile.encode(model));
+    }
+
+    @Test
+    void metadataThatJsonCannotHoldIsRefusedWhenEncoding() {
+        TrainedModel model = new TrainedModel(GAT, Weights.initialize(GAT, 1), Map.of("when", new Object()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFile.encode(model));
+        assertTrue(e.getMessage().contains("metadata cannot be saved"), e.getMessage());
+    }
+
+    // ---- files ----
+
+    @Test
+    void writeThenReadLeavesOnlyTheModelFile(@TempDir Path dir) throws IOException {
+        Path path = dir.resolve("cora.neogat");
+        TrainedModel first = model(GAT, 1);
+        ModelFile.write(first, path);
+        assertSameModel(first, ModelFile.read(path));
+        assertArrayEquals(ModelFile.encode(first), Files.readAllBytes(path));
+        assertEquals(List.of(path), filesIn(dir));
+
+        TrainedModel second = model(GATV2_RESIDUAL, 2);
+        ModelFile.write(second, path);
+        assertSameModel(second, ModelFile.read(path));
+        assertEquals(List.of(path), filesIn(dir));
+    }
+
+    @Test
+    void writingOntoADirectoryFailsAndLeavesNothingBehind(@TempDir Path dir) throws IOException {
+        Path path = Files.createDirectory(dir.resolve("model.neogat"));
+        IOException e = assertThrows(IOException.class, () -> ModelFile.write(model(GAT, 1), path));
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+        assertEquals(List.of(path), filesIn(dir));
+    }
+
+    @Test
+    void readingAForeignFileNamesIt(@TempDir Path dir) throws IOException {
+        Path path = dir.resolve("notes.txt");
+        Files.writeString(path, "These are not weights.\n");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFile.read(path));
+        assertEquals(path.toString(), e.source());
+        assertTrue(e.getMessage().contains(path.toString()), e.getMessage());
+        assertTrue(e.problem().startsWith("not a NeoGAT model file (starts with \"These ar\"..."), e.problem());
+    }
+
+    @Test
+    void readingAnEmptyFileSaysSo(@TempDir Path dir) throws IOException {
+        Path path = Files.createFile(dir.resolve("empty.neogat"));
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFile.read(path));
+        assertEquals("Cannot read model " + path + ": the file is empty", e.getMessage());
+        assertEquals("the file is empty", decodeFails(new byte[0], "stream").problem());
+    }
+
+    @Test
+    void readingAMissingFileNamesIt(@TempDir Path dir) {
+        Path path = dir.resolve("missing.neogat");
+        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> ModelFile.read(path));
+        assertEquals(path + ": no such model file", e.getMessage());
+    }
+
+    // ---- foreign, newer, truncated, corrupt ----
+
+    @Test
+    void foreignBytesAreNotAModelFile() {
+        byte[] zip = {0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x08, 0x00, 0x08, 0x00};
+        assertEquals("not a NeoGAT model file (starts with \"PK\\x03\\x04\\x14\\x00\\x08\\x00\"..., "
+                + "a model file with \"NEOGATM\\n\")", decodeFails(zip, "model.zip").problem());
+
+        byte[] json = Json.write(headerOf(model(GAT, 1))).getBytes(StandardCharsets.UTF_8);
+        assertTrue(decodeFails(json, "model.json").problem().startsWith("not a NeoGAT model file"));
+
+        byte[] almost = ModelFile.encode(model(GAT, 1));
+        almost[6] = 'X';
+        assertTrue(decodeFails(almost, "almost.neogat").problem().startsWith("not a NeoGAT model file"));
+
+        byte[] shortForeign = {'a', 'b', 'c'};
+        assertEquals("not a NeoGAT model file (starts with \"abc\", a model file with \"NEOGATM\\n\")",
+                decodeFails(shortForeign, "abc").problem());
+    }
+
+    @Test
+    void newerVersionsAreRefusedByNumber() {
+        byte[] bytes = ModelFile.encode(model(GAT, 1));
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 9);
+        assertEquals("format version 9 is newer than this plugin supports (1); upgrade the plugin to read it",
+                decodeFails(bytes, "future.neogat").problem());
+
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 0);
+        assertEquals("format version 0 is not a valid version", decodeFails(bytes, "zero.neogat").problem());
+    }
+
+    @Test
+    void everyTruncationIsReportedAsTruncation() {
+        byte[] bytes = ModelFile.encode(model(GATV2_RESIDUAL, 1));
+        for (int cut = 1; cut < bytes.length; cut++) {
+            String source = "cut-at-" + cut + ".neogat";
+            ModelFormatException e = decodeFails(Arrays.copyOf(bytes, cut), source);
+            assertTrue(e.problem().startsWith("truncated: ") && e.problem().endsWith("the file ends at " + cut),
+                    "cut at " + cut + ": " + e.getMessage());
+        }
+    }
+
+    @Test
+    void truncationNamesTheFieldWhereTheFileEnds() {
+        byte[] bytes = ModelFile.encode(model(GAT, 1));
+        Layout layout = new Layout(bytes);
+
+        int insideHeader = 16 + layout.headerLength / 2;
+        assertEquals("truncated: the header JSON needs " + layout.headerLength + " bytes at offset 16 but the file ends at "
+                + insideHeader, decodeFails(Arrays.copyOf(bytes, insideHeader), "h.neogat").problem());
+
+        int insideData = layout.firstTensorData + 10;
+        assertEquals("truncated: tensor 'layers.0.weight' (5 x 8) needs 160 bytes at offset " + layout.firstTensorData
+                + " but the file ends at " + insideData, decodeFails(Arrays.copyOf(bytes, insideData), "t.neogat").problem());
+
+        int insideChecksum = bytes.length - 3;
+        assertEquals("truncated: the checksum needs 8 bytes at offset " + (bytes.length - 8) + " but the file ends at "
+                + insideChecksum, decodeFails(Arrays.copyOf(bytes, insideChecksum), "c.neogat").problem());
+    }
+
+    @Test
+    void aFlippedByteInTheMiddleIsAChecksumMismatch() {
+        GatConfig wide = GatConfig.builder(64, 7).build();
+        byte[] bytes = ModelFile.encode(model(wide, 1));
+        Layout layout = new Layout(bytes);
+        int middle = bytes.length / 2;
+        assertTrue(middle > layout.firstTensorData + 100, "the middle should lie in layers.0.weight");
+        bytes[middle] ^= 0x10;
+        String problem = decodeFails(bytes, "flipped.neogat").problem();
+        assertTrue(problem.matches("checksum mismatch \\(stored 0x[0-9a-f]{8}, computed 0x[0-9a-f]{8}\\): "
+                + "the file is corrupt"), problem);
+    }
+
+    @Test
+    void aFlippedByteInTheHeaderIsAChecksumMismatchNotAJsonError() {
+        byte[] bytes = ModelFile.encode(model(GAT, 1));
+        bytes[16 + 3] ^= (byte) 0x80;
+        assertTrue(decodeFails(bytes, "header.neogat").problem().startsWith("checksum mismatch"));
+    }
+
+    @Test
+    void everySingleByteFlipIsDetected() {
+        byte[] original = ModelFile.encode(model(GATV2_RESIDUAL, 1));
+        for (int offset = 0; offset < original.length; offset++) {
+            for (int mask : new int[]{0x01, 0x80, 0xff}) {
+                byte[] bytes = original.clone();
+                bytes[offset] ^= (byte) mask;
+                decodeFails(bytes, "flip-" + offset + ".neogat");
+            }
+        }
+    }
+
+    @Test
+    void bytesAfterTheChecksumAreRefused() {
+        byte[] bytes = ModelFile.encode(model(GAT, 1));
+        byte[] longer = Arrays.copyOf(bytes, bytes.length + 3);
+        assertEquals("3 unexpected bytes after the header, 8 tensors and checksum (the file should end at "
+                + bytes.length + " but ends at " + longer.length + ")", decodeFails(longer, "long.neogat").problem());
+    }
+
+    // ---- well checksummed but inconsistent ----
+
+    @Test
+    void aTensorOfTheWrongShapeIsRefused() {
+        TrainedModel model = model(GAT, 1);
+        List<Map.Entry<String, DenseMatrix>> tensors = new ArrayList<>(model.weights().asMap().entrySet());
+        tensors.replaceAll(t -> t.getKey().equals("layers.0.att_src") ? entry(t.getKey(), DenseMatrix.zeros(4, 2)) : t);
+        assertEquals("the weights do not match the configuration: Parameter 'layers.0.att_src' is 4 x 2 but the "
+                + "configuration needs 2 x 4", decodeFails(craft(headerOf(model), tensors), "shape.neogat").problem());
+    }
+
+    @Test
+    void missingExtraAndRepeatedTensorsAreRefused() {
+        TrainedModel model = model(GAT, 1);
+        List<Map.Entry<String, DenseMatrix>> all = new ArrayList<>(model.weights().asMap().entrySet());
+
+        List<Map.Entry<String, DenseMatrix>> missing = new ArrayList<>(all);
+        missing.removeIf(t -> t.getKey().equals("layers.1.bias"));
+        assertTrue(decodeFails(craft(headerOf(model), missing), "missing.neogat").problem()
+                .endsWith("The model lacks the parameter 'layers.1.bias'"));
+
+        List<Map.Entry<String, DenseMatrix>> extra = new ArrayList<>(all);
+        extra.add(entry("layers.2.weight", DenseMatrix.zeros(3, 3)));
+        assertTrue(decodeFails(craft(headerOf(model), extra), "extra.neogat").problem()
+                .endsWith("The model has the parameter 'layers.2.weight' that its configuration does not use"));
+
+        List<Map.Entry<String, DenseMatrix>> repeated = new ArrayList<>(all);
+        repeated.add(all.get(3));
+        assertEquals("tensor 'layers.0.bias' appears more than once",
+                decodeFails(craft(headerOf(model), repeated), "repeated.neogat").problem());
+    }
+
+    @Test
+    void aNonFiniteWeightIsRefused() {
+        TrainedModel model = model(GAT, 1);
+        byte[] bytes = new RawFile().magicAndVersion()
+                .text(Json.write(headerOf(model)))
+                .int32(1)
+                .tensor("layers.0.bias", 1, 2, new float[]{0f, Float.NaN})
+                .withChecksum();
+        assertEquals("tensor 'layers.0.bias' is invalid: Feature value NaN at row 0, column 1 is not a finite number",
+                decodeFails(bytes, "nan.neogat").problem());
+    }
+
+    @Test
+    void negativeAndOversizedLengthsAreRefusedWithoutAllocating() {
+        String header = Json.write(headerOf(model(GAT, 1)));
+        int countOffset = 16 + header.getBytes(StandardCharsets.UTF_8).length;
+
+        assertEquals("the header length is negative (-1) at offset 12",
+                decodeFails(new RawFile().magicAndVersion().int32(-1).withChecksum(), "a").problem());
+        assertTrue(decodeFails(new RawFile().magicAndVersion().int32(Integer.MAX_VALUE).withChecksum(), "b")
+                .problem().startsWith("truncated: the header JSON needs 2147483647 bytes at offset 16"));
+        assertEquals("the tensor count is negative (-7) at offset " + countOffset,
+                decodeFails(new RawFile().magicAndVersion().text(header).int32(-7).withChecksum(), "c").problem());
+        assertEquals("truncated: the name length of tensor 0 needs 4 bytes at offset " + (countOffset + 4)
+                + " but the file ends at " + (countOffset + 4),
+                decodeFails(new RawFile().magicAndVersion().text(header).int32(Integer.MAX_VALUE).bytes(), "d").problem());
+        assertTrue(decodeFails(new RawFile().magicAndVersion().text(header).int32(1).int32(Integer.MAX_VALUE)
+                .int32(0).int32(0).withChecksum(), "e").problem().startsWith("truncated: the name of tensor 0 needs"));
+        assertTrue(decodeFails(new RawFile().magicAndVersion().text(header).int32(1).text("w").int32(-2).int32(3)
+                .withChecksum(), "f").problem().startsWith("tensor 'w' has a negative shape -2 x 3"));
+        assertEquals("tensor 'w' is 2147483647 x 2147483647, more values than a model file can hold",
+                decodeFails(new RawFile().magicAndVersion().text(header).int32(1).text("w").int32(Integer.MAX_VALUE)
+                        .int32(Integer.MAX_VALUE).withChecksum(), "g").problem());
+        assertTrue(decodeFails(new RawFile().magicAndVersion().text(header).int32(1).text("w").int32(1000).int32(1000)
+                .withChecksum(), "h").problem().startsWith("truncated: tensor 'w' (1000 x 1000) needs 4000000 bytes"));
+    }
+
+    @Test
+    void aBrokenHeaderIsRefusedWithTheReason() {
+        Map<String, Object> header = headerOf(model(GAT, 1));
+        String json = Json.write(header);
+
+        assertTrue(problemWithHeader(json.substring(0, json.length() / 2))
+                .startsWith("header JSON is invalid: Invalid JSON at character"));
+        assertEquals("header JSON is not an object", problemWithHeader("[1, 2]"));
+        assertEquals("header JSON has no object \"config\"", problemWithHeader("{\"metadata\": {}}"));
+        assertEquals("header JSON has no object \"metadata\"",
+                problemWithHeader(Json.write(Map.of("config", header.get("config")))));
+        assertEquals("header JSON is invalid: nested too deeply",
+                problemWithHeader("[".repeat(1_000_000) + "]".repeat(1_000_000)));
+
+        byte[] notUtf8 = new RawFile().magicAndVersion().int32(3).bytes(new byte[]{'{', (byte) 0xff, '}'}).int32(0)
+                .withChecksum();
+        assertEquals("the header is not valid UTF-8", decodeFails(notUtf8, "utf8.neogat").problem());
+    }
+
+    @Test
+    void anInvalidConfigurationIsRefusedWithTheReason() {
+        assertTrue(problemWithConfig("dropout", 1.5).endsWith("dropout must be in [0, 1), got 1.5"));
+        assertTrue(problemWithConfig("variant", "gat3").contains("No enum constant"));
+        assertTrue(problemWithConfig("concat", "yes").contains("ClassCastException"));
+        assertTrue(problemWithConfig("residual", null).contains("NullPointerException"));
+        assertTrue(problemWithConfig("heads", "eight").contains("lacks the list 'heads'"));
+    }
+
+    // ---- helpers ----
+
+    private static TrainedModel model(GatConfig config, long seed) {
+        return new TrainedModel(config, Weights.initialize(config, seed), metadata());
+    }
+
+    /** JSON values of every kind, as Json reads them back (integers Long, other numbers Double). */
+    private static Map<String, Object> metadata() {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("classes", List.of("Neural_Networks", "Théorie \"quotée\"", "back\\slash", "日本語 😀",
+                "tab\tnew\nline\u0001"));
+        metadata.put("epochs", 200L);
+        metadata.put("negative", -42L);
+        metadata.put("accuracy", 0.8125);
+        metadata.put("tiny", 1.0e-300);
+        metadata.put("converged", true);
+        metadata.put("note", null);
+        metadata.put("history", List.of(Map.of("epoch", 1L, "loss", 1.9459101090932196),
+                Map.of("epoch", 2L, "loss", 1.5)));
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("deeper", Arrays.asList(1L, Arrays.asList(2L, null), Map.of(), List.of()));
+        metadata.put("nested", nested);
+        metadata.put("", "empty key");
+        return metadata;
+    }
+
+    private static void assertSameModel(TrainedModel expected, TrainedModel actual) {
+        assertEquals(expected.config(), actual.config());
+        Map<String, DenseMatrix> expectedTensors = expected.weights().asMap();
+        Map<String, DenseMatrix> actualTensors = actual.weights().asMap();
+        assertEquals(List.copyOf(expectedTensors.keySet()), List.copyOf(actualTensors.keySet()));
+        for (Map.Entry<String, DenseMatrix> tensor : expectedTensors.entrySet()) {
+            DenseMatrix want = tensor.getValue();
+            DenseMatrix got = actualTensors.get(tensor.getKey());
+            assertEquals(want.rows(), got.rows(), tensor.getKey());
+            assertEquals(want.cols(), got.cols(), tensor.getKey());
+            assertArrayEquals(rawBits(want.data()), rawBits(got.data()), tensor.getKey());
+        }
+        assertEquals(expected.metadata(), actual.metadata());
+    }
+
+    private static int[] rawBits(float[] values) {
+        int[] bits = new int[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = Float.floatToRawIntBits(values[i]);
+        }
+        return bits;
+    }
+
+    /** Decoding must fail with exactly one ModelFormatException that names the source. */
+    private static ModelFormatException decodeFails(byte[] bytes, String source) {
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFile.decode(bytes, source),
+                source);
+        assertEquals(source, e.source());
+        assertEquals("Cannot read model " + source + ": " + e.problem(), e.getMessage());
+        return e;
+    }
+
+    private static String problemWithHeader(String headerJson) {
+        byte[] bytes = new RawFile().magicAndVersion().text(headerJson).int32(0).withChecksum();
+        return decodeFails(bytes, "header.neogat").problem();
+    }
+
+    private static String problemWithConfig(String key, Object value) {
+        TrainedModel model = model(GAT, 1);
+        Map<String, Object> config = new LinkedHashMap<>(GAT.toMap());
+        config.put(key, value);
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("config", config);
+        header.put("metadata", Map.of());
+        String problem = decodeFails(craft(header, new ArrayList<>(model.weights().asMap().entrySet())),
+                "config.neogat").problem();
+        assertTrue(problem.startsWith("the configuration in the header is invalid: "), problem);
+        return problem;
+    }
+
+    private static Map<String, Object> headerOf(TrainedModel model) {
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("config", model.config().toMap());
+        header.put("metadata", model.metadata());
+        return header;
+    }
+
+    private static Map.Entry<String, DenseMatrix> entry(String name, DenseMatrix matrix) {
+        return new AbstractMap.SimpleImmutableEntry<>(name, matrix);
+    }
+
+    /** A model file built field by field from the documented layout, independently of ModelFile. */
+    private static byte[] craft(Map<String, Object> header, List<Map.Entry<String, DenseMatrix>> tensors) {
+        RawFile file = new RawFile().magicAndVersion().text(Json.write(header)).int32(tensors.size());
+        for (Map.Entry<String, DenseMatrix> tensor : tensors) {
+            DenseMatrix matrix = tensor.getValue();
+            file.tensor(tensor.getKey(), matrix.rows(), matrix.cols(), matrix.data());
+        }
+        return file.withChecksum();
+    }
+
+    private static List<Path> filesIn(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+
+    /** Offsets in an encoded model, read from its length fields. */
+    private static final class Layout {
+        final int headerLength;
+        final int firstTensorData;
+
+        Layout(byte[] bytes) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+            headerLength = buffer.getInt(12);
+            int firstName = 16 + headerLength + 4;
+            firstTensorData = firstName + 4 + buffer.getInt(firstName) + 8;
+        }
+    }
+
+    /** Little-endian fields appended one by one; {@link #withChecksum} closes the file with its CRC32C. */
+    private static final class RawFile {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        RawFile magicAndVersion() {
+            return bytes("NEOGATM\n".getBytes(StandardCharsets.US_ASCII)).int32(1);
+        }
+
+        RawFile bytes(byte[] bytes) {
+            out.writeBytes(bytes);
+            return this;
+        }
+
+        RawFile int32(int value) {
+            return bytes(ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).putInt(value).array());
+        }
+
+        /** int32 byte length, then the UTF-8 bytes. */
+        RawFile text(String text) {
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            return int32(utf8.length).bytes(utf8);
+        }
+
+        RawFile tensor(String name, int rows, int cols, float[] values) {
+            ByteBuffer data = ByteBuffer.allocate(Float.BYTES * values.length).order(ByteOrder.LITTLE_ENDIAN);
+            for (float value : values) {
+                data.putFloat(value);
+            }
+            return text(name).int32(rows).int32(cols).bytes(data.array());
+        }
+
+        /** The fields so far, without a checksum (for files that end early). */
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+
+        byte[] withChecksum() {
+            byte[] body = out.toByteArray();
+            CRC32C crc = new CRC32C();
+            crc.update(body);
+            return ByteBuffer.allocate(body.length + Long.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                    .put(body).putLong(crc.getValue()).array();
+        }
+    }
+}
