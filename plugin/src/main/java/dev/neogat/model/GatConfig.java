@@ -330,8 +330,8 @@ public final class GatConfig {
             hiddenHeads = perLayer("heads", hiddenHeads, defaultHeads, hidden);
             requireProbability("dropout", featureDropout);
             requireProbability("attentionDropout", attentionDropout);
-            if (!(negativeSlope >= 0) || !Double.isFinite(negativeSlope)) {
-                throw new IllegalArgumentException("negativeSlope must be a non-negative number, got " + negativeSlope);
+            if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
+                throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
             }
             GatConfig config = new GatConfig(this);
             for (int l = 0; l < config.layerCount(); l++) {

@@ -13,6 +13,9 @@ public record LayerSpec(Variant variant, int inputDim, int heads, int channels, 
             throw new IllegalArgumentException("A layer needs a positive input width, heads and channels, got "
                     + inputDim + ", " + heads + ", " + channels);
         }
+        if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
+            throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
+        }
     }
 
     /** heads · channels, the width of the projection. */

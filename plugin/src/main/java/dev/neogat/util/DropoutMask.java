@@ -30,6 +30,11 @@ public final class DropoutMask {
         return (CounterRng.bits(key, index) >>> 8) >= threshold;
     }
 
+    /** 1 when element {@code index} is kept, else 0, computed without a branch. */
+    public int keepBit(int index) {
+        return (threshold - 1 - (CounterRng.bits(key, index) >>> 8)) >>> 31;
+    }
+
     /** 1 / (1 - p), the factor applied to kept elements. */
     public double scale() {
         return 1.0 / (1.0 - probability);

@@ -1,10 +1,5 @@
 package dev.neogat.util;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -17,6 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The calling thread works too; helper threads take chunks from a shared counter. Before each chunk
  * the {@link TerminationFlag} is checked, so a terminated computation stops within one chunk.
+ *
+ * <p>A training step runs dozens of loops of a fraction of a millisecond each, so helpers spin for a
+ * short while for the next loop before they park: waking a parked thread costs as much as a small loop.
+ * One thread at a time may run loops on a {@code Parallel}; loop bodies must not start loops themselves.
  */
 public final class Parallel implements AutoCloseable {
 
@@ -32,11 +31,15 @@ public final class Parallel implements AutoCloseable {
         void run(int start, int end);
     }
 
+    /** How long a helper (or the caller, for its helpers) spins before parking. */
+    private static final long SPIN_NANOS = 200_000;
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
     private final int concurrency;
     private final TerminationFlag terminationFlag;
-    private final ExecutorService helpers;
+    private final Helper[] helpers;
+    private volatile Loop current;
+    private volatile boolean closed;
 
     public Parallel(int concurrency, TerminationFlag terminationFlag) {
         if (concurrency < 1) {
@@ -44,7 +47,12 @@ public final class Parallel implements AutoCloseable {
         }
         this.concurrency = concurrency;
         this.terminationFlag = terminationFlag;
-        this.helpers = concurrency == 1 ? null : newHelperPool(concurrency - 1);
+        this.helpers = new Helper[concurrency - 1];
+        int poolId = POOL_IDS.incrementAndGet();
+        for (int h = 0; h < helpers.length; h++) {
+            helpers[h] = new Helper("neogat-" + poolId + "-worker-" + (h + 1));
+            helpers[h].start();
+        }
     }
 
     /** One thread, never terminated: for tests and small inputs. */
@@ -77,14 +85,19 @@ public final class Parallel implements AutoCloseable {
         if (n < 0) {
             throw new IllegalArgumentException("A loop cannot have " + n + " items");
         }
+        if (closed) {
+            throw new IllegalStateException("This Parallel is closed");
+        }
         int chunks = chunkCount(n, grain);
         if (chunks == 0) {
             return;
         }
         Loop loop = new Loop(n, grain, chunks, body, terminationFlag);
-        int helpersWanted = helpers == null ? 0 : Math.min(concurrency, chunks) - 1;
-        for (int i = 0; i < helpersWanted; i++) {
-            helpers.execute(loop);
+        if (chunks > 1 && helpers.length > 0) {
+            current = loop;
+            for (Helper helper : helpers) {
+                helper.wake();
+            }
         }
         loop.work();
         loop.awaitAllChunks();
@@ -93,23 +106,53 @@ public final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (helpers != null) {
-            helpers.shutdownNow();
+        closed = true;
+        for (Helper helper : helpers) {
+            helper.wake();
         }
     }
 
-    private static ExecutorService newHelperPool(int threads) {
-        int poolId = POOL_IDS.incrementAndGet();
-        AtomicInteger threadIds = new AtomicInteger();
-        ThreadFactory factory = runnable -> {
-            Thread thread = new Thread(runnable, "neogat-" + poolId + "-worker-" + threadIds.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-        return new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+    /** A helper thread: runs each new loop it sees, spinning briefly between loops before parking. */
+    private final class Helper extends Thread {
+        private volatile boolean parked;
+
+        Helper(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        void wake() {
+            if (parked) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            Loop seen = null;
+            while (!closed) {
+                Loop loop = current;
+                if (loop != null && loop != seen) {
+                    seen = loop;
+                    loop.work();
+                    continue;
+                }
+                long spinStart = System.nanoTime();
+                while (current == seen && !closed && System.nanoTime() - spinStart < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                }
+                if (current == seen && !closed) {
+                    parked = true;
+                    if (current == seen && !closed) {
+                        LockSupport.park(Parallel.this);
+                    }
+                    parked = false;
+                }
+            }
+        }
     }
 
-    private static final class Loop implements Runnable {
+    private static final class Loop {
         private final int n;
         private final int grain;
         private final int chunks;
@@ -119,6 +162,7 @@ public final class Parallel implements AutoCloseable {
         private final AtomicInteger nextChunk = new AtomicInteger();
         private final AtomicInteger doneChunks = new AtomicInteger();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private volatile boolean ownerParked;
 
         Loop(int n, int grain, int chunks, ChunkBody body, TerminationFlag terminationFlag) {
             this.n = n;
@@ -126,11 +170,6 @@ public final class Parallel implements AutoCloseable {
             this.chunks = chunks;
             this.body = body;
             this.terminationFlag = terminationFlag;
-        }
-
-        @Override
-        public void run() {
-            work();
         }
 
         void work() {
@@ -145,7 +184,7 @@ public final class Parallel implements AutoCloseable {
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 } finally {
-                    if (doneChunks.incrementAndGet() == chunks && Thread.currentThread() != owner) {
+                    if (doneChunks.incrementAndGet() == chunks && Thread.currentThread() != owner && ownerParked) {
                         LockSupport.unpark(owner);
                     }
                 }
@@ -153,12 +192,15 @@ public final class Parallel implements AutoCloseable {
         }
 
         void awaitAllChunks() {
-            int spins = 0;
+            long spinStart = System.nanoTime();
             while (doneChunks.get() < chunks) {
-                if (spins++ < 2000) {
+                if (System.nanoTime() - spinStart < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
-                    LockSupport.parkNanos(this, 50_000);
+                    ownerParked = true;
+                    if (doneChunks.get() < chunks) {
+                        LockSupport.parkNanos(this, 1_000_000);
+                    }
                 }
             }
         }

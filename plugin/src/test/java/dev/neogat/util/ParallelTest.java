@@ -296,7 +296,7 @@ class ParallelTest {
     }
 
     @Test
-    void closeCanBeCalledMoreThanOnce() {
+    void closeCanBeCalledMoreThanOnceAndLoopsAfterItAreRefused() {
         Parallel parallel = new Parallel(3, TerminationFlag.RUNNING);
         AtomicInteger items = new AtomicInteger();
         parallel.forRange(100, 10, (start, end) -> items.addAndGet(end - start));
@@ -307,8 +307,11 @@ class ParallelTest {
         Parallel sequential = Parallel.sequential();
         sequential.close();
         sequential.close();
-        sequential.forRange(10, 3, (start, end) -> items.addAndGet(end - start));
-        assertEquals(110, items.get());
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> sequential.forRange(10, 3, (start, end) -> items.addAndGet(end - start)));
+        assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> parallel.forRange(10, 3, (start, end) -> { }));
+        assertEquals(100, items.get());
     }
 
     @ParameterizedTest

@@ -12,8 +12,13 @@ import java.util.Arrays;
  * <p>Backward, with {@code g[i,h] = dOut[i,h]} (concat) or {@code dOut[i]/H} (mean):
  * {@code dAlpha[j→i,h] = keep·s · (g[i,h] · m[j,h])} gathered per target, and
  * {@code dm[j,h] += Σ_(j→i) alpha'[j→i,h] · g[i,h]} gathered per source over the transposed index.
+ *
+ * <p>Sums over edges run in slot order into four channels held in local variables at a time, so the
+ * output row is written once per block instead of once per edge.
  */
 final class Aggregation {
+
+    private static final int BLOCK = 4;
 
     private Aggregation() {
     }
@@ -29,27 +34,42 @@ final class Aggregation {
         float[] a = alpha.data;
         float[] m = messages.data;
         float[] y = out.data;
-        float scale = keep == null ? 1f : keep.scale;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(width), (start, end) -> {
             for (int i = start; i < end; i++) {
                 int o = i * outWidth;
                 Arrays.fill(y, o, o + outWidth, 0f);
-                for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
-                    int j = sources[slot];
-                    for (int h = 0; h < heads; h++) {
-                        int e = slot * heads + h;
-                        float weight = a[e];
-                        if (keep != null) {
-                            if (!keep.get(e)) {
-                                continue;
-                            }
-                            weight *= scale;
+                int first = offsets[i];
+                int last = offsets[i + 1];
+                for (int h = 0; h < heads; h++) {
+                    int to = concat ? o + h * channels : o;
+                    int c = 0;
+                    for (; c + BLOCK <= channels; c += BLOCK) {
+                        float y0 = 0f;
+                        float y1 = 0f;
+                        float y2 = 0f;
+                        float y3 = 0f;
+                        for (int slot = first; slot < last; slot++) {
+                            int e = slot * heads + h;
+                            float weight = keep == null ? a[e] : a[e] * keep.factor(e);
+                            int from = sources[slot] * width + h * channels + c;
+                            y0 += weight * m[from];
+                            y1 += weight * m[from + 1];
+                            y2 += weight * m[from + 2];
+                            y3 += weight * m[from + 3];
                         }
-                        int from = j * width + h * channels;
-                        int to = concat ? o + h * channels : o;
-                        for (int c = 0; c < channels; c++) {
-                            y[to + c] += weight * m[from + c];
+                        y[to + c] += y0;
+                        y[to + c + 1] += y1;
+                        y[to + c + 2] += y2;
+                        y[to + c + 3] += y3;
+                    }
+                    for (; c < channels; c++) {
+                        float sum = 0f;
+                        for (int slot = first; slot < last; slot++) {
+                            int e = slot * heads + h;
+                            float weight = keep == null ? a[e] : a[e] * keep.factor(e);
+                            sum += weight * m[sources[slot] * width + h * channels + c];
                         }
+                        y[to + c] += sum;
                     }
                 }
                 if (!concat && heads > 1) {
@@ -74,7 +94,6 @@ final class Aggregation {
         float[] m = messages.data;
         float[] g = dOut.data;
         float[] da = dAlpha.data;
-        float scale = keep == null ? 1f : keep.scale;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(width), (start, end) -> {
             for (int i = start; i < end; i++) {
                 int o = i * outWidth;
@@ -82,17 +101,13 @@ final class Aggregation {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
                         int e = slot * heads + h;
-                        if (keep != null && !keep.get(e)) {
-                            da[e] = 0f;
-                            continue;
-                        }
                         int from = j * width + h * channels;
                         int gi = concat ? o + h * channels : o;
                         float dot = 0f;
                         for (int c = 0; c < channels; c++) {
                             dot += g[gi + c] * m[from + c];
                         }
-                        da[e] = dot * headScale * scale;
+                        da[e] = keep == null ? dot * headScale : dot * headScale * keep.factor(e);
                     }
                 }
             }
@@ -104,24 +119,39 @@ final class Aggregation {
         float[] dm = dMessages.data;
         parallel.forRange(graph.nodeCount(), graph.sourceGrain(width), (start, end) -> {
             for (int j = start; j < end; j++) {
-                for (int p = outOffsets[j]; p < outOffsets[j + 1]; p++) {
-                    int slot = outSlots[p];
-                    int gi0 = outTargets[p] * outWidth;
-                    for (int h = 0; h < heads; h++) {
-                        int e = slot * heads + h;
-                        float weight = a[e];
-                        if (keep != null) {
-                            if (!keep.get(e)) {
-                                continue;
-                            }
-                            weight *= scale;
+                int first = outOffsets[j];
+                int last = outOffsets[j + 1];
+                for (int h = 0; h < heads; h++) {
+                    int to = j * width + h * channels;
+                    int head = concat ? h * channels : 0;
+                    int c = 0;
+                    for (; c + BLOCK <= channels; c += BLOCK) {
+                        float d0 = 0f;
+                        float d1 = 0f;
+                        float d2 = 0f;
+                        float d3 = 0f;
+                        for (int p = first; p < last; p++) {
+                            int e = outSlots[p] * heads + h;
+                            float weight = (keep == null ? a[e] : a[e] * keep.factor(e)) * headScale;
+                            int gi = outTargets[p] * outWidth + head + c;
+                            d0 += weight * g[gi];
+                            d1 += weight * g[gi + 1];
+                            d2 += weight * g[gi + 2];
+                            d3 += weight * g[gi + 3];
                         }
-                        weight *= headScale;
-                        int to = j * width + h * channels;
-                        int gi = concat ? gi0 + h * channels : gi0;
-                        for (int c = 0; c < channels; c++) {
-                            dm[to + c] += weight * g[gi + c];
+                        dm[to + c] += d0;
+                        dm[to + c + 1] += d1;
+                        dm[to + c + 2] += d2;
+                        dm[to + c + 3] += d3;
+                    }
+                    for (; c < channels; c++) {
+                        float sum = 0f;
+                        for (int p = first; p < last; p++) {
+                            int e = outSlots[p] * heads + h;
+                            float weight = (keep == null ? a[e] : a[e] * keep.factor(e)) * headScale;
+                            sum += weight * g[outTargets[p] * outWidth + head + c];
                         }
+                        dm[to + c] += sum;
                     }
                 }
             }

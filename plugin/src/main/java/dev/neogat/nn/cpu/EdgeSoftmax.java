@@ -7,7 +7,8 @@ import dev.neogat.util.Parallel;
  * GAT attention: {@code e[j→i,h] = LeakyReLU(source[j,h] + target[i,h])}, then
  * {@code alpha[j→i,h] = exp(e - max_i) / Σ_(k→i) exp(e[k→i,h] - max_i)} over the incoming slots of each
  * target i. Subtracting the target's maximum keeps exp finite; a target without incoming slots has no
- * attention and receives nothing.
+ * attention and receives nothing. LeakyReLU is written max(e, slope·e), valid for slopes in [0, 1] and
+ * free of branches on the sign of e.
  *
  * <p>Backward: {@code de = alpha ∘ (dAlpha - Σ_i alpha·dAlpha)} per target and head, times
  * LeakyReLU'(pre-activation) (slope for pre ≤ 0, as PyTorch); {@code dTarget[i] = Σ_in de},
@@ -27,8 +28,6 @@ final class EdgeSoftmax {
         float[] t = targetScores.data;
         float[] a = alpha.data;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 8L), (start, end) -> {
-            float[] max = new float[heads];
-            float[] sum = new float[heads];
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
                 int last = offsets[i + 1];
@@ -36,56 +35,46 @@ final class EdgeSoftmax {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
                         float e = s[j * heads + h] + t[i * heads + h];
-                        a[slot * heads + h] = e > 0f ? e : e * negativeSlope;
+                        a[slot * heads + h] = Math.max(e, e * negativeSlope);
                     }
                 }
-                normalize(a, first, last, heads, max, sum);
+                normalize(a, first, last, heads);
             }
         });
     }
 
-    /** Turns the raw scores a[first*H .. last*H) into a softmax per head, in place. */
-    static void normalize(float[] a, int first, int last, int heads, float[] max, float[] sum) {
-        if (first == last) {
-            return;
-        }
+    /**
+     * Turns the raw scores a[first·H .. last·H) into a softmax per head, in place. Heads outermost keeps
+     * the running maximum and sum in registers; the target's slots are in cache after the first pass.
+     */
+    static void normalize(float[] a, int first, int last, int heads) {
         for (int h = 0; h < heads; h++) {
-            max[h] = Float.NEGATIVE_INFINITY;
-            sum[h] = 0f;
-        }
-        for (int slot = first; slot < last; slot++) {
-            for (int h = 0; h < heads; h++) {
-                max[h] = Math.max(max[h], a[slot * heads + h]);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int e = first * heads + h; e < last * heads; e += heads) {
+                max = Math.max(max, a[e]);
             }
-        }
-        for (int slot = first; slot < last; slot++) {
-            for (int h = 0; h < heads; h++) {
-                float ex = Exponential.exp(a[slot * heads + h] - max[h]);
-                a[slot * heads + h] = ex;
-                sum[h] += ex;
+            float sum = 0f;
+            for (int e = first * heads + h; e < last * heads; e += heads) {
+                float ex = Exponential.exp(a[e] - max);
+                a[e] = ex;
+                sum += ex;
             }
-        }
-        for (int slot = first; slot < last; slot++) {
-            for (int h = 0; h < heads; h++) {
-                a[slot * heads + h] /= sum[h];
+            float inverse = 1f / sum;
+            for (int e = first * heads + h; e < last * heads; e += heads) {
+                a[e] *= inverse;
             }
         }
     }
 
     /** Softmax backward in place: dAlpha becomes the gradient of the raw scores, per target and head. */
-    static void softmaxBackward(float[] a, float[] g, int first, int last, int heads, float[] dot) {
+    static void softmaxBackward(float[] a, float[] g, int first, int last, int heads) {
         for (int h = 0; h < heads; h++) {
-            dot[h] = 0f;
-        }
-        for (int slot = first; slot < last; slot++) {
-            for (int h = 0; h < heads; h++) {
-                dot[h] += a[slot * heads + h] * g[slot * heads + h];
+            float dot = 0f;
+            for (int e = first * heads + h; e < last * heads; e += heads) {
+                dot += a[e] * g[e];
             }
-        }
-        for (int slot = first; slot < last; slot++) {
-            for (int h = 0; h < heads; h++) {
-                int e = slot * heads + h;
-                g[e] = a[e] * (g[e] - dot[h]);
+            for (int e = first * heads + h; e < last * heads; e += heads) {
+                g[e] = a[e] * (g[e] - dot);
             }
         }
     }
@@ -102,11 +91,10 @@ final class EdgeSoftmax {
         float[] g = dAlpha.data;
         float[] dt = dTargetScores.data;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 6L), (start, end) -> {
-            float[] dot = new float[heads];
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
                 int last = offsets[i + 1];
-                softmaxBackward(a, g, first, last, heads, dot);
+                softmaxBackward(a, g, first, last, heads);
                 for (int h = 0; h < heads; h++) {
                     dt[i * heads + h] = 0f;
                 }
@@ -115,7 +103,7 @@ final class EdgeSoftmax {
                     for (int h = 0; h < heads; h++) {
                         int e = slot * heads + h;
                         float pre = s[j * heads + h] + t[i * heads + h];
-                        float de = pre > 0f ? g[e] : g[e] * negativeSlope;
+                        float de = g[e] * (pre > 0f ? 1f : negativeSlope);
                         g[e] = de;
                         dt[i * heads + h] += de;
                     }

@@ -31,8 +31,8 @@ final class Elu {
         float[] dx = dIn.data;
         parallel.forRange(y.length, GRAIN, (start, end) -> {
             for (int p = start; p < end; p++) {
-                float v = y[p];
-                dx[p] = v > 0f ? g[p] : g[p] * (v + 1f);
+                // ELU' = min(y + 1, 1): y + 1 for y <= 0, 1 above; no branch on the sign.
+                dx[p] = g[p] * Math.min(y[p] + 1f, 1f);
             }
         });
     }

@@ -28,8 +28,6 @@ final class GatV2Attention {
         float[] at = att.data;
         float[] a = alpha.data;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(2L * width), (start, end) -> {
-            float[] max = new float[heads];
-            float[] sum = new float[heads];
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
                 int last = offsets[i + 1];
@@ -42,12 +40,12 @@ final class GatV2Attention {
                         float e = 0f;
                         for (int c = 0; c < channels; c++) {
                             float u = xt[ti + c] + xs[sj + c];
-                            e += at[ah + c] * (u > 0f ? u : u * negativeSlope);
+                            e += at[ah + c] * Math.max(u, u * negativeSlope);
                         }
                         a[slot * heads + h] = e;
                     }
                 }
-                EdgeSoftmax.normalize(a, first, last, heads, max, sum);
+                EdgeSoftmax.normalize(a, first, last, heads);
             }
         });
     }
@@ -70,12 +68,11 @@ final class GatV2Attention {
         int grain = Chunking.reductionGrain(n);
         float[][] partials = new float[Parallel.chunkCount(n, grain)][];
         parallel.forChunks(n, grain, (chunk, start, end) -> {
-            float[] dot = new float[heads];
             float[] part = new float[width];
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
                 int last = offsets[i + 1];
-                EdgeSoftmax.softmaxBackward(a, g, first, last, heads, dot);
+                EdgeSoftmax.softmaxBackward(a, g, first, last, heads);
                 for (int slot = first; slot < last; slot++) {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {

@@ -25,6 +25,11 @@ final class KeepBits {
         return (words[index >>> 6] & (1L << index)) != 0;
     }
 
+    /** scale for a kept element, 0 for a dropped one, without a branch (mask bits are unpredictable). */
+    float factor(int index) {
+        return (int) ((words[index >>> 6] >>> index) & 1L) * scale;
+    }
+
     /** Evaluates {@code mask} for elements [0, length), reusing {@code storage} when it is large enough. */
     static KeepBits of(Parallel parallel, DropoutMask mask, int length, long[] storage) {
         int wordCount = (length + 63) >>> 6;
@@ -35,9 +40,7 @@ final class KeepBits {
                 int first = w << 6;
                 int count = Math.min(64, length - first);
                 for (int b = 0; b < count; b++) {
-                    if (mask.keep(first + b)) {
-                        bits |= 1L << b;
-                    }
+                    bits |= (long) mask.keepBit(first + b) << b;
                 }
                 words[w] = bits;
             }

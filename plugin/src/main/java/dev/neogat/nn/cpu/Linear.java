@@ -159,9 +159,7 @@ final class Linear {
                     }
                 } else {
                     for (int c = 0; c < k; c++) {
-                        if (keep.get(xRow + c)) {
-                            dx[xRow + c] += row[c] * keep.scale;
-                        }
+                        dx[xRow + c] += row[c] * keep.factor(xRow + c);
                     }
                 }
             }
@@ -175,7 +173,7 @@ final class Linear {
         }
         int xRow = i * k;
         for (int c = 0; c < k; c++) {
-            scratch[c] = keep.get(xRow + c) ? x[xRow + c] * keep.scale : 0f;
+            scratch[c] = x[xRow + c] * keep.factor(xRow + c);
         }
         return scratch;
     }
