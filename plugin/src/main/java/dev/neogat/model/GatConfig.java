@@ -20,6 +20,7 @@ public final class GatConfig {
     private final boolean concatHidden;
     private final double featureDropout;
     private final double attentionDropout;
+    private final double messageDropout;
     private final double negativeSlope;
     private final boolean residual;
     private final boolean multiLabel;
@@ -35,6 +36,7 @@ public final class GatConfig {
         this.concatHidden = b.concatHidden;
         this.featureDropout = b.featureDropout;
         this.attentionDropout = b.attentionDropout;
+        this.messageDropout = b.messageDropout;
         this.negativeSlope = b.negativeSlope;
         this.residual = b.residual;
         this.multiLabel = b.multiLabel;
@@ -55,6 +57,7 @@ public final class GatConfig {
                 .concatHidden(concatHidden)
                 .featureDropout(featureDropout)
                 .attentionDropout(attentionDropout)
+                .messageDropout(messageDropout)
                 .negativeSlope(negativeSlope)
                 .residual(residual)
                 .multiLabel(multiLabel)
@@ -91,6 +94,11 @@ public final class GatConfig {
 
     public double attentionDropout() {
         return attentionDropout;
+    }
+
+    /** Dropout on the projected messages before aggregation, as the reference GAT implementation. */
+    public double messageDropout() {
+        return messageDropout;
     }
 
     public double negativeSlope() {
@@ -136,7 +144,7 @@ public final class GatConfig {
     /** Layer {@code layer} (0 = the one reading the features) as a stand-alone spec. */
     public LayerSpec layer(int layer) {
         return new LayerSpec(variant, inputDim(layer), heads(layer), channels(layer), concat(layer), residual,
-                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout);
+                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout, messageDropout);
     }
 
     /** Plain values (strings, numbers, booleans, lists) for JSON and for reporting to users. */
@@ -152,6 +160,7 @@ public final class GatConfig {
         map.put("concat", concatHidden);
         map.put("dropout", featureDropout);
         map.put("attentionDropout", attentionDropout);
+        map.put("messageDropout", messageDropout);
         map.put("negativeSlope", negativeSlope);
         map.put("residual", residual);
         map.put("multiLabel", multiLabel);
@@ -170,6 +179,7 @@ public final class GatConfig {
                 .concatHidden((Boolean) map.get("concat"))
                 .featureDropout(doubleValue(map, "dropout"))
                 .attentionDropout(doubleValue(map, "attentionDropout"))
+                .messageDropout(doubleValue(map, "messageDropout"))
                 .negativeSlope(doubleValue(map, "negativeSlope"))
                 .residual((Boolean) map.get("residual"))
                 .multiLabel((Boolean) map.get("multiLabel"))
@@ -228,6 +238,7 @@ public final class GatConfig {
         private boolean concatHidden = true;
         private double featureDropout = 0.6;
         private double attentionDropout = 0.6;
+        private double messageDropout = 0;
         private double negativeSlope = 0.2;
         private boolean residual = false;
         private boolean multiLabel = false;
@@ -296,6 +307,11 @@ public final class GatConfig {
             return this;
         }
 
+        public Builder messageDropout(double messageDropout) {
+            this.messageDropout = messageDropout;
+            return this;
+        }
+
         public Builder dropout(double both) {
             return featureDropout(both).attentionDropout(both);
         }
@@ -330,6 +346,7 @@ public final class GatConfig {
             hiddenHeads = perLayer("heads", hiddenHeads, defaultHeads, hidden);
             requireProbability("dropout", featureDropout);
             requireProbability("attentionDropout", attentionDropout);
+            requireProbability("messageDropout", messageDropout);
             if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
                 throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
             }

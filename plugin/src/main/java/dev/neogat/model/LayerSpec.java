@@ -3,10 +3,12 @@ package dev.neogat.model;
 /**
  * One attention layer, as PyG's {@code GATConv}/{@code GATv2Conv}: input width, heads × channels,
  * heads concatenated or averaged, optional residual projection, ELU after it or not, and its dropout
- * rates (input features, attention).
+ * rates: input features, attention coefficients, and projected messages (the reference GAT
+ * implementation drops those too; PyG does not).
  */
 public record LayerSpec(Variant variant, int inputDim, int heads, int channels, boolean concat, boolean residual,
-                        boolean elu, double negativeSlope, double featureDropout, double attentionDropout) {
+                        boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
+                        double messageDropout) {
 
     public LayerSpec {
         if (inputDim < 1 || heads < 1 || channels < 1) {

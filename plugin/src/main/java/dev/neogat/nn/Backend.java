@@ -100,6 +100,14 @@ public interface Backend extends AutoCloseable {
     void aggregateBackward(GraphTensor graph, Tensor alpha, DropoutMask attentionDropout, Tensor messages,
                            boolean concat, Tensor dOut, Tensor dMessages, Tensor dAlpha);
 
+    // ---- dropout ------------------------------------------------------------------------------------
+
+    /** out = in ∘ keep / (1 - p), with the mask's bits over in's elements. */
+    void dropout(Tensor in, DropoutMask mask, Tensor out);
+
+    /** dIn += dOut ∘ keep / (1 - p). */
+    void dropoutBackward(DropoutMask mask, Tensor dOut, Tensor dIn);
+
     // ---- bias and activation ------------------------------------------------------------------------
 
     /** x[i,:] += bias. */

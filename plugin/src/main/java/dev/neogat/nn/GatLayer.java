@@ -10,9 +10,9 @@ import java.util.Map;
  * One attention layer on one graph, the counterpart of PyG's {@code GATConv} / {@code GATv2Conv}.
  *
  * <p>Forward reads as the equations: dropout(x) → project → score each edge → softmax over each
- * target's incoming edges → dropout(alpha) → weighted sum of messages → concat or mean over heads
- * (+ residual projection) → + bias → ELU (hidden layers). Backward runs the same steps in reverse,
- * with the dropout masks of the forward pass.
+ * target's incoming edges → dropout(alpha) → weighted sum of (dropped-out) messages → concat or mean
+ * over heads (+ residual projection) → + bias → ELU (hidden layers). Backward runs the same steps in
+ * reverse, with the dropout masks of the forward pass.
  */
 public final class GatLayer {
 
@@ -46,9 +46,13 @@ public final class GatLayer {
     private Tensor dSourceScores;
     private Tensor dTargetScores;
     private Tensor dAlpha;
+    /** Messages after message dropout, and their gradient (only when that dropout is on). */
+    private Tensor droppedMessages;
+    private Tensor dDroppedMessages;
 
     private DropoutMask inputMask;
     private DropoutMask attentionMask;
+    private DropoutMask messageMask;
 
     /** {@code parameters} holds this layer's tensors under {@code prefix + local name}. */
     public GatLayer(Backend backend, GraphTensor graph, LayerSpec spec, Map<String, Parameter> parameters,
@@ -111,9 +115,10 @@ public final class GatLayer {
     }
 
     /** Masks are null for no dropout (inference). Returns the output tensor. */
-    public Tensor forward(Tensor input, DropoutMask inputMask, DropoutMask attentionMask) {
+    public Tensor forward(Tensor input, DropoutMask inputMask, DropoutMask attentionMask, DropoutMask messageMask) {
         this.inputMask = inputMask;
         this.attentionMask = attentionMask;
+        this.messageMask = messageMask;
         if (gatV2) {
             backend.linear(input, inputMask, weight.value(), biasSource.value(), projected);
             backend.linear(input, inputMask, weightTarget.value(), biasTarget.value(), projectedTarget);
@@ -123,7 +128,7 @@ public final class GatLayer {
             backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
             backend.edgeSoftmax(graph, sourceScores, targetScores, negativeSlope, alpha);
         }
-        backend.aggregate(graph, alpha, attentionMask, projected, spec.concat(), out);
+        backend.aggregate(graph, alpha, attentionMask, messages(), spec.concat(), out);
         if (residual != null) {
             backend.linear(input, inputMask, residual.value(), null, residualOut);
             backend.add(out, residualOut);
@@ -149,7 +154,15 @@ public final class GatLayer {
             backend.linearBackward(input, inputMask, residual.value(), dOutput, residual.gradient(), null, dIn);
         }
         backend.fill(dProjected, 0f);
-        backend.aggregateBackward(graph, alpha, attentionMask, projected, spec.concat(), dOutput, dProjected, dAlpha);
+        if (messageMask == null) {
+            backend.aggregateBackward(graph, alpha, attentionMask, projected, spec.concat(), dOutput, dProjected,
+                    dAlpha);
+        } else {
+            backend.fill(dDroppedMessages, 0f);
+            backend.aggregateBackward(graph, alpha, attentionMask, droppedMessages, spec.concat(), dOutput,
+                    dDroppedMessages, dAlpha);
+            backend.dropoutBackward(messageMask, dDroppedMessages, dProjected);
+        }
         if (gatV2) {
             backend.fill(dProjectedTarget, 0f);
             backend.gatV2SoftmaxBackward(graph, projected, projectedTarget, attSource.value(), negativeSlope, alpha,
@@ -167,6 +180,18 @@ public final class GatLayer {
         }
     }
 
+    /** The projected messages, dropped out when message dropout is on (the attention scores see them whole). */
+    private Tensor messages() {
+        if (messageMask == null) {
+            return projected;
+        }
+        if (droppedMessages == null) {
+            droppedMessages = backend.zeros(graph.nodeCount(), spec.width());
+        }
+        backend.dropout(projected, messageMask, droppedMessages);
+        return droppedMessages;
+    }
+
     private void allocateGradients() {
         if (dAlpha != null) {
             return;
@@ -180,12 +205,16 @@ public final class GatLayer {
             dSourceScores = backend.zeros(n, spec.heads());
             dTargetScores = backend.zeros(n, spec.heads());
         }
+        if (spec.messageDropout() > 0) {
+            dDroppedMessages = backend.zeros(n, spec.width());
+        }
     }
 
     /** Frees the activations and gradient buffers (the parameters belong to the caller). */
     public void release() {
         for (Tensor t : new Tensor[]{projected, projectedTarget, sourceScores, targetScores, alpha, residualOut, out,
-                dProjected, dProjectedTarget, dSourceScores, dTargetScores, dAlpha}) {
+                dProjected, dProjectedTarget, dSourceScores, dTargetScores, dAlpha, droppedMessages,
+                dDroppedMessages}) {
             if (t != null) {
                 backend.release(t);
             }

@@ -22,6 +22,7 @@ public final class GatNetwork {
 
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
+    private static final int MESSAGE_DROPOUT = 2;
 
     private final Backend backend;
     private final GatConfig config;
@@ -91,7 +92,8 @@ public final class GatNetwork {
         for (int l = 0; l < layers.length; l++) {
             DropoutMask inputMask = mask(training, config.featureDropout(), seed, step, l, INPUT_DROPOUT);
             DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT);
-            input = layers[l].forward(input, inputMask, attentionMask);
+            DropoutMask messageMask = mask(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT);
+            input = layers[l].forward(input, inputMask, attentionMask, messageMask);
         }
         return logits();
     }

@@ -35,7 +35,7 @@ class GoldenLayerTest {
         boolean concat = (Boolean) config.get("concat");
         Variant variant = "GATv2Conv".equals(golden.get("layer")) ? Variant.GATV2 : Variant.GAT;
         LayerSpec spec = new LayerSpec(variant, ((Number) config.get("in_channels")).intValue(), heads, channels,
-                concat, false, false, ((Number) config.get("negative_slope")).doubleValue(), 0, 0);
+                concat, false, false, ((Number) config.get("negative_slope")).doubleValue(), 0, 0, 0);
 
         IncomingCsr csr = GoldenFixture.graph(json, selfLoops);
         try (CpuBackend backend = CpuBackend.sequential()) {
@@ -47,7 +47,7 @@ class GoldenLayerTest {
                     .forEach((name, value) -> parameters.put(name, new Parameter(backend, name, value)));
             GatLayer layer = new GatLayer(backend, graph, spec, parameters, "");
 
-            Tensor out = layer.forward(input, null, null);
+            Tensor out = layer.forward(input, null, null, null);
             float[] output = download(backend, out);
             assertGolden(JsonValues.flat(golden.get("output")), output, caseName + " output");
 

@@ -28,7 +28,11 @@ class ModelGradientTest {
     static Stream<Arguments> models() {
         return Stream.of(
                 Arguments.of("GAT 2 layers, dropout", base(Variant.GAT).build(), false),
+                Arguments.of("GAT 2 layers, message dropout too", base(Variant.GAT).messageDropout(0.35).build(),
+                        false),
                 Arguments.of("GATv2 2 layers, dropout", base(Variant.GATV2).build(), false),
+                Arguments.of("GATv2 residual, message dropout", base(Variant.GATV2).residual(true)
+                        .messageDropout(0.3).build(), false),
                 Arguments.of("GAT residual", base(Variant.GAT).residual(true).build(), false),
                 Arguments.of("GATv2 residual, mean heads", base(Variant.GATV2).residual(true).concatHidden(false)
                         .build(), false),
@@ -60,7 +64,7 @@ class ModelGradientTest {
         int[] train = {0, 2, 3, 5, 6, 9};
         try (CpuBackend backend = new CpuBackend(2, () -> false)) {
             CpuTensor features = (CpuTensor) backend.upload(x, nodes, config.inputDim());
-            GatNetwork network = new GatNetwork(backend, config, Weights.initialize(config, 3), backend.upload(csr),
+            GatNetwork network = new GatNetwork(backend, config, genericWeights(config, random), backend.upload(csr),
                     features, true);
             Targets targets = backend.upload(labels, train);
             network.forward(true, 99, 4);
@@ -75,6 +79,22 @@ class ModelGradientTest {
             }
             check(name + " d/dx", features.data(), ((CpuTensor) network.inputGradient()).data(), loss);
         }
+    }
+
+    /**
+     * Glorot weights plus noise on every entry, biases included: with zero biases, dropout can make a
+     * score exactly 0, where LeakyReLU has a corner and finite differences see the mean of both slopes.
+     */
+    private static Weights genericWeights(GatConfig config, SplittableRandom random) {
+        java.util.Map<String, DenseMatrix> tensors = new java.util.LinkedHashMap<>();
+        Weights.initialize(config, 3).asMap().forEach((name, tensor) -> {
+            float[] values = tensor.data().clone();
+            for (int i = 0; i < values.length; i++) {
+                values[i] += (float) (0.2 * random.nextDouble() - 0.1);
+            }
+            tensors.put(name, new DenseMatrix(tensor.rows(), tensor.cols(), values));
+        });
+        return new Weights(tensors);
     }
 
     private static NodeLabels singleLabels(int nodes, int classes, SplittableRandom random) {

@@ -199,6 +199,22 @@ class OpGradientTest {
     }
 
     @Test
+    void dropout() {
+        CpuTensor x = randomTensor(NODES, 6);
+        CpuTensor out = zeros(NODES, 6);
+        CpuTensor r = randomTensor(NODES, 6);
+        DropoutMask mask = new DropoutMask(21, 0.45);
+        CpuTensor dX = randomTensor(NODES, 6);
+        float[] before = dX.data().clone();
+        backend.dropoutBackward(mask, r, dX);
+        float[] added = new float[before.length];
+        for (int i = 0; i < added.length; i++) {
+            added[i] = dX.data()[i] - before[i];
+        }
+        check("dropout d/dx (accumulated)", x.data(), added, () -> { backend.dropout(x, mask, out); return dot(out, r); });
+    }
+
+    @Test
     void eluAndBias() {
         CpuTensor x = randomTensor(NODES, 5);
         CpuTensor out = zeros(NODES, 5);

@@ -206,6 +206,32 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void dropout(Tensor in, DropoutMask mask, Tensor out) {
+        float[] x = dense(in).data;
+        float[] y = dense(out).data;
+        requireSameLength(x, y);
+        KeepBits keep = keepBits(mask, in);
+        parallel.forRange(x.length, ELEMENTWISE_GRAIN, (start, end) -> {
+            for (int p = start; p < end; p++) {
+                y[p] = x[p] * keep.factor(p);
+            }
+        });
+    }
+
+    @Override
+    public void dropoutBackward(DropoutMask mask, Tensor dOut, Tensor dIn) {
+        float[] g = dense(dOut).data;
+        float[] dx = dense(dIn).data;
+        requireSameLength(g, dx);
+        KeepBits keep = keepBits(mask, dOut);
+        parallel.forRange(g.length, ELEMENTWISE_GRAIN, (start, end) -> {
+            for (int p = start; p < end; p++) {
+                dx[p] += g[p] * keep.factor(p);
+            }
+        });
+    }
+
+    @Override
     public void addBias(Tensor x, Tensor bias) {
         float[] data = dense(x).data;
         float[] b = dense(bias).data;

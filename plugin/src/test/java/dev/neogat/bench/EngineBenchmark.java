@@ -1,0 +1,159 @@
+package dev.neogat.bench;
+
+import dev.neogat.datasets.Dataset;
+import dev.neogat.datasets.PlanetoidCsv;
+import dev.neogat.datasets.SyntheticGraphs;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.model.GatConfig;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Weights;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.testing.SharedData;
+import dev.neogat.train.Trainer;
+import dev.neogat.train.TrainingConfig;
+import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingResult;
+import dev.neogat.util.TerminationFlag;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Speed and memory of the CPU engine, printed as numbers:
+ * <ul>
+ *   <li>{@code cora}: median training-epoch time (forward + backward + Adam), median inference time
+ *       (forward without dropout), and a full training with early stopping, for the GAT paper's model;</li>
+ *   <li>{@code scale N}: a synthetic graph of N nodes, average degree 10, 64 dense features, 10 classes,
+ *       the same model: build time, median epoch time and peak heap.</li>
+ * </ul>
+ * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.args="cora"} or
+ * {@code -Dbench.args="scale 1000000" -Dbench.heap=4g}. Threads: -Dbench.threads (default all cores).
+ */
+public final class EngineBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        String[] words = BenchArgs.words(args);
+        if (words.length == 0) {
+            words = new String[]{"cora"};
+        }
+        int threads = BenchArgs.threads();
+        System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
+                Runtime.getRuntime().maxMemory() / (double) (1L << 30));
+        for (int w = 0; w < words.length; w++) {
+            switch (words[w]) {
+                case "cora" -> cora(threads);
+                case "scale" -> scale(Integer.parseInt(words[++w]), threads);
+                default -> throw new IllegalArgumentException("Unknown benchmark '" + words[w]
+                        + "'; expected cora or scale N");
+            }
+        }
+    }
+
+    private static void cora(int threads) throws Exception {
+        Path dir = SharedData.sharedDir() == null ? null : SharedData.sharedDir().resolve("datasets/cora");
+        if (dir == null || !dir.toFile().isDirectory()) {
+            System.out.println("cora: skipped, ../shared/datasets/cora is not present");
+            return;
+        }
+        Dataset cora = PlanetoidCsv.load(dir);
+        GatConfig config = AccuracyBenchmark.paperConfig(cora);
+        double[][] stepAndInference = epochTimes(cora, config, threads, 100, 300);
+        System.out.printf(Locale.ROOT, "cora: training epoch (forward+backward+Adam) median %.2f ms "
+                        + "[p10 %.2f, p90 %.2f] over %d epochs after %d warm-up%n",
+                median(stepAndInference[0]), percentile(stepAndInference[0], 0.1),
+                percentile(stepAndInference[0], 0.9), stepAndInference[0].length, 100);
+        System.out.printf(Locale.ROOT, "cora: inference (full forward, no dropout) median %.2f ms%n",
+                median(stepAndInference[1]));
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            long start = System.nanoTime();
+            TrainingResult result = Trainer.train(backend, cora.trainingData(), config, TrainingConfig.defaults(),
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
+            double millis = (System.nanoTime() - start) / 1e6;
+            double perEpoch = result.history().stream().mapToDouble(h -> h.stepMillis() + h.evaluationMillis())
+                    .average().orElse(Double.NaN);
+            System.out.printf(Locale.ROOT, "cora: full training %.0f ms, %d epochs (%s, best %d), %.2f ms per epoch "
+                            + "incl. evaluation, test accuracy %.1f%%%n", millis, result.epochsRun(),
+                    result.stopReason(), result.bestEpoch(), perEpoch, 100 * result.test().score());
+        }
+    }
+
+    private static void scale(int nodes, int threads) {
+        resetPeaks();
+        long start = System.nanoTime();
+        Dataset data = SyntheticGraphs.generate(SyntheticGraphs.Spec.scaling(nodes, 1));
+        double generateMillis = (System.nanoTime() - start) / 1e6;
+        GatConfig config = GatConfig.builder(data.features().cols(), data.labels().classCount())
+                .hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).build();
+        double[][] times = epochTimes(data, config, threads, 3, 10);
+        System.out.printf(Locale.ROOT, "scale %d nodes, %d edges (+ reverse and self loops): generated in %.0f ms, "
+                        + "training epoch median %.0f ms, inference %.0f ms, peak heap %.2f GiB%n", nodes,
+                data.edgeCount(), generateMillis, median(times[0]), median(times[1]), peakHeap() / (double) (1L << 30));
+    }
+
+    /** [step times, inference times] in ms for {@code measured} epochs after {@code warmup}. */
+    private static double[][] epochTimes(Dataset data, GatConfig config, int threads, int warmup, int measured) {
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            long buildStart = System.nanoTime();
+            IncomingCsr graph = data.undirectedGraph();
+            double buildMillis = (System.nanoTime() - buildStart) / 1e6;
+            if (data.nodeCount() > 100_000) {
+                System.out.printf(Locale.ROOT, "  CSR: %d slots built in %.0f ms%n", graph.slotCount(), buildMillis);
+            }
+            GatNetwork network = new GatNetwork(backend, config, Weights.initialize(config, 1), backend.upload(graph),
+                    backend.upload(config.normalizeFeatures() ? data.features().rowNormalized() : data.features()));
+            Targets train = backend.upload(data.labels(), data.split().train());
+            AdamSettings adam = AdamSettings.of(0.005, 5e-4);
+            double[] steps = new double[measured];
+            double[] inference = new double[measured];
+            for (int epoch = 1; epoch <= warmup + measured; epoch++) {
+                long t0 = System.nanoTime();
+                network.forward(true, 1, epoch);
+                network.lossAndGradients(train);
+                network.adamStep(adam);
+                long t1 = System.nanoTime();
+                network.forward();
+                long t2 = System.nanoTime();
+                if (epoch > warmup) {
+                    steps[epoch - warmup - 1] = (t1 - t0) / 1e6;
+                    inference[epoch - warmup - 1] = (t2 - t1) / 1e6;
+                }
+            }
+            return new double[][]{steps, inference};
+        }
+    }
+
+    private static void resetPeaks() {
+        System.gc();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+    }
+
+    /** Sum of the heap pools' peak usage since the last reset (an upper bound of the live peak). */
+    private static long peakHeap() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+
+    static double median(double[] values) {
+        return percentile(values, 0.5);
+    }
+
+    static double percentile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+    }
+}
