@@ -21,6 +21,7 @@ public final class GatConfig {
     private final double featureDropout;
     private final double attentionDropout;
     private final double messageDropout;
+    private final boolean inputDropoutPerHead;
     private final double negativeSlope;
     private final boolean residual;
     private final boolean multiLabel;
@@ -37,6 +38,7 @@ public final class GatConfig {
         this.featureDropout = b.featureDropout;
         this.attentionDropout = b.attentionDropout;
         this.messageDropout = b.messageDropout;
+        this.inputDropoutPerHead = b.inputDropoutPerHead;
         this.negativeSlope = b.negativeSlope;
         this.residual = b.residual;
         this.multiLabel = b.multiLabel;
@@ -58,6 +60,7 @@ public final class GatConfig {
                 .featureDropout(featureDropout)
                 .attentionDropout(attentionDropout)
                 .messageDropout(messageDropout)
+                .inputDropoutPerHead(inputDropoutPerHead)
                 .negativeSlope(negativeSlope)
                 .residual(residual)
                 .multiLabel(multiLabel)
@@ -99,6 +102,11 @@ public final class GatConfig {
     /** Dropout on the projected messages before aggregation, as the reference GAT implementation. */
     public double messageDropout() {
         return messageDropout;
+    }
+
+    /** Whether each head drops its input independently (reference GAT) instead of sharing one mask (PyG). */
+    public boolean inputDropoutPerHead() {
+        return inputDropoutPerHead;
     }
 
     public double negativeSlope() {
@@ -161,6 +169,7 @@ public final class GatConfig {
         map.put("dropout", featureDropout);
         map.put("attentionDropout", attentionDropout);
         map.put("messageDropout", messageDropout);
+        map.put("inputDropoutPerHead", inputDropoutPerHead);
         map.put("negativeSlope", negativeSlope);
         map.put("residual", residual);
         map.put("multiLabel", multiLabel);
@@ -180,6 +189,7 @@ public final class GatConfig {
                 .featureDropout(doubleValue(map, "dropout"))
                 .attentionDropout(doubleValue(map, "attentionDropout"))
                 .messageDropout(doubleValue(map, "messageDropout"))
+                .inputDropoutPerHead((Boolean) map.get("inputDropoutPerHead"))
                 .negativeSlope(doubleValue(map, "negativeSlope"))
                 .residual((Boolean) map.get("residual"))
                 .multiLabel((Boolean) map.get("multiLabel"))
@@ -239,6 +249,7 @@ public final class GatConfig {
         private double featureDropout = 0.6;
         private double attentionDropout = 0.6;
         private double messageDropout = 0;
+        private boolean inputDropoutPerHead = false;
         private double negativeSlope = 0.2;
         private boolean residual = false;
         private boolean multiLabel = false;
@@ -309,6 +320,11 @@ public final class GatConfig {
 
         public Builder messageDropout(double messageDropout) {
             this.messageDropout = messageDropout;
+            return this;
+        }
+
+        public Builder inputDropoutPerHead(boolean inputDropoutPerHead) {
+            this.inputDropoutPerHead = inputDropoutPerHead;
             return this;
         }
 

@@ -3,6 +3,7 @@ package dev.neogat.nn;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 
 /**
  * The operations a GAT needs, each forward beside its backward, on tensors that live where the backend
@@ -12,7 +13,7 @@ import dev.neogat.util.DropoutMask;
  * <p>Shapes: n nodes, E attention slots (edges incl. self loops) in {@link IncomingCsr} order, H heads,
  * C channels per head. Per-node tensors are [n, ·]; per-slot tensors are [E, H]. Attention vectors are
  * [H, C], biases [1, width]. Unless said otherwise an output is overwritten; "+=" marks accumulation.
- * A {@link DropoutMask} of null means no dropout.
+ * A {@link DropoutMask} or {@link InputDropout} of null means no dropout.
  */
 public interface Backend extends AutoCloseable {
 
@@ -47,14 +48,17 @@ public interface Backend extends AutoCloseable {
 
     // ---- projection ---------------------------------------------------------------------------------
 
-    /** out = dropout(in) · weight (+ bias). in: [n, k] dense or sparse, weight: [k, m], bias: [1, m] or null. */
-    void linear(Tensor in, DropoutMask inDropout, Tensor weight, Tensor bias, Tensor out);
+    /**
+     * out = dropout(in) · weight (+ bias). in: [n, k] dense or sparse, weight: [k, m], bias: [1, m] or null.
+     * With grouped dropout, output column j sees the input dropped by its group's mask.
+     */
+    void linear(Tensor in, InputDropout inDropout, Tensor weight, Tensor bias, Tensor out);
 
     /**
      * dWeight = dropout(in)ᵀ · dOut; dBias = column sums of dOut (when not null);
      * dIn += (dOut · weightᵀ) ∘ mask (when not null; in must then be dense).
      */
-    void linearBackward(Tensor in, DropoutMask inDropout, Tensor weight, Tensor dOut, Tensor dWeight, Tensor dBias,
+    void linearBackward(Tensor in, InputDropout inDropout, Tensor weight, Tensor dOut, Tensor dWeight, Tensor dBias,
                         Tensor dIn);
 
     // ---- GAT attention ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ package dev.neogat.nn;
 import dev.neogat.model.LayerSpec;
 import dev.neogat.model.Variant;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 
 import java.util.Map;
 
@@ -50,7 +51,8 @@ public final class GatLayer {
     private Tensor droppedMessages;
     private Tensor dDroppedMessages;
 
-    private DropoutMask inputMask;
+    private InputDropout inputMask;
+    private InputDropout residualMask;
     private DropoutMask attentionMask;
     private DropoutMask messageMask;
 
@@ -114,9 +116,14 @@ public final class GatLayer {
         return alpha;
     }
 
-    /** Masks are null for no dropout (inference). Returns the output tensor. */
-    public Tensor forward(Tensor input, DropoutMask inputMask, DropoutMask attentionMask, DropoutMask messageMask) {
+    /**
+     * Masks are null for no dropout (inference). The input mask may have one group per head; the residual
+     * projection then uses them per head when heads are concatenated, the first one when they are averaged.
+     * Returns the output tensor.
+     */
+    public Tensor forward(Tensor input, InputDropout inputMask, DropoutMask attentionMask, DropoutMask messageMask) {
         this.inputMask = inputMask;
+        this.residualMask = inputMask == null || spec.concat() ? inputMask : InputDropout.shared(inputMask.group(0));
         this.attentionMask = attentionMask;
         this.messageMask = messageMask;
         if (gatV2) {
@@ -130,7 +137,7 @@ public final class GatLayer {
         }
         backend.aggregate(graph, alpha, attentionMask, messages(), spec.concat(), out);
         if (residual != null) {
-            backend.linear(input, inputMask, residual.value(), null, residualOut);
+            backend.linear(input, residualMask, residual.value(), null, residualOut);
             backend.add(out, residualOut);
         }
         backend.addBias(out, bias.value());
@@ -151,7 +158,7 @@ public final class GatLayer {
         }
         backend.biasBackward(dOutput, bias.gradient());
         if (residual != null) {
-            backend.linearBackward(input, inputMask, residual.value(), dOutput, residual.gradient(), null, dIn);
+            backend.linearBackward(input, residualMask, residual.value(), dOutput, residual.gradient(), null, dIn);
         }
         backend.fill(dProjected, 0f);
         if (messageMask == null) {

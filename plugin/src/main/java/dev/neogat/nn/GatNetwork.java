@@ -4,6 +4,7 @@ import dev.neogat.model.GatConfig;
 import dev.neogat.model.ParameterShape;
 import dev.neogat.util.CounterRng;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,6 +24,8 @@ public final class GatNetwork {
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
     private static final int MESSAGE_DROPOUT = 2;
+    /** Per-head input masks use purposes PER_HEAD_INPUT_DROPOUT + head. */
+    private static final int PER_HEAD_INPUT_DROPOUT = 16;
 
     private final Backend backend;
     private final GatConfig config;
@@ -90,12 +93,27 @@ public final class GatNetwork {
     public Tensor forward(boolean training, long seed, long step) {
         Tensor input = features;
         for (int l = 0; l < layers.length; l++) {
-            DropoutMask inputMask = mask(training, config.featureDropout(), seed, step, l, INPUT_DROPOUT);
+            InputDropout inputMask = inputDropout(training, seed, step, l);
             DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT);
             DropoutMask messageMask = mask(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT);
             input = layers[l].forward(input, inputMask, attentionMask, messageMask);
         }
         return logits();
+    }
+
+    private InputDropout inputDropout(boolean training, long seed, long step, int layer) {
+        int heads = config.heads(layer);
+        if (!config.inputDropoutPerHead() || heads == 1) {
+            return InputDropout.shared(mask(training, config.featureDropout(), seed, step, layer, INPUT_DROPOUT));
+        }
+        if (!training || config.featureDropout() == 0) {
+            return null;
+        }
+        DropoutMask[] perHead = new DropoutMask[heads];
+        for (int h = 0; h < heads; h++) {
+            perHead[h] = mask(true, config.featureDropout(), seed, step, layer, PER_HEAD_INPUT_DROPOUT + h);
+        }
+        return InputDropout.perGroup(perHead);
     }
 
     private static DropoutMask mask(boolean training, double probability, long seed, long step, int layer,

@@ -33,6 +33,10 @@ class ModelGradientTest {
                 Arguments.of("GATv2 2 layers, dropout", base(Variant.GATV2).build(), false),
                 Arguments.of("GATv2 residual, message dropout", base(Variant.GATV2).residual(true)
                         .messageDropout(0.3).build(), false),
+                Arguments.of("GAT input dropout per head, residual", base(Variant.GAT).inputDropoutPerHead(true)
+                        .residual(true).messageDropout(0.2).build(), false),
+                Arguments.of("GATv2 input dropout per head, mean heads, residual", base(Variant.GATV2)
+                        .inputDropoutPerHead(true).concatHidden(false).residual(true).build(), false),
                 Arguments.of("GAT residual", base(Variant.GAT).residual(true).build(), false),
                 Arguments.of("GATv2 residual, mean heads", base(Variant.GATV2).residual(true).concatHidden(false)
                         .build(), false),

@@ -6,10 +6,12 @@ import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.nn.cpu.CpuTensor;
 import dev.neogat.testing.RandomGraphs;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.SplittableRandom;
@@ -66,28 +68,40 @@ class OpGradientTest {
         return sum;
     }
 
-    /** Widths below and above Linear's switch between its narrow (k-long) and wide (m-long) loops. */
-    @ParameterizedTest(name = "output width {0}")
-    @ValueSource(ints = {4, 20})
-    void denseLinearWithDropout(int width) {
+    /**
+     * Output widths and dropout groups covering Linear's narrow (k-long) and wide (m-long) loops, with one
+     * shared mask or one mask per group of output columns.
+     */
+    @ParameterizedTest(name = "output width {0}, {1} dropout group(s)")
+    @CsvSource({"4, 1", "20, 1", "6, 3", "32, 2"})
+    void denseLinearWithDropout(int width, int groups) {
         CpuTensor in = randomTensor(NODES, 5);
         CpuTensor weight = randomTensor(5, width);
         CpuTensor bias = randomTensor(1, width);
         CpuTensor out = zeros(NODES, width);
         CpuTensor r = randomTensor(NODES, width);
-        DropoutMask mask = new DropoutMask(11, 0.3);
+        InputDropout dropout = dropout(groups, 11);
         CpuTensor dWeight = zeros(5, width);
         CpuTensor dBias = zeros(1, width);
         CpuTensor dIn = zeros(NODES, 5);
-        backend.linearBackward(in, mask, weight, r, dWeight, dBias, dIn);
-        Runnable forward = () -> backend.linear(in, mask, weight, bias, out);
+        backend.linearBackward(in, dropout, weight, r, dWeight, dBias, dIn);
+        Runnable forward = () -> backend.linear(in, dropout, weight, bias, out);
         check("linear d/dW", weight.data(), dWeight.data(), () -> { forward.run(); return dot(out, r); });
         check("linear d/db", bias.data(), dBias.data(), () -> { forward.run(); return dot(out, r); });
         check("linear d/dx", in.data(), dIn.data(), () -> { forward.run(); return dot(out, r); });
     }
 
-    @Test
-    void sparseLinearWithDropout() {
+    private static InputDropout dropout(int groups, long key) {
+        DropoutMask[] masks = new DropoutMask[groups];
+        for (int g = 0; g < groups; g++) {
+            masks[g] = new DropoutMask(key + 100 * g, 0.3 + 0.1 * g);
+        }
+        return groups == 1 ? InputDropout.shared(masks[0]) : InputDropout.perGroup(masks);
+    }
+
+    @ParameterizedTest(name = "{0} dropout group(s)")
+    @ValueSource(ints = {1, 2})
+    void sparseLinearWithDropout(int groups) {
         float[] dense = new float[NODES * 6];
         for (int i = 0; i < dense.length; i++) {
             dense[i] = random.nextDouble() < 0.4 ? (float) random.nextDouble() : 0f;
@@ -98,19 +112,24 @@ class OpGradientTest {
         CpuTensor bias = randomTensor(1, 4);
         CpuTensor out = zeros(NODES, 4);
         CpuTensor r = randomTensor(NODES, 4);
-        DropoutMask mask = new DropoutMask(12, 0.5);
+        InputDropout dropout = dropout(groups, 12);
         CpuTensor dWeight = zeros(6, 4);
         CpuTensor dBias = zeros(1, 4);
-        backend.linearBackward(in, mask, weight, r, dWeight, dBias, null);
-        Runnable forward = () -> backend.linear(in, mask, weight, bias, out);
+        backend.linearBackward(in, dropout, weight, r, dWeight, dBias, null);
+        Runnable forward = () -> backend.linear(in, dropout, weight, bias, out);
         check("sparse linear d/dW", weight.data(), dWeight.data(), () -> { forward.run(); return dot(out, r); });
         check("sparse linear d/db", bias.data(), dBias.data(), () -> { forward.run(); return dot(out, r); });
 
-        // The sparse path computes what the dense path computes on the same values and mask.
+        // Sparse storage drops the same values as dense storage: the masks are keyed by the dense index.
         CpuTensor denseOut = zeros(NODES, 4);
-        backend.linear(backend.upload(dense, NODES, 6), mask, weight, bias, denseOut);
+        CpuTensor denseIn = (CpuTensor) backend.upload(dense, NODES, 6);
+        backend.linear(denseIn, dropout, weight, bias, denseOut);
         forward.run();
         Precision.assertClose(Precision.widen(denseOut.data()), out.data(), 1e-12, "sparse vs dense projection");
+        CpuTensor denseWeightGradient = zeros(6, 4);
+        backend.linearBackward(denseIn, dropout, weight, r, denseWeightGradient, null, null);
+        Precision.assertClose(Precision.widen(denseWeightGradient.data()), dWeight.data(), 1e-12,
+                "sparse vs dense weight gradient");
     }
 
     @Test

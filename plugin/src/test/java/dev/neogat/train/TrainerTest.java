@@ -45,7 +45,8 @@ class TrainerTest {
 
     @Test
     void sameSeedGivesBitIdenticalModelsForAnyThreadCount() {
-        GatConfig config = config(SMALL).toBuilder().variant(Variant.GATV2).residual(true).build();
+        GatConfig config = config(SMALL).toBuilder().variant(Variant.GATV2).residual(true).inputDropoutPerHead(true)
+                .messageDropout(0.3).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(15).withPatience(0);
         TrainingResult one = train(SMALL, config, training, 1, TrainingListener.NONE, TerminationFlag.RUNNING);
         for (int threads : new int[]{2, 3}) {

@@ -12,6 +12,7 @@ import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 import dev.neogat.util.Parallel;
 import dev.neogat.util.TerminationFlag;
 
@@ -120,30 +121,39 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void linear(Tensor in, DropoutMask inDropout, Tensor weight, Tensor bias, Tensor out) {
+    public void linear(Tensor in, InputDropout inDropout, Tensor weight, Tensor bias, Tensor out) {
         requireShape(weight, in.cols(), out.cols(), "weight");
         requireShape(out, in.rows(), weight.cols(), "output");
+        if (inDropout != null) {
+            inDropout.groupWidth(weight.cols());
+        }
         if (in instanceof CpuSparseTensor sparse) {
-            SparseLinear.forward(parallel, sparse, inDropout, dense(weight), denseOrNull(bias), dense(out));
+            SparseLinear.forward(parallel, sparse, masks.overEntries(parallel, inDropout, sparse.matrix), dense(weight),
+                    denseOrNull(bias), dense(out));
         } else {
-            Linear.forward(parallel, dense(in), keepBits(inDropout, in), dense(weight), denseOrNull(bias), dense(out));
+            Linear.forward(parallel, dense(in), masks.overElements(parallel, inDropout, elements(in)), dense(weight),
+                    denseOrNull(bias), dense(out));
         }
     }
 
     @Override
-    public void linearBackward(Tensor in, DropoutMask inDropout, Tensor weight, Tensor dOut, Tensor dWeight,
+    public void linearBackward(Tensor in, InputDropout inDropout, Tensor weight, Tensor dOut, Tensor dWeight,
                                Tensor dBias, Tensor dIn) {
+        if (inDropout != null) {
+            inDropout.groupWidth(weight.cols());
+        }
         if (in instanceof CpuSparseTensor sparse) {
             if (dIn != null) {
                 throw new IllegalArgumentException("Sparse input features have no gradient");
             }
-            SparseLinear.weightGradient(parallel, sparse, inDropout, dense(dOut), dense(dWeight));
+            SparseLinear.weightGradient(parallel, sparse, masks.overEntries(parallel, inDropout, sparse.matrix),
+                    dense(dOut), dense(dWeight));
             if (dBias != null) {
                 ColumnSums.compute(parallel, dense(dOut), dense(dBias));
             }
         } else {
-            Linear.backward(parallel, dense(in), keepBits(inDropout, in), dense(weight), dense(dOut), dense(dWeight),
-                    denseOrNull(dBias), denseOrNull(dIn));
+            Linear.backward(parallel, dense(in), masks.overElements(parallel, inDropout, elements(in)), dense(weight),
+                    dense(dOut), dense(dWeight), denseOrNull(dBias), denseOrNull(dIn));
         }
     }
 
@@ -286,7 +296,11 @@ public final class CpuBackend implements Backend {
 
     /** The mask over a dense tensor's elements as bits, shared by a step's forward and backward passes. */
     private KeepBits keepBits(DropoutMask mask, Tensor over) {
-        return masks.bits(parallel, mask, Math.multiplyExact(over.rows(), over.cols()));
+        return masks.overElements(parallel, mask, elements(over));
+    }
+
+    private static int elements(Tensor tensor) {
+        return Math.multiplyExact(tensor.rows(), tensor.cols());
     }
 
     private static CpuTensor dense(Tensor tensor) {

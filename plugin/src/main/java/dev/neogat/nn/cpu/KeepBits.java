@@ -1,40 +1,45 @@
 package dev.neogat.nn.cpu;
 
+import dev.neogat.nn.SparseMatrix;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.Parallel;
 
 /**
  * A dropout mask materialised as one bit per element, so that the forward pass and both backward
- * passes of a step read bits instead of each re-hashing every element.
+ * passes of a step read bits instead of each re-hashing every element. Bits are indexed by element of a
+ * dense tensor, or by entry (row-order position) of a sparse matrix, whose mask is still keyed by the
+ * dense index {@code row·cols + col} so that sparse and dense storage drop the same values.
  */
 final class KeepBits {
 
     final long key;
     final int length;
+    final boolean overSparseEntries;
     final long[] words;
     final float scale;
 
-    private KeepBits(long key, int length, long[] words, float scale) {
+    private KeepBits(long key, int length, boolean overSparseEntries, long[] words, float scale) {
         this.key = key;
         this.length = length;
+        this.overSparseEntries = overSparseEntries;
         this.words = words;
         this.scale = scale;
     }
 
-    boolean get(int index) {
-        return (words[index >>> 6] & (1L << index)) != 0;
+    /** 1 for a kept element, 0 for a dropped one. */
+    int bit(int index) {
+        return (int) ((words[index >>> 6] >>> index) & 1L);
     }
 
     /** scale for a kept element, 0 for a dropped one, without a branch (mask bits are unpredictable). */
     float factor(int index) {
-        return (int) ((words[index >>> 6] >>> index) & 1L) * scale;
+        return bit(index) * scale;
     }
 
-    /** Evaluates {@code mask} for elements [0, length), reusing {@code storage} when it is large enough. */
-    static KeepBits of(Parallel parallel, DropoutMask mask, int length, long[] storage) {
-        int wordCount = (length + 63) >>> 6;
-        long[] words = storage != null && storage.length >= wordCount ? storage : new long[wordCount];
-        parallel.forRange(wordCount, 1 << 9, (start, end) -> {
+    /** Evaluates {@code mask} for elements [0, length). */
+    static KeepBits overElements(Parallel parallel, DropoutMask mask, int length) {
+        long[] words = new long[(length + 63) >>> 6];
+        parallel.forRange(words.length, 1 << 9, (start, end) -> {
             for (int w = start; w < end; w++) {
                 long bits = 0;
                 int first = w << 6;
@@ -45,6 +50,47 @@ final class KeepBits {
                 words[w] = bits;
             }
         });
-        return new KeepBits(mask.key(), length, words, (float) mask.scale());
+        return new KeepBits(mask.key(), length, false, words, (float) mask.scale());
+    }
+
+    /** Evaluates {@code mask} for the entries of a sparse matrix, keyed by their dense index. */
+    static KeepBits overEntries(Parallel parallel, DropoutMask mask, SparseMatrix matrix) {
+        int length = matrix.columns().length;
+        int cols = matrix.cols();
+        int[] offsets = matrix.rowOffsets();
+        int[] columns = matrix.columns();
+        long[] words = new long[(length + 63) >>> 6];
+        parallel.forRange(words.length, 1 << 9, (start, end) -> {
+            int row = rowOf(offsets, start << 6);
+            for (int w = start; w < end; w++) {
+                long bits = 0;
+                int first = w << 6;
+                int count = Math.min(64, length - first);
+                for (int b = 0; b < count; b++) {
+                    int p = first + b;
+                    while (offsets[row + 1] <= p) {
+                        row++;
+                    }
+                    bits |= (long) mask.keepBit(row * cols + columns[p]) << b;
+                }
+                words[w] = bits;
+            }
+        });
+        return new KeepBits(mask.key(), length, true, words, (float) mask.scale());
+    }
+
+    /** The row holding entry p: the last row whose offset is at most p. */
+    private static int rowOf(int[] offsets, int p) {
+        int lo = 0;
+        int hi = offsets.length - 2;
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (offsets[mid] <= p) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo;
     }
 }

@@ -1,34 +1,78 @@
 package dev.neogat.nn.cpu;
 
+import dev.neogat.nn.SparseMatrix;
 import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
 import dev.neogat.util.Parallel;
 
 import java.util.ArrayDeque;
 
 /**
- * The last few materialised dropout masks, by stream key. A training step uses each mask in its forward
- * and again in its backward pass; the next step's masks reuse the storage of the evicted ones.
+ * The last few materialised dropout masks, by stream key: a training step uses each mask in its forward
+ * and again in its backward pass. An evicted mask is only forgotten (a caller may still hold it) and is
+ * generated again if asked for, so correctness never depends on the capacity.
  */
 final class MaskCache {
 
-    private static final int CAPACITY = 16;
+    private static final int CAPACITY = 64;
 
     private final ArrayDeque<KeepBits> entries = new ArrayDeque<>();
 
-    synchronized KeepBits bits(Parallel parallel, DropoutMask mask, int length) {
+    /** Bits over the elements [0, length) of a dense tensor; null for no mask. */
+    synchronized KeepBits overElements(Parallel parallel, DropoutMask mask, int length) {
         if (mask == null) {
             return null;
         }
+        KeepBits cached = find(mask, length, false);
+        return cached != null ? cached : remember(KeepBits.overElements(parallel, mask, length));
+    }
+
+    /** Bits over the entries of a sparse matrix; null for no mask. */
+    synchronized KeepBits overEntries(Parallel parallel, DropoutMask mask, SparseMatrix matrix) {
+        if (mask == null) {
+            return null;
+        }
+        KeepBits cached = find(mask, matrix.columns().length, true);
+        return cached != null ? cached : remember(KeepBits.overEntries(parallel, mask, matrix));
+    }
+
+    /** One bit set per group of an input dropout over a dense tensor; null for no dropout. */
+    KeepBits[] overElements(Parallel parallel, InputDropout dropout, int length) {
+        if (dropout == null) {
+            return null;
+        }
+        KeepBits[] bits = new KeepBits[dropout.groupCount()];
+        for (int g = 0; g < bits.length; g++) {
+            bits[g] = overElements(parallel, dropout.group(g), length);
+        }
+        return bits;
+    }
+
+    /** One bit set per group of an input dropout over a sparse matrix's entries; null for no dropout. */
+    KeepBits[] overEntries(Parallel parallel, InputDropout dropout, SparseMatrix matrix) {
+        if (dropout == null) {
+            return null;
+        }
+        KeepBits[] bits = new KeepBits[dropout.groupCount()];
+        for (int g = 0; g < bits.length; g++) {
+            bits[g] = overEntries(parallel, dropout.group(g), matrix);
+        }
+        return bits;
+    }
+
+    private KeepBits find(DropoutMask mask, int length, boolean overSparseEntries) {
         for (KeepBits entry : entries) {
-            if (entry.key == mask.key() && entry.length == length) {
+            if (entry.key == mask.key() && entry.length == length && entry.overSparseEntries == overSparseEntries) {
                 return entry;
             }
         }
-        long[] storage = null;
+        return null;
+    }
+
+    private KeepBits remember(KeepBits bits) {
         if (entries.size() >= CAPACITY) {
-            storage = entries.removeLast().words;
+            entries.removeLast();
         }
-        KeepBits bits = KeepBits.of(parallel, mask, length, storage);
         entries.addFirst(bits);
         return bits;
     }
