@@ -5,6 +5,7 @@ import dev.neogat.datasets.PlanetoidCsv;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.model.GatConfig;
+import dev.neogat.model.MemoryEstimate;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.Targets;
@@ -96,9 +97,14 @@ public final class EngineBenchmark {
         GatConfig config = GatConfig.builder(data.features().cols(), data.labels().classCount())
                 .hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).build();
         double[][] times = epochTimes(data, config, threads, 3, 10);
+        long slots = 2L * data.edgeCount() + nodes;
+        MemoryEstimate estimate = MemoryEstimate.of(config, nodes, slots, data.edgeCount(),
+                data.features().storedValues(), false, true);
         System.out.printf(Locale.ROOT, "scale %d nodes, %d edges (+ reverse and self loops): generated in %.0f ms, "
-                        + "training epoch median %.0f ms, inference %.0f ms, peak heap %.2f GiB%n", nodes,
-                data.edgeCount(), generateMillis, median(times[0]), median(times[1]), peakHeap() / (double) (1L << 30));
+                        + "training epoch median %.0f ms, inference %.0f ms, peak heap %.2f GiB "
+                        + "(engine estimate %.2f GiB, plus the generator's edge arrays)%n", nodes, data.edgeCount(),
+                generateMillis, median(times[0]), median(times[1]), peakHeap() / (double) (1L << 30),
+                estimate.totalBytes() / (double) (1L << 30));
     }
 
     /** [step times, inference times] in ms for {@code measured} epochs after {@code warmup}. */

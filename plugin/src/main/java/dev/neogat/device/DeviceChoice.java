@@ -1,0 +1,7 @@
+package dev.neogat.device;
+
+import dev.neogat.nn.Backend;
+
+/** The backend a job runs on, a short name for it ("cpu", "gpu:0") and why it was chosen. */
+public record DeviceChoice(Backend backend, String device, String reason) {
+}

@@ -1,0 +1,84 @@
+package dev.neogat.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Bytes a training (or an inference) of a model needs on the CPU backend, before anything runs:
+ * graph, features, parameters with gradients and Adam moments, activations, gradients of activations,
+ * and dropout masks. Each part follows the arrays the engine allocates; EngineBenchmark's scaling run
+ * prints it next to the measured peak heap.
+ */
+public record MemoryEstimate(long graphBytes, long featureBytes, long parameterBytes, long activationBytes,
+                             long gradientBytes, long maskBytes) {
+
+    /**
+     * @param nodes          nodes of the graph
+     * @param slots          message edges including self loops
+     * @param originalEdges  edges as stored (each maps to one or two slots)
+     * @param featureValues  stored feature values (rows × columns when dense, non-zeros when sparse)
+     * @param sparseFeatures whether features are stored sparse (then a transposed copy is kept too)
+     * @param training       whether gradients and optimiser state are needed
+     */
+    public static MemoryEstimate of(GatConfig config, long nodes, long slots, long originalEdges, long featureValues,
+                                    boolean sparseFeatures, boolean training) {
+        long graph = 4 * (2 * (nodes + 1) + 4 * slots + 2 * originalEdges + nodes);
+        long features = sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues + (training ? 12 * featureValues : 0)
+                : 4 * featureValues;
+        long parameterCount = ParameterShape.of(config).stream().mapToLong(ParameterShape::size).sum();
+        long parameters = 4 * parameterCount * (training ? 4 : 1);
+        long activations = 0;
+        long gradients = 0;
+        long masks = 0;
+        for (int l = 0; l < config.layerCount(); l++) {
+            LayerSpec layer = config.layer(l);
+            long width = layer.width();
+            long heads = layer.heads();
+            long out = layer.outputDim();
+            long perNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
+                    + (layer.variant() == Variant.GAT ? 2 * heads : 0)
+                    + out * (layer.residual() ? 2 : 1)
+                    + (training && layer.messageDropout() > 0 ? width : 0);
+            activations += 4 * (nodes * perNode + slots * heads);
+            if (training) {
+                long gradientPerNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
+                        + (layer.variant() == Variant.GAT ? 2 * heads : 0) + out
+                        + (layer.messageDropout() > 0 ? width : 0);
+                gradients += 4 * (nodes * gradientPerNode + slots * heads);
+                long inputElements = l == 0 ? featureValues : nodes * config.inputDim(l);
+                long inputMasks = config.inputDropoutPerHead() ? heads : 1;
+                masks += (inputElements * inputMasks + slots * heads + (layer.messageDropout() > 0 ? nodes * width : 0))
+                        / 8;
+            }
+        }
+        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
+    }
+
+    public long totalBytes() {
+        return graphBytes + featureBytes + parameterBytes + activationBytes + gradientBytes + maskBytes;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("graph", graphBytes);
+        map.put("features", featureBytes);
+        map.put("parameters", parameterBytes);
+        map.put("activations", activationBytes);
+        map.put("gradients", gradientBytes);
+        map.put("dropoutMasks", maskBytes);
+        map.put("total", totalBytes());
+        return map;
+    }
+
+    /** 1536 → "1.5 KiB". */
+    public static String humanReadable(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+}

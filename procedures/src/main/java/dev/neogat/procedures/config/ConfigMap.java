@@ -1,0 +1,270 @@
+package dev.neogat.procedures.config;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads a procedure's configuration map once, with one clear message per wrong value: unknown keys are
+ * rejected naming the closest valid key, and every value is checked for its type and range. The values
+ * read, defaults included, are collected for reporting back to the user.
+ */
+public final class ConfigMap {
+
+    private final Map<String, Object> raw;
+    private final Map<String, Object> used = new LinkedHashMap<>();
+
+    /** Fails when {@code raw} has a key outside {@code validKeys}. */
+    public ConfigMap(Map<String, Object> raw, Collection<String> validKeys) {
+        this.raw = raw == null ? Map.of() : raw;
+        for (String key : this.raw.keySet()) {
+            if (!validKeys.contains(key)) {
+                throw new IllegalArgumentException(unknownKeyMessage(key, validKeys));
+            }
+        }
+    }
+
+    static String unknownKeyMessage(String key, Collection<String> validKeys) {
+        String closest = null;
+        int best = Integer.MAX_VALUE;
+        for (String valid : validKeys) {
+            int distance = editDistance(key.toLowerCase(Locale.ROOT), valid.toLowerCase(Locale.ROOT));
+            if (distance < best) {
+                best = distance;
+                closest = valid;
+            }
+        }
+        StringBuilder message = new StringBuilder("Unknown configuration key '" + key + "'");
+        if (closest != null && best <= Math.max(2, key.length() / 3)) {
+            message.append("; did you mean '").append(closest).append("'?");
+        }
+        message.append(" Valid keys: ").append(String.join(", ", new TreeSet<>(validKeys)));
+        return message.toString();
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    public boolean has(String key) {
+        return raw.get(key) != null;
+    }
+
+    /** The values read so far, defaults included, in reading order. */
+    public Map<String, Object> used() {
+        return new LinkedHashMap<>(used);
+    }
+
+    /** Records a value that is derived rather than read (e.g. a default that depends on the data). */
+    public void record(String key, Object value) {
+        used.put(key, value);
+    }
+
+    public String string(String key, String defaultValue) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof String s)) {
+            throw wrongType(key, "a string", value);
+        }
+        if (s.isBlank()) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must not be blank");
+        }
+        return remember(key, s);
+    }
+
+    /** A string or a list of strings; the default when absent. */
+    public List<String> strings(String key, List<String> defaultValue) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        List<String> result = new ArrayList<>();
+        if (value instanceof String s) {
+            result.add(s);
+        } else if (value instanceof List<?> list) {
+            for (Object item : list) {
+                if (!(item instanceof String s)) {
+                    throw wrongType(key, "a string or a list of strings", value);
+                }
+                result.add(s);
+            }
+        } else {
+            throw wrongType(key, "a string or a list of strings", value);
+        }
+        for (String s : result) {
+            if (s.isBlank()) {
+                throw new IllegalArgumentException("Configuration '" + key + "' must not contain blank names");
+            }
+        }
+        return remember(key, List.copyOf(result));
+    }
+
+    public int integer(String key, int defaultValue, int min, int max) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof Long || value instanceof Integer)
+                && !(value instanceof Double d && d == Math.rint(d) && !Double.isInfinite(d))) {
+            throw wrongType(key, "an integer", value);
+        }
+        double number = ((Number) value).doubleValue();
+        if (number < min || number > max) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must be " + range(min, max) + ", got "
+                    + format(value));
+        }
+        return remember(key, (int) number);
+    }
+
+    /** An integer or a list of integers, each in [min, max]; the default as a one-element list when absent. */
+    public List<Integer> integers(String key, int defaultValue, int min, int max) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, List.of(defaultValue));
+        }
+        List<?> items = value instanceof List<?> list ? list : List.of(value);
+        if (items.isEmpty()) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must not be an empty list");
+        }
+        List<Integer> result = new ArrayList<>();
+        for (Object item : items) {
+            if (!(item instanceof Long || item instanceof Integer)) {
+                throw wrongType(key, "an integer or a list of integers", value);
+            }
+            long number = ((Number) item).longValue();
+            if (number < min || number > max) {
+                throw new IllegalArgumentException("Configuration '" + key + "' must be " + range(min, max)
+                        + (items.size() > 1 ? " for every layer" : "") + ", got " + number);
+            }
+            result.add((int) number);
+        }
+        return remember(key, List.copyOf(result));
+    }
+
+    public long longValue(String key, long defaultValue) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof Long || value instanceof Integer)) {
+            throw wrongType(key, "an integer", value);
+        }
+        return remember(key, ((Number) value).longValue());
+    }
+
+    /** A number in [min, max] (or [min, max) when {@code maxExclusive}). */
+    public double number(String key, double defaultValue, double min, double max, boolean maxExclusive) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof Number number)) {
+            throw wrongType(key, "a number", value);
+        }
+        double d = number.doubleValue();
+        if (!(d >= min && (maxExclusive ? d < max : d <= max))) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must be in [" + format(min) + ", "
+                    + format(max) + (maxExclusive ? ")" : "]") + ", got " + format(value));
+        }
+        return remember(key, d);
+    }
+
+    public boolean bool(String key, boolean defaultValue) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof Boolean b)) {
+            throw wrongType(key, "true or false", value);
+        }
+        return remember(key, b);
+    }
+
+    /** One of {@code choices} (case-insensitive); returned as written in {@code choices}. */
+    public String choice(String key, String defaultValue, List<String> choices) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof String s)) {
+            throw wrongType(key, "one of " + choices, value);
+        }
+        for (String choice : choices) {
+            if (choice.equalsIgnoreCase(s)) {
+                return remember(key, choice);
+            }
+        }
+        throw new IllegalArgumentException("Configuration '" + key + "' must be one of " + choices + ", got '" + s
+                + "'");
+    }
+
+    private <T> T remember(String key, T value) {
+        used.put(key, value);
+        return value;
+    }
+
+    private static String range(long min, long max) {
+        if (max == Integer.MAX_VALUE) {
+            return "at least " + min;
+        }
+        return "between " + min + " and " + max;
+    }
+
+    private static IllegalArgumentException wrongType(String key, String expected, Object value) {
+        return new IllegalArgumentException("Configuration '" + key + "' must be " + expected + ", got "
+                + describe(value));
+    }
+
+    static String describe(Object value) {
+        if (value instanceof String s) {
+            return "the string '" + s + "'";
+        }
+        if (value instanceof List<?> list) {
+            return "the list " + list;
+        }
+        if (value instanceof Map<?, ?>) {
+            return "a map";
+        }
+        return format(value) + " (" + value.getClass().getSimpleName().toLowerCase(Locale.ROOT) + ")";
+    }
+
+    private static String format(Object value) {
+        if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return String.valueOf(d.longValue()) + (value instanceof Double ? ".0" : "");
+        }
+        return String.valueOf(value);
+    }
+
+    /** Keys in both sets of alternatives, e.g. to reject splitProperty together with trainFraction. */
+    public static Set<String> present(ConfigMap config, String... keys) {
+        Set<String> present = new TreeSet<>();
+        for (String key : keys) {
+            if (config.has(key)) {
+                present.add(key);
+            }
+        }
+        return present;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.neogat.procedures.config;
+
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.Variant;
+import dev.neogat.train.TrainingConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything {@code gat.train} reads from its configuration map: the projection, labels and split, the
+ * model, the optimiser, where it runs, and what it writes. Defaults are the GAT paper's Cora settings,
+ * with dropout where its reference implementation applies it.
+ */
+public record TrainConfig(ProjectionConfig projection, String labelProperty, String splitProperty,
+                          double trainFraction, double validationFraction, ModelShape model,
+                          TrainingConfig training, int concurrency, String device, WriteConfig write,
+                          Map<String, Object> used) {
+
+    /** Architecture settings; input and class counts come from the data. */
+    public record ModelShape(Variant variant, int layers, List<Integer> hiddenChannels, List<Integer> heads,
+                             int outputHeads, boolean concat, double dropout, double attentionDropout,
+                             double messageDropout, boolean inputDropoutPerHead, double negativeSlope,
+                             boolean residual, boolean normalizeFeatures) {
+
+        public GatConfig toConfig(int inputDim, int classCount, boolean multiLabel) {
+            return GatConfig.builder(inputDim, classCount).variant(variant).layers(layers)
+                    .hiddenChannels(perHiddenLayer("hiddenChannels", hiddenChannels))
+                    .hiddenHeads(perHiddenLayer("heads", heads)).outputHeads(outputHeads).concatHidden(concat)
+                    .featureDropout(dropout).attentionDropout(attentionDropout).messageDropout(messageDropout)
+                    .inputDropoutPerHead(inputDropoutPerHead).negativeSlope(negativeSlope).residual(residual)
+                    .multiLabel(multiLabel).normalizeFeatures(normalizeFeatures).build();
+        }
+
+        private int[] perHiddenLayer(String key, List<Integer> values) {
+            int hidden = layers - 1;
+            if (values.size() == 1) {
+                int[] same = new int[hidden];
+                java.util.Arrays.fill(same, values.get(0));
+                return same;
+            }
+            if (values.size() != hidden) {
+                throw new IllegalArgumentException("Configuration '" + key + "' lists " + values.size()
+                        + " values but there are " + hidden + " hidden layers (layers - 1); give one value or one per "
+                        + "hidden layer");
+            }
+            return values.stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    public static final List<String> KEYS;
+
+    static {
+        List<String> keys = new ArrayList<>(ProjectionConfig.KEYS);
+        keys.addAll(WriteConfig.KEYS);
+        keys.addAll(List.of("labelProperty", "splitProperty", "trainFraction", "valFraction", "variant", "layers",
+                "hiddenChannels", "heads", "outputHeads", "concat", "dropout", "attentionDropout", "messageDropout",
+                "inputDropoutPerHead", "negativeSlope", "residual", "normalizeFeatures", "learningRate",
+                "weightDecay", "epochs", "patience", "seed", "concurrency", "device"));
+        KEYS = List.copyOf(keys);
+    }
+
+    public static TrainConfig read(Map<String, Object> raw) {
+        ConfigMap config = new ConfigMap(raw, KEYS);
+        ProjectionConfig projection = ProjectionConfig.read(config, null, true);
+        String labelProperty = config.string("labelProperty", null);
+        if (labelProperty == null) {
+            throw new IllegalArgumentException("Configuration 'labelProperty' is required: the node property holding "
+                    + "each node's class (an integer, a string, or a list of them for multi-label nodes)");
+        }
+        boolean fractions = config.has("trainFraction") || config.has("valFraction");
+        if (config.has("splitProperty") && fractions) {
+            throw new IllegalArgumentException("Give either 'splitProperty' or 'trainFraction'/'valFraction', not both");
+        }
+        String splitProperty = config.string("splitProperty", null);
+        double trainFraction = Double.NaN;
+        double validationFraction = Double.NaN;
+        if (splitProperty == null) {
+            trainFraction = config.number("trainFraction", 0.6, 0, 1, false);
+            validationFraction = config.number("valFraction", 0.2, 0, 1, false);
+            if (trainFraction <= 0 || trainFraction + validationFraction > 1) {
+                throw new IllegalArgumentException("Configuration 'trainFraction' (" + trainFraction + ") must be above 0"
+                        + " and 'trainFraction' + 'valFraction' (" + validationFraction + ") at most 1");
+            }
+        }
+        Variant variant = Variant.valueOf(config.choice("variant", "GAT", List.of("GAT", "GATV2")));
+        int layers = config.integer("layers", 2, 1, 16);
+        List<Integer> hiddenChannels = config.integers("hiddenChannels", 8, 1, 4096);
+        List<Integer> heads = config.integers("heads", 8, 1, 1024);
+        int outputHeads = config.integer("outputHeads", 1, 1, 1024);
+        boolean concat = config.bool("concat", true);
+        double dropout = config.number("dropout", 0.6, 0, 1, true);
+        double attentionDropout = config.number("attentionDropout", dropout, 0, 1, true);
+        double messageDropout = config.number("messageDropout", dropout, 0, 1, true);
+        boolean perHead = config.bool("inputDropoutPerHead", true);
+        double negativeSlope = config.number("negativeSlope", 0.2, 0, 1, false);
+        boolean residual = config.bool("residual", false);
+        boolean normalizeFeatures = config.bool("normalizeFeatures", true);
+        ModelShape model = new ModelShape(variant, layers, hiddenChannels, heads, outputHeads, concat, dropout,
+                attentionDropout, messageDropout, perHead, negativeSlope, residual, normalizeFeatures);
+        double learningRate = config.number("learningRate", TrainingConfig.DEFAULT_LEARNING_RATE, Double.MIN_VALUE,
+                10, false);
+        double weightDecay = config.number("weightDecay", TrainingConfig.DEFAULT_WEIGHT_DECAY, 0, 10, false);
+        int epochs = config.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1, 1_000_000);
+        int patience = config.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0, 1_000_000);
+        long seed = config.longValue("seed", TrainingConfig.DEFAULT_SEED);
+        int concurrency = config.integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
+        String device = config.choice("device", "auto", List.of("auto", "cpu", "gpu"));
+        WriteConfig write = WriteConfig.read(config);
+        TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
+        return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
+                training, concurrency, device, write, config.used());
+    }
+
+}

@@ -1,0 +1,57 @@
+package dev.neogat.procedures.config;
+
+import java.util.List;
+
+/**
+ * What to write back and how: node properties for the predicted class and the class probabilities,
+ * relationship properties for attention (one layer, heads averaged into a float or kept as a float[];
+ * on an undirected projection either one property per direction or their mean), the self-loop
+ * attention as a node property, hidden embeddings as a node property, and the batch size and
+ * concurrency of the writing transactions.
+ */
+public record WriteConfig(String writeProperty, String probabilityProperty, String attentionProperty,
+                          String selfAttentionProperty, String embeddingProperty, int attentionLayer,
+                          boolean attentionPerHead, boolean attentionMeanOfDirections, int embeddingLayer,
+                          int batchSize) {
+
+    public static final List<String> KEYS = List.of("writeProperty", "probabilityProperty", "attentionProperty",
+            "selfAttentionProperty", "embeddingProperty", "attentionLayer", "attentionHeads", "attentionDirections",
+            "embeddingLayer", "writeBatchSize");
+
+    /** Layers are 0-based; -1 (the default) means the last attention layer or the last hidden layer. */
+    public static WriteConfig read(ConfigMap config) {
+        String write = config.string("writeProperty", null);
+        String probability = config.string("probabilityProperty", null);
+        String attention = config.string("attentionProperty", null);
+        String selfAttention = config.string("selfAttentionProperty", null);
+        String embedding = config.string("embeddingProperty", null);
+        int attentionLayer = config.integer("attentionLayer", -1, -1, 63);
+        boolean perHead = "all".equals(config.choice("attentionHeads", "mean", List.of("mean", "all")));
+        boolean meanOfDirections = "mean".equals(config.choice("attentionDirections", "separate",
+                List.of("separate", "mean")));
+        int embeddingLayer = config.integer("embeddingLayer", -1, -1, 63);
+        int batchSize = config.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        List<String> nodeProperties = new java.util.ArrayList<>();
+        for (String p : new String[]{write, probability, selfAttention, embedding}) {
+            if (p != null) {
+                if (nodeProperties.contains(p)) {
+                    throw new IllegalArgumentException("The node property '" + p + "' is named for two outputs; "
+                            + "give each output its own property");
+                }
+                nodeProperties.add(p);
+            }
+        }
+        return new WriteConfig(write, probability, attention, selfAttention, embedding, attentionLayer, perHead,
+                meanOfDirections, embeddingLayer, batchSize);
+    }
+
+    public boolean writesAnything() {
+        return writeProperty != null || probabilityProperty != null || attentionProperty != null
+                || selfAttentionProperty != null || embeddingProperty != null;
+    }
+
+    /** Property for the attention a stored relationship's source gives its target (undirected, separate). */
+    public String reverseAttentionProperty() {
+        return attentionProperty + "Reverse";
+    }
+}

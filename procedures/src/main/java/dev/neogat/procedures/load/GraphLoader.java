@@ -1,0 +1,198 @@
+package dev.neogat.procedures.load;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.data.NodeSplit;
+import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.procedures.config.ProjectionConfig;
+import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.Label;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Relationship;
+import org.neo4j.graphdb.RelationshipType;
+import org.neo4j.graphdb.ResourceIterator;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.procedure.TerminationGuard;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Reads a projection through the procedure's transaction: the nodes with any of the labels (all nodes
+ * when none are given) with their features, labels and split, then their outgoing relationships of the
+ * given types (all when none) whose other end is in the projection.
+ */
+public final class GraphLoader {
+
+    private static final int CHECK_EVERY = 1 << 12;
+
+    private GraphLoader() {
+    }
+
+    /** The split of labelled nodes: by a property, or at random by fractions of them. */
+    public record SplitSpec(String property, double trainFraction, double validationFraction, long seed) {
+    }
+
+    /**
+     * @param labelProperty null to read no labels (prediction)
+     * @param split         null to read no split
+     * @param phase         told what is being read, for progress reporting
+     */
+    @SuppressWarnings("deprecation")
+    public static LoadedGraph load(Transaction tx, ProjectionConfig projection, String labelProperty, SplitSpec split,
+                                   TerminationGuard guard, Consumer<String> phase) {
+        long start = System.nanoTime();
+        phase.accept("reading nodes");
+        NodeIdMap ids = new NodeIdMap(1 << 14);
+        FeatureReader features = new FeatureReader(projection.featureProperties(), projection.zeroMissingFeatures());
+        LabelReader labels = labelProperty == null ? null : new LabelReader(labelProperty);
+        byte[] splitCodes = new byte[1 << 14];
+        List<Node> nodes = new ArrayList<>();
+        for (Node node : (Iterable<Node>) () -> nodes(tx, projection.nodeLabels())) {
+            int before = ids.size();
+            int dense = ids.add(node.getId());
+            if (dense < before) {
+                continue;
+            }
+            if (dense % CHECK_EVERY == 0) {
+                guard.check();
+            }
+            nodes.add(node);
+            features.read(node);
+            if (labels != null) {
+                labels.read(node);
+            }
+            if (split != null && split.property() != null) {
+                if (dense == splitCodes.length) {
+                    splitCodes = Arrays.copyOf(splitCodes, dense * 2);
+                }
+                splitCodes[dense] = splitCode(node, split.property());
+            }
+        }
+        if (ids.size() == 0) {
+            throw new IllegalArgumentException(projection.nodeLabels().isEmpty() ? "The database has no nodes"
+                    : "No node has any of the labels " + projection.nodeLabels());
+        }
+        FeatureMatrix featureMatrix = features.build();
+
+        phase.accept("reading relationships");
+        RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
+                .toArray(RelationshipType[]::new);
+        int[] sources = new int[1 << 14];
+        int[] targets = new int[1 << 14];
+        long[] relationshipIds = new long[1 << 14];
+        int edges = 0;
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i % CHECK_EVERY == 0) {
+                guard.check();
+            }
+            Node node = nodes.get(i);
+            Iterable<Relationship> relationships = types.length == 0 ? node.getRelationships(Direction.OUTGOING)
+                    : node.getRelationships(Direction.OUTGOING, types);
+            for (Relationship relationship : relationships) {
+                int target = ids.toDense(relationship.getEndNodeId());
+                if (target < 0) {
+                    continue;
+                }
+                if (edges == sources.length) {
+                    sources = Arrays.copyOf(sources, edges * 2);
+                    targets = Arrays.copyOf(targets, edges * 2);
+                    relationshipIds = Arrays.copyOf(relationshipIds, edges * 2);
+                }
+                sources[edges] = i;
+                targets[edges] = target;
+                relationshipIds[edges++] = relationship.getId();
+            }
+        }
+        sources = Arrays.copyOf(sources, edges);
+        targets = Arrays.copyOf(targets, edges);
+        relationshipIds = Arrays.copyOf(relationshipIds, edges);
+
+        phase.accept("building the graph");
+        IncomingCsr graph = new GraphBuilder(ids.size()).orientation(projection.orientation())
+                .selfLoops(projection.selfLoops()).dropDuplicates(projection.dropDuplicates()).build(sources, targets);
+        NodeLabels nodeLabels = null;
+        List<Object> classValues = List.of();
+        NodeSplit nodeSplit = null;
+        if (labels != null) {
+            classValues = labels.classValues();
+            if (classValues.isEmpty()) {
+                throw new IllegalArgumentException("No node has the label property '" + labelProperty + "'");
+            }
+            if (classValues.size() < 2 && !labels.multiLabel()) {
+                throw new IllegalArgumentException("The label property '" + labelProperty + "' has a single value ("
+                        + classValues.get(0) + "); classification needs at least two classes");
+            }
+            nodeLabels = labels.build(classValues);
+            if (split != null) {
+                nodeSplit = split.property() != null
+                        ? splitByProperty(splitCodes, ids, labels, split.property(), tx)
+                        : NodeSplit.random(nodeLabels, split.trainFraction(), split.validationFraction(), split.seed());
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, nodeLabels, classValues, nodeSplit, millis);
+    }
+
+    private static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {
+        if (labels.isEmpty()) {
+            return tx.getAllNodes().iterator();
+        }
+        List<ResourceIterator<Node>> perLabel = new ArrayList<>();
+        for (String label : labels) {
+            perLabel.add(tx.findNodes(Label.label(label)));
+        }
+        return perLabel.stream().flatMap(ResourceIterator::stream).iterator();
+    }
+
+    /** 0 train, 1 validation, 2 test, 3 none. */
+    private static byte splitCode(Node node, String property) {
+        Object value = node.getProperty(property, null);
+        if (value == null) {
+            return 3;
+        }
+        if (!(value instanceof String s)) {
+            throw new IllegalArgumentException("Split property '" + property + "' of node " + node.getElementId() + " is "
+                    + FeatureReader.describe(value) + "; expected 'train', 'val' (or 'validation'), 'test' or 'none'");
+        }
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "train" -> 0;
+            case "val", "valid", "validation" -> 1;
+            case "test" -> 2;
+            case "none", "" -> 3;
+            default -> throw new IllegalArgumentException("Split property '" + property + "' of node "
+                    + node.getElementId() + " is '" + s + "'; expected 'train', 'val' (or 'validation'), 'test' or "
+                    + "'none'");
+        };
+    }
+
+    @SuppressWarnings("deprecation")
+    private static NodeSplit splitByProperty(byte[] codes, NodeIdMap ids, LabelReader labels, String property,
+                                             Transaction tx) {
+        int n = ids.size();
+        int[][] sets = new int[3][n];
+        int[] sizes = new int[3];
+        for (int i = 0; i < n; i++) {
+            int code = codes[i];
+            if (code < 3) {
+                if (!labels.hasLabel(i)) {
+                    String[] names = {"train", "val", "test"};
+                    throw new IllegalArgumentException("Node " + tx.getNodeById(ids.toNeo4j(i)).getElementId()
+                            + " is in the '" + names[code] + "' split (property '" + property
+                            + "') but has no label");
+                }
+                sets[code][sizes[code]++] = i;
+            }
+        }
+        if (sizes[0] == 0) {
+            throw new IllegalArgumentException("No node has '" + property + "' = 'train': at least one labelled node "
+                    + "must be in the training split");
+        }
+        return new NodeSplit(Arrays.copyOf(sets[0], sizes[0]), Arrays.copyOf(sets[1], sizes[1]),
+                Arrays.copyOf(sets[2], sizes[2]));
+    }
+}
