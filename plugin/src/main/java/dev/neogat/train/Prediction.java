@@ -34,6 +34,14 @@ public final class Prediction {
         return config.classCount();
     }
 
+    public int layerCount() {
+        return config.layerCount();
+    }
+
+    public boolean multiLabel() {
+        return config.multiLabel();
+    }
+
     public IncomingCsr graph() {
         return graph;
     }

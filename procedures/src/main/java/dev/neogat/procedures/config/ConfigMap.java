@@ -70,9 +70,11 @@ public final class ConfigMap {
         return raw.get(key) != null;
     }
 
-    /** The values read so far, defaults included, in reading order. */
+    /** The values read so far, defaults included, in reading order; unset optional values are left out. */
     public Map<String, Object> used() {
-        return new LinkedHashMap<>(used);
+        Map<String, Object> copy = new LinkedHashMap<>(used);
+        copy.values().removeIf(java.util.Objects::isNull);
+        return copy;
     }
 
     /** Records a value that is derived rather than read (e.g. a default that depends on the data). */

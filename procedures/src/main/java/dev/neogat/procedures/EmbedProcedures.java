@@ -1,0 +1,120 @@
+package dev.neogat.procedures;
+
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.WriteConfig;
+import dev.neogat.procedures.facade.ModelRun;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.train.Inference;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.logging.Log;
+import org.neo4j.procedure.Context;
+import org.neo4j.procedure.Description;
+import org.neo4j.procedure.Mode;
+import org.neo4j.procedure.Name;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.TerminationGuard;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** {@code gat.embed.stream} and {@code gat.embed.write}. */
+public class EmbedProcedures {
+
+    @Context
+    public Transaction tx;
+    @Context
+    public GraphDatabaseService db;
+    @Context
+    public Log log;
+    @Context
+    public TerminationGuard guard;
+    @Context
+    public ModelCatalog catalog;
+
+    /** A node's hidden-layer embedding. */
+    public static final class EmbeddingRow {
+        public Node node;
+        public long layer;
+        public List<Double> embedding;
+
+        EmbeddingRow(Node node, long layer, List<Double> embedding) {
+            this.node = node;
+            this.layer = layer;
+            this.embedding = embedding;
+        }
+    }
+
+    /** What gat.embed.write did. */
+    public static final class EmbeddingWriteResult {
+        public long nodeCount;
+        public long layer;
+        public long dimension;
+        public long propertiesWritten;
+        public long loadMillis;
+        public long predictMillis;
+        public long writeMillis;
+    }
+
+    @Procedure(name = "gat.embed.stream", mode = Mode.READ)
+    @Description("Streams each node's embedding from a hidden layer of a stored model (the layer's output after ELU, "
+            + "heads concatenated or averaged as in the model).")
+    @SuppressWarnings("deprecation")
+    public Stream<EmbeddingRow> stream(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
+            @Name(value = "config", defaultValue = "{}", description = "embeddingLayer (0-based hidden layer, default "
+                    + "the last), and projection overrides as for gat.predict.stream.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer")));
+        int requested = map.integer("embeddingLayer", -1, -1, 63);
+        ModelRun run;
+        try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
+            run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job);
+        }
+        int layer = WriteBack.embeddingLayer(requested, run.prediction().layerCount());
+        int width = run.prediction().embeddingWidth(layer);
+        float[] embeddings = run.prediction().embeddings(layer);
+        return IntStream.range(0, run.graph().nodeCount()).mapToObj(i -> new EmbeddingRow(
+                tx.getNodeById(run.graph().nodes().toNeo4j(i)), layer,
+                PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
+    }
+
+    @Procedure(name = "gat.embed.write", mode = Mode.WRITE)
+    @Description("Writes each node's embedding from a hidden layer of a stored model to embeddingProperty (float[]).")
+    public Stream<EmbeddingWriteResult> write(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
+            @Name(value = "config", description = "embeddingProperty (required), embeddingLayer, writeBatchSize, and "
+                    + "projection overrides as for gat.predict.stream.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingProperty", "embeddingLayer",
+                "writeBatchSize")));
+        WriteConfig write = WriteConfig.read(map);
+        if (write.embeddingProperty() == null) {
+            throw new IllegalArgumentException("Configuration 'embeddingProperty' is required: the node property for "
+                    + "the embedding");
+        }
+        try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
+            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job);
+            int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount());
+            long start = System.nanoTime();
+            long written = WriteBack.write(context(), run.graph(), run.prediction(), write, run.classValues(),
+                    run.projection().orientation(), run.concurrency(), job);
+            EmbeddingWriteResult row = new EmbeddingWriteResult();
+            row.nodeCount = run.graph().nodeCount();
+            row.layer = layer;
+            row.dimension = run.prediction().embeddingWidth(layer);
+            row.propertiesWritten = written;
+            row.loadMillis = run.graph().loadMillis();
+            row.predictMillis = run.predictMillis();
+            row.writeMillis = (System.nanoTime() - start) / 1_000_000;
+            return Stream.of(row);
+        }
+    }
+
+    private ProcedureContext context() {
+        return new ProcedureContext(tx, db, log, guard, catalog);
+    }
+}

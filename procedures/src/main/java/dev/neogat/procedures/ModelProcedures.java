@@ -1,0 +1,150 @@
+package dev.neogat.procedures;
+
+import dev.neogat.model.TrainedModel;
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.facade.ModelRun;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.logging.Log;
+import org.neo4j.procedure.Context;
+import org.neo4j.procedure.Description;
+import org.neo4j.procedure.Mode;
+import org.neo4j.procedure.Name;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.TerminationGuard;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** {@code gat.model.list}, {@code gat.model.info} and {@code gat.model.drop}. */
+public class ModelProcedures {
+
+    @Context
+    public Transaction tx;
+    @Context
+    public GraphDatabaseService db;
+    @Context
+    public Log log;
+    @Context
+    public TerminationGuard guard;
+    @Context
+    public ModelCatalog catalog;
+
+    /** One model of the catalog. */
+    public static final class ModelSummary {
+        public String name;
+        public String variant;
+        public long layers;
+        public List<Object> classes;
+        public String labelProperty;
+        public String metric;
+        public Double testAccuracy;
+        public long nodeCount;
+        public String createdAt;
+        public long sizeBytes;
+    }
+
+    /** A model in full: its architecture, training, projection, metrics and per-epoch history. */
+    public static final class ModelInfo {
+        public String name;
+        public Map<String, Object> model;
+        public Map<String, Object> training;
+        public Map<String, Object> projection;
+        public List<Object> classes;
+        public String labelProperty;
+        public Map<String, Object> metrics;
+        public List<Object> history;
+        public long bestEpoch;
+        public String stopReason;
+        public Map<String, Object> configuration;
+        public String createdAt;
+        public long sizeBytes;
+    }
+
+    /** A dropped model. */
+    public static final class DropResult {
+        public String name;
+        public long sizeBytes;
+    }
+
+    @Procedure(name = "gat.model.list", mode = Mode.READ)
+    @Description("Lists the trained models of this database with their architecture, classes and test accuracy.")
+    public Stream<ModelSummary> list() {
+        return catalog.names().stream().map(name -> summary(name, load(name)));
+    }
+
+    @Procedure(name = "gat.model.info", mode = Mode.READ)
+    @Description("Describes a trained model: architecture, training settings, graph projection, classes, metrics on "
+            + "the train/validation/test nodes and the per-epoch history of loss and accuracy.")
+    @SuppressWarnings("unchecked")
+    public Stream<ModelInfo> info(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
+        TrainedModel model = load(modelName);
+        Map<String, Object> meta = model.metadata();
+        ModelInfo info = new ModelInfo();
+        info.name = modelName;
+        info.model = model.config().toMap();
+        info.training = (Map<String, Object>) meta.get("training");
+        info.projection = (Map<String, Object>) meta.get("projection");
+        info.classes = (List<Object>) meta.get("classes");
+        info.labelProperty = (String) meta.get("labelProperty");
+        info.metrics = (Map<String, Object>) meta.get("metrics");
+        info.history = (List<Object>) meta.get("history");
+        info.bestEpoch = ((Number) meta.get("bestEpoch")).longValue();
+        info.stopReason = (String) meta.get("stopReason");
+        info.configuration = (Map<String, Object>) meta.get("configuration");
+        info.createdAt = (String) meta.get("createdAt");
+        info.sizeBytes = size(modelName);
+        return Stream.of(info);
+    }
+
+    @Procedure(name = "gat.model.drop", mode = Mode.WRITE)
+    @Description("Deletes a trained model from the catalog and from disk.")
+    public Stream<DropResult> drop(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
+        DropResult result = new DropResult();
+        result.name = modelName;
+        result.sizeBytes = size(modelName);
+        try {
+            catalog.drop(modelName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete the model '" + modelName + "': " + e.getMessage(), e);
+        }
+        return Stream.of(result);
+    }
+
+    private TrainedModel load(String name) {
+        return ModelRun.model(new ProcedureContext(tx, db, log, guard, catalog), name);
+    }
+
+    private long size(String name) {
+        try {
+            load(name);
+            return catalog.sizeBytes(name);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private ModelSummary summary(String name, TrainedModel model) {
+        Map<String, Object> meta = model.metadata();
+        ModelSummary summary = new ModelSummary();
+        summary.name = name;
+        summary.variant = model.config().variant().name().toLowerCase();
+        summary.layers = model.config().layerCount();
+        summary.classes = (List<Object>) meta.get("classes");
+        summary.labelProperty = (String) meta.get("labelProperty");
+        summary.metric = (String) meta.get("metric");
+        Object test = ((Map<String, Object>) meta.get("metrics")).get("test");
+        Object score = ((Map<String, Object>) test).get("score");
+        summary.testAccuracy = score == null ? null : ((Number) score).doubleValue();
+        summary.nodeCount = ((Number) meta.get("nodeCount")).longValue();
+        summary.createdAt = (String) meta.get("createdAt");
+        summary.sizeBytes = size(name);
+        return summary;
+    }
+}

@@ -1,0 +1,161 @@
+package dev.neogat.procedures;
+
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.WriteConfig;
+import dev.neogat.procedures.facade.ModelRun;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.train.Inference;
+import dev.neogat.train.Prediction;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.logging.Log;
+import org.neo4j.procedure.Context;
+import org.neo4j.procedure.Description;
+import org.neo4j.procedure.Mode;
+import org.neo4j.procedure.Name;
+import org.neo4j.procedure.Procedure;
+import org.neo4j.procedure.TerminationGuard;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/** {@code gat.predict.stream} and {@code gat.predict.write}. */
+public class PredictProcedures {
+
+    @Context
+    public Transaction tx;
+    @Context
+    public GraphDatabaseService db;
+    @Context
+    public Log log;
+    @Context
+    public TerminationGuard guard;
+    @Context
+    public ModelCatalog catalog;
+
+    /** A node's prediction. */
+    public static final class PredictionRow {
+        public Node node;
+        public Object predictedClass;
+        public List<Double> probabilities;
+
+        PredictionRow(Node node, Object predictedClass, List<Double> probabilities) {
+            this.node = node;
+            this.predictedClass = predictedClass;
+            this.probabilities = probabilities;
+        }
+    }
+
+    /** What gat.predict.write did. */
+    public static final class PredictWriteResult {
+        public long nodeCount;
+        public long propertiesWritten;
+        public List<Object> classes;
+        public long loadMillis;
+        public long predictMillis;
+        public long writeMillis;
+    }
+
+    @Procedure(name = "gat.predict.stream", mode = Mode.READ)
+    @Description("Streams the class a stored model predicts for each node of its projection as the graph is now, "
+            + "including nodes added after training; with includeProbabilities, the class probabilities too.")
+    @SuppressWarnings("deprecation")
+    public Stream<PredictionRow> stream(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
+            @Name(value = "config", defaultValue = "{}", description = "Projection overrides (nodeLabels, "
+                    + "relationshipTypes, orientation, featureProperties, ...; default: as in training), "
+                    + "includeProbabilities, concurrency, device.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("includeProbabilities")));
+        boolean includeProbabilities = map.bool("includeProbabilities", false);
+        ModelRun run;
+        try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
+            run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job);
+        }
+        Prediction prediction = run.prediction();
+        List<Object> classes = run.classValues();
+        boolean multiLabel = run.model().config().multiLabel();
+        return IntStream.range(0, run.graph().nodeCount()).mapToObj(i -> new PredictionRow(
+                tx.getNodeById(run.graph().nodes().toNeo4j(i)),
+                asCypherValue(WriteBack.predictedValue(prediction, i, classes, multiLabel)),
+                includeProbabilities ? boxed(prediction.probabilities(i)) : null));
+    }
+
+    @Procedure(name = "gat.predict.write", mode = Mode.WRITE)
+    @Description("Writes the class a stored model predicts for each node of its projection to writeProperty (as the "
+            + "label values used in training) and, with probabilityProperty, the class probabilities.")
+    public Stream<PredictWriteResult> write(
+            @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
+            @Name(value = "config", description = "writeProperty (required), probabilityProperty, writeBatchSize, and "
+                    + "projection overrides as for gat.predict.stream.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("writeProperty", "probabilityProperty",
+                "writeBatchSize")));
+        String writeProperty = map.string("writeProperty", null);
+        if (writeProperty == null) {
+            throw new IllegalArgumentException("Configuration 'writeProperty' is required: the node property for the "
+                    + "predicted class");
+        }
+        String probabilityProperty = map.string("probabilityProperty", null);
+        if (writeProperty.equals(probabilityProperty)) {
+            throw new IllegalArgumentException("writeProperty and probabilityProperty are both '" + writeProperty
+                    + "'; give each its own property");
+        }
+        int batchSize = map.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
+            ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job);
+            WriteConfig write = new WriteConfig(writeProperty, probabilityProperty, null, null, null, -1, false, false,
+                    -1, batchSize);
+            long start = System.nanoTime();
+            long written = WriteBack.write(context(), run.graph(), run.prediction(), write, run.classValues(),
+                    run.projection().orientation(), run.concurrency(), job);
+            PredictWriteResult row = new PredictWriteResult();
+            row.nodeCount = run.graph().nodeCount();
+            row.propertiesWritten = written;
+            row.classes = run.classValues();
+            row.loadMillis = run.graph().loadMillis();
+            row.predictMillis = run.predictMillis();
+            row.writeMillis = (System.nanoTime() - start) / 1_000_000;
+            return Stream.of(row);
+        }
+    }
+
+    private ProcedureContext context() {
+        return new ProcedureContext(tx, db, log, guard, catalog);
+    }
+
+    static List<Double> boxed(double[] values) {
+        List<Double> list = new ArrayList<>(values.length);
+        for (double v : values) {
+            list.add(v);
+        }
+        return list;
+    }
+
+    static List<Double> boxed(float[] values, int from, int to) {
+        List<Double> list = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            list.add((double) values[i]);
+        }
+        return list;
+    }
+
+    /** Arrays as lists, for Cypher. */
+    static Object asCypherValue(Object value) {
+        if (value instanceof long[] longs) {
+            return Arrays.stream(longs).boxed().toList();
+        }
+        if (value instanceof String[] strings) {
+            return List.of(strings);
+        }
+        if (value instanceof double[] doubles) {
+            return boxed(doubles);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.graph.Orientation;
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.MemoryEstimate;
+import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.TrainConfig;
+import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.Label;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.RelationshipType;
+import org.neo4j.graphdb.ResourceIterator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Estimates a training's memory from counts alone: nodes with the labels, their outgoing relationships of
+ * the types (degrees, without checking the other end), and the feature width and density of up to 1000
+ * nodes. Nothing is loaded or trained.
+ */
+public final class EstimateFacade {
+
+    private static final int SAMPLE = 1000;
+
+    private EstimateFacade() {
+    }
+
+    /** The row {@code gat.train.estimate} yields. */
+    public static final class EstimateResult {
+        public long nodeCount;
+        public long relationshipCount;
+        public long featureWidth;
+        public boolean sparseFeatures;
+        public long requiredBytes;
+        public String required;
+        public Map<String, Object> breakdown;
+        public long freeHeapBytes;
+        public long maxHeapBytes;
+        public boolean fits;
+    }
+
+    public static EstimateResult estimate(ProcedureContext context, Map<String, Object> raw) {
+        TrainConfig config = TrainConfig.read(raw);
+        ProjectionConfig projection = config.projection();
+        RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
+                .toArray(RelationshipType[]::new);
+        long nodes = 0;
+        long relationships = 0;
+        long sampledNodes = 0;
+        long sampledValues = 0;
+        long sampledNonZeros = 0;
+        int width = -1;
+        for (Node node : nodes(context, projection.nodeLabels())) {
+            nodes++;
+            if (types.length == 0) {
+                relationships += node.getDegree(Direction.OUTGOING);
+            } else {
+                for (RelationshipType type : types) {
+                    relationships += node.getDegree(type, Direction.OUTGOING);
+                }
+            }
+            if (nodes <= SAMPLE) {
+                int[] counts = featureCounts(node, projection.featureProperties());
+                if (counts[0] > 0) {
+                    width = counts[0];
+                    sampledNodes++;
+                    sampledValues += counts[0];
+                    sampledNonZeros += counts[1];
+                }
+            }
+        }
+        if (width < 0) {
+            throw new IllegalArgumentException("None of the first " + Math.min(nodes, SAMPLE) + " nodes has the feature "
+                    + "properties " + projection.featureProperties());
+        }
+        boolean sparse = sampledNonZeros <= 0.25 * sampledValues;
+        long featureValues = sparse ? Math.round(nodes * (double) sampledNonZeros / sampledNodes) : nodes * width;
+        long slots = relationships * (projection.orientation() == Orientation.UNDIRECTED ? 2 : 1)
+                + (projection.selfLoops() ? nodes : 0);
+        GatConfig gat = config.model().toConfig(width, 2, false);
+        MemoryEstimate estimate = MemoryEstimate.of(gat, nodes, slots, relationships, featureValues, sparse, true);
+        Runtime runtime = Runtime.getRuntime();
+        EstimateResult row = new EstimateResult();
+        row.nodeCount = nodes;
+        row.relationshipCount = relationships;
+        row.featureWidth = width;
+        row.sparseFeatures = sparse;
+        row.requiredBytes = estimate.totalBytes();
+        row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
+        row.breakdown = estimate.toMap();
+        row.maxHeapBytes = runtime.maxMemory();
+        row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        row.fits = row.requiredBytes <= row.freeHeapBytes;
+        return row;
+    }
+
+    private static Iterable<Node> nodes(ProcedureContext context, List<String> labels) {
+        if (labels.isEmpty()) {
+            return context.tx().getAllNodes();
+        }
+        List<ResourceIterator<Node>> perLabel = new ArrayList<>();
+        for (String label : labels) {
+            perLabel.add(context.tx().findNodes(Label.label(label)));
+        }
+        return () -> perLabel.stream().flatMap(ResourceIterator::stream).iterator();
+    }
+
+    /** [values, non-zero values] of a node's features; [0, 0] when any property is missing. */
+    private static int[] featureCounts(Node node, List<String> properties) {
+        int values = 0;
+        int nonZeros = 0;
+        for (String property : properties) {
+            Object value = node.getProperty(property, null);
+            if (value == null) {
+                return new int[]{0, 0};
+            }
+            if (value instanceof Number number) {
+                values++;
+                nonZeros += number.doubleValue() != 0 ? 1 : 0;
+            } else if (value.getClass().isArray() && !(value instanceof String[])) {
+                int length = java.lang.reflect.Array.getLength(value);
+                values += length;
+                for (int i = 0; i < length; i++) {
+                    nonZeros += ((Number) java.lang.reflect.Array.get(value, i)).doubleValue() != 0 ? 1 : 0;
+                }
+            } else {
+                return new int[]{0, 0};
+            }
+        }
+        return new int[]{values, nonZeros};
+    }
+}

@@ -1,0 +1,126 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.device.DeviceChoice;
+import dev.neogat.device.Devices;
+import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.SparseMatrix;
+import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.load.GraphLoader;
+import dev.neogat.procedures.load.LoadedGraph;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.train.Inference;
+import dev.neogat.train.Prediction;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Running a stored model over the graph as it is now (new nodes included, as long as they have
+ * features): the projection defaults to the one the model was trained on, and any of its keys may be
+ * overridden. Shared by the predict, attention and embed procedures.
+ */
+public final class ModelRun {
+
+    public static final List<String> KEYS;
+
+    static {
+        List<String> keys = new ArrayList<>(ProjectionConfig.KEYS);
+        keys.addAll(List.of("concurrency", "device"));
+        KEYS = List.copyOf(keys);
+    }
+
+    private final TrainedModel model;
+    private final LoadedGraph graph;
+    private final Prediction prediction;
+    private final ProjectionConfig projection;
+    private final int concurrency;
+    private final long predictMillis;
+
+    private ModelRun(TrainedModel model, LoadedGraph graph, Prediction prediction, ProjectionConfig projection,
+                     int concurrency, long predictMillis) {
+        this.model = model;
+        this.graph = graph;
+        this.prediction = prediction;
+        this.projection = projection;
+        this.concurrency = concurrency;
+        this.predictMillis = predictMillis;
+    }
+
+    /** Keys this run reads, plus the procedure's own. */
+    public static List<String> keys(List<String> own) {
+        List<String> keys = new ArrayList<>(KEYS);
+        keys.addAll(own);
+        return keys;
+    }
+
+    public static TrainedModel model(ProcedureContext context, String modelName) {
+        try {
+            return context.catalog().get(modelName);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
+    @SuppressWarnings("unchecked")
+    public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
+                               Inference.Request request, Jobs.Job job) {
+        TrainedModel model = model(context, modelName);
+        ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
+        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        int concurrency = config.integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
+        String device = config.choice("device", "auto", List.of("auto", "cpu", "gpu"));
+        LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
+        if (graph.features().cols() != model.config().inputDim()) {
+            throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
+                    + " features per node but " + projection.featureProperties() + " give "
+                    + graph.features().cols());
+        }
+        TrainFacade.requireHeap(MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
+                graph.relationshipCount(), graph.features().storedValues(), graph.features() instanceof SparseMatrix,
+                false));
+        job.phase("predicting");
+        long start = System.nanoTime();
+        DeviceChoice choice = Devices.select(device, concurrency, context.terminationFlag());
+        Prediction prediction;
+        try (var backend = choice.backend()) {
+            prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
+        }
+        return new ModelRun(model, graph, prediction, projection, concurrency, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    public TrainedModel model() {
+        return model;
+    }
+
+    public LoadedGraph graph() {
+        return graph;
+    }
+
+    public Prediction prediction() {
+        return prediction;
+    }
+
+    public ProjectionConfig projection() {
+        return projection;
+    }
+
+    public int concurrency() {
+        return concurrency;
+    }
+
+    public long predictMillis() {
+        return predictMillis;
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<Object> classValues() {
+        return (List<Object>) model.metadata().get("classes");
+    }
+}

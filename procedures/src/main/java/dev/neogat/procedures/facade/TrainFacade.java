@@ -1,0 +1,230 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.device.DeviceChoice;
+import dev.neogat.device.Devices;
+import dev.neogat.model.GatConfig;
+import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.nn.SparseMatrix;
+import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.TrainConfig;
+import dev.neogat.procedures.load.GraphLoader;
+import dev.neogat.procedures.load.LoadedGraph;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.train.Inference;
+import dev.neogat.train.Prediction;
+import dev.neogat.train.Trainer;
+import dev.neogat.train.TrainingData;
+import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingResult;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code gat.train} does: read the configuration, reserve the model name, load the projection,
+ * check that the job fits in the heap, choose the device, train (progress in gat.progress() and the log),
+ * store the model, and write predictions and attention back when asked. A failure or termination before
+ * the model is stored leaves the catalog as it was.
+ */
+public final class TrainFacade {
+
+    private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+
+    private TrainFacade() {
+    }
+
+    /** The row {@code gat.train} yields. */
+    public static final class TrainResult {
+        public String modelName;
+        public String device;
+        public String deviceReason;
+        public long nodeCount;
+        public long relationshipCount;
+        public List<Object> classes;
+        public long epochs;
+        public long bestEpoch;
+        public String stopReason;
+        public String metric;
+        public Double trainAccuracy;
+        public Double validationAccuracy;
+        public Double testAccuracy;
+        public double finalLoss;
+        public long loadMillis;
+        public long trainMillis;
+        public long writeMillis;
+        public long propertiesWritten;
+        public Map<String, Object> configuration;
+    }
+
+    public static TrainResult train(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
+        ModelCatalog.validateName(modelName);
+        TrainConfig config = TrainConfig.read(rawConfig);
+        ModelCatalog catalog = context.catalog();
+        catalog.reserve(modelName);
+        boolean stored = false;
+        try (Jobs.Job job = Jobs.start("train", modelName, context.database(), null)) {
+            GraphLoader.SplitSpec split = new GraphLoader.SplitSpec(config.splitProperty(), config.trainFraction(),
+                    config.validationFraction(), config.training().seed());
+            LoadedGraph graph = GraphLoader.load(context.tx(), config.projection(), config.labelProperty(), split,
+                    context.guard(), job::phase);
+            GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
+                    graph.labels().isMultiLabel());
+            requireHeap(MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
+                    graph.relationshipCount(), graph.features().storedValues(),
+                    graph.features() instanceof SparseMatrix, true));
+            DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag());
+            context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s)",
+                    modelName, graph.nodeCount(), graph.relationshipCount(), graph.features().cols(),
+                    graph.classValues().size(), device.device(), device.reason());
+            try (Backend backend = device.backend()) {
+                job.phase("training");
+                TrainingResult result = Trainer.train(backend,
+                        new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split()), gatConfig,
+                        config.training(), listener(context, job, modelName), context.terminationFlag());
+                TrainedModel model = result.model().withMetadata(metadata(config, graph, result, device));
+                job.phase("storing the model");
+                catalog.store(modelName, model);
+                stored = true;
+                context.log().info("gat.train '%s': stored after %d epochs (best %d), test %s %.4f", modelName,
+                        result.epochsRun(), result.bestEpoch(), metricName(result.test()), result.test().score());
+
+                long writeStart = System.nanoTime();
+                long written = 0;
+                if (config.write().writesAnything()) {
+                    written = writeResults(context, config, graph, model, backend, job, modelName);
+                }
+                return row(modelName, config, graph, result, device, written, (System.nanoTime() - writeStart) / 1e6);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
+        } finally {
+            if (!stored) {
+                catalog.release(modelName);
+            }
+        }
+    }
+
+    private static long writeResults(ProcedureContext context, TrainConfig config, LoadedGraph graph,
+                                     TrainedModel model, Backend backend, Jobs.Job job, String modelName) {
+        job.phase("predicting");
+        boolean needsAttention = config.write().attentionProperty() != null
+                || config.write().selfAttentionProperty() != null;
+        Prediction prediction = Inference.run(backend, model, graph.graph(), graph.features(),
+                new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
+        try {
+            return WriteBack.write(context, graph, prediction, config.write(), graph.classValues(),
+                    config.projection().orientation(), config.concurrency(), job);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("The model '" + modelName + "' was trained and stored, but writing its "
+                    + "results failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Refuses a job whose estimated memory exceeds the heap that is free now. */
+    static void requireHeap(MemoryEstimate estimate) {
+        Runtime runtime = Runtime.getRuntime();
+        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        if (estimate.totalBytes() > free) {
+            throw new IllegalStateException("This job needs about " + MemoryEstimate.humanReadable(estimate.totalBytes())
+                    + " of heap (" + breakdown(estimate) + ") but only " + MemoryEstimate.humanReadable(free)
+                    + " is free of " + MemoryEstimate.humanReadable(runtime.maxMemory())
+                    + "; raise server.memory.heap.max_size, or project fewer nodes, features or heads");
+        }
+    }
+
+    private static String breakdown(MemoryEstimate estimate) {
+        StringBuilder out = new StringBuilder();
+        estimate.toMap().forEach((part, bytes) -> {
+            if (!part.equals("total")) {
+                out.append(out.length() == 0 ? "" : ", ").append(part).append(' ')
+                        .append(MemoryEstimate.humanReadable((Long) bytes));
+            }
+        });
+        return out.toString();
+    }
+
+    private static TrainingListener listener(ProcedureContext context, Jobs.Job job, String modelName) {
+        long[] lastLog = {System.nanoTime()};
+        return (stats, maxEpochs) -> {
+            job.epoch(stats.epoch(), maxEpochs, stats.loss(), stats.validationScore());
+            long now = System.nanoTime();
+            if (now - lastLog[0] >= LOG_EVERY_NANOS) {
+                lastLog[0] = now;
+                context.log().info("gat.train '%s': epoch %d of at most %d, loss %.4f, validation score %.4f",
+                        modelName, stats.epoch(), maxEpochs, stats.loss(), stats.validationScore());
+            }
+        };
+    }
+
+    static String metricName(MetricCounts counts) {
+        return counts.multiLabel() ? "micro-F1" : "accuracy";
+    }
+
+    private static Double score(MetricCounts counts) {
+        return counts.total() == 0 ? null : counts.score();
+    }
+
+    private static Map<String, Object> metadata(TrainConfig config, LoadedGraph graph, TrainingResult result,
+                                                DeviceChoice device) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("createdAt", Instant.now().toString());
+        metadata.put("classes", graph.classValues());
+        metadata.put("labelProperty", config.labelProperty());
+        metadata.put("projection", config.projection().toMap());
+        metadata.put("nodeCount", graph.nodeCount());
+        metadata.put("relationshipCount", graph.relationshipCount());
+        metadata.put("splitSizes", Map.of("train", graph.split().train().length, "validation",
+                graph.split().validation().length, "test", graph.split().test().length));
+        metadata.put("device", device.device());
+        metadata.put("metric", metricName(result.test()));
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("train", metricMap(result.train()));
+        metrics.put("validation", metricMap(result.validation()));
+        metrics.put("test", metricMap(result.test()));
+        metadata.put("metrics", metrics);
+        metadata.put("configuration", config.used());
+        return metadata;
+    }
+
+    private static Map<String, Object> metricMap(MetricCounts counts) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("score", score(counts));
+        map.put("loss", counts.total() == 0 ? null : counts.loss());
+        map.put("nodes", counts.total());
+        return map;
+    }
+
+    private static TrainResult row(String modelName, TrainConfig config, LoadedGraph graph, TrainingResult result,
+                                   DeviceChoice device, long written, double writeMillis) {
+        TrainResult row = new TrainResult();
+        row.modelName = modelName;
+        row.device = device.device();
+        row.deviceReason = device.reason();
+        row.nodeCount = graph.nodeCount();
+        row.relationshipCount = graph.relationshipCount();
+        row.classes = graph.classValues();
+        row.epochs = result.epochsRun();
+        row.bestEpoch = result.bestEpoch();
+        row.stopReason = result.stopReason().name();
+        row.metric = metricName(result.test());
+        row.trainAccuracy = score(result.train());
+        row.validationAccuracy = score(result.validation());
+        row.testAccuracy = score(result.test());
+        row.finalLoss = result.history().get(result.history().size() - 1).loss();
+        row.loadMillis = graph.loadMillis();
+        row.trainMillis = Math.round(result.trainMillis());
+        row.writeMillis = Math.round(writeMillis);
+        row.propertiesWritten = written;
+        row.configuration = config.used();
+        return row;
+    }
+}
