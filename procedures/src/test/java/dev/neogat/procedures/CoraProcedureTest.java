@@ -1,0 +1,164 @@
+package dev.neogat.procedures;
+
+import dev.neogat.testing.SharedData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.neo4j.graphdb.GraphDatabaseService;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cora end to end in an in-process Neo4j: the README's scripts load the dataset and train, then the
+ * written predictions and attention are checked against the procedures' streams and against what
+ * attention must satisfy, and the model is used again after a restart.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("unchecked")
+class CoraProcedureTest {
+
+    @TempDir
+    static Path workingDirectory;
+
+    private EmbeddedNeo4j neo4j;
+    private GraphDatabaseService db;
+    private Map<String, Object> training;
+    private long loadScriptMillis;
+
+    @BeforeAll
+    void loadAndTrain() {
+        Path cora = SharedData.require("datasets/cora");
+        neo4j = new EmbeddedNeo4j(workingDirectory, cora);
+        db = neo4j.db();
+        long start = System.nanoTime();
+        CypherScripts.run(db, "load-citation-dataset.cypher", Map.of("featureCount", 1433));
+        loadScriptMillis = (System.nanoTime() - start) / 1_000_000;
+        training = CypherScripts.run(db, "train-gat.cypher", Map.of("modelName", "cora")).get(0);
+        System.out.printf("Cora loaded by the script in %d ms; gat.train: %s%n", loadScriptMillis, training);
+    }
+
+    @AfterAll
+    void stop() {
+        if (neo4j != null) {
+            neo4j.close();
+        }
+    }
+
+    private long count(String query) {
+        return db.executeTransactionally(query, Map.of(), r -> ((Number) r.next().get("n")).longValue());
+    }
+
+    @Test
+    void trainsToTheExpectedAccuracy() {
+        assertThat(training.get("nodeCount")).isEqualTo(2708L);
+        assertThat(training.get("relationshipCount")).isEqualTo(5278L);
+        assertThat((List<Object>) training.get("classes")).hasSize(7).contains("Neural_Networks", "Theory");
+        assertThat((Double) training.get("testAccuracy")).as("test accuracy").isGreaterThanOrEqualTo(0.80);
+        assertThat(training.get("device")).isEqualTo("cpu");
+        assertThat((String) training.get("deviceReason")).contains("no usable GPU");
+        // predictions, probabilities and self attention on 2708 papers, attention both ways on 5278 citations
+        assertThat(training.get("propertiesWritten")).isEqualTo(3L * 2708 + 2L * 5278);
+    }
+
+    @Test
+    void everyPaperHasAPredictedSubjectAndProbabilities() {
+        assertThat(count("MATCH (p:Paper) WHERE p.predictedSubject IS NULL RETURN count(*) AS n")).isZero();
+        assertThat(count("""
+                MATCH (p:Paper)
+                WITH p, reduce(s = 0.0, x IN p.subjectProbabilities | s + x) AS total
+                WHERE size(p.subjectProbabilities) <> 7 OR abs(total - 1.0) > 1e-5
+                RETURN count(*) AS n""")).isZero();
+        assertThat(count("""
+                MATCH (p:Paper) WHERE NOT p.predictedSubject IN ['Case_Based', 'Genetic_Algorithms',
+                  'Neural_Networks', 'Probabilistic_Methods', 'Reinforcement_Learning', 'Rule_Learning', 'Theory']
+                RETURN count(*) AS n""")).isZero();
+    }
+
+    @Test
+    void everyCitationHasAttentionInBothDirections() {
+        assertThat(count("MATCH ()-[c:CITES]->() WHERE c.attention IS NULL OR c.attentionReverse IS NULL "
+                + "RETURN count(*) AS n")).isZero();
+        assertThat(count("MATCH ()-[c:CITES]->() WHERE c.attention <= 0 OR c.attention > 1 RETURN count(*) AS n"))
+                .isZero();
+    }
+
+    @Test
+    void writtenAttentionIntoEachPaperSumsToOne() {
+        // Into paper p: `attention` of citations ending at p, `attentionReverse` of those starting at p, and
+        // its self attention (the last layer has one head, so the head mean is the weight itself).
+        assertThat(count("""
+                MATCH (p:Paper)
+                OPTIONAL MATCH (p)<-[in:CITES]-()
+                WITH p, sum(in.attention) AS incoming
+                OPTIONAL MATCH (p)-[out:CITES]->()
+                WITH p, incoming, sum(out.attentionReverse) AS outgoing
+                WITH p, incoming + outgoing + p.selfAttention AS total
+                WHERE abs(total - 1.0) > 1e-5
+                RETURN count(*) AS n""")).isZero();
+    }
+
+    @Test
+    void streamedAttentionSumsToOnePerTargetAndHeadInEveryLayer() {
+        for (int layer = 0; layer < 2; layer++) {
+            Map<String, Object> summary = db.executeTransactionally("""
+                    CALL gat.attention.stream('cora', {attentionLayer: $layer, attentionHeads: 'all'})
+                    YIELD target, head, weight
+                    WITH target, head, sum(weight) AS total
+                    RETURN count(*) AS groups, sum(CASE WHEN abs(total - 1.0) > 1e-5 THEN 1 ELSE 0 END) AS off
+                    """, Map.of("layer", layer), r -> r.next());
+            long heads = layer == 0 ? 8 : 1;
+            assertThat(summary.get("groups")).as("(target, head) groups in layer " + layer).isEqualTo(2708 * heads);
+            assertThat(summary.get("off")).as("groups not summing to 1 in layer " + layer).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void streamedAttentionEqualsWrittenAttention() {
+        assertThat(count("""
+                CALL gat.attention.stream('cora') YIELD source, target, relationship, weight
+                WITH relationship, target, weight WHERE relationship IS NOT NULL
+                WITH CASE WHEN endNode(relationship) = target THEN relationship.attention
+                          ELSE relationship.attentionReverse END AS written, weight
+                WHERE abs(written - weight) > 1e-6
+                RETURN count(*) AS n""")).isZero();
+        assertThat(count("""
+                CALL gat.attention.stream('cora') YIELD source, target, relationship, weight
+                WITH source, target, weight WHERE relationship IS NULL
+                WITH source, target, weight WHERE source <> target OR abs(target.selfAttention - weight) > 1e-6
+                RETURN count(*) AS n""")).isZero();
+    }
+
+    @Test
+    void streamedPredictionsEqualWrittenOnes() {
+        assertThat(count("""
+                CALL gat.predict.stream('cora', {includeProbabilities: true}) YIELD node, predictedClass, probabilities
+                WITH node, predictedClass, probabilities
+                WHERE node.predictedSubject <> predictedClass
+                   OR any(i IN range(0, 6) WHERE abs(node.subjectProbabilities[i] - probabilities[i]) > 1e-6)
+                RETURN count(*) AS n""")).isZero();
+    }
+
+    @Test
+    void modelInfoHasHistoryAndMetrics() {
+        Map<String, Object> info = db.executeTransactionally("CALL gat.model.info('cora')", Map.of(), r -> r.next());
+        assertThat((List<?>) info.get("history")).hasSizeGreaterThan(10);
+        assertThat(info.get("labelProperty")).isEqualTo("subject");
+        assertThat(((Map<String, Object>) info.get("metrics")).keySet()).contains("train", "validation", "test");
+    }
+
+    @Test
+    void modelSurvivesARestart() {
+        neo4j.restart();
+        db = neo4j.db();
+        assertThat(count("MATCH (p:Paper) RETURN count(p) AS n")).isEqualTo(2708);
+        assertThat(count("CALL gat.model.list() YIELD name WHERE name = 'cora' RETURN count(*) AS n")).isEqualTo(1);
+        assertThat(java.nio.file.Files.exists(neo4j.dataDirectory().resolve("gat-models/neo4j/cora.gatm"))).isTrue();
+        streamedPredictionsEqualWrittenOnes();
+    }
+}
