@@ -87,6 +87,7 @@ public class AttentionProcedures {
         int requestedLayer = map.integer("attentionLayer", -1, -1, 63);
         boolean perHead = "all".equals(map.choice("attentionHeads", "mean", List.of("mean", "all")));
         boolean selfLoops = map.bool("includeSelfLoops", true);
+        WriteBack.attentionLayer(requestedLayer, ModelRun.model(context(), modelName).config().layerCount());
         ModelRun run;
         try (Jobs.Job job = Jobs.start("attention", modelName, db.databaseName(), null)) {
             run = ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job);
@@ -137,11 +138,12 @@ public class AttentionProcedures {
             throw new IllegalArgumentException("Configuration 'attentionProperty' is required: the relationship property "
                     + "for the attention weight");
         }
+        WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job);
             int layer = WriteBack.attentionLayer(write.attentionLayer(), run.prediction().layerCount());
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), run.graph(), run.prediction(), write, run.classValues(),
+            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
                     run.projection().orientation(), run.concurrency(), job);
             AttentionWriteResult row = new AttentionWriteResult();
             row.relationshipCount = run.graph().relationshipCount();

@@ -71,11 +71,12 @@ public class EmbedProcedures {
                     + "the last), and projection overrides as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer")));
         int requested = map.integer("embeddingLayer", -1, -1, 63);
+        WriteBack.embeddingLayer(requested, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         ModelRun run;
         try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
             run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job);
         }
-        int layer = WriteBack.embeddingLayer(requested, run.prediction().layerCount());
+        int layer = WriteBack.embeddingLayer(requested, run.prediction().layerCount(), modelName);
         int width = run.prediction().embeddingWidth(layer);
         float[] embeddings = run.prediction().embeddings(layer);
         return IntStream.range(0, run.graph().nodeCount()).mapToObj(i -> new EmbeddingRow(
@@ -96,11 +97,12 @@ public class EmbedProcedures {
             throw new IllegalArgumentException("Configuration 'embeddingProperty' is required: the node property for "
                     + "the embedding");
         }
+        WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job);
-            int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount());
+            int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount(), modelName);
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), run.graph(), run.prediction(), write, run.classValues(),
+            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
                     run.projection().orientation(), run.concurrency(), job);
             EmbeddingWriteResult row = new EmbeddingWriteResult();
             row.nodeCount = run.graph().nodeCount();

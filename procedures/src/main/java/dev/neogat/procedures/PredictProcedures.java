@@ -112,7 +112,7 @@ public class PredictProcedures {
             WriteConfig write = new WriteConfig(writeProperty, probabilityProperty, null, null, null, -1, false, false,
                     -1, batchSize);
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), run.graph(), run.prediction(), write, run.classValues(),
+            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
                     run.projection().orientation(), run.concurrency(), job);
             PredictWriteResult row = new PredictWriteResult();
             row.nodeCount = run.graph().nodeCount();

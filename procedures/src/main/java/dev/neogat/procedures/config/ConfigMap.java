@@ -176,6 +176,23 @@ public final class ConfigMap {
         return remember(key, ((Number) value).longValue());
     }
 
+    /** A number above 0 and at most {@code max}. */
+    public double positiveNumber(String key, double defaultValue, double max) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, defaultValue);
+        }
+        if (!(value instanceof Number number)) {
+            throw wrongType(key, "a number", value);
+        }
+        double d = number.doubleValue();
+        if (!(d > 0 && d <= max)) {
+            throw new IllegalArgumentException("Configuration '" + key + "' must be above 0 and at most " + format(max)
+                    + ", got " + format(value));
+        }
+        return remember(key, d);
+    }
+
     /** A number in [min, max] (or [min, max) when {@code maxExclusive}). */
     public double number(String key, double defaultValue, double min, double max, boolean maxExclusive) {
         Object value = raw.get(key);
@@ -253,9 +270,6 @@ public final class ConfigMap {
     }
 
     private static String format(Object value) {
-        if (value instanceof Double d && d == Math.rint(d) && Math.abs(d) < 1e15) {
-            return String.valueOf(d.longValue()) + (value instanceof Double ? ".0" : "");
-        }
         return String.valueOf(value);
     }
 

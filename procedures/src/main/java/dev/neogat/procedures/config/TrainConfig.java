@@ -42,8 +42,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
             }
             if (values.size() != hidden) {
                 throw new IllegalArgumentException("Configuration '" + key + "' lists " + values.size()
-                        + " values but there are " + hidden + " hidden layers (layers - 1); give one value or one per "
-                        + "hidden layer");
+                        + " values but there " + (hidden == 1 ? "is 1 hidden layer" : "are " + hidden + " hidden layers")
+                        + " (layers - 1); give one value or one per hidden layer");
             }
             return values.stream().mapToInt(Integer::intValue).toArray();
         }
@@ -79,9 +79,12 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         if (splitProperty == null) {
             trainFraction = config.number("trainFraction", 0.6, 0, 1, false);
             validationFraction = config.number("valFraction", 0.2, 0, 1, false);
-            if (trainFraction <= 0 || trainFraction + validationFraction > 1) {
-                throw new IllegalArgumentException("Configuration 'trainFraction' (" + trainFraction + ") must be above 0"
-                        + " and 'trainFraction' + 'valFraction' (" + validationFraction + ") at most 1");
+            if (trainFraction <= 0) {
+                throw new IllegalArgumentException("Configuration 'trainFraction' must be above 0, got " + trainFraction);
+            }
+            if (trainFraction + validationFraction > 1) {
+                throw new IllegalArgumentException("Configuration 'trainFraction' + 'valFraction' must be at most 1, got "
+                        + trainFraction + " + " + validationFraction + " = " + (trainFraction + validationFraction));
             }
         }
         Variant variant = Variant.valueOf(config.choice("variant", "GAT", List.of("GAT", "GATV2")));
@@ -99,8 +102,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         boolean normalizeFeatures = config.bool("normalizeFeatures", true);
         ModelShape model = new ModelShape(variant, layers, hiddenChannels, heads, outputHeads, concat, dropout,
                 attentionDropout, messageDropout, perHead, negativeSlope, residual, normalizeFeatures);
-        double learningRate = config.number("learningRate", TrainingConfig.DEFAULT_LEARNING_RATE, Double.MIN_VALUE,
-                10, false);
+        double learningRate = config.positiveNumber("learningRate", TrainingConfig.DEFAULT_LEARNING_RATE, 10);
         double weightDecay = config.number("weightDecay", TrainingConfig.DEFAULT_WEIGHT_DECAY, 0, 10, false);
         int epochs = config.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1, 1_000_000);
         int patience = config.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0, 1_000_000);

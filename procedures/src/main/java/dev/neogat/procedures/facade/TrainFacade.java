@@ -68,6 +68,7 @@ public final class TrainFacade {
     public static TrainResult train(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
         ModelCatalog.validateName(modelName);
         TrainConfig config = TrainConfig.read(rawConfig);
+        WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
         boolean stored = false;
@@ -78,6 +79,7 @@ public final class TrainFacade {
                     context.guard(), job::phase);
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
                     graph.labels().isMultiLabel());
+            WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
             requireHeap(MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
                     graph.relationshipCount(), graph.features().storedValues(),
                     graph.features() instanceof SparseMatrix, true));
@@ -121,11 +123,15 @@ public final class TrainFacade {
         Prediction prediction = Inference.run(backend, model, graph.graph(), graph.features(),
                 new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
         try {
-            return WriteBack.write(context, graph, prediction, config.write(), graph.classValues(),
+            return WriteBack.write(context, modelName, graph, prediction, config.write(), graph.classValues(),
                     config.projection().orientation(), config.concurrency(), job);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("The model '" + modelName + "' was trained and stored, but writing its "
-                    + "results failed: " + e.getMessage(), e);
+            // Neo4j shows users the deepest cause's message: keep ours on top, the original as suppressed.
+            IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
+                    + "stored, but writing its results failed: " + e.getMessage());
+            failure.addSuppressed(e);
+            context.log().error("gat.train '" + modelName + "': writing results failed", e);
+            throw failure;
         }
     }
 

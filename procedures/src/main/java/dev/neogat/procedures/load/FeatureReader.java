@@ -140,7 +140,7 @@ final class FeatureReader {
     /** The features of the rows read, after checking for missing values. */
     FeatureMatrix build() {
         if (missing > 0 && !zeroMissing) {
-            throw new IllegalArgumentException(missing + " node" + (missing == 1 ? "" : "s") + " lack the feature "
+            throw new IllegalArgumentException(missing + (missing == 1 ? " node lacks" : " nodes lack") + " the feature "
                     + "property '" + missingProperty + "' (e.g. node " + missingExample + "); set missingFeatures: "
                     + "'zero' to use zeros for them");
         }

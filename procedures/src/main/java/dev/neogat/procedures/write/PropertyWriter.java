@@ -100,8 +100,10 @@ public final class PropertyWriter {
         } catch (ExecutionException e) {
             nextBatch.set(batches);
             Throwable cause = e.getCause();
-            throw new IllegalStateException("Writing failed after " + written.get() + " properties were written: "
-                    + cause.getMessage(), cause);
+            IllegalStateException failure = new IllegalStateException("Writing failed after " + written.get()
+                    + " properties were written: " + cause.getMessage());
+            failure.addSuppressed(cause);
+            throw failure;
         } catch (RuntimeException e) {
             nextBatch.set(batches);
             throw e;

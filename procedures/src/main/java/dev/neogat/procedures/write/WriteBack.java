@@ -26,10 +26,12 @@ public final class WriteBack {
     }
 
     @SuppressWarnings("deprecation")
-    public static long write(ProcedureContext context, LoadedGraph graph, Prediction prediction, WriteConfig write,
-                             List<Object> classValues, Orientation orientation, int concurrency, Jobs.Job job) {
+    public static long write(ProcedureContext context, String modelName, LoadedGraph graph, Prediction prediction,
+                             WriteConfig write, List<Object> classValues, Orientation orientation, int concurrency,
+                             Jobs.Job job) {
+        requireLayersExist(write, prediction.layerCount(), modelName);
         long written = 0;
-        List<PropertyWriter.Column> nodeColumns = nodeColumns(prediction, write, classValues);
+        List<PropertyWriter.Column> nodeColumns = nodeColumns(prediction, write, classValues, modelName);
         if (!nodeColumns.isEmpty()) {
             job.phase("writing node properties");
             long total = (long) graph.nodeCount() * nodeColumns.size();
@@ -48,6 +50,19 @@ public final class WriteBack {
         return written;
     }
 
+    /**
+     * Fails, before anything is trained or written, when the layers the write configuration names do not
+     * exist in a model of {@code layerCount} layers.
+     */
+    public static void requireLayersExist(WriteConfig write, int layerCount, String modelName) {
+        if (write.attentionProperty() != null || write.selfAttentionProperty() != null) {
+            attentionLayer(write.attentionLayer(), layerCount);
+        }
+        if (write.embeddingProperty() != null) {
+            embeddingLayer(write.embeddingLayer(), layerCount, modelName);
+        }
+    }
+
     /** The attention layer a request means: -1 is the last. */
     public static int attentionLayer(int requested, int layerCount) {
         int layer = requested < 0 ? layerCount - 1 : requested;
@@ -59,9 +74,10 @@ public final class WriteBack {
     }
 
     /** The hidden layer a request means: -1 is the last hidden layer. */
-    public static int embeddingLayer(int requested, int layerCount) {
+    public static int embeddingLayer(int requested, int layerCount, String modelName) {
         if (layerCount < 2) {
-            throw new IllegalArgumentException("The model has a single layer and so no hidden embeddings");
+            throw new IllegalArgumentException("The model '" + modelName + "' has a single layer and so no hidden "
+                    + "embeddings; embeddings need layers: 2 or more");
         }
         int layer = requested < 0 ? layerCount - 2 : requested;
         if (layer >= layerCount - 1) {
@@ -72,7 +88,7 @@ public final class WriteBack {
     }
 
     private static List<PropertyWriter.Column> nodeColumns(Prediction prediction, WriteConfig write,
-                                                           List<Object> classValues) {
+                                                           List<Object> classValues, String modelName) {
         List<PropertyWriter.Column> columns = new ArrayList<>();
         if (write.writeProperty() != null) {
             columns.add(PropertyWriter.column(write.writeProperty(), i -> predictedValue(prediction, i, classValues,
@@ -89,7 +105,7 @@ public final class WriteBack {
             }));
         }
         if (write.embeddingProperty() != null) {
-            int layer = embeddingLayer(write.embeddingLayer(), prediction.layerCount());
+            int layer = embeddingLayer(write.embeddingLayer(), prediction.layerCount(), modelName);
             int width = prediction.embeddingWidth(layer);
             float[] embeddings = prediction.embeddings(layer);
             columns.add(PropertyWriter.column(write.embeddingProperty(),
