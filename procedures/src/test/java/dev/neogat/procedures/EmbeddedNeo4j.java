@@ -28,7 +28,8 @@ public final class EmbeddedNeo4j implements AutoCloseable {
     }
 
     private void start() {
-        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home);
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
+                .setConfig(GraphDatabaseSettings.pagecache_memory, 512L << 20);
         if (importDirectory != null) {
             builder.setConfig(GraphDatabaseSettings.load_csv_file_url_root, importDirectory);
         }

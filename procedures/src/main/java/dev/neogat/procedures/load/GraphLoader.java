@@ -29,6 +29,11 @@ import java.util.function.Consumer;
 public final class GraphLoader {
 
     private static final int CHECK_EVERY = 1 << 12;
+    /**
+     * From this share of all nodes on, relationships are read by scanning the relationship store (measured
+     * 12 to 20 M/s) rather than by walking each projected node's chain (about 2 M/s).
+     */
+    private static final double SCAN_FRACTION = 0.2;
 
     private GraphLoader() {
     }
@@ -78,39 +83,22 @@ public final class GraphLoader {
                     : "No node has any of the labels " + projection.nodeLabels());
         }
         FeatureMatrix featureMatrix = features.build();
+        long nodeMillis = (System.nanoTime() - start) / 1_000_000;
 
         phase.accept("reading relationships");
+        long relationshipStart = System.nanoTime();
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
-        int[] sources = new int[1 << 14];
-        int[] targets = new int[1 << 14];
-        long[] relationshipIds = new long[1 << 14];
-        int edges = 0;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (i % CHECK_EVERY == 0) {
-                guard.check();
-            }
-            Node node = nodes.get(i);
-            Iterable<Relationship> relationships = types.length == 0 ? node.getRelationships(Direction.OUTGOING)
-                    : node.getRelationships(Direction.OUTGOING, types);
-            for (Relationship relationship : relationships) {
-                int target = ids.toDense(relationship.getEndNodeId());
-                if (target < 0) {
-                    continue;
-                }
-                if (edges == sources.length) {
-                    sources = Arrays.copyOf(sources, edges * 2);
-                    targets = Arrays.copyOf(targets, edges * 2);
-                    relationshipIds = Arrays.copyOf(relationshipIds, edges * 2);
-                }
-                sources[edges] = i;
-                targets[edges] = target;
-                relationshipIds[edges++] = relationship.getId();
-            }
+        EdgeCollector edges = new EdgeCollector();
+        if (projection.nodeLabels().isEmpty() || ids.size() >= SCAN_FRACTION * countAllNodes(tx)) {
+            scanRelationships(tx, types, ids, edges, guard);
+        } else {
+            walkRelationships(nodes, types, ids, edges, guard);
         }
-        sources = Arrays.copyOf(sources, edges);
-        targets = Arrays.copyOf(targets, edges);
-        relationshipIds = Arrays.copyOf(relationshipIds, edges);
+        int[] sources = edges.sources();
+        int[] targets = edges.targets();
+        long[] relationshipIds = edges.relationshipIds();
+        long relationshipMillis = (System.nanoTime() - relationshipStart) / 1_000_000;
 
         phase.accept("building the graph");
         IncomingCsr graph = new GraphBuilder(ids.size()).orientation(projection.orientation())
@@ -135,7 +123,100 @@ public final class GraphLoader {
             }
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, nodeLabels, classValues, nodeSplit, millis);
+        return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, nodeLabels, classValues, nodeSplit, millis,
+                nodeMillis, relationshipMillis);
+    }
+
+    /** Edges as they are found: dense endpoints and the relationship id. */
+    private static final class EdgeCollector {
+        private int[] sources = new int[1 << 14];
+        private int[] targets = new int[1 << 14];
+        private long[] relationshipIds = new long[1 << 14];
+        private int count;
+
+        void add(int source, int target, long relationshipId) {
+            if (count == sources.length) {
+                sources = Arrays.copyOf(sources, count * 2);
+                targets = Arrays.copyOf(targets, count * 2);
+                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
+            }
+            sources[count] = source;
+            targets[count] = target;
+            relationshipIds[count++] = relationshipId;
+        }
+
+        int[] sources() {
+            return Arrays.copyOf(sources, count);
+        }
+
+        int[] targets() {
+            return Arrays.copyOf(targets, count);
+        }
+
+        long[] relationshipIds() {
+            return Arrays.copyOf(relationshipIds, count);
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private static void scanRelationships(Transaction tx, RelationshipType[] types, NodeIdMap ids, EdgeCollector edges,
+                                          TerminationGuard guard) {
+        long seen = 0;
+        for (Relationship relationship : tx.getAllRelationships()) {
+            if (++seen % (CHECK_EVERY * 16) == 0) {
+                guard.check();
+            }
+            if (types.length > 0 && !hasAnyType(relationship, types)) {
+                continue;
+            }
+            int source = ids.toDense(relationship.getStartNodeId());
+            if (source < 0) {
+                continue;
+            }
+            int target = ids.toDense(relationship.getEndNodeId());
+            if (target >= 0) {
+                edges.add(source, target, relationship.getId());
+            }
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private static void walkRelationships(List<Node> nodes, RelationshipType[] types, NodeIdMap ids,
+                                          EdgeCollector edges, TerminationGuard guard) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i % CHECK_EVERY == 0) {
+                guard.check();
+            }
+            Node node = nodes.get(i);
+            Iterable<Relationship> relationships = types.length == 0 ? node.getRelationships(Direction.OUTGOING)
+                    : node.getRelationships(Direction.OUTGOING, types);
+            for (Relationship relationship : relationships) {
+                int target = ids.toDense(relationship.getEndNodeId());
+                if (target >= 0) {
+                    edges.add(i, target, relationship.getId());
+                }
+            }
+        }
+    }
+
+    private static boolean hasAnyType(Relationship relationship, RelationshipType[] types) {
+        for (RelationshipType type : types) {
+            if (relationship.isType(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long countAllNodes(Transaction tx) {
+        long count = 0;
+        try (var all = tx.getAllNodes().iterator()) {
+            while (all.hasNext()) {
+                all.next();
+                count++;
+            }
+        }
+        return count;
     }
 
     private static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {

@@ -13,7 +13,8 @@ import java.util.List;
  * label property was given, labels with their class values and the split of labelled nodes.
  */
 public record LoadedGraph(NodeIdMap nodes, long[] relationshipIds, IncomingCsr graph, FeatureMatrix features,
-                          NodeLabels labels, List<Object> classValues, NodeSplit split, long loadMillis) {
+                          NodeLabels labels, List<Object> classValues, NodeSplit split, long loadMillis,
+                          long nodeMillis, long relationshipMillis) {
 
     public int nodeCount() {
         return nodes.size();

@@ -1,0 +1,173 @@
+package dev.neogat.procedures.bench;
+
+import dev.neogat.procedures.CypherScripts;
+import dev.neogat.procedures.EmbeddedNeo4j;
+import dev.neogat.testing.SharedData;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.Label;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.RelationshipType;
+import org.neo4j.graphdb.Transaction;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The procedures in an in-process Neo4j, printed as numbers:
+ * <ul>
+ *   <li>{@code cora}: the README's scripts load Cora, then gat.train with write-back, with the default
+ *       settings and with PyG's example settings (200 epochs, no early stopping): load, train and write
+ *       times and rates;</li>
+ *   <li>{@code synthetic N R}: N nodes with 16 features and R random relationships: the loader's phases
+ *       (three runs, the first cold), relationships loaded per second by gat.train, attention properties
+ *       written per second by gat.attention.write (first written, then rewritten) and predictions per
+ *       second by gat.predict.write.</li>
+ * </ul>
+ * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.args="cora synthetic 100000 1000000"}
+ */
+public final class ProcedureBenchmark {
+
+    public static void main(String[] args) throws Exception {
+        String[] words = Arrays.stream(args).flatMap(a -> Arrays.stream(a.trim().split("\\s+")))
+                .filter(w -> !w.isEmpty()).toArray(String[]::new);
+        if (words.length == 0) {
+            words = new String[]{"cora", "synthetic", "100000", "1000000"};
+        }
+        for (int w = 0; w < words.length; w++) {
+            if (words[w].equals("cora")) {
+                cora();
+            } else if (words[w].equals("synthetic")) {
+                synthetic(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
+            } else {
+                throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora or synthetic N R");
+            }
+        }
+    }
+
+    private static void cora() throws Exception {
+        Path dataset = SharedData.sharedDir() == null ? null : SharedData.sharedDir().resolve("datasets/cora");
+        if (dataset == null || !Files.isDirectory(dataset)) {
+            System.out.println("cora: skipped, ../shared/datasets/cora is not present");
+            return;
+        }
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, dataset)) {
+            GraphDatabaseService db = neo4j.db();
+            long start = System.nanoTime();
+            CypherScripts.run(db, "load-citation-dataset.cypher", Map.of("featureCount", 1433));
+            System.out.printf(Locale.ROOT, "cora: load-citation-dataset.cypher %.0f ms%n", (System.nanoTime() - start) / 1e6);
+            for (String settings : new String[]{"default settings", "PyG example settings (200 epochs, no early stopping)"}) {
+                String extra = settings.startsWith("PyG") ? ", epochs: 200, patience: 0" : "";
+                String model = settings.startsWith("PyG") ? "coraPyg" : "cora";
+                start = System.nanoTime();
+                Map<String, Object> row = db.executeTransactionally("""
+                        CALL gat.train($model, {nodeLabels: ['Paper'], relationshipTypes: ['CITES'],
+                             featureProperties: 'features', labelProperty: 'subject', splitProperty: 'split',
+                             writeProperty: 'predicted_%s', attentionProperty: 'attention_%s'%s})
+                        """.formatted(model, model, extra), Map.of("model", model), r -> r.next());
+                double total = (System.nanoTime() - start) / 1e6;
+                long relationships = (Long) row.get("relationshipCount");
+                long written = (Long) row.get("propertiesWritten");
+                long load = (Long) row.get("loadMillis");
+                long write = (Long) row.get("writeMillis");
+                System.out.printf(Locale.ROOT, "cora, %s: gat.train with write-back %.0f ms: load %d ms "
+                                + "(%.0f relationships/s), train %d ms (%d epochs, test accuracy %.1f%%), write %d ms "
+                                + "(%d properties, %.0f/s)%n", settings, total, load, relationships * 1000.0 / load,
+                        row.get("trainMillis"), row.get("epochs"), 100 * (Double) row.get("testAccuracy"), write,
+                        written, written * 1000.0 / Math.max(1, write));
+            }
+        }
+    }
+
+    private static void synthetic(int nodes, int relationships) throws Exception {
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, null)) {
+            GraphDatabaseService db = neo4j.db();
+            long start = System.nanoTime();
+            create(db, nodes, relationships);
+            System.out.printf(Locale.ROOT, "synthetic: %d nodes and %d relationships created in %.0f ms%n", nodes,
+                    relationships, (System.nanoTime() - start) / 1e6);
+            try (Transaction tx = db.beginTx()) {
+                for (int repeat = 0; repeat < 3; repeat++) {
+                    dev.neogat.procedures.load.LoadedGraph graph = dev.neogat.procedures.load.GraphLoader.load(tx,
+                            new dev.neogat.procedures.config.ProjectionConfig(java.util.List.of("Node"),
+                                    java.util.List.of("LINK"), dev.neogat.graph.Orientation.UNDIRECTED, true, false,
+                                    java.util.List.of("features"), false), "class", null, () -> { }, phase -> { });
+                    System.out.printf(Locale.ROOT, "synthetic: loader, run %d: nodes with features and labels %d ms, "
+                                    + "%d relationships %d ms (%.2f M/s), with the CSR build %d ms%n", repeat + 1,
+                            graph.nodeMillis(),
+                            graph.relationshipCount(), graph.relationshipMillis(),
+                            graph.relationshipCount() / (graph.relationshipMillis() * 1000.0), graph.loadMillis());
+                }
+            }
+            Map<String, Object> train = db.executeTransactionally("""
+                    CALL gat.train('synthetic', {nodeLabels: ['Node'], relationshipTypes: ['LINK'],
+                         featureProperties: 'features', labelProperty: 'class', trainFraction: 0.5, valFraction: 0.2,
+                         epochs: 3, heads: 4, hiddenChannels: 8})
+                    """, Map.of(), r -> r.next());
+            long load = (Long) train.get("loadMillis");
+            System.out.printf(Locale.ROOT, "synthetic: gat.train loaded %d relationships in %d ms: %.2f M relationships/s"
+                    + " (nodes, features, labels and relationships through the procedure's transaction)%n",
+                    train.get("relationshipCount"), load, (Long) train.get("relationshipCount") / (load * 1000.0));
+            long written = 0;
+            long write = 0;
+            for (String pass : new String[]{"new properties", "rewriting them"}) {
+                Map<String, Object> attention = db.executeTransactionally(
+                        "CALL gat.attention.write('synthetic', {attentionProperty: 'attention'})", Map.of(), r -> r.next());
+                written = (Long) attention.get("propertiesWritten");
+                write = (Long) attention.get("writeMillis");
+                System.out.printf(Locale.ROOT, "synthetic: gat.attention.write, %s: %d attention properties in %d ms: "
+                        + "%.2f M properties/s%n", pass, written, write, written / (write * 1000.0));
+            }
+            Map<String, Object> predict = db.executeTransactionally(
+                    "CALL gat.predict.write('synthetic', {writeProperty: 'predicted'})", Map.of(), r -> r.next());
+            written = (Long) predict.get("propertiesWritten");
+            write = (Long) predict.get("writeMillis");
+            System.out.printf(Locale.ROOT, "synthetic: gat.predict.write wrote %d predictions in %d ms: %.2f M "
+                    + "properties/s%n", written, write, written / (write * 1000.0));
+        }
+    }
+
+    /** Nodes with 16 features around one of 5 class centroids, and random relationships, in batches. */
+    private static void create(GraphDatabaseService db, int nodes, int relationships) {
+        SplittableRandom random = new SplittableRandom(1);
+        long[] ids = new long[nodes];
+        int batch = 50_000;
+        for (int from = 0; from < nodes; from += batch) {
+            try (Transaction tx = db.beginTx()) {
+                for (int i = from; i < Math.min(nodes, from + batch); i++) {
+                    Node node = tx.createNode(Label.label("Node"));
+                    int c = random.nextInt(5);
+                    float[] features = new float[16];
+                    for (int f = 0; f < 16; f++) {
+                        features[f] = (f % 5 == c ? 1f : 0f) + (float) random.nextGaussian() * 0.5f;
+                    }
+                    node.setProperty("features", features);
+                    node.setProperty("class", (long) c);
+                    ids[i] = nodeId(node);
+                }
+                tx.commit();
+            }
+        }
+        RelationshipType link = RelationshipType.withName("LINK");
+        for (int from = 0; from < relationships; from += batch) {
+            try (Transaction tx = db.beginTx()) {
+                for (int r = from; r < Math.min(relationships, from + batch); r++) {
+                    Node a = tx.getNodeById(ids[random.nextInt(nodes)]);
+                    Node b = tx.getNodeById(ids[random.nextInt(nodes)]);
+                    a.createRelationshipTo(b, link);
+                }
+                tx.commit();
+            }
+        }
+    }
+
+    @SuppressWarnings("deprecation")
+    private static long nodeId(Node node) {
+        return node.getId();
+    }
+}
