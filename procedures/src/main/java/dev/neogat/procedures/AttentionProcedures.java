@@ -1,7 +1,6 @@
 package dev.neogat.procedures;
 
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
@@ -9,17 +8,12 @@ import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
-import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Relationship;
-import org.neo4j.graphdb.Transaction;
-import org.neo4j.logging.Log;
-import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
-import org.neo4j.procedure.TerminationGuard;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,18 +22,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.attention.stream} and {@code gat.attention.write}. */
-public class AttentionProcedures {
-
-    @Context
-    public Transaction tx;
-    @Context
-    public GraphDatabaseService db;
-    @Context
-    public Log log;
-    @Context
-    public TerminationGuard guard;
-    @Context
-    public ModelCatalog catalog;
+public class AttentionProcedures extends ProcedureBase {
 
     /**
      * The attention {@code target} gives {@code source} over one edge: the stored relationship it comes from
@@ -154,9 +137,5 @@ public class AttentionProcedures {
             row.writeMillis = (System.nanoTime() - start) / 1_000_000;
             return Stream.of(row);
         }
-    }
-
-    private ProcedureContext context() {
-        return new ProcedureContext(tx, db, log, guard, catalog);
     }
 }

@@ -1,22 +1,16 @@
 package dev.neogat.procedures;
 
-import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
-import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Node;
-import org.neo4j.graphdb.Transaction;
-import org.neo4j.logging.Log;
-import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
-import org.neo4j.procedure.TerminationGuard;
 
 import java.util.List;
 import java.util.Map;
@@ -24,18 +18,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.embed.stream} and {@code gat.embed.write}. */
-public class EmbedProcedures {
-
-    @Context
-    public Transaction tx;
-    @Context
-    public GraphDatabaseService db;
-    @Context
-    public Log log;
-    @Context
-    public TerminationGuard guard;
-    @Context
-    public ModelCatalog catalog;
+public class EmbedProcedures extends ProcedureBase {
 
     /** A node's hidden-layer embedding. */
     public static final class EmbeddingRow {
@@ -114,9 +97,5 @@ public class EmbedProcedures {
             row.writeMillis = (System.nanoTime() - start) / 1_000_000;
             return Stream.of(row);
         }
-    }
-
-    private ProcedureContext context() {
-        return new ProcedureContext(tx, db, log, guard, catalog);
     }
 }

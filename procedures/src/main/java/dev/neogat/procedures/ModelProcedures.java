@@ -1,17 +1,11 @@
 package dev.neogat.procedures;
 
 import dev.neogat.model.TrainedModel;
-import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.facade.ModelRun;
-import org.neo4j.graphdb.GraphDatabaseService;
-import org.neo4j.graphdb.Transaction;
-import org.neo4j.logging.Log;
-import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
-import org.neo4j.procedure.TerminationGuard;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,18 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** {@code gat.model.list}, {@code gat.model.info} and {@code gat.model.drop}. */
-public class ModelProcedures {
-
-    @Context
-    public Transaction tx;
-    @Context
-    public GraphDatabaseService db;
-    @Context
-    public Log log;
-    @Context
-    public TerminationGuard guard;
-    @Context
-    public ModelCatalog catalog;
+public class ModelProcedures extends ProcedureBase {
 
     /** One model of the catalog. */
     public static final class ModelSummary {
@@ -117,7 +100,7 @@ public class ModelProcedures {
     }
 
     private TrainedModel load(String name) {
-        return ModelRun.model(new ProcedureContext(tx, db, log, guard, catalog), name);
+        return ModelRun.model(context(), name);
     }
 
     private long size(String name) {

@@ -1,6 +1,5 @@
 package dev.neogat.procedures;
 
-import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
@@ -8,16 +7,11 @@ import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
-import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Node;
-import org.neo4j.graphdb.Transaction;
-import org.neo4j.logging.Log;
-import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
-import org.neo4j.procedure.TerminationGuard;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,18 +21,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.predict.stream} and {@code gat.predict.write}. */
-public class PredictProcedures {
-
-    @Context
-    public Transaction tx;
-    @Context
-    public GraphDatabaseService db;
-    @Context
-    public Log log;
-    @Context
-    public TerminationGuard guard;
-    @Context
-    public ModelCatalog catalog;
+public class PredictProcedures extends ProcedureBase {
 
     /** A node's prediction. */
     public static final class PredictionRow {
@@ -123,10 +106,6 @@ public class PredictProcedures {
             row.writeMillis = (System.nanoTime() - start) / 1_000_000;
             return Stream.of(row);
         }
-    }
-
-    private ProcedureContext context() {
-        return new ProcedureContext(tx, db, log, guard, catalog);
     }
 
     static List<Double> boxed(double[] values) {

@@ -1,34 +1,17 @@
 package dev.neogat.procedures;
 
-import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.facade.EstimateFacade;
 import dev.neogat.procedures.facade.TrainFacade;
-import org.neo4j.graphdb.GraphDatabaseService;
-import org.neo4j.graphdb.Transaction;
-import org.neo4j.logging.Log;
-import org.neo4j.procedure.Context;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
-import org.neo4j.procedure.TerminationGuard;
 
 import java.util.Map;
 import java.util.stream.Stream;
 
 /** {@code gat.train} and {@code gat.train.estimate}. */
-public class TrainProcedures {
-
-    @Context
-    public Transaction tx;
-    @Context
-    public GraphDatabaseService db;
-    @Context
-    public Log log;
-    @Context
-    public TerminationGuard guard;
-    @Context
-    public ModelCatalog catalog;
+public class TrainProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.train", mode = Mode.WRITE)
     @Description("Trains a graph attention network (GAT or GATv2) to classify nodes, stores it in the model catalog "
@@ -40,7 +23,7 @@ public class TrainProcedures {
             @Name(value = "config", defaultValue = "{}", description = "Training configuration: labelProperty and "
                     + "featureProperties are required; see the README for every key and its default.")
             Map<String, Object> config) {
-        return Stream.of(TrainFacade.train(new ProcedureContext(tx, db, log, guard, catalog), modelName, config));
+        return Stream.of(TrainFacade.train(context(), modelName, config));
     }
 
     @Procedure(name = "gat.train.estimate", mode = Mode.READ)
@@ -48,6 +31,6 @@ public class TrainProcedures {
             + "activations, gradients), without training, and whether it fits in the free heap.")
     public Stream<EstimateFacade.EstimateResult> estimate(
             @Name(value = "config", description = "The configuration gat.train would get.") Map<String, Object> config) {
-        return Stream.of(EstimateFacade.estimate(new ProcedureContext(tx, db, log, guard, catalog), config));
+        return Stream.of(EstimateFacade.estimate(context(), config));
     }
 }
