@@ -153,6 +153,56 @@ class CoraProcedureTest {
     }
 
     @Test
+    void estimateFitsAndIsInTheRightRange() {
+        Map<String, Object> estimate = db.executeTransactionally("""
+                CALL gat.train.estimate({nodeLabels: ['Paper'], relationshipTypes: ['CITES'],
+                     featureProperties: 'features', labelProperty: 'subject'})""", Map.of(), r -> r.next());
+        assertThat(estimate.get("nodeCount")).isEqualTo(2708L);
+        assertThat(estimate.get("relationshipCount")).isEqualTo(5278L);
+        assertThat(estimate.get("featureWidth")).isEqualTo(1433L);
+        assertThat(estimate.get("sparseFeatures")).isEqualTo(true);
+        assertThat((Long) estimate.get("requiredBytes")).isBetween(1L << 20, 256L << 20);
+        assertThat(estimate.get("fits")).isEqualTo(true);
+    }
+
+    @Test
+    void embeddingsOfTheHiddenLayer() {
+        Map<String, Object> summary = db.executeTransactionally("""
+                CALL gat.embed.stream('cora') YIELD node, layer, embedding
+                RETURN count(*) AS nodes, min(size(embedding)) AS minWidth, max(size(embedding)) AS maxWidth,
+                       collect(DISTINCT layer) AS layers""", Map.of(), r -> r.next());
+        assertThat(summary.get("nodes")).isEqualTo(2708L);
+        assertThat(summary.get("minWidth")).isEqualTo(64L);
+        assertThat(summary.get("maxWidth")).isEqualTo(64L);
+        assertThat((List<Object>) summary.get("layers")).containsExactly(0L);
+        Map<String, Object> written = db.executeTransactionally(
+                "CALL gat.embed.write('cora', {embeddingProperty: 'embedding'})", Map.of(), r -> r.next());
+        assertThat(written.get("propertiesWritten")).isEqualTo(2708L);
+        assertThat(count("MATCH (p:Paper) WHERE size(p.embedding) <> 64 RETURN count(*) AS n")).isZero();
+    }
+
+    @Test
+    void papersAddedAfterTrainingArePredicted() {
+        // A new paper with the features of paper 0 that cites paper 0's neighbours, under its own label and
+        // relationship type so that the graph the other tests see stays as it was.
+        db.executeTransactionally("""
+                MATCH (original:Paper {paperId: 0})
+                CREATE (new:NewPaper {paperId: -1, features: original.features})
+                WITH original, new
+                MATCH (original)-[:CITES]-(neighbour:Paper)
+                CREATE (new)-[:NEW_CITES]->(neighbour)""");
+        Map<String, Object> prediction = db.executeTransactionally("""
+                CALL gat.predict.stream('cora', {nodeLabels: ['Paper', 'NewPaper'],
+                                                 relationshipTypes: ['CITES', 'NEW_CITES']})
+                YIELD node, predictedClass
+                WITH node, predictedClass WHERE node:NewPaper
+                MATCH (original:Paper {paperId: 0})
+                RETURN predictedClass, original.predictedSubject AS originalPrediction""", Map.of(), r -> r.next());
+        assertThat(prediction.get("predictedClass")).as("the new paper gets a class")
+                .isEqualTo(prediction.get("originalPrediction"));
+    }
+
+    @Test
     void modelSurvivesARestart() {
         neo4j.restart();
         db = neo4j.db();

@@ -1,0 +1,26 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.model.MemoryEstimate;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** gat.train refuses a job whose estimate exceeds the free heap, saying how much it needs and what to change. */
+class HeapCheckTest {
+
+    @Test
+    void refusesAJobLargerThanTheFreeHeap() {
+        long max = Runtime.getRuntime().maxMemory();
+        MemoryEstimate tooLarge = new MemoryEstimate(max, max, 0, 0, 0, 0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> TrainFacade.requireHeap(tooLarge));
+        assertThat(e.getMessage()).contains("This job needs about " + MemoryEstimate.humanReadable(2 * max))
+                .contains("graph ").contains("features ").contains("is free of")
+                .contains("raise server.memory.heap.max_size");
+    }
+
+    @Test
+    void acceptsAJobThatFits() {
+        TrainFacade.requireHeap(new MemoryEstimate(1 << 20, 1 << 20, 1 << 10, 1 << 20, 1 << 20, 1 << 10));
+    }
+}
