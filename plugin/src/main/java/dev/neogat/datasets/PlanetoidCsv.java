@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 /**
- * Reads a citation dataset in the CSV layout of {@code ../shared/datasets}: {@code nodes.csv(.gz)}
+ * Reads and writes a citation dataset in the CSV layout of {@code ../shared/datasets}: {@code nodes.csv(.gz)}
  * with {@code id,label,split,features} (ids 0..n-1, label -1 for none, split train/val/test/none,
  * features as space-separated {@code col:value}), {@code edges.csv(.gz)} with {@code source,target},
  * and {@code labels.txt} with {@code index,name}. The feature width is the largest column + 1.
@@ -38,6 +38,61 @@ public final class PlanetoidCsv {
         NodeLabels labels = NodeLabels.singleLabel(nodes.labels, classCount);
         NodeSplit split = new NodeSplit(nodes.split(0), nodes.split(1), nodes.split(2));
         return new Dataset(name, nodes.count, edges[0], edges[1], features, labels, split, classNames);
+    }
+
+    /**
+     * Writes {@code nodes.csv.gz}, {@code edges.csv.gz} and {@code labels.txt} into {@code directory}; nodes
+     * in no split are written with split {@code none}.
+     */
+    public static void write(Dataset dataset, Path directory) throws IOException {
+        Files.createDirectories(directory);
+        String[] splitOf = new String[dataset.nodeCount()];
+        Arrays.fill(splitOf, "none");
+        for (int node : dataset.split().train()) {
+            splitOf[node] = "train";
+        }
+        for (int node : dataset.split().validation()) {
+            splitOf[node] = "val";
+        }
+        for (int node : dataset.split().test()) {
+            splitOf[node] = "test";
+        }
+        SparseMatrix features = dataset.features() instanceof SparseMatrix sparse ? sparse
+                : SparseMatrix.fromDense(dataset.nodeCount(), dataset.features().cols(),
+                ((dev.neogat.nn.DenseMatrix) dataset.features()).data());
+        try (java.io.Writer out = gzipWriter(directory.resolve("nodes.csv.gz"))) {
+            out.write("id,label,split,features\n");
+            for (int i = 0; i < dataset.nodeCount(); i++) {
+                StringBuilder row = new StringBuilder().append(i).append(',')
+                        .append(dataset.labels().classOf(i)).append(',').append(splitOf[i]).append(',');
+                for (int p = features.rowOffsets()[i]; p < features.rowOffsets()[i + 1]; p++) {
+                    if (p > features.rowOffsets()[i]) {
+                        row.append(' ');
+                    }
+                    float v = features.values()[p];
+                    row.append(features.columns()[p]).append(':').append(v == (int) v ? String.valueOf((int) v)
+                            : String.valueOf(v));
+                }
+                out.write(row.append('\n').toString());
+            }
+        }
+        try (java.io.Writer out = gzipWriter(directory.resolve("edges.csv.gz"))) {
+            out.write("source,target\n");
+            for (int e = 0; e < dataset.edgeCount(); e++) {
+                out.write(dataset.sources()[e] + "," + dataset.targets()[e] + "\n");
+            }
+        }
+        StringBuilder labels = new StringBuilder();
+        for (int c = 0; c < dataset.classNames().size(); c++) {
+            labels.append(c).append(',').append(dataset.classNames().get(c)).append('\n');
+        }
+        Files.writeString(directory.resolve("labels.txt"), labels.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static java.io.Writer gzipWriter(Path file) throws IOException {
+        return new java.io.BufferedWriter(new java.io.OutputStreamWriter(
+                new java.util.zip.GZIPOutputStream(Files.newOutputStream(file), 1 << 16), StandardCharsets.UTF_8),
+                1 << 16);
     }
 
     private static BufferedReader open(Path directory, String file) throws IOException {

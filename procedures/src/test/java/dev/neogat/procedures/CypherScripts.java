@@ -1,59 +1,26 @@
 package dev.neogat.procedures;
 
+import dev.neogat.testing.CypherScript;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Result;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/**
- * Runs the scripts in the project's {@code cypher/} folder, the same files the README shows: statements
- * end with a semicolon at the end of a line; {@code //} lines are comments.
- */
+/** Runs the scripts of the project's {@code cypher/} folder (see {@link CypherScript}) in an embedded Neo4j. */
 public final class CypherScripts {
 
     private CypherScripts() {
     }
 
     public static Path directory() {
-        Path dir = Paths.get("").toAbsolutePath();
-        for (int up = 0; up < 3 && dir != null; up++, dir = dir.getParent()) {
-            if (Files.isDirectory(dir.resolve("cypher"))) {
-                return dir.resolve("cypher");
-            }
-        }
-        throw new IllegalStateException("The project's cypher/ folder was not found above " + Paths.get("").toAbsolutePath());
+        return CypherScript.directory();
     }
 
     public static List<String> statements(String script) {
-        try {
-            List<String> statements = new ArrayList<>();
-            StringBuilder current = new StringBuilder();
-            for (String line : Files.readAllLines(directory().resolve(script))) {
-                String trimmed = line.trim();
-                if (trimmed.startsWith("//") || trimmed.isEmpty()) {
-                    continue;
-                }
-                current.append(line).append('\n');
-                if (trimmed.endsWith(";")) {
-                    String statement = current.toString().trim();
-                    statements.add(statement.substring(0, statement.length() - 1));
-                    current.setLength(0);
-                }
-            }
-            if (!current.toString().isBlank()) {
-                statements.add(current.toString().trim());
-            }
-            return statements;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return CypherScript.statements(script);
     }
 
     /** Runs every statement, each in its own transaction; returns the rows of the last one. */

@@ -8,6 +8,7 @@ import org.neo4j.kernel.extension.ExtensionType;
 import org.neo4j.kernel.extension.context.ExtensionContext;
 import org.neo4j.kernel.lifecycle.Lifecycle;
 import org.neo4j.kernel.lifecycle.LifecycleAdapter;
+import org.neo4j.logging.internal.LogService;
 
 /**
  * Makes each database's {@link ModelCatalog} available to the procedures as a {@code @Context} component
@@ -22,6 +23,8 @@ public final class GatExtensionFactory extends ExtensionFactory<GatExtensionFact
         Config config();
 
         GlobalProcedures globalProcedures();
+
+        LogService logService();
     }
 
     public GatExtensionFactory() {
@@ -30,10 +33,14 @@ public final class GatExtensionFactory extends ExtensionFactory<GatExtensionFact
 
     @Override
     public Lifecycle newInstance(ExtensionContext context, Dependencies dependencies) {
-        ModelCatalogs catalogs = new ModelCatalogs(
-                dependencies.config().get(GraphDatabaseSettings.data_directory).resolve(MODEL_DIRECTORY));
+        java.nio.file.Path root = dependencies.config().get(GraphDatabaseSettings.data_directory)
+                .resolve(MODEL_DIRECTORY);
+        ModelCatalogs catalogs = new ModelCatalogs(root);
         dependencies.globalProcedures().registerComponent(ModelCatalog.class,
                 procedureContext -> catalogs.forDatabase(procedureContext.graphDatabaseAPI().databaseName()), true);
+        String version = GatExtensionFactory.class.getPackage().getImplementationVersion();
+        dependencies.logService().getUserLog(GatExtensionFactory.class).info("NeoGAT %s loaded: gat.* procedures, "
+                + "models in %s", version == null ? "(development build)" : version, root);
         return new LifecycleAdapter();
     }
 }

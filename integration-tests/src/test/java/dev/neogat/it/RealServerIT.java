@@ -1,0 +1,171 @@
+package dev.neogat.it;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.neo4j.driver.Record;
+import org.neo4j.driver.Session;
+import org.neo4j.driver.Value;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The plugin jar in a real Neo4j 5.26 Community server next to APOC core, without any unrestricted
+ * setting, driven over Bolt: the README's scripts load a citation dataset, train and inspect; gat.* and
+ * apoc.* in one query; the model catalog across a restart; and a server killed during training.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RealServerIT {
+
+    @TempDir
+    static Path dir;
+
+    private static Neo4jServer server;
+    private static DemoDataset dataset;
+
+    @BeforeAll
+    static void startServer() {
+        dataset = DemoDataset.of(null, dir.resolve("generated"));
+        long start = System.nanoTime();
+        server = Neo4jServer.start(dir.resolve("neo4j"), dataset.directory(), "1g");
+        System.out.printf("Neo4j started in %.1f s; dataset: %s%n", (System.nanoTime() - start) / 1e9, dataset);
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static List<Record> query(String cypher, Map<String, Object> parameters) {
+        try (Session session = server.driver().session()) {
+            return session.run(cypher, parameters).list();
+        }
+    }
+
+    private static Value single(String cypher) {
+        return query(cypher, Map.of()).get(0).get(0);
+    }
+
+    @Test
+    @Order(1)
+    void serverRunsThePluginNextToApocWithoutUnrestricted() throws Exception {
+        Record components = query("CALL dbms.components() YIELD name, versions, edition RETURN *", Map.of()).get(0);
+        System.out.println("Server: " + components.get("name").asString() + " " + components.get("versions").asList()
+                + " " + components.get("edition").asString());
+        List<String> loadLines = server.logLines("NeoGAT");
+        loadLines.forEach(line -> System.out.println("Plugin: " + line));
+        assertThat(components.get("versions").asList()).contains("5.26.30");
+        assertThat(loadLines).anySatisfy(line -> assertThat(line).contains("NeoGAT 0.1.0-SNAPSHOT loaded"));
+        assertThat(Files.readString(server.home().resolve("conf/neo4j.conf"))).doesNotContain("unrestricted");
+        assertThat(single("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gat.' RETURN count(*)").asLong())
+                .isEqualTo(12);
+        assertThat(single("RETURN apoc.version()").asString()).isEqualTo("5.26.19");
+    }
+
+    @Test
+    @Order(2)
+    void readmeScriptsLoadTrainAndInspect() {
+        ServerScripts.run(server.driver(), "load-citation-dataset.cypher", Map.of("featureCount", dataset.featureCount()));
+        assertThat(single("MATCH (p:Paper) RETURN count(p)").asLong()).isEqualTo(dataset.nodeCount());
+        assertThat(single("MATCH (:Paper)-[c:CITES]->(:Paper) RETURN count(c)").asLong())
+                .isEqualTo(dataset.relationshipCount());
+
+        Record training = ServerScripts.run(server.driver(), "train-gat.cypher", Map.of("modelName", "papers"))
+                .get(0).get(0);
+        System.out.println("gat.train over Bolt: " + training.asMap());
+        assertThat(training.get("testAccuracy").asDouble()).isGreaterThanOrEqualTo(0.80);
+        assertThat(single("MATCH (p:Paper) WHERE p.predictedSubject IS NULL RETURN count(p)").asLong()).isZero();
+        assertThat(single("MATCH ()-[c:CITES]->() WHERE c.attention IS NULL RETURN count(c)").asLong()).isZero();
+
+        List<List<Record>> reports = ServerScripts.run(server.driver(), "inspect-results.cypher",
+                Map.of("paperId", 0));
+        assertThat(reports).hasSize(5);
+        assertThat(reports.get(0)).as("accuracy per subject").hasSize(7);
+        assertThat(reports.get(1).stream().mapToLong(r -> r.get("papers").asLong()).sum())
+                .as("confusion matrix cells add up to the test papers").isEqualTo(1000);
+        assertThat(reports.get(2)).as("highest-attention citations").hasSize(10);
+        assertThat(reports.get(3)).as("most attended neighbours of paper 0").isNotEmpty();
+        assertThat(reports.get(4)).as("papers keeping most attention for themselves").hasSize(5);
+    }
+
+    @Test
+    @Order(3)
+    void gatAndApocInOneQuery() {
+        Record batches = query("""
+                CALL apoc.periodic.iterate(
+                  "CALL gat.predict.stream('papers') YIELD node, predictedClass RETURN node, predictedClass",
+                  "SET node.predictedByApocBatch = predictedClass",
+                  {batchSize: 500})
+                YIELD batches, total, errorMessages RETURN batches, total, errorMessages""", Map.of()).get(0);
+        assertThat(batches.get("total").asLong()).isEqualTo(dataset.nodeCount());
+        assertThat(batches.get("errorMessages").asMap()).isEmpty();
+        assertThat(single("MATCH (p:Paper) WHERE p.predictedByApocBatch <> p.predictedSubject RETURN count(p)")
+                .asLong()).isZero();
+        String json = single("CALL gat.model.info('papers') YIELD metrics RETURN apoc.convert.toJson(metrics)")
+                .asString();
+        assertThat(json).contains("\"test\"").contains("\"score\"");
+    }
+
+    @Test
+    @Order(4)
+    void modelCatalogSurvivesARestart() {
+        long start = System.nanoTime();
+        assertThat(server.stop()).as("exit code after SIGTERM").isZero();
+        server.startAgain();
+        System.out.printf("Restarted in %.1f s%n", (System.nanoTime() - start) / 1e9);
+        assertThat(query("CALL gat.model.list() YIELD name RETURN name", Map.of()))
+                .extracting(r -> r.get("name").asString()).containsExactly("papers");
+        assertThat(single("""
+                CALL gat.predict.stream('papers') YIELD node, predictedClass
+                WITH node, predictedClass WHERE node.predictedSubject <> predictedClass RETURN count(*)""").asLong())
+                .isZero();
+    }
+
+    @Test
+    @Order(5)
+    void serverKilledDuringTrainingRestartsCleanly() throws Exception {
+        CompletableFuture<Void> training = CompletableFuture.runAsync(() -> {
+            try (Session session = server.driver().session()) {
+                session.run("""
+                        CALL gat.train('crashed', {nodeLabels: ['Paper'], featureProperties: 'features',
+                             labelProperty: 'subject', splitProperty: 'split', epochs: 1000000, patience: 0,
+                             writeProperty: 'crashedPrediction'})""").consume();
+            } catch (RuntimeException expected) {
+                // the server goes away under it
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline
+                && single("CALL gat.progress() YIELD epoch RETURN coalesce(max(epoch), 0)").asLong() < 3) {
+            Thread.sleep(100);
+        }
+        assertThat(single("CALL gat.progress() YIELD modelName RETURN collect(modelName)").asList())
+                .contains("crashed");
+        server.kill();
+        training.get(1, TimeUnit.MINUTES);
+        server.startAgain();
+        assertThat(query("CALL gat.model.list() YIELD name RETURN name", Map.of()))
+                .extracting(r -> r.get("name").asString()).containsExactly("papers");
+        assertThat(single("MATCH (p:Paper) RETURN count(p)").asLong()).isEqualTo(dataset.nodeCount());
+        assertThat(single("MATCH (p:Paper) WHERE p.crashedPrediction IS NOT NULL RETURN count(p)").asLong()).isZero();
+        assertThat(single("CALL gat.progress() YIELD jobId RETURN count(*)").asLong()).isZero();
+        Record again = query("""
+                CALL gat.train('crashed', {nodeLabels: ['Paper'], featureProperties: 'features', labelProperty: 'subject',
+                     splitProperty: 'split', epochs: 3}) YIELD modelName, epochs RETURN modelName, epochs""", Map.of())
+                .get(0);
+        assertThat(again.get("epochs").asLong()).isEqualTo(3);
+    }
+}
