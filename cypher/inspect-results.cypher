@@ -12,9 +12,13 @@ MATCH (p:Paper {split: 'test'})
 RETURN p.subject AS actual, p.predictedSubject AS predicted, count(*) AS papers
 ORDER BY actual, predicted;
 
-// The citations with the highest attention: which neighbour mattered most to a paper.
+// The citations that mattered most: among papers with at least 4 neighbours (where attention spread evenly
+// would give each at most 1/5), the highest attention to one neighbour, and how many times uniform it is.
 MATCH (citing:Paper)-[c:CITES]->(cited:Paper)
-RETURN cited.paperId AS paper, citing.paperId AS attendsTo, c.attention AS attention
+WITH citing, c, cited, COUNT { (cited)-[:CITES]-() } AS neighbours
+WHERE neighbours >= 4
+RETURN cited.paperId AS paper, citing.paperId AS attendsTo, c.attention AS attention, neighbours,
+       round(c.attention * (neighbours + 1), 1) AS timesUniform
 ORDER BY attention DESC LIMIT 10;
 
 // The most attended neighbours of one paper ($paperId), in both citation directions.

@@ -12,15 +12,16 @@ import java.nio.file.Path;
 
 /**
  * A citation dataset in the CSV layout of {@code ../shared/datasets}, ready as Neo4j's import directory:
- * a given directory, else Cora from {@code ../shared} when present, else a generated citation-like graph
- * (deterministic: 2708 papers, 7 subjects, 1433-word vocabulary) written into {@code fallback}.
+ * a given directory, else (when {@code preferShared}) Cora from {@code ../shared} if present, else a
+ * generated citation-like graph (deterministic: 2708 papers, 7 subjects, 1433-word vocabulary) written
+ * into {@code fallback}.
  */
 public record DemoDataset(String name, Path directory, int featureCount, int nodeCount, int relationshipCount) {
 
-    public static DemoDataset of(Path given, Path fallback) {
+    public static DemoDataset of(Path given, Path fallback, boolean preferShared) {
         try {
             Path directory = given;
-            if (directory == null) {
+            if (directory == null && preferShared) {
                 Path shared = SharedData.sharedDir();
                 Path cora = shared == null ? null : shared.resolve("datasets/cora");
                 directory = cora != null && Files.exists(cora.resolve("nodes.csv.gz")) ? cora : null;

@@ -36,7 +36,7 @@ class RealServerIT {
 
     @BeforeAll
     static void startServer() {
-        dataset = DemoDataset.of(null, dir.resolve("generated"));
+        dataset = DemoDataset.of(null, dir.resolve("generated"), true);
         long start = System.nanoTime();
         server = Neo4jServer.start(dir.resolve("neo4j"), dataset.directory(), "1g");
         System.out.printf("Neo4j started in %.1f s; dataset: %s%n", (System.nanoTime() - start) / 1e9, dataset);

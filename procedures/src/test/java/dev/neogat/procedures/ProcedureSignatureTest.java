@@ -45,6 +45,15 @@ class ProcedureSignatureTest {
                 + "-Dneogat.updateProcedureDocs=true and commit the file").isEqualTo(expected);
     }
 
+    @Test
+    void readmeDocumentsEveryTrainingKey() throws IOException {
+        String readme = Files.readString(CypherScripts.directory().getParent().resolve("README.md"));
+        String table = readme.substring(readme.indexOf("### `gat.train` configuration"), readme.indexOf("### Where attention lands"));
+        for (String key : dev.neogat.procedures.config.TrainConfig.KEYS) {
+            assertThat(table).as("README's gat.train configuration table documents '" + key + "'").contains("`" + key + "`");
+        }
+    }
+
     /** Neo4j reports defaults as "DefaultParameterValue{value=X, type=T}"; the reference shows X. */
     private static Object defaultValue(Object reported) {
         if (reported instanceof String s && s.startsWith("DefaultParameterValue{value=")) {
