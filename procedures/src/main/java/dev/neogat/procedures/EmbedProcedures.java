@@ -1,5 +1,6 @@
 package dev.neogat.procedures;
 
+import dev.neogat.analysis.Pca;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
@@ -46,14 +47,17 @@ public class EmbedProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.embed.stream", mode = Mode.READ)
     @Description("Streams each node's embedding from a hidden layer of a stored model (the layer's output after ELU, "
-            + "heads concatenated or averaged as in the model).")
+            + "heads concatenated or averaged as in the model), or with pcaDimensions its projection onto the leading "
+            + "principal components, e.g. 2 for a scatter plot.")
     @SuppressWarnings("deprecation")
     public Stream<EmbeddingRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "embeddingLayer (0-based hidden layer, default "
-                    + "the last), and projection overrides as for gat.predict.stream.") Map<String, Object> config) {
-        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer")));
+                    + "the last), pcaDimensions (reduce to that many principal components), and projection overrides "
+                    + "as for gat.predict.stream.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer", "pcaDimensions")));
         int requested = map.integer("embeddingLayer", -1, -1, 63);
+        int pcaDimensions = map.integer("pcaDimensions", 0, 0, 4096);
         WriteBack.embeddingLayer(requested, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         ModelRun run;
         try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
@@ -62,7 +66,18 @@ public class EmbedProcedures extends ProcedureBase {
         int layer = WriteBack.embeddingLayer(requested, run.prediction().layerCount(), modelName);
         int width = run.prediction().embeddingWidth(layer);
         float[] embeddings = run.prediction().embeddings(layer);
-        return IntStream.range(0, run.graph().nodeCount()).mapToObj(i -> new EmbeddingRow(
+        int n = run.graph().nodeCount();
+        if (pcaDimensions > 0) {
+            if (pcaDimensions > width) {
+                throw new IllegalArgumentException("pcaDimensions " + pcaDimensions + " exceeds the embedding width "
+                        + width);
+            }
+            double[] reduced = Pca.project(embeddings, n, width, pcaDimensions);
+            return IntStream.range(0, n).mapToObj(i -> new EmbeddingRow(tx.getNodeById(run.graph().nodes().toNeo4j(i)),
+                    layer, PredictProcedures.boxed(java.util.Arrays.copyOfRange(reduced, i * pcaDimensions,
+                    (i + 1) * pcaDimensions))));
+        }
+        return IntStream.range(0, n).mapToObj(i -> new EmbeddingRow(
                 tx.getNodeById(run.graph().nodes().toNeo4j(i)), layer,
                 PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
     }

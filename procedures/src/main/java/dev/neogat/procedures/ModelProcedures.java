@@ -39,6 +39,8 @@ public class ModelProcedures extends ProcedureBase {
         public List<Object> classes;
         public String labelProperty;
         public Map<String, Object> metrics;
+        public List<Object> confusionMatrix;
+        public List<Object> classMetrics;
         public List<Object> history;
         public long bestEpoch;
         public String stopReason;
@@ -61,7 +63,9 @@ public class ModelProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.model.info", mode = Mode.READ)
     @Description("Describes a trained model: architecture, training settings, graph projection, classes, metrics on "
-            + "the train/validation/test nodes and the per-epoch history of loss and accuracy.")
+            + "the train/validation/test nodes, the confusion matrix (rows: actual class, columns: predicted, in the "
+            + "order of classes) and per-class precision, recall and F1 on the test nodes, and the per-epoch history "
+            + "of loss and accuracy.")
     @SuppressWarnings("unchecked")
     public Stream<ModelInfo> info(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
@@ -75,6 +79,9 @@ public class ModelProcedures extends ProcedureBase {
         info.classes = (List<Object>) meta.get("classes");
         info.labelProperty = (String) meta.get("labelProperty");
         info.metrics = (Map<String, Object>) meta.get("metrics");
+        Map<String, Object> report = (Map<String, Object>) meta.getOrDefault("testReport", Map.of());
+        info.confusionMatrix = (List<Object>) report.get("confusionMatrix");
+        info.classMetrics = (List<Object>) report.get("perClass");
         info.history = (List<Object>) meta.get("history");
         info.bestEpoch = ((Number) meta.get("bestEpoch")).longValue();
         info.stopReason = (String) meta.get("stopReason");

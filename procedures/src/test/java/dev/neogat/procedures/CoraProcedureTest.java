@@ -145,11 +145,63 @@ class CoraProcedureTest {
     }
 
     @Test
-    void modelInfoHasHistoryAndMetrics() {
+    void modelInfoHasHistoryMetricsAndTheTestConfusionMatrix() {
         Map<String, Object> info = db.executeTransactionally("CALL gat.model.info('cora')", Map.of(), r -> r.next());
         assertThat((List<?>) info.get("history")).hasSizeGreaterThan(10);
         assertThat(info.get("labelProperty")).isEqualTo("subject");
         assertThat(((Map<String, Object>) info.get("metrics")).keySet()).contains("train", "validation", "test");
+        List<List<Long>> confusion = (List<List<Long>>) info.get("confusionMatrix");
+        assertThat(confusion).hasSize(7);
+        long total = confusion.stream().flatMap(List::stream).mapToLong(Long::longValue).sum();
+        long diagonal = java.util.stream.IntStream.range(0, 7).mapToLong(c -> confusion.get(c).get(c)).sum();
+        assertThat(total).isEqualTo(1000);
+        assertThat(diagonal / 1000.0).as("accuracy from the confusion matrix").isEqualTo(training.get("testAccuracy"));
+        List<Map<String, Object>> perClass = (List<Map<String, Object>>) info.get("classMetrics");
+        assertThat(perClass).hasSize(7).allSatisfy(row -> assertThat((Double) row.get("f1")).isBetween(0.5, 1.0));
+        // the confusion matrix agrees with the written predictions
+        assertThat(count("""
+                MATCH (p:Paper {split: 'test'}) WHERE p.subject = 'Theory' AND p.predictedSubject = 'Theory'
+                RETURN count(*) AS n""")).isEqualTo(confusion.get(6).get(6));
+    }
+
+    @Test
+    void embeddingsProjectedToTwoDimensions() {
+        Map<String, Object> summary = db.executeTransactionally("""
+                CALL gat.embed.stream('cora', {pcaDimensions: 2}) YIELD embedding
+                RETURN count(*) AS n, min(size(embedding)) AS width, stDev(embedding[0]) AS spreadX,
+                       stDev(embedding[1]) AS spreadY, avg(embedding[0]) AS meanX""", Map.of(), r -> r.next());
+        assertThat(summary.get("n")).isEqualTo(2708L);
+        assertThat(summary.get("width")).isEqualTo(2L);
+        assertThat((Double) summary.get("spreadX")).isGreaterThanOrEqualTo((Double) summary.get("spreadY"));
+        assertThat(Math.abs((Double) summary.get("meanX"))).isLessThan(1e-3);
+    }
+
+    @Test
+    void attentionEntropyAgainstUniformPerLayer() {
+        for (int layer = 0; layer < 2; layer++) {
+            List<Map<String, Object>> bins = db.executeTransactionally("""
+                    CALL gat.attention.histogram('cora', {attentionLayer: $layer, attentionHeads: 'mean', bins: 10})
+                    YIELD bin, lower, upper, nodes, uniformNodes RETURN * ORDER BY bin""", Map.of("layer", layer), r -> {
+                List<Map<String, Object>> out = new java.util.ArrayList<>();
+                r.forEachRemaining(out::add);
+                return out;
+            });
+            StringBuilder line = new StringBuilder("Cora layer " + (layer + 1) + " entropy histogram (bin: attention / uniform):");
+            for (Map<String, Object> bin : bins) {
+                line.append(String.format(" [%.2f,%.2f): %d/%d", bin.get("lower"), bin.get("upper"), bin.get("nodes"),
+                        bin.get("uniformNodes")));
+            }
+            Map<String, Object> ratio = db.executeTransactionally("""
+                    CALL gat.attention.entropy.stream('cora', {attentionLayer: $layer, attentionHeads: 'mean'})
+                    YIELD ratio WHERE ratio IS NOT NULL
+                    RETURN avg(ratio) AS mean, percentileCont(ratio, 0.1) AS p10, min(ratio) AS min""",
+                    Map.of("layer", layer), r -> r.next());
+            System.out.println(line + String.format("; entropy/uniform mean %.3f, p10 %.3f, min %.3f", ratio.get("mean"),
+                    ratio.get("p10"), ratio.get("min")));
+            assertThat(bins.stream().mapToLong(b -> (Long) b.get("nodes")).sum()).isEqualTo(2708);
+            assertThat(bins.stream().mapToLong(b -> (Long) b.get("uniformNodes")).sum()).isEqualTo(2708);
+            assertThat((Double) ratio.get("mean")).isBetween(0.0, 1.0 + 1e-9);
+        }
     }
 
     @Test

@@ -165,6 +165,18 @@ public final class ConfigMap {
         return remember(key, List.copyOf(result));
     }
 
+    /** A list of numbers, or null when absent. */
+    public List<Double> numbers(String key) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return remember(key, null);
+        }
+        if (!(value instanceof List<?> list) || list.stream().anyMatch(v -> !(v instanceof Number))) {
+            throw wrongType(key, "a list of numbers", value);
+        }
+        return remember(key, list.stream().map(v -> ((Number) v).doubleValue()).toList());
+    }
+
     public long longValue(String key, long defaultValue) {
         Object value = raw.get(key);
         if (value == null) {

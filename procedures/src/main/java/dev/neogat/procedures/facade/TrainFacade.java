@@ -1,5 +1,6 @@
 package dev.neogat.procedures.facade;
 
+import dev.neogat.analysis.ClassificationReport;
 import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
 import dev.neogat.model.GatConfig;
@@ -92,7 +93,15 @@ public final class TrainFacade {
                 TrainingResult result = Trainer.train(backend,
                         new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split()), gatConfig,
                         config.training(), listener(context, job, modelName), context.terminationFlag());
-                TrainedModel model = result.model().withMetadata(metadata(config, graph, result, device));
+                job.phase("predicting");
+                boolean needsAttention = config.write().attentionProperty() != null
+                        || config.write().selfAttentionProperty() != null;
+                Prediction prediction = Inference.run(backend, result.model(), graph.graph(), graph.features(),
+                        new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
+                Map<String, Object> metadata = metadata(config, graph, result, device);
+                metadata.put("testReport", ClassificationReport.of(prediction, graph.labels(), graph.split().test())
+                        .toMap(graph.classValues()));
+                TrainedModel model = result.model().withMetadata(metadata);
                 job.phase("storing the model");
                 catalog.store(modelName, model);
                 stored = true;
@@ -102,7 +111,7 @@ public final class TrainFacade {
                 long writeStart = System.nanoTime();
                 long written = 0;
                 if (config.write().writesAnything()) {
-                    written = writeResults(context, config, graph, model, backend, job, modelName);
+                    written = writeResults(context, config, graph, prediction, job, modelName);
                 }
                 return row(modelName, config, graph, result, device, written, (System.nanoTime() - writeStart) / 1e6);
             }
@@ -116,12 +125,7 @@ public final class TrainFacade {
     }
 
     private static long writeResults(ProcedureContext context, TrainConfig config, LoadedGraph graph,
-                                     TrainedModel model, Backend backend, Jobs.Job job, String modelName) {
-        job.phase("predicting");
-        boolean needsAttention = config.write().attentionProperty() != null
-                || config.write().selfAttentionProperty() != null;
-        Prediction prediction = Inference.run(backend, model, graph.graph(), graph.features(),
-                new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
+                                     Prediction prediction, Jobs.Job job, String modelName) {
         try {
             return WriteBack.write(context, modelName, graph, prediction, config.write(), graph.classValues(),
                     config.projection().orientation(), config.concurrency(), job);
