@@ -11,13 +11,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The demo: a Neo4j 5.26 server with the NeoGAT plugin and APOC, a citation graph (generated, or a dataset
  * directory in the CSV layout of shared/datasets) loaded by cypher/load-citation-dataset.cypher, a GAT
  * trained by cypher/train-gat.cypher with predictions and attention written back, and a summary. Then the
- * server keeps running for exploration until Enter is pressed (or stops at once with --exit).
+ * server keeps running for exploration, with the dashboard page served next to it, until Enter is pressed
+ * (or stops at once with --exit).
  * Run it with ./demo.sh [dataset-directory] [--exit].
  */
 public final class Demo {
@@ -80,12 +82,22 @@ public final class Demo {
                 System.out.printf(Locale.ROOT, "    %-24s %4d papers %6.1f%%%n", row.get("subject").asString(),
                         row.get("papers").asLong(), row.get("accuracy").asDouble());
             }
+            Optional<Path> page = DashboardServer.builtPage();
             if (exit) {
-                System.out.println("  stopping Neo4j (--exit)");
-            } else {
+                System.out.println("  stopping Neo4j (--exit; without it the demo serves the dashboard page)");
+                return;
+            }
+            try (DashboardServer dashboard = page.map(DashboardServer::start).orElse(null)) {
                 System.out.printf("%n  Neo4j keeps running at %s (no authentication) for your own queries, e.g.%n"
-                        + "    MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a, c, b ORDER BY c.attention DESC LIMIT 25%n"
-                        + "  Press Enter to stop it.%n", server.boltUri());
+                        + "    MATCH (a:Paper)-[c:CITES]->(b:Paper) RETURN a, c, b ORDER BY c.attention DESC LIMIT 25%n",
+                        server.boltUri());
+                if (dashboard == null) {
+                    System.out.println("  The dashboard page is not built (it needs npm: see dashboard/build.sh).");
+                } else {
+                    System.out.printf("%n  Open the dashboard: %s%n",
+                            dashboard.pageUrl(Map.of("bolt", server.boltUri(), "model", "demo")));
+                }
+                System.out.println("  Press Enter to stop.");
                 System.in.read();
             }
         }

@@ -13,17 +13,22 @@ import org.neo4j.driver.Value;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The plugin jar in a real Neo4j 5.26 Community server next to APOC core, without any unrestricted
  * setting, driven over Bolt: the README's scripts load a citation dataset, train and inspect; gat.* and
- * apoc.* in one query; the model catalog across a restart; and a server killed during training.
+ * apoc.* in one query; the dashboard page in headless Chromium and the NeoDash dashboard's queries; the
+ * model catalog across a restart; and a server killed during training.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealServerIT {
@@ -56,7 +61,11 @@ class RealServerIT {
     }
 
     private static Value single(String cypher) {
-        return query(cypher, Map.of()).get(0).get(0);
+        return single(cypher, Map.of());
+    }
+
+    private static Value single(String cypher, Map<String, Object> parameters) {
+        return query(cypher, parameters).get(0).get(0);
     }
 
     @Test
@@ -70,8 +79,11 @@ class RealServerIT {
         assertThat(components.get("versions").asList()).contains("5.26.30");
         assertThat(loadLines).anySatisfy(line -> assertThat(line).contains("NeoGAT 0.1.0-SNAPSHOT loaded"));
         assertThat(Files.readString(server.home().resolve("conf/neo4j.conf"))).doesNotContain("unrestricted");
-        assertThat(single("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gat.' RETURN count(*)").asLong())
-                .isEqualTo(12);
+        List<String> documented = Files.readAllLines(Paths.get(System.getProperty("neogat.cypher.dir"))
+                .resolveSibling("docs").resolve("procedures.md")).stream()
+                .filter(line -> line.startsWith("## `gat.")).map(line -> line.substring(4, line.length() - 1)).toList();
+        assertThat(single("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gat.' RETURN collect(name)").asList())
+                .as("gat.* procedures on the server vs docs/procedures.md").containsExactlyInAnyOrderElementsOf(documented);
         assertThat(single("RETURN apoc.version()").asString()).isEqualTo("5.26.19");
     }
 
@@ -121,6 +133,70 @@ class RealServerIT {
 
     @Test
     @Order(4)
+    void dashboardPageDrawsTheTrainedModel() {
+        Optional<String> unavailable = BrowserCheck.unavailableBecause();
+        assumeTrue(unavailable.isEmpty(), () -> "Browser test skipped: " + unavailable.orElseThrow());
+        Path screenshot = Paths.get("target", "dashboard.png").toAbsolutePath();
+        try (DashboardServer page = DashboardServer.start(DashboardServer.builtPage().orElseThrow())) {
+            String url = page.pageUrl(Map.of("bolt", server.boltUri(), "model", "papers"));
+            Map<String, Object> findings = BrowserCheck.open(url, screenshot);
+            System.out.println("Dashboard findings: " + findings);
+            assertThat(findings.get("failure")).as("browser failure").isNull();
+            assertThat((List<?>) findings.get("consoleErrors")).as("console errors").isEmpty();
+            assertThat((List<?>) findings.get("pageErrors")).as("uncaught page errors").isEmpty();
+            assertThat(findings.get("ready")).as("page state (error banner: %s)", findings.get("error"))
+                    .isEqualTo("true");
+
+            long centre = single("""
+                    MATCH (n:Paper) WHERE n.predictedSubject IS NOT NULL
+                    WITH n, COUNT { (n)-[:CITES]-() } AS degree WHERE degree <= 12
+                    RETURN n.paperId ORDER BY degree DESC, n.paperId LIMIT 1""").asLong();
+            long neighbours = single("MATCH (n:Paper {paperId: $id})-[:CITES]-(m) RETURN count(DISTINCT m)",
+                    Map.of("id", centre)).asLong();
+            assertThat(number(findings, "nodesDrawn")).as("nodes drawn around paper " + centre)
+                    .isGreaterThan(neighbours).isLessThanOrEqualTo(60);
+            assertThat(number(findings, "centreAttentionRows")).as("rows of the centre's attention table")
+                    .isEqualTo(neighbours);
+            assertThat(number(findings, "arrowsDrawn")).isGreaterThanOrEqualTo(2 * neighbours);
+            assertThat(number(findings, "graphInkedPixels")).as("pixels NVL painted").isGreaterThan(5_000);
+            assertThat(number(findings, "histogramCharts")).as("one entropy histogram per layer").isEqualTo(2);
+            assertThat(number(findings, "histogramBars")).as("10 bins x (attention, uniform) x 2 layers")
+                    .isEqualTo(40);
+            assertThat(number(findings, "nonEmptyHistogramBars")).isGreaterThan(10);
+            assertThat(number(findings, "historyLines")).isEqualTo(3);
+            assertThat(number(findings, "confusionRows")).isEqualTo(7);
+            assertThat(number(findings, "embeddingPoints")).isEqualTo(dataset.nodeCount());
+            assertThat(screenshot).exists();
+            System.out.println("Dashboard screenshot: " + screenshot);
+        }
+    }
+
+    @Test
+    @Order(5)
+    void neoDashReportsRunOnTheServer() {
+        NeoDashDashboard dashboard = NeoDashDashboard.read(
+                Paths.get(System.getProperty("neogat.dashboard.dir"), "neodash-dashboard.json"));
+        Map<String, Object> parameters = new HashMap<>(dashboard.parameters());
+        parameters.put("neodash_model_name", "papers");
+        parameters.put("input", "1");
+        assertThat(dashboard.reports()).hasSizeGreaterThanOrEqualTo(12);
+        for (NeoDashDashboard.Report report : dashboard.reports()) {
+            if (!report.isCypher()) {
+                continue;
+            }
+            List<Record> rows = query(report.query(), parameters);
+            assertThat(rows).as("rows of report '%s'", report.title()).isNotEmpty();
+            assertThat(rows.get(0).keys()).as("columns of report '%s'", report.title())
+                    .containsAll(report.selectedFields());
+        }
+    }
+
+    private static long number(Map<String, Object> findings, String key) {
+        return ((Number) findings.get(key)).longValue();
+    }
+
+    @Test
+    @Order(6)
     void modelCatalogSurvivesARestart() {
         long start = System.nanoTime();
         assertThat(server.stop()).as("exit code after SIGTERM").isZero();
@@ -135,7 +211,7 @@ class RealServerIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void serverKilledDuringTrainingRestartsCleanly() throws Exception {
         CompletableFuture<Void> training = CompletableFuture.runAsync(() -> {
             try (Session session = server.driver().session()) {

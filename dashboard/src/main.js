@@ -1,0 +1,190 @@
+// The dashboard: reads a trained model's results from Neo4j and draws them. See the README for the URL
+// parameters. When everything is drawn, <body data-ready="true"> (the browser test waits for it).
+import './style.css';
+import { readSettings } from './settings.js';
+import { connect, embeddings2d, entropyHistogram, modelInfo, neighbourhood } from './neo4j.js';
+import { classColours, groupedBars, lines, NO_CLASS, scatter } from './charts.js';
+import { drawGraph, toNvl } from './graph.js';
+
+const $ = (id) => document.getElementById(id);
+
+function showError(error) {
+  console.error(error);
+  const banner = $('error');
+  banner.hidden = false;
+  banner.textContent = `Could not draw the dashboard: ${error.message ?? error}`;
+  document.body.dataset.ready = 'error';
+}
+
+function percent(value) {
+  return value === null || value === undefined ? '–' : `${(100 * value).toFixed(1)}%`;
+}
+
+function drawSummary(settings, info) {
+  const test = info.metrics?.test ?? {};
+  const validation = info.metrics?.validation ?? {};
+  $('summary').textContent = `Model '${info.name}' (${info.model.variant ?? 'gat'}, ${info.classes.length} classes of `
+    + `${info.labelProperty}) at ${settings.bolt}: test score ${percent(test.score)}, validation `
+    + `${percent(validation.score)}; best epoch ${info.bestEpoch} of ${info.history.length} `
+    + `(${info.stopReason}).`;
+}
+
+function drawHistograms(rows) {
+  const container = $('histograms');
+  const layers = [...new Set(rows.map((r) => r.layer))];
+  for (const layer of layers) {
+    const bins = rows.filter((r) => r.layer === layer);
+    groupedBars(container, {
+      title: `Layer ${layer + 1}`,
+      categories: bins.map((b) => ({ label: `${b.lower.toFixed(2)}–${b.upper.toFixed(2)} nats`,
+        tick: b.lower.toFixed(1) })),
+      series: [
+        { name: 'attention', className: 'attention', colour: '#4e79a7', values: bins.map((b) => b.nodes) },
+        { name: 'uniform', className: 'uniform', colour: '#bab0ac', values: bins.map((b) => b.uniformNodes) }
+      ],
+      xLabel: 'entropy of incoming attention (nats)',
+      yLabel: 'nodes'
+    });
+  }
+}
+
+function drawHistory(info) {
+  const history = info.history;
+  lines($('history'), {
+    series: [
+      { name: 'training loss', colour: '#e15759', axis: 'left',
+        points: history.map((h) => ({ x: h.epoch, y: h.loss })) },
+      { name: 'train accuracy', colour: '#59a14f', axis: 'right',
+        points: history.map((h) => ({ x: h.epoch, y: h.trainScore })) },
+      { name: 'validation accuracy', colour: '#4e79a7', axis: 'right',
+        points: history.map((h) => ({ x: h.epoch, y: h.validationScore })) }
+    ],
+    xLabel: 'epoch',
+    leftLabel: 'loss',
+    rightLabel: 'accuracy',
+    marker: { x: info.bestEpoch, label: `best epoch ${info.bestEpoch}` }
+  });
+}
+
+function drawConfusion(info, colourOf) {
+  if (!info.confusionMatrix) {
+    $('confusion').textContent = 'No confusion matrix: the model is multi-label.';
+    return;
+  }
+  const table = document.createElement('table');
+  table.className = 'confusion';
+  const classes = info.classes.map(String);
+  const max = Math.max(1, ...info.confusionMatrix.flat());
+  const header = table.createTHead().insertRow();
+  header.insertCell().textContent = 'actual \\ predicted';
+  classes.forEach((_, i) => {
+    const cell = document.createElement('th');
+    cell.textContent = String(i + 1);
+    cell.title = classes[i];
+    header.appendChild(cell);
+  });
+  for (const label of ['precision', 'recall', 'F1', 'nodes']) {
+    header.appendChild(Object.assign(document.createElement('th'), { textContent: label }));
+  }
+  const body = table.createTBody();
+  info.confusionMatrix.forEach((row, i) => {
+    const tr = body.insertRow();
+    const name = tr.insertCell();
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+    swatch.style.background = colourOf(classes[i]);
+    name.append(swatch, document.createTextNode(`${i + 1}. ${classes[i]}`));
+    row.forEach((count, j) => {
+      const cell = tr.insertCell();
+      cell.textContent = String(count);
+      cell.className = i === j ? 'cell diagonal' : 'cell';
+      const shade = count / max;
+      cell.style.background = i === j ? `rgba(89, 161, 79, ${shade})` : `rgba(225, 87, 89, ${Math.sqrt(shade)})`;
+    });
+    const metrics = info.classMetrics[i];
+    for (const value of [metrics.precision, metrics.recall, metrics.f1]) {
+      tr.insertCell().textContent = value === null ? '–' : value.toFixed(3);
+    }
+    tr.insertCell().textContent = String(metrics.support);
+  });
+  $('confusion').appendChild(table);
+}
+
+function drawEmbedding(rows, info, colourOf) {
+  scatter($('embedding'), {
+    points: rows.map((r) => ({ x: r.x, y: r.y, colour: colourOf(r.actual),
+      title: `actual ${r.actual ?? '(none)'}, predicted ${r.predicted}` })),
+    legendEntries: [...info.classes.map((c) => ({ name: String(c), colour: colourOf(c) })),
+      { name: 'unlabelled', colour: NO_CLASS }]
+  });
+}
+
+async function drawNeighbourhood(around, settings, colourOf, classes) {
+  $('centre-name').textContent = `${settings.label} ${settings.id} = ${around.centre.id}`;
+  const legend = $('legend');
+  const list = document.createElement('ul');
+  list.className = 'legend';
+  for (const c of classes) {
+    const item = document.createElement('li');
+    const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
+    swatch.style.background = colourOf(c);
+    item.append(swatch, document.createTextNode(String(c)));
+    list.appendChild(item);
+  }
+  legend.appendChild(list);
+  // What the centre attended to, as a table (the numbers behind the arrows into it).
+  const table = $('centre-attention');
+  const rows = [];
+  for (const r of around.relationships) {
+    if (r.to === around.centre.key && r.attention !== null) {
+      rows.push({ other: r.from, weight: r.attention });
+    }
+    if (r.from === around.centre.key && r.attentionReverse !== null) {
+      rows.push({ other: r.to, weight: r.attentionReverse });
+    }
+  }
+  const byKey = new Map(around.nodes.map((n) => [n.key, n]));
+  rows.sort((a, b) => b.weight - a.weight);
+  const head = table.createTHead().insertRow();
+  for (const label of ['attends to', 'actual', 'predicted', 'weight']) {
+    head.appendChild(Object.assign(document.createElement('th'), { textContent: label }));
+  }
+  const body = table.createTBody();
+  for (const row of rows) {
+    const other = byKey.get(row.other);
+    const tr = body.insertRow();
+    tr.insertCell().textContent = String(other.id);
+    tr.insertCell().textContent = other.actual ?? '–';
+    tr.insertCell().textContent = other.predicted ?? '–';
+    tr.insertCell().textContent = row.weight.toFixed(3);
+  }
+  const graph = toNvl(around, colourOf);
+  const nvl = await drawGraph($('graph'), graph);
+  const placed = nvl.getNodePositions().filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  document.body.dataset.nodesDrawn = String(placed.length);
+  document.body.dataset.arrowsDrawn = String(nvl.getRelationships().length);
+}
+
+async function main() {
+  const settings = readSettings(window.location.search);
+  const driver = connect(settings);
+  try {
+    const info = await modelInfo(driver, settings);
+    if (!info) {
+      throw new Error(`gat.model.info returned nothing for model '${settings.model}'`);
+    }
+    const colourOf = classColours(info.classes);
+    drawSummary(settings, info);
+    drawHistory(info);
+    drawConfusion(info, colourOf);
+    const [histogram, embedding, around] = await Promise.all([
+      entropyHistogram(driver, settings), embeddings2d(driver, settings), neighbourhood(driver, settings)]);
+    drawHistograms(histogram);
+    drawEmbedding(embedding, info, colourOf);
+    await drawNeighbourhood(around, settings, colourOf, info.classes);
+    document.body.dataset.ready = 'true';
+  } finally {
+    await driver.close();
+  }
+}
+
+main().catch(showError);
