@@ -21,11 +21,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * output, attention on every edge including self loops, and the gradients of {@code L = Σ out ∘ G}
  * with respect to the input and every parameter.
  */
-class GoldenLayerTest {
+public class GoldenLayerTest {
+
+    /** The backend under test: the CPU reference here; GPU subclasses override it. */
+    protected Backend newBackend() {
+        return CpuBackend.sequential();
+    }
+
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"gat_concat", "gat_mean", "gatv2_concat", "gat_concat_no_self_loops"})
-    void matchesPyG(String caseName) {
+    public void matchesPyG(String caseName) {
         Map<String, Object> json = GoldenFixture.read("gat_layer.json");
         Map<String, Object> golden = JsonValues.object(JsonValues.object(json.get("cases")).get(caseName));
         Map<String, Object> config = JsonValues.object(golden.get("config"));
@@ -38,7 +44,7 @@ class GoldenLayerTest {
                 concat, false, false, ((Number) config.get("negative_slope")).doubleValue(), 0, 0, 0);
 
         IncomingCsr csr = GoldenFixture.graph(json, selfLoops);
-        try (CpuBackend backend = CpuBackend.sequential()) {
+        try (Backend backend = newBackend()) {
             GraphTensor graph = backend.upload(csr);
             DenseMatrix x = GoldenFixture.matrix(json.get("x"));
             Tensor input = backend.upload(x.data().clone(), x.rows(), x.cols());

@@ -18,10 +18,16 @@ import static dev.neogat.nn.Precision.download;
  * ELU, logits), masked cross-entropy, every parameter's gradient, and three Adam steps with PyTorch's
  * semantics (bias correction checked beyond t = 1).
  */
-class GoldenModelTest {
+public class GoldenModelTest {
+
+    /** The backend under test: the CPU reference here; GPU subclasses override it. */
+    protected Backend newBackend() {
+        return CpuBackend.sequential();
+    }
+
 
     @Test
-    void forwardGradientsAndAdamMatchPyG() {
+    public void forwardGradientsAndAdamMatchPyG() {
         Map<String, Object> json = GoldenFixture.read("gat_model.json");
         IncomingCsr csr = GoldenFixture.graph(json, true);
         DenseMatrix x = GoldenFixture.matrix(json.get("x"));
@@ -33,7 +39,7 @@ class GoldenModelTest {
         int[] trainNodes = JsonValues.ints(json.get("train_mask_nodes"));
         AdamSettings adam = AdamSettings.of(0.005, 5e-4);
 
-        try (CpuBackend backend = CpuBackend.sequential()) {
+        try (Backend backend = newBackend()) {
             GatNetwork network = new GatNetwork(backend, config, weights, backend.upload(csr), backend.upload(x));
             Targets train = backend.upload(labels, trainNodes);
 
