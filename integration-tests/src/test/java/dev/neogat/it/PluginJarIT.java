@@ -11,7 +11,10 @@ import java.util.zip.ZipEntry;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The jar users drop into plugins/: the procedures and the engine inside, Neo4j left out, services intact. */
+/**
+ * The jar users drop into plugins/: the procedures and the engine inside, Neo4j left out, services intact, the
+ * GPU backend with its PTX and JCuda's driver binding.
+ */
 class PluginJarIT {
 
     @Test
@@ -31,6 +34,18 @@ class PluginJarIT {
             }
             assertThat(jar.getManifest().getMainAttributes().getValue("Implementation-Version"))
                     .isEqualTo("0.1.0-SNAPSHOT");
+        }
+    }
+
+    @Test
+    void carriesTheGpuBackendWithJCudasDriverBindingOnly() throws IOException {
+        try (JarFile jar = new JarFile(Neo4jServer.path("neogat.plugin.jar").toFile())) {
+            List<String> entries = jar.stream().map(ZipEntry::getName).toList();
+            assertThat(entries).contains("dev/neogat/gpu/GpuBackend.class", "dev/neogat/gpu/gat_kernels.ptx",
+                    "jcuda/driver/JCudaDriver.class", "lib/libJCudaDriver-12.0.0-linux-x86_64.so");
+            assertThat(entries).as("JCuda's runtime, NVRTC and PTX-compiler bindings are not used")
+                    .noneMatch(name -> name.startsWith("lib/") && !name.startsWith("lib/libJCudaDriver-")
+                            && !name.equals("lib/"));
         }
     }
 }

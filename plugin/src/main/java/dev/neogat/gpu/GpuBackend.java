@@ -50,6 +50,12 @@ public final class GpuBackend implements Backend {
         return cuda.description();
     }
 
+    /** Waits until the device has run every operation launched so far (for timing). */
+    public void synchronize() {
+        cuda.makeCurrent();
+        cuda.synchronize();
+    }
+
     /** Bytes of device memory this backend holds now. */
     public long allocatedBytes() {
         return live.stream().mapToLong(DeviceBuffer::bytes).sum();

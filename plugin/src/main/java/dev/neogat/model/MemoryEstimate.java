@@ -54,6 +54,18 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
     }
 
+    /** Room the CUDA context, the kernel module and small scratch buffers take on a GPU. */
+    public static final long DEVICE_OVERHEAD_BYTES = 128L << 20;
+
+    /**
+     * Device memory the GPU backend needs: the same tensors, without mask bits (the kernels recompute
+     * masks from their keys), plus scratch for partial sums (at most half the activations) and the context.
+     */
+    public long deviceBytes() {
+        return graphBytes + featureBytes + parameterBytes + activationBytes + gradientBytes + activationBytes / 2
+                + DEVICE_OVERHEAD_BYTES;
+    }
+
     public long totalBytes() {
         return graphBytes + featureBytes + parameterBytes + activationBytes + gradientBytes + maskBytes;
     }

@@ -28,7 +28,8 @@ public class TrainProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.train.estimate", mode = Mode.READ)
     @Description("Estimates the memory gat.train would need with this configuration (graph, features, parameters, "
-            + "activations, gradients), without training, and whether it fits in the free heap.")
+            + "activations, gradients), without training, and whether it fits in the free heap; requiredDeviceBytes is "
+            + "what the GPU backend would hold on a GPU.")
     public Stream<EstimateFacade.EstimateResult> estimate(
             @Name(value = "config", description = "The configuration gat.train would get.") Map<String, Object> config) {
         return Stream.of(EstimateFacade.estimate(context(), config));

@@ -1,5 +1,7 @@
 package dev.neogat.procedures;
 
+import dev.neogat.gpu.GpuProbe;
+import dev.neogat.model.MemoryEstimate;
 import dev.neogat.testing.SharedData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -60,8 +62,12 @@ class CoraProcedureTest {
         assertThat(training.get("relationshipCount")).isEqualTo(5278L);
         assertThat((List<Object>) training.get("classes")).hasSize(7).contains("Neural_Networks", "Theory");
         assertThat((Double) training.get("testAccuracy")).as("test accuracy").isGreaterThanOrEqualTo(0.80);
-        assertThat(training.get("device")).isEqualTo("cpu");
-        assertThat((String) training.get("deviceReason")).contains("no usable GPU");
+        if (GpuProbe.status().usable()) {
+            assertThat((String) training.get("device")).startsWith("gpu:");
+        } else {
+            assertThat(training.get("device")).isEqualTo("cpu");
+            assertThat((String) training.get("deviceReason")).contains("no usable GPU (" + GpuProbe.status().reason());
+        }
         // predictions, probabilities and self attention on 2708 papers, attention both ways on 5278 citations
         assertThat(training.get("propertiesWritten")).isEqualTo(3L * 2708 + 2L * 5278);
     }
@@ -214,6 +220,9 @@ class CoraProcedureTest {
         assertThat(estimate.get("featureWidth")).isEqualTo(1433L);
         assertThat(estimate.get("sparseFeatures")).isEqualTo(true);
         assertThat((Long) estimate.get("requiredBytes")).isBetween(1L << 20, 256L << 20);
+        assertThat((Long) estimate.get("requiredDeviceBytes")).as("device tensors plus the CUDA context's room")
+                .isBetween(MemoryEstimate.DEVICE_OVERHEAD_BYTES + (1L << 20), MemoryEstimate.DEVICE_OVERHEAD_BYTES
+                        + (Long) estimate.get("requiredBytes"));
         assertThat(estimate.get("fits")).isEqualTo(true);
     }
 

@@ -13,7 +13,8 @@ import java.util.List;
 public final class Harness {
 
     static final List<Class<?>> PROCEDURES = List.of(TrainProcedures.class, PredictProcedures.class,
-            AttentionProcedures.class, EmbedProcedures.class, ModelProcedures.class, ProgressProcedures.class);
+            AttentionProcedures.class, EmbedProcedures.class, ModelProcedures.class, ProgressProcedures.class,
+            DeviceProcedures.class);
 
     private Harness() {
     }

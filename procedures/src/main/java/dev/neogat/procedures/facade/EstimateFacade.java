@@ -36,6 +36,7 @@ public final class EstimateFacade {
         public boolean sparseFeatures;
         public long requiredBytes;
         public String required;
+        public long requiredDeviceBytes;
         public Map<String, Object> breakdown;
         public long freeHeapBytes;
         public long maxHeapBytes;
@@ -90,6 +91,7 @@ public final class EstimateFacade {
         row.sparseFeatures = sparse;
         row.requiredBytes = estimate.totalBytes();
         row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
+        row.requiredDeviceBytes = estimate.deviceBytes();
         row.breakdown = estimate.toMap();
         row.maxHeapBytes = runtime.maxMemory();
         row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());

@@ -82,12 +82,13 @@ public final class ModelRun {
                     + " features per node but " + projection.featureProperties() + " give "
                     + graph.features().cols());
         }
-        TrainFacade.requireHeap(MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
+        MemoryEstimate need = MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
                 graph.relationshipCount(), graph.features().storedValues(), graph.features() instanceof SparseMatrix,
-                false));
+                false);
+        TrainFacade.requireHeap(need);
         job.phase("predicting");
         long start = System.nanoTime();
-        DeviceChoice choice = Devices.select(device, concurrency, context.terminationFlag());
+        DeviceChoice choice = Devices.select(device, concurrency, context.terminationFlag(), need);
         Prediction prediction;
         try (var backend = choice.backend()) {
             prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);

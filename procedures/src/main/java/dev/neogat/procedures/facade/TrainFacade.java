@@ -81,10 +81,12 @@ public final class TrainFacade {
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
                     graph.labels().isMultiLabel());
             WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
-            requireHeap(MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
+            MemoryEstimate need = MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
                     graph.relationshipCount(), graph.features().storedValues(),
-                    graph.features() instanceof SparseMatrix, true));
-            DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag());
+                    graph.features() instanceof SparseMatrix, true);
+            requireHeap(need);
+            DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag(),
+                    need);
             context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s)",
                     modelName, graph.nodeCount(), graph.relationshipCount(), graph.features().cols(),
                     graph.classValues().size(), device.device(), device.reason());
