@@ -147,10 +147,11 @@ extern "C" __global__ void reduce_partials(const float* partials, int chunks, in
 // Per-block sums (tree in shared memory, fixed order) of float values as doubles, and of ints.
 #define REDUCE_THREADS 256
 
-extern "C" __global__ void block_sums_f32(const float* values, int n, double* blockSums) {
-    __shared__ double sums[REDUCE_THREADS];
+// blockSums[block] = the sum of the block's values, added as a tree in shared memory (a fixed order).
+template <typename Value, typename Sum>
+__device__ void block_sum(const Value* values, int n, Sum* sums, Sum* blockSums) {
     int i = global_index();
-    sums[threadIdx.x] = i < n ? (double) values[i] : 0.0;
+    sums[threadIdx.x] = i < n ? (Sum) values[i] : (Sum) 0;
     __syncthreads();
     for (int half = REDUCE_THREADS / 2; half > 0; half >>= 1) {
         if (threadIdx.x < half) {
@@ -163,20 +164,14 @@ extern "C" __global__ void block_sums_f32(const float* values, int n, double* bl
     }
 }
 
+extern "C" __global__ void block_sums_f32(const float* values, int n, double* blockSums) {
+    __shared__ double sums[REDUCE_THREADS];
+    block_sum(values, n, sums, blockSums);
+}
+
 extern "C" __global__ void block_sums_i32(const int* values, int n, long long* blockSums) {
     __shared__ long long sums[REDUCE_THREADS];
-    int i = global_index();
-    sums[threadIdx.x] = i < n ? (long long) values[i] : 0LL;
-    __syncthreads();
-    for (int half = REDUCE_THREADS / 2; half > 0; half >>= 1) {
-        if (threadIdx.x < half) {
-            sums[threadIdx.x] += sums[threadIdx.x + half];
-        }
-        __syncthreads();
-    }
-    if (threadIdx.x == 0) {
-        blockSums[blockIdx.x] = sums[0];
-    }
+    block_sum(values, n, sums, blockSums);
 }
 
 // ---- dense projection: out[:, group] = (x o keep) . W[:, group] (+ b) ----------------------------------
