@@ -27,7 +27,7 @@ import java.util.SplittableRandom;
  *       written per second by gat.attention.write (first written, then rewritten) and predictions per
  *       second by gat.predict.write.</li>
  * </ul>
- * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.args="cora synthetic 100000 1000000"}
+ * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
  */
 public final class ProcedureBenchmark {
 
