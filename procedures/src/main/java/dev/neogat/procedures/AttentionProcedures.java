@@ -71,8 +71,8 @@ public class AttentionProcedures extends ProcedureBase {
                     + "for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads",
                 "includeSelfLoops")));
-        int requestedLayer = map.integer("attentionLayer", -1, -1, 63);
-        boolean perHead = "all".equals(map.choice("attentionHeads", "mean", List.of("mean", "all")));
+        int requestedLayer = WriteConfig.layer(map, "attentionLayer");
+        boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         boolean selfLoops = map.bool("includeSelfLoops", true);
         WriteBack.attentionLayer(requestedLayer, ModelRun.model(context(), modelName).config().layerCount());
         ModelRun run;
@@ -200,8 +200,8 @@ public class AttentionProcedures extends ProcedureBase {
                     + "attentionHeads ('all', the default, or 'mean'), and projection overrides as for "
                     + "gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads")));
-        int requested = map.integer("attentionLayer", -1, -1, 63);
-        boolean perHead = "all".equals(map.choice("attentionHeads", "all", List.of("mean", "all")));
+        int requested = WriteConfig.layer(map, "attentionLayer");
+        boolean perHead = WriteConfig.attentionPerHead(map, "all");
         AttentionAnalysis analysis = analyse(modelName, map, requested, true);
         List<EntropyRow> rows = new ArrayList<>();
         for (int layer : analysis.layers()) {
@@ -240,9 +240,9 @@ public class AttentionProcedures extends ProcedureBase {
             throw new IllegalArgumentException("Configuration 'entropyProperty' is required: the node property for the "
                     + "attention entropy");
         }
-        int requested = map.integer("attentionLayer", -1, -1, 63);
-        boolean perHead = "all".equals(map.choice("attentionHeads", "mean", List.of("mean", "all")));
-        int batchSize = map.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        int requested = WriteConfig.layer(map, "attentionLayer");
+        boolean perHead = WriteConfig.attentionPerHead(map, "mean");
+        int batchSize = WriteConfig.batchSize(map);
         AttentionAnalysis analysis = analyse(modelName, map, requested, false);
         int layer = analysis.layers().get(0);
         AttentionEntropy entropy = analysis.entropy(layer);
@@ -291,8 +291,8 @@ public class AttentionProcedures extends ProcedureBase {
         }
         int bins = map.integer("bins", 20, 1, 10_000);
         List<Double> boundaries = map.numbers("binBoundaries");
-        int requested = map.integer("attentionLayer", -1, -1, 63);
-        boolean perHead = "all".equals(map.choice("attentionHeads", "all", List.of("mean", "all")));
+        int requested = WriteConfig.layer(map, "attentionLayer");
+        boolean perHead = WriteConfig.attentionPerHead(map, "all");
         AttentionAnalysis analysis = analyse(modelName, map, requested, true);
         List<HistogramRow> rows = new ArrayList<>();
         for (int layer : analysis.layers()) {
@@ -344,7 +344,7 @@ public class AttentionProcedures extends ProcedureBase {
             Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("k", "attentionLayer", "includeSelfLoops")));
         int k = map.integer("k", 10, 1, 1_000_000);
-        int requested = map.integer("attentionLayer", -1, -1, 63);
+        int requested = WriteConfig.layer(map, "attentionLayer");
         boolean selfLoops = map.bool("includeSelfLoops", true);
         if (node == null) {
             throw new IllegalArgumentException("The node must not be null");
@@ -380,7 +380,7 @@ public class AttentionProcedures extends ProcedureBase {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("k", "order", "attentionLayer", "includeSelfLoops")));
         int k = map.integer("k", 10, 1, 1_000_000);
         boolean highest = "highest".equals(map.choice("order", "highest", List.of("highest", "lowest")));
-        int requested = map.integer("attentionLayer", -1, -1, 63);
+        int requested = WriteConfig.layer(map, "attentionLayer");
         boolean selfLoops = map.bool("includeSelfLoops", false);
         AttentionAnalysis analysis = analyse(modelName, map, requested, false);
         int layer = analysis.layers().get(0);

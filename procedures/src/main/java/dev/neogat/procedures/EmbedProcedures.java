@@ -56,7 +56,7 @@ public class EmbedProcedures extends ProcedureBase {
                     + "the last), pcaDimensions (reduce to that many principal components), and projection overrides "
                     + "as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer", "pcaDimensions")));
-        int requested = map.integer("embeddingLayer", -1, -1, 63);
+        int requested = WriteConfig.layer(map, "embeddingLayer");
         int pcaDimensions = map.integer("pcaDimensions", 0, 0, 4096);
         WriteBack.embeddingLayer(requested, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         ModelRun run;

@@ -89,7 +89,7 @@ public class PredictProcedures extends ProcedureBase {
             throw new IllegalArgumentException("writeProperty and probabilityProperty are both '" + writeProperty
                     + "'; give each its own property");
         }
-        int batchSize = map.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        int batchSize = WriteConfig.batchSize(map);
         try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job);
             WriteConfig write = new WriteConfig(writeProperty, probabilityProperty, null, null, null, -1, false, false,

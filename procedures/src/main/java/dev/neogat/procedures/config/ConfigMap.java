@@ -222,6 +222,16 @@ public final class ConfigMap {
         return remember(key, d);
     }
 
+    /** {@code concurrency}: threads to use, all cores by default. */
+    public int concurrency() {
+        return integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
+    }
+
+    /** {@code device}: 'auto' (the default), 'cpu' or 'gpu'. */
+    public String device() {
+        return choice("device", "auto", List.of("auto", "cpu", "gpu"));
+    }
+
     public boolean bool(String key, boolean defaultValue) {
         Object value = raw.get(key);
         if (value == null) {

@@ -107,8 +107,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         int epochs = config.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1, 1_000_000);
         int patience = config.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0, 1_000_000);
         long seed = config.longValue("seed", TrainingConfig.DEFAULT_SEED);
-        int concurrency = config.integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
-        String device = config.choice("device", "auto", List.of("auto", "cpu", "gpu"));
+        int concurrency = config.concurrency();
+        String device = config.device();
         WriteConfig write = WriteConfig.read(config);
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,

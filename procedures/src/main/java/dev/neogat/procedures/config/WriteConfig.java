@@ -25,12 +25,12 @@ public record WriteConfig(String writeProperty, String probabilityProperty, Stri
         String attention = config.string("attentionProperty", null);
         String selfAttention = config.string("selfAttentionProperty", null);
         String embedding = config.string("embeddingProperty", null);
-        int attentionLayer = config.integer("attentionLayer", -1, -1, 63);
-        boolean perHead = "all".equals(config.choice("attentionHeads", "mean", List.of("mean", "all")));
+        int attentionLayer = layer(config, "attentionLayer");
+        boolean perHead = attentionPerHead(config, "mean");
         boolean meanOfDirections = "mean".equals(config.choice("attentionDirections", "separate",
                 List.of("separate", "mean")));
-        int embeddingLayer = config.integer("embeddingLayer", -1, -1, 63);
-        int batchSize = config.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        int embeddingLayer = layer(config, "embeddingLayer");
+        int batchSize = batchSize(config);
         List<String> nodeProperties = new java.util.ArrayList<>();
         for (String p : new String[]{write, probability, selfAttention, embedding}) {
             if (p != null) {
@@ -43,6 +43,21 @@ public record WriteConfig(String writeProperty, String probabilityProperty, Stri
         }
         return new WriteConfig(write, probability, attention, selfAttention, embedding, attentionLayer, perHead,
                 meanOfDirections, embeddingLayer, batchSize);
+    }
+
+    /** A layer key ({@code attentionLayer}, {@code embeddingLayer}): 0-based, -1 (the default) for the last. */
+    public static int layer(ConfigMap config, String key) {
+        return config.integer(key, -1, -1, 63);
+    }
+
+    /** {@code attentionHeads}: true for 'all' (a value per head), false for 'mean' (heads averaged). */
+    public static boolean attentionPerHead(ConfigMap config, String defaultHeads) {
+        return "all".equals(config.choice("attentionHeads", defaultHeads, List.of("mean", "all")));
+    }
+
+    /** {@code writeBatchSize}: properties written per transaction. */
+    public static int batchSize(ConfigMap config) {
+        return config.integer("writeBatchSize", 10_000, 1, 1_000_000);
     }
 
     public boolean writesAnything() {

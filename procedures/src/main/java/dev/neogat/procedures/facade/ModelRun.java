@@ -74,8 +74,8 @@ public final class ModelRun {
         TrainedModel model = model(context, modelName);
         ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
         ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
-        int concurrency = config.integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
-        String device = config.choice("device", "auto", List.of("auto", "cpu", "gpu"));
+        int concurrency = config.concurrency();
+        String device = config.device();
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
         if (graph.features().cols() != model.config().inputDim()) {
             throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
