@@ -122,8 +122,7 @@ public class AttentionProcedures extends ProcedureBase {
                 "attentionLayer", "attentionHeads", "attentionDirections", "writeBatchSize")));
         WriteConfig write = WriteConfig.read(map);
         if (write.attentionProperty() == null) {
-            throw new IllegalArgumentException("Configuration 'attentionProperty' is required: the relationship property "
-                    + "for the attention weight");
+            throw ConfigMap.missing("attentionProperty", "the relationship property for the attention weight");
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
@@ -235,11 +234,7 @@ public class AttentionProcedures extends ProcedureBase {
                     + "gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("entropyProperty", "attentionLayer",
                 "attentionHeads", "writeBatchSize")));
-        String property = map.string("entropyProperty", null);
-        if (property == null) {
-            throw new IllegalArgumentException("Configuration 'entropyProperty' is required: the node property for the "
-                    + "attention entropy");
-        }
+        String property = map.requiredString("entropyProperty", "the node property for the attention entropy");
         int requested = WriteConfig.layer(map, "attentionLayer");
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         int batchSize = WriteConfig.batchSize(map);

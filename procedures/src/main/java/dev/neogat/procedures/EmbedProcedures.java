@@ -92,8 +92,7 @@ public class EmbedProcedures extends ProcedureBase {
                 "writeBatchSize")));
         WriteConfig write = WriteConfig.read(map);
         if (write.embeddingProperty() == null) {
-            throw new IllegalArgumentException("Configuration 'embeddingProperty' is required: the node property for "
-                    + "the embedding");
+            throw ConfigMap.missing("embeddingProperty", "the node property for the embedding");
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {

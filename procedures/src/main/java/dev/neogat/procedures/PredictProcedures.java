@@ -79,11 +79,7 @@ public class PredictProcedures extends ProcedureBase {
                     + "projection overrides as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("writeProperty", "probabilityProperty",
                 "writeBatchSize")));
-        String writeProperty = map.string("writeProperty", null);
-        if (writeProperty == null) {
-            throw new IllegalArgumentException("Configuration 'writeProperty' is required: the node property for the "
-                    + "predicted class");
-        }
+        String writeProperty = map.requiredString("writeProperty", "the node property for the predicted class");
         String probabilityProperty = map.string("probabilityProperty", null);
         if (writeProperty.equals(probabilityProperty)) {
             throw new IllegalArgumentException("writeProperty and probabilityProperty are both '" + writeProperty

@@ -82,6 +82,20 @@ public final class ConfigMap {
         used.put(key, value);
     }
 
+    /** The error for a required key that was not given; {@code purpose} says what the key is for. */
+    public static IllegalArgumentException missing(String key, String purpose) {
+        return new IllegalArgumentException("Configuration '" + key + "' is required: " + purpose);
+    }
+
+    /** A string that must be given. */
+    public String requiredString(String key, String purpose) {
+        String value = string(key, null);
+        if (value == null) {
+            throw missing(key, purpose);
+        }
+        return value;
+    }
+
     public String string(String key, String defaultValue) {
         Object value = raw.get(key);
         if (value == null) {

@@ -29,8 +29,8 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
         List<String> features = config.strings("featureProperties",
                 defaults == null ? List.of() : defaults.featureProperties());
         if (featuresRequired && features.isEmpty()) {
-            throw new IllegalArgumentException("Configuration 'featureProperties' is required: the node property "
-                    + "holding a numeric array, or several numeric properties to concatenate");
+            throw ConfigMap.missing("featureProperties", "the node property holding a numeric array, or several "
+                    + "numeric properties to concatenate");
         }
         boolean zeroMissing = "zero".equals(config.choice("missingFeatures",
                 defaults != null && defaults.zeroMissingFeatures() ? "zero" : "error", List.of("error", "zero")));

@@ -64,11 +64,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
     public static TrainConfig read(Map<String, Object> raw) {
         ConfigMap config = new ConfigMap(raw, KEYS);
         ProjectionConfig projection = ProjectionConfig.read(config, null, true);
-        String labelProperty = config.string("labelProperty", null);
-        if (labelProperty == null) {
-            throw new IllegalArgumentException("Configuration 'labelProperty' is required: the node property holding "
-                    + "each node's class (an integer, a string, or a list of them for multi-label nodes)");
-        }
+        String labelProperty = config.requiredString("labelProperty", "the node property holding each node's class "
+                + "(an integer, a string, or a list of them for multi-label nodes)");
         boolean fractions = config.has("trainFraction") || config.has("valFraction");
         if (config.has("splitProperty") && fractions) {
             throw new IllegalArgumentException("Give either 'splitProperty' or 'trainFraction'/'valFraction', not both");
