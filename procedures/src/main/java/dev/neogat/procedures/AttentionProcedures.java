@@ -4,6 +4,7 @@ import dev.neogat.analysis.AttentionEntropy;
 import dev.neogat.analysis.Histogram;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.progress.Jobs;
@@ -126,7 +127,8 @@ public class AttentionProcedures extends ProcedureBase {
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job);
+            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job,
+                    write::outputs);
             int layer = WriteBack.attentionLayer(write.attentionLayer(), run.prediction().layerCount());
             long start = System.nanoTime();
             long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
@@ -238,7 +240,10 @@ public class AttentionProcedures extends ProcedureBase {
         int requested = WriteConfig.layer(map, "attentionLayer");
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         int batchSize = WriteConfig.batchSize(map);
-        AttentionAnalysis analysis = analyse(modelName, map, requested, false);
+        List<RunProperties.Named> outputs = List.of(new RunProperties.Named("entropyProperty", property),
+                new RunProperties.Named("entropyProperty + Uniform", property + "Uniform"),
+                new RunProperties.Named("entropyProperty + Ratio", property + "Ratio"));
+        AttentionAnalysis analysis = analyse(modelName, map, requested, false, outputs);
         int layer = analysis.layers().get(0);
         AttentionEntropy entropy = analysis.entropy(layer);
         List<PropertyWriter.Column> columns = List.of(
@@ -409,6 +414,12 @@ public class AttentionProcedures extends ProcedureBase {
 
     /** Runs the model with attention and checks the requested layer (-1: every layer when allowed, else the last). */
     private AttentionAnalysis analyse(String modelName, ConfigMap map, int requestedLayer, boolean everyLayerByDefault) {
+        return analyse(modelName, map, requestedLayer, everyLayerByDefault, List.of());
+    }
+
+    /** As above, for a procedure that will write {@code outputs}: checked against the model's inputs first. */
+    private AttentionAnalysis analyse(String modelName, ConfigMap map, int requestedLayer, boolean everyLayerByDefault,
+                                      List<RunProperties.Named> outputs) {
         int layerCount = ModelRun.model(context(), modelName).config().layerCount();
         List<Integer> layers;
         if (requestedLayer < 0 && everyLayerByDefault) {
@@ -417,8 +428,8 @@ public class AttentionProcedures extends ProcedureBase {
             layers = List.of(WriteBack.attentionLayer(requestedLayer, layerCount));
         }
         try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
-            return new AttentionAnalysis(ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job),
-                    layers);
+            return new AttentionAnalysis(ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job,
+                    orientation -> outputs), layers);
         }
     }
 

@@ -96,7 +96,8 @@ public class EmbedProcedures extends ProcedureBase {
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job);
+            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job,
+                    write::outputs);
             int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount(), modelName);
             long start = System.nanoTime();
             long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),

@@ -79,17 +79,12 @@ public class PredictProcedures extends ProcedureBase {
                     + "projection overrides as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("writeProperty", "probabilityProperty",
                 "writeBatchSize")));
-        String writeProperty = map.requiredString("writeProperty", "the node property for the predicted class");
-        String probabilityProperty = map.string("probabilityProperty", null);
-        if (writeProperty.equals(probabilityProperty)) {
-            throw new IllegalArgumentException("writeProperty and probabilityProperty are both '" + writeProperty
-                    + "'; give each its own property");
+        WriteConfig write = WriteConfig.read(map);
+        if (write.writeProperty() == null) {
+            throw ConfigMap.missing("writeProperty", "the node property for the predicted class");
         }
-        int batchSize = WriteConfig.batchSize(map);
         try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job);
-            WriteConfig write = new WriteConfig(writeProperty, probabilityProperty, null, null, null, -1, false, false,
-                    -1, batchSize);
+            ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job, write::outputs);
             long start = System.nanoTime();
             long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
                     run.projection().orientation(), run.concurrency(), job);

@@ -11,15 +11,21 @@ import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Result;
 import org.neo4j.harness.Neo4j;
 
+import java.lang.reflect.Array;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -54,6 +60,11 @@ class BadInputTest {
         neo4j = Harness.start(dir.resolve("server"), null);
         db = Harness.db(neo4j);
         SmallGraph.create(db, 30);
+        // Names the database has on nodes no case projects, and a label whose nodes are gone.
+        rows("CREATE (:Elsewhere {otherFeatures: [1.0, 0.0, 0.0, 1.0], otherLabel: 'x', otherSplit: 'train'})"
+                + "-[:OWNS]->(:Elsewhere {otherFeatures: [0.0, 1.0, 1.0, 0.0], otherLabel: 'y', otherSplit: 'test'})",
+                Map.of());
+        rows("CREATE (v:Vanished) DELETE v", Map.of());
         rows(TRAIN, Map.of("model", "base", "config", trainConfig(List.of("Item"))));
         Map<String, Object> oneLayer = trainConfig(List.of("Item"));
         oneLayer.put("layers", 1);
@@ -120,7 +131,8 @@ class BadInputTest {
         cases.add(train("writeBatchSizeZero", c -> c.put("writeBatchSize", 0))
                 .expect("Configuration 'writeBatchSize' must be between 1 and 1000000, got 0"));
         cases.add(train("writeEqualsProbability", c -> c.put("probabilityProperty", c.get("writeProperty")))
-                .expect("The node property '" + written("writeEqualsProbability") + "' is named for two outputs"));
+                .expect("Configuration 'writeProperty' and 'probabilityProperty' both name the property '"
+                        + written("writeEqualsProbability") + "'; give each output its own property"));
 
         cases.add(train("featurePropertiesEmpty", c -> c.put("featureProperties", List.of()))
                 .expect("Configuration 'featureProperties' is required"));
@@ -170,11 +182,12 @@ class BadInputTest {
 
         // Projection without nodes
         cases.add(train("nodeLabelsWithoutNodes", c -> c.put("nodeLabels", List.of("Ghost")))
-                .expect("No node has any of the labels [Ghost]"));
+                .expect("Could not find the specified nodeLabels of ['Ghost']. Available node labels are [", "'Item'"));
 
         // Features
         cases.add(train("featurePropertyOnNoNode", c -> c.put("featureProperties", "nope"))
-                .expect("30 nodes lack the feature property 'nope' (e.g. node "));
+                .expect("Could not find the specified featureProperties of ['nope']. Available property keys are [",
+                        "'features'"));
         cases.add(train("featureString", data("FeatString"))
                 .setup(nodes("FeatString") + "CREATE (x:FeatString {colour: 'red', split: 'train', features: 'abc'}) "
                         + "RETURN elementId(x) AS bad")
@@ -196,7 +209,7 @@ class BadInputTest {
 
         // Labels
         cases.add(train("labelPropertyOnNoNode", c -> c.put("labelProperty", "flavour"))
-                .expect("No node has the label property 'flavour'"));
+                .expect("Could not find the specified labelProperty of ['flavour']. Available property keys are ["));
         cases.add(train("labelFloat", data("FloatLabel", "grade"))
                 .setup(nodes("FloatLabel", "grade", "i % 2") + "CREATE (x:FloatLabel {grade: 1.5, split: 'train', "
                         + "features: [1.0, 0.0, 0.0, 1.0]}) RETURN elementId(x) AS bad")
@@ -230,7 +243,14 @@ class BadInputTest {
                 .expect("Unknown configuration key 'hiddenChanels'; did you mean 'hiddenChannels'?"));
         cases.add(call("estimateFeaturesOnNoNode", "CALL gat.train.estimate($config)", null,
                 Map.of("nodeLabels", "Item", "featureProperties", "nope", "labelProperty", "colour"))
-                .expect("None of the first 30 nodes has the feature properties [nope]"));
+                .expect("Could not find the specified featureProperties of ['nope']"));
+        cases.add(call("estimateFeaturesNotOnProjection", "CALL gat.train.estimate($config)", null,
+                Map.of("nodeLabels", "Item", "featureProperties", "otherFeatures", "labelProperty", "colour"))
+                .expect("None of the first 30 nodes has the feature properties [otherFeatures]"));
+        cases.add(call("estimateRelationshipTypeTypo", "CALL gat.train.estimate($config)", null,
+                Map.of("nodeLabels", "Item", "relationshipTypes", "LINK", "featureProperties", "features",
+                        "labelProperty", "colour"))
+                .expect("Could not find the specified relationshipTypes of ['LINK']; did you mean 'LINKS'?"));
 
         // Stored models: missing, or asked for what they do not have
         cases.add(call("predictUnknownModel", "CALL gat.predict.stream($model, $config)", "nope", Map.of())
@@ -250,8 +270,8 @@ class BadInputTest {
         cases.add(call("predictWriteSameProperties", "CALL gat.predict.write($model, $config)", "base",
                 Map.of("writeProperty", written("predictWriteSameProperties"),
                         "probabilityProperty", written("predictWriteSameProperties")))
-                .expect("writeProperty and probabilityProperty are both '" + written("predictWriteSameProperties")
-                        + "'"));
+                .expect("Configuration 'writeProperty' and 'probabilityProperty' both name the property '"
+                        + written("predictWriteSameProperties") + "'; give each output its own property"));
         cases.add(call("predictWriteConcurrencyZero", "CALL gat.predict.write($model, $config)", "base",
                 Map.of("writeProperty", written("predictWriteConcurrencyZero"), "concurrency", 0))
                 .expect("Configuration 'concurrency' must be between 1 and 1024, got 0"));
@@ -281,7 +301,168 @@ class BadInputTest {
         cases.add(call("embedWriteOneLayer", "CALL gat.embed.write($model, $config)", "oneLayer",
                 Map.of("embeddingProperty", written("embedWriteOneLayer")))
                 .expect("The model 'oneLayer' has a single layer and so no hidden embeddings"));
+
+        names(cases);
+        writesOverInputs(cases);
         return cases.stream();
+    }
+
+    /**
+     * Every name a configuration gives, absent from the database and present in it but on none of the
+     * projected nodes or relationships (the :Elsewhere nodes made in {@link #start()} carry such names).
+     */
+    private static void names(List<Case> cases) {
+        // nodeLabels: a label without nodes, its token never made or its nodes deleted, is not in use.
+        cases.add(train("nodeLabelTypo", c -> c.put("nodeLabels", List.of("Itme")))
+                .expect("Could not find the specified nodeLabels of ['Itme']; did you mean 'Item'? "
+                        + "Available node labels are [", "'Elsewhere'"));
+        cases.add(train("nodeLabelOfDeletedNodes", c -> c.put("nodeLabels", List.of("Item", "Vanished")))
+                .expect("Could not find the specified nodeLabels of ['Vanished']"));
+        // relationshipTypes
+        cases.add(train("relationshipTypeTypo", c -> c.put("relationshipTypes", List.of("LINK")))
+                .expect("Could not find the specified relationshipTypes of ['LINK']; did you mean 'LINKS'? "
+                        + "Available relationship types are [", "'OWNS'"));
+        cases.add(train("relationshipTypeNotOnProjection", c -> c.put("relationshipTypes", List.of("OWNS")))
+                .expect("The relationship type 'OWNS' (relationshipTypes) connects none of the projected nodes "
+                        + "(nodeLabels ['Item']); it exists in the database but not between those nodes"));
+        cases.add(train("secondRelationshipTypeNotOnProjection",
+                c -> c.put("relationshipTypes", List.of("LINKS", "OWNS")))
+                .expect("The relationship type 'OWNS' (relationshipTypes) connects none of the projected nodes"));
+        // featureProperties
+        cases.add(train("featurePropertyTypo", c -> c.put("featureProperties", List.of("featuers")))
+                .expect("Could not find the specified featureProperties of ['featuers']; did you mean 'features'?"));
+        cases.add(train("featurePropertyNotOnProjection", c -> c.put("featureProperties", "otherFeatures"))
+                .expect("The property 'otherFeatures' (featureProperties) is on none of the projected nodes "
+                        + "(nodeLabels ['Item']); it exists in the database but not on those nodes"));
+        cases.add(train("secondFeaturePropertyNotOnProjection", c -> {
+            c.put("featureProperties", List.of("features", "otherFeatures"));
+            c.put("missingFeatures", "zero");
+        }).expect("The property 'otherFeatures' (featureProperties) is on none of the projected nodes"));
+        // labelProperty
+        cases.add(train("labelPropertyTypo", c -> c.put("labelProperty", "color"))
+                .expect("Could not find the specified labelProperty of ['color']; did you mean 'colour'?"));
+        cases.add(train("labelPropertyNotOnProjection", c -> c.put("labelProperty", "otherLabel"))
+                .expect("The property 'otherLabel' (labelProperty) is on none of the projected nodes "
+                        + "(nodeLabels ['Item'])"));
+        // splitProperty
+        cases.add(train("splitPropertyTypo", c -> c.put("splitProperty", "splt"))
+                .expect("Could not find the specified splitProperty of ['splt']; did you mean 'split'?"));
+        cases.add(train("splitPropertyNotOnProjection", c -> c.put("splitProperty", "otherSplit"))
+                .expect("The property 'otherSplit' (splitProperty) is on none of the projected nodes "
+                        + "(nodeLabels ['Item'])"));
+        // The same names when a stored model re-reads its projection, overridden or as stored
+        cases.add(call("predictRelationshipTypeTypo", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", written("predictRelationshipTypeTypo"), "relationshipTypes", "LINK"))
+                .expect("Could not find the specified relationshipTypes of ['LINK']; did you mean 'LINKS'?"));
+        cases.add(call("predictFeatureNotOnProjection", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", written("predictFeatureNotOnProjection"), "featureProperties",
+                        "otherFeatures"))
+                .expect("The property 'otherFeatures' (featureProperties) is on none of the projected nodes"));
+        cases.add(call("attentionWriteNodeLabelTypo", "CALL gat.attention.write($model, $config)", "base",
+                Map.of("attentionProperty", attention("attentionWriteNodeLabelTypo"), "nodeLabels", "item"))
+                .expect("Could not find the specified nodeLabels of ['item']; did you mean 'Item'?"));
+        cases.add(call("attentionStreamFeatureTypo", "CALL gat.attention.stream($model, $config)", "base",
+                Map.of("featureProperties", "feature"))
+                .expect("Could not find the specified featureProperties of ['feature']; did you mean 'features'?"));
+        cases.add(call("embedWriteTypeNotOnProjection", "CALL gat.embed.write($model, $config)", "base",
+                Map.of("embeddingProperty", written("embedWriteTypeNotOnProjection"), "relationshipTypes", "OWNS"))
+                .expect("The relationship type 'OWNS' (relationshipTypes) connects none of the projected nodes"));
+        cases.add(call("entropyWriteLabelOfDeletedNodes", "CALL gat.attention.entropy.write($model, $config)",
+                "base", Map.of("entropyProperty", written("entropyWriteLabelOfDeletedNodes"), "nodeLabels",
+                        "Vanished"))
+                .expect("Could not find the specified nodeLabels of ['Vanished']"));
+    }
+
+    /**
+     * Every write key naming an input of the same run (the stored model's inputs for a stored model), or the
+     * property of another write key: refused before anything is written, naming both keys.
+     */
+    private static void writesOverInputs(List<Case> cases) {
+        String overwrite = "; writing it would overwrite the input";
+        cases.add(train("writeIsFeatures", c -> c.put("writeProperty", "features"))
+                .expect("Configuration 'writeProperty' names the property 'features', an input of this run "
+                        + "(featureProperties)" + overwrite + ". Give 'writeProperty' another property"));
+        cases.add(train("probabilityIsLabel", c -> c.put("probabilityProperty", "colour"))
+                .expect("Configuration 'probabilityProperty' names the property 'colour', an input of this run "
+                        + "(labelProperty)" + overwrite));
+        cases.add(train("selfAttentionIsSplit", c -> c.put("selfAttentionProperty", "split"))
+                .expect("Configuration 'selfAttentionProperty' names the property 'split', an input of this run "
+                        + "(splitProperty)" + overwrite));
+        cases.add(train("embeddingIsSecondFeature", c -> {
+            c.put("featureProperties", List.of("features", "itemId"));
+            c.put("embeddingProperty", "itemId");
+        }).expect("Configuration 'embeddingProperty' names the property 'itemId', an input of this run "
+                + "(featureProperties)" + overwrite));
+        cases.add(train("attentionIsLabel", c -> c.put("attentionProperty", "colour"))
+                .expect("Configuration 'attentionProperty' names the property 'colour', an input of this run "
+                        + "(labelProperty)" + overwrite));
+        cases.add(train("attentionReverseIsSplit", c -> {
+            c.put("splitProperty", "splitReverse");
+            c.put("attentionProperty", "split");
+        }).expect("Configuration 'attentionProperty + Reverse' names the property 'splitReverse', an input of this "
+                + "run (splitProperty)" + overwrite));
+        cases.add(train("attentionEqualsSelfAttention", c -> c.put("selfAttentionProperty", attention(
+                "attentionEqualsSelfAttention")))
+                .expect("Configuration 'selfAttentionProperty' and 'attentionProperty' both name the property '"
+                        + attention("attentionEqualsSelfAttention") + "'"));
+        cases.add(train("embeddingEqualsWrite", c -> c.put("embeddingProperty", written("embeddingEqualsWrite")))
+                .expect("Configuration 'writeProperty' and 'embeddingProperty' both name the property '"
+                        + written("embeddingEqualsWrite") + "'"));
+        cases.add(train("attentionReverseEqualsWrite", c -> c.put("writeProperty",
+                attention("attentionReverseEqualsWrite") + "Reverse"))
+                .expect("Configuration 'writeProperty' and 'attentionProperty + Reverse' both name the property '"
+                        + attention("attentionReverseEqualsWrite") + "Reverse'"));
+
+        String base = " of the model 'base')" + overwrite;
+        cases.add(call("predictWriteIsFeatures", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", "features"))
+                .expect("Configuration 'writeProperty' names the property 'features', an input of this run "
+                        + "(featureProperties)" + overwrite));
+        cases.add(call("predictProbabilityIsLabel", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", written("predictProbabilityIsLabel"), "probabilityProperty", "colour"))
+                .expect("Configuration 'probabilityProperty' names the property 'colour', an input of this run "
+                        + "(labelProperty" + base));
+        cases.add(call("predictWriteIsSplit", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", "split"))
+                .expect("Configuration 'writeProperty' names the property 'split', an input of this run "
+                        + "(splitProperty" + base));
+        cases.add(call("predictWriteIsStoredFeature", "CALL gat.predict.write($model, $config)", "base",
+                Map.of("writeProperty", "features", "featureProperties", "otherFeatures", "nodeLabels", "Elsewhere"))
+                .expect("Configuration 'writeProperty' names the property 'features', an input of this run "
+                        + "(featureProperties" + base));
+        cases.add(call("attentionWriteIsFeatures", "CALL gat.attention.write($model, $config)", "base",
+                Map.of("attentionProperty", "features"))
+                .expect("Configuration 'attentionProperty' names the property 'features', an input of this run "
+                        + "(featureProperties)" + overwrite));
+        cases.add(call("attentionWriteSelfIsLabel", "CALL gat.attention.write($model, $config)", "base",
+                Map.of("attentionProperty", attention("attentionWriteSelfIsLabel"), "selfAttentionProperty",
+                        "colour"))
+                .expect("Configuration 'selfAttentionProperty' names the property 'colour', an input of this run "
+                        + "(labelProperty" + base));
+        cases.add(call("attentionWriteReverseIsSplit", "CALL gat.attention.write($model, $config)", "base",
+                Map.of("attentionProperty", "spl", "featureProperties", "splReverse"))
+                .expect("Configuration 'attentionProperty + Reverse' names the property 'splReverse', an input of "
+                        + "this run (featureProperties)" + overwrite));
+        cases.add(call("attentionWriteEqualsSelf", "CALL gat.attention.write($model, $config)", "base",
+                Map.of("attentionProperty", attention("attentionWriteEqualsSelf"), "selfAttentionProperty",
+                        attention("attentionWriteEqualsSelf")))
+                .expect("Configuration 'selfAttentionProperty' and 'attentionProperty' both name the property"));
+        cases.add(call("embedWriteIsSplit", "CALL gat.embed.write($model, $config)", "base",
+                Map.of("embeddingProperty", "split"))
+                .expect("Configuration 'embeddingProperty' names the property 'split', an input of this run "
+                        + "(splitProperty" + base));
+        cases.add(call("entropyWriteIsLabel", "CALL gat.attention.entropy.write($model, $config)", "base",
+                Map.of("entropyProperty", "colour"))
+                .expect("Configuration 'entropyProperty' names the property 'colour', an input of this run "
+                        + "(labelProperty" + base));
+        cases.add(call("entropyUniformIsFeature", "CALL gat.attention.entropy.write($model, $config)", "base",
+                Map.of("entropyProperty", "feat", "featureProperties", "featUniform"))
+                .expect("Configuration 'entropyProperty + Uniform' names the property 'featUniform', an input of this "
+                        + "run (featureProperties)" + overwrite));
+        cases.add(call("entropyRatioIsFeature", "CALL gat.attention.entropy.write($model, $config)", "base",
+                Map.of("entropyProperty", "feat", "featureProperties", "featRatio"))
+                .expect("Configuration 'entropyProperty + Ratio' names the property 'featRatio', an input of this "
+                        + "run (featureProperties)" + overwrite));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -298,7 +479,8 @@ class BadInputTest {
                     "config", Map.of("featureProperties", "features", "labelProperty", "colour", "epochs", 2,
                             "writeProperty", written("empty")))));
             assertThat(thrown).as("training on an empty database fails").isNotNull();
-            assertThat(messages(thrown)).contains("The database has no nodes");
+            assertThat(messages(thrown)).contains("Could not find the specified featureProperties of ['features']. "
+                    + "The database has no property keys.");
             assertThat(modelNames(emptyDb)).isEmpty();
         }
     }
@@ -320,6 +502,32 @@ class BadInputTest {
         } finally {
             rows("CALL gat.model.drop('zeroOk')", Map.of());
         }
+    }
+
+    /** The digest every case compares sees one changed array element, and nothing else, by value. */
+    @Test
+    void propertyDigestSeesOneChangedArrayElement() {
+        rows("CREATE (:DigestProbe {values: [1.0, 2.0], name: 'probe'})", Map.of());
+        String before = propertyDigest(db);
+        rows("MATCH (p:DigestProbe) SET p.values = [1.0, 2.5]", Map.of());
+        String changed = propertyDigest(db);
+        rows("MATCH (p:DigestProbe) SET p.values = [1.0, 2.0]", Map.of());
+        String restored = propertyDigest(db);
+        rows("MATCH (p:DigestProbe) DELETE p", Map.of());
+        assertThat(changed).isNotEqualTo(before);
+        assertThat(restored).isEqualTo(before);
+    }
+
+    /** The positive control of the write checks: overwriting a property that is not an input, e.g. an earlier output. */
+    @Test
+    void overwritingAPropertyThatIsNoInputIsAllowed() {
+        Map<String, Object> config = Map.of("writeProperty", "rerunPredicted", "probabilityProperty", "rerunProbability");
+        for (int run = 0; run < 2; run++) {
+            List<Map<String, Object>> result = rows("CALL gat.predict.write('base', $config)", Map.of("config", config));
+            assertThat(result.get(0).get("propertiesWritten")).as("run %d", run).isEqualTo(60L);
+        }
+        assertThat(rows("MATCH (n:Item) WHERE n.rerunPredicted IN ['red', 'green', 'blue'] RETURN count(n) AS c",
+                Map.of()).get(0).get("c")).isEqualTo(30L);
     }
 
     // Output layers named for writing are checked against the architecture before anything is trained or written.
@@ -359,6 +567,7 @@ class BadInputTest {
             }
         }
         List<String> modelsBefore = modelNames(db);
+        String propertiesBefore = propertyDigest(db);
 
         Throwable thrown = catchThrowable(() -> consume(db, c.call, c.params));
 
@@ -387,12 +596,58 @@ class BadInputTest {
         assertThat(rows("MATCH ()-[r]->() WHERE any(k IN keys(r) WHERE k STARTS WITH $w OR k STARTS WITH $a) "
                 + "RETURN count(r) AS c", prefixes).get(0).get("c")).as("%s: relationship properties written", c.name)
                 .isEqualTo(0L);
+        assertThat(propertyDigest(db)).as("%s: a digest of every node's and relationship's labels, type and "
+                + "properties", c.name).isEqualTo(propertiesBefore);
         assertThat(modelNames(db)).as("%s: models in the catalog", c.name).isEqualTo(modelsBefore);
         assertThat(rows("CALL gat.progress() YIELD jobId RETURN count(*) AS c", Map.of()).get(0).get("c"))
                 .as("%s: jobs left running", c.name).isEqualTo(0L);
         if (c.after != null) {
             c.after.run();
         }
+    }
+
+    /**
+     * SHA-256 of every node (labels, properties) and relationship (type, ends, properties) in element-id
+     * order, with arrays and maps written out by value: equal digests mean nothing was written.
+     */
+    static String propertyDigest(GraphDatabaseService on) {
+        String text = on.executeTransactionally("""
+                MATCH (n) RETURN 'node ' + elementId(n) AS id, labels(n) AS kind, properties(n) AS properties
+                UNION ALL
+                MATCH (a)-[r]->(b) RETURN 'relationship ' + elementId(r) AS id,
+                    [type(r), elementId(a), elementId(b)] AS kind, properties(r) AS properties
+                """, Map.of(), result -> {
+            TreeMap<String, String> entities = new TreeMap<>();
+            result.forEachRemaining(row -> entities.put((String) row.get("id"),
+                    canonical(row.get("kind")) + " " + canonical(row.get("properties"))));
+            return entities.toString();
+        });
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A value as text by value: maps with sorted keys, lists and arrays element by element. */
+    private static String canonical(Object value) {
+        if (value instanceof Map<?, ?> map) {
+            TreeMap<String, String> sorted = new TreeMap<>();
+            map.forEach((k, v) -> sorted.put(String.valueOf(k), canonical(v)));
+            return sorted.toString();
+        }
+        if (value instanceof List<?> list) {
+            return list.stream().map(BadInputTest::canonical).toList().toString();
+        }
+        if (value != null && value.getClass().isArray()) {
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < Array.getLength(value); i++) {
+                items.add(canonical(Array.get(value, i)));
+            }
+            return items.toString();
+        }
+        return value == null ? "null" : value.getClass().getSimpleName() + ":" + value;
     }
 
     private static List<Throwable> chain(Throwable thrown) {

@@ -30,21 +30,30 @@ public final class ConfigMap {
     }
 
     static String unknownKeyMessage(String key, Collection<String> validKeys) {
-        String closest = null;
-        int best = Integer.MAX_VALUE;
-        for (String valid : validKeys) {
-            int distance = editDistance(key.toLowerCase(Locale.ROOT), valid.toLowerCase(Locale.ROOT));
-            if (distance < best) {
-                best = distance;
-                closest = valid;
-            }
-        }
+        String closest = closest(key, validKeys);
         StringBuilder message = new StringBuilder("Unknown configuration key '" + key + "'");
-        if (closest != null && best <= Math.max(2, key.length() / 3)) {
+        if (closest != null) {
             message.append("; did you mean '").append(closest).append("'?");
         }
         message.append(" Valid keys: ").append(String.join(", ", new TreeSet<>(validKeys)));
         return message.toString();
+    }
+
+    /**
+     * The candidate closest to {@code name} (case-insensitive edit distance), or null when none is close
+     * enough to be a likely typo: the did-you-mean of configuration keys and of database names alike.
+     */
+    public static String closest(String name, Collection<String> candidates) {
+        String closest = null;
+        int best = Integer.MAX_VALUE;
+        for (String candidate : candidates) {
+            int distance = editDistance(name.toLowerCase(Locale.ROOT), candidate.toLowerCase(Locale.ROOT));
+            if (distance < best) {
+                best = distance;
+                closest = candidate;
+            }
+        }
+        return closest != null && best <= Math.max(2, name.length() / 3) ? closest : null;
     }
 
     private static int editDistance(String a, String b) {

@@ -107,6 +107,9 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         int concurrency = config.concurrency();
         String device = config.device();
         WriteConfig write = WriteConfig.read(config);
+        new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .input("labelProperty", labelProperty).input("splitProperty", splitProperty)
+                .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
                 training, concurrency, device, write, config.used());

@@ -1,5 +1,8 @@
 package dev.neogat.procedures.config;
 
+import dev.neogat.graph.Orientation;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,16 +34,6 @@ public record WriteConfig(String writeProperty, String probabilityProperty, Stri
                 List.of("separate", "mean")));
         int embeddingLayer = layer(config, "embeddingLayer");
         int batchSize = batchSize(config);
-        List<String> nodeProperties = new java.util.ArrayList<>();
-        for (String p : new String[]{write, probability, selfAttention, embedding}) {
-            if (p != null) {
-                if (nodeProperties.contains(p)) {
-                    throw new IllegalArgumentException("The node property '" + p + "' is named for two outputs; "
-                            + "give each output its own property");
-                }
-                nodeProperties.add(p);
-            }
-        }
         return new WriteConfig(write, probability, attention, selfAttention, embedding, attentionLayer, perHead,
                 meanOfDirections, embeddingLayer, batchSize);
     }
@@ -63,6 +56,29 @@ public record WriteConfig(String writeProperty, String probabilityProperty, Stri
     public boolean writesAnything() {
         return writeProperty != null || probabilityProperty != null || attentionProperty != null
                 || selfAttentionProperty != null || embeddingProperty != null;
+    }
+
+    /**
+     * Every property this configuration writes, with its key: on a projection of {@code orientation}, the
+     * attention's {@code Reverse} twin is written when both directions are kept apart.
+     */
+    public List<RunProperties.Named> outputs(Orientation orientation) {
+        List<RunProperties.Named> outputs = new ArrayList<>();
+        add(outputs, "writeProperty", writeProperty);
+        add(outputs, "probabilityProperty", probabilityProperty);
+        add(outputs, "selfAttentionProperty", selfAttentionProperty);
+        add(outputs, "embeddingProperty", embeddingProperty);
+        add(outputs, "attentionProperty", attentionProperty);
+        if (attentionProperty != null && orientation == Orientation.UNDIRECTED && !attentionMeanOfDirections) {
+            add(outputs, "attentionProperty + Reverse", reverseAttentionProperty());
+        }
+        return outputs;
+    }
+
+    private static void add(List<RunProperties.Named> outputs, String key, String property) {
+        if (property != null) {
+            outputs.add(new RunProperties.Named(key, property));
+        }
     }
 
     /** Property for the attention a stored relationship's source gives its target (undirected, separate). */

@@ -6,6 +6,7 @@ import dev.neogat.model.MemoryEstimate;
 import dev.neogat.procedures.ProcedureContext;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
+import dev.neogat.procedures.load.DatabaseNames;
 import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
@@ -46,6 +47,7 @@ public final class EstimateFacade {
     public static EstimateResult estimate(ProcedureContext context, Map<String, Object> raw) {
         TrainConfig config = TrainConfig.read(raw);
         ProjectionConfig projection = config.projection();
+        DatabaseNames.requireProjection(context.tx(), projection, config.labelProperty(), config.splitProperty());
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
         long nodes = 0;

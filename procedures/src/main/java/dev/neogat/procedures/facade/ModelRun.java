@@ -2,12 +2,14 @@ package dev.neogat.procedures.facade;
 
 import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
+import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.procedures.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
@@ -19,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Running a stored model over the graph as it is now (new nodes included, as long as they have
@@ -68,12 +71,25 @@ public final class ModelRun {
     }
 
     /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
-    @SuppressWarnings("unchecked")
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
                                Inference.Request request, Jobs.Job job) {
+        return run(context, modelName, config, request, job, orientation -> List.of());
+    }
+
+    /**
+     * As {@link #run(ProcedureContext, String, ConfigMap, Inference.Request, Jobs.Job)} for a procedure that
+     * writes {@code outputs} (given the projection's orientation): they are checked against the model's
+     * inputs before anything is loaded.
+     */
+    @SuppressWarnings("unchecked")
+    public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
+                               Inference.Request request, Jobs.Job job,
+                               Function<Orientation, List<RunProperties.Named>> outputs) {
         TrainedModel model = model(context, modelName);
         ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
         ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
+                .requireOutputsApart();
         int concurrency = config.concurrency();
         String device = config.device();
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
@@ -94,6 +110,22 @@ public final class ModelRun {
             prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
         }
         return new ModelRun(model, graph, prediction, projection, concurrency, (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /**
+     * What a run over a stored model must not overwrite: the properties the model was trained on (features,
+     * label, split) and the feature properties this run reads.
+     */
+    @SuppressWarnings("unchecked")
+    static RunProperties inputs(TrainedModel model, String modelName, ProjectionConfig trained,
+                                ProjectionConfig projection) {
+        Map<String, Object> configuration = (Map<String, Object>) model.metadata().getOrDefault("configuration",
+                Map.of());
+        String ofModel = " of the model '" + modelName + "'";
+        return new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .inputs("featureProperties" + ofModel, trained.featureProperties())
+                .input("labelProperty" + ofModel, (String) model.metadata().get("labelProperty"))
+                .input("splitProperty" + ofModel, (String) configuration.get("splitProperty"));
     }
 
     public TrainedModel model() {

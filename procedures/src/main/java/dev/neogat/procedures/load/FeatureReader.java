@@ -31,10 +31,23 @@ final class FeatureReader {
     private long missing;
     private String missingExample;
     private String missingProperty;
+    private final boolean[] present;
 
     FeatureReader(List<String> properties, boolean zeroMissing) {
         this.properties = properties;
         this.zeroMissing = zeroMissing;
+        this.present = new boolean[properties.size()];
+    }
+
+    /** The properties no node read so far has. */
+    List<String> absentProperties() {
+        List<String> absent = new java.util.ArrayList<>();
+        for (int p = 0; p < properties.size(); p++) {
+            if (!present[p]) {
+                absent.add(properties.get(p));
+            }
+        }
+        return absent;
     }
 
     /** Reads the next row from {@code node}. */
@@ -45,7 +58,13 @@ final class FeatureReader {
         int column = 0;
         boolean complete = true;
         int rowStart = entries;
-        for (String property : properties) {
+        for (int p = 0; p < properties.size(); p++) {
+            String property = properties.get(p);
+            if (!complete) {
+                // The row is incomplete already: only whether the property is on any node still matters.
+                present[p] |= node.hasProperty(property);
+                continue;
+            }
             Object value = node.getProperty(property, null);
             if (value == null) {
                 complete = false;
@@ -53,8 +72,9 @@ final class FeatureReader {
                     missingExample = node.getElementId();
                     missingProperty = property;
                 }
-                break;
+                continue;
             }
+            present[p] = true;
             column = append(value, property, node, column);
         }
         if (!complete) {

@@ -24,7 +24,9 @@ import java.util.function.Consumer;
 /**
  * Reads a projection through the procedure's transaction: the nodes with any of the labels (all nodes
  * when none are given) with their features, labels and split, then their outgoing relationships of the
- * given types (all when none) whose other end is in the projection.
+ * given types (all when none) whose other end is in the projection. Every name is checked against the
+ * database before anything is read ({@link DatabaseNames}); a name the database has but none of the
+ * projected nodes or relationships carries fails while loading, before anything could be written.
  */
 public final class GraphLoader {
 
@@ -50,12 +52,14 @@ public final class GraphLoader {
     @SuppressWarnings("deprecation")
     public static LoadedGraph load(Transaction tx, ProjectionConfig projection, String labelProperty, SplitSpec split,
                                    TerminationGuard guard, Consumer<String> phase) {
+        DatabaseNames.requireProjection(tx, projection, labelProperty, split == null ? null : split.property());
         long start = System.nanoTime();
         phase.accept("reading nodes");
         NodeIdMap ids = new NodeIdMap(1 << 14);
         FeatureReader features = new FeatureReader(projection.featureProperties(), projection.zeroMissingFeatures());
         LabelReader labels = labelProperty == null ? null : new LabelReader(labelProperty);
         byte[] splitCodes = new byte[1 << 14];
+        boolean splitSeen = false;
         List<Node> nodes = new ArrayList<>();
         for (Node node : (Iterable<Node>) () -> nodes(tx, projection.nodeLabels())) {
             int before = ids.size();
@@ -76,11 +80,22 @@ public final class GraphLoader {
                     splitCodes = Arrays.copyOf(splitCodes, dense * 2);
                 }
                 splitCodes[dense] = splitCode(node, split.property());
+                splitSeen |= splitCodes[dense] != 3 || node.hasProperty(split.property());
             }
         }
         if (ids.size() == 0) {
             throw new IllegalArgumentException(projection.nodeLabels().isEmpty() ? "The database has no nodes"
                     : "No node has any of the labels " + projection.nodeLabels());
+        }
+        List<String> absentFeatures = features.absentProperties();
+        if (!absentFeatures.isEmpty()) {
+            throw notOnProjection("property '" + absentFeatures.get(0) + "' (featureProperties)", "is on", projection);
+        }
+        if (labels != null && !labels.anyLabelled()) {
+            throw notOnProjection("property '" + labelProperty + "' (labelProperty)", "is on", projection);
+        }
+        if (split != null && split.property() != null && !splitSeen) {
+            throw notOnProjection("property '" + split.property() + "' (splitProperty)", "is on", projection);
         }
         FeatureMatrix featureMatrix = features.build();
         long nodeMillis = (System.nanoTime() - start) / 1_000_000;
@@ -90,10 +105,17 @@ public final class GraphLoader {
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
         EdgeCollector edges = new EdgeCollector();
+        long[] edgesPerType = new long[types.length];
         if (projection.nodeLabels().isEmpty() || ids.size() >= SCAN_FRACTION * countAllNodes(tx)) {
-            scanRelationships(tx, types, ids, edges, guard);
+            scanRelationships(tx, types, ids, edges, edgesPerType, guard);
         } else {
-            walkRelationships(nodes, types, ids, edges, guard);
+            walkRelationships(nodes, types, ids, edges, edgesPerType, guard);
+        }
+        for (int t = 0; t < types.length; t++) {
+            if (edgesPerType[t] == 0) {
+                throw notOnProjection("relationship type '" + types[t].name() + "' (relationshipTypes)", "connects",
+                        projection);
+            }
         }
         int[] sources = edges.sources();
         int[] targets = edges.targets();
@@ -108,9 +130,6 @@ public final class GraphLoader {
         NodeSplit nodeSplit = null;
         if (labels != null) {
             classValues = labels.classValues();
-            if (classValues.isEmpty()) {
-                throw new IllegalArgumentException("No node has the label property '" + labelProperty + "'");
-            }
             if (classValues.size() < 2 && !labels.multiLabel()) {
                 throw new IllegalArgumentException("The label property '" + labelProperty + "' has a single value ("
                         + classValues.get(0) + "); classification needs at least two classes");
@@ -160,13 +179,14 @@ public final class GraphLoader {
 
     @SuppressWarnings("deprecation")
     private static void scanRelationships(Transaction tx, RelationshipType[] types, NodeIdMap ids, EdgeCollector edges,
-                                          TerminationGuard guard) {
+                                          long[] edgesPerType, TerminationGuard guard) {
         long seen = 0;
         for (Relationship relationship : tx.getAllRelationships()) {
             if (++seen % (CHECK_EVERY * 16) == 0) {
                 guard.check();
             }
-            if (types.length > 0 && !hasAnyType(relationship, types)) {
+            int type = types.length == 0 ? -1 : typeIndex(relationship, types);
+            if (types.length > 0 && type < 0) {
                 continue;
             }
             int source = ids.toDense(relationship.getStartNodeId());
@@ -176,36 +196,63 @@ public final class GraphLoader {
             int target = ids.toDense(relationship.getEndNodeId());
             if (target >= 0) {
                 edges.add(source, target, relationship.getId());
-            }
-        }
-    }
-
-    @SuppressWarnings("deprecation")
-    private static void walkRelationships(List<Node> nodes, RelationshipType[] types, NodeIdMap ids,
-                                          EdgeCollector edges, TerminationGuard guard) {
-        for (int i = 0; i < nodes.size(); i++) {
-            if (i % CHECK_EVERY == 0) {
-                guard.check();
-            }
-            Node node = nodes.get(i);
-            Iterable<Relationship> relationships = types.length == 0 ? node.getRelationships(Direction.OUTGOING)
-                    : node.getRelationships(Direction.OUTGOING, types);
-            for (Relationship relationship : relationships) {
-                int target = ids.toDense(relationship.getEndNodeId());
-                if (target >= 0) {
-                    edges.add(i, target, relationship.getId());
+                if (type >= 0) {
+                    edgesPerType[type]++;
                 }
             }
         }
     }
 
-    private static boolean hasAnyType(Relationship relationship, RelationshipType[] types) {
-        for (RelationshipType type : types) {
-            if (relationship.isType(type)) {
-                return true;
+    /** Walks each type separately, so that edges are counted per type without reading each one's type. */
+    @SuppressWarnings("deprecation")
+    private static void walkRelationships(List<Node> nodes, RelationshipType[] types, NodeIdMap ids,
+                                          EdgeCollector edges, long[] edgesPerType, TerminationGuard guard) {
+        for (int i = 0; i < nodes.size(); i++) {
+            if (i % CHECK_EVERY == 0) {
+                guard.check();
+            }
+            Node node = nodes.get(i);
+            if (types.length == 0) {
+                walk(node.getRelationships(Direction.OUTGOING), i, ids, edges);
+            }
+            for (int t = 0; t < types.length; t++) {
+                edgesPerType[t] += walk(node.getRelationships(Direction.OUTGOING, types[t]), i, ids, edges);
             }
         }
-        return false;
+    }
+
+    /** Adds the relationships whose end node is projected; returns how many. */
+    @SuppressWarnings("deprecation")
+    private static int walk(Iterable<Relationship> relationships, int source, NodeIdMap ids, EdgeCollector edges) {
+        int added = 0;
+        for (Relationship relationship : relationships) {
+            int target = ids.toDense(relationship.getEndNodeId());
+            if (target >= 0) {
+                edges.add(source, target, relationship.getId());
+                added++;
+            }
+        }
+        return added;
+    }
+
+    private static int typeIndex(Relationship relationship, RelationshipType[] types) {
+        for (int t = 0; t < types.length; t++) {
+            if (relationship.isType(types[t])) {
+                return t;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A name the database has that none of the projected nodes (or relationships between them) carries:
+     * {@code what} names it and its key, {@code verb} says how it would relate to the projected nodes.
+     */
+    private static IllegalArgumentException notOnProjection(String what, String verb, ProjectionConfig projection) {
+        String nodes = projection.nodeLabels().isEmpty() ? "all nodes"
+                : "nodeLabels " + DatabaseNames.quoted(projection.nodeLabels());
+        return new IllegalArgumentException("The " + what + " " + verb + " none of the projected nodes (" + nodes
+                + "); it exists in the database but not " + ("is on".equals(verb) ? "on" : "between") + " those nodes");
     }
 
     private static long countAllNodes(Transaction tx) {

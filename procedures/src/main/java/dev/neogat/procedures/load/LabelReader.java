@@ -23,6 +23,7 @@ final class LabelReader {
     private Boolean multiLabel;
     private String kindExample;
     private boolean strings;
+    private long labelled;
 
     LabelReader(String property) {
         this.property = property;
@@ -34,6 +35,7 @@ final class LabelReader {
             raw.add(null);
             return;
         }
+        labelled++;
         boolean isArray = value.getClass().isArray();
         Object normalized = isArray ? normalizeArray(value, node) : normalizeScalar(value, node);
         if (multiLabel == null) {
@@ -144,6 +146,11 @@ final class LabelReader {
             }
         }
         return NodeLabels.multiLabel(classes, memberships, labeled);
+    }
+
+    /** Whether any node read so far has the label property. */
+    boolean anyLabelled() {
+        return labelled > 0;
     }
 
     /** Whether dense node {@code i} has a label value. */
