@@ -15,9 +15,9 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
  * what that printer printed: keys in map order, no spaces, numbers as {@code Long.toString}, {@code Float.toString}
  * and {@code Double.toString}, NaN and infinities unquoted, and of the control characters only newline, carriage
  * return and tab as short escapes, the others (backspace and form feed too) as six-character unicode escapes in
- * lower-case hexadecimal. Reading gives {@code LinkedHashMap},
- * {@code ArrayList}, {@code String}, {@code Boolean}, {@code null}, integers as {@code Long} and other numbers as
- * {@code Double}. ModelFixtureCompatibilityTest holds a version-1 file to this, byte for byte.
+ * lower-case hexadecimal. Reading gives {@code LinkedHashMap}, {@code ArrayList}, {@code String}, {@code Boolean},
+ * {@code null}, integers as {@code Long} and other numbers as {@code Double}. ModelFixtureCompatibilityTest holds a
+ * version-1 file to this, byte for byte.
  */
 final class HeaderJson {
 
