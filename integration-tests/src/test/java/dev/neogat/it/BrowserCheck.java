@@ -1,6 +1,7 @@
 package dev.neogat.it;
 
-import dev.neogat.util.Json;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -63,7 +64,8 @@ public final class BrowserCheck {
                 throw new IllegalStateException("The browser check printed no findings (exit code "
                         + process.exitValue() + "): " + text);
             }
-            return Json.parseObject(lastLine);
+            return new ObjectMapper().readValue(lastLine, new TypeReference<Map<String, Object>>() {
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot run " + command, e);
         } catch (InterruptedException e) {

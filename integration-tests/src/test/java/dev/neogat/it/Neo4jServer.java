@@ -34,6 +34,7 @@ public final class Neo4jServer implements AutoCloseable {
     private final String heap;
     private Process process;
     private int boltPort;
+    private int starts;
     private Driver driver;
     private final Thread shutdownHook = new Thread(this::killQuietly, "neo4j-server-killer");
 
@@ -113,7 +114,13 @@ public final class Neo4jServer implements AutoCloseable {
     private void startProcess() {
         try {
             writeConfig();
-            Files.deleteIfExists(home.resolve("logs/neo4j.log"));
+            // Readiness is read from a fresh neo4j.log; the earlier start's is kept for the log check.
+            Path log = home.resolve("logs/neo4j.log");
+            if (Files.exists(log)) {
+                Files.move(log, home.resolve("logs/neo4j-start-" + starts + ".log"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            starts++;
             String java = ProcessHandle.current().info().command().orElse("java");
             String classpath = home.resolve("plugins") + "/*:" + home.resolve("conf") + "/*:" + path("neogat.neo4j.lib")
                     + "/*";
@@ -175,6 +182,16 @@ public final class Neo4jServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The server's logs of every start so far: debug.log, and neo4j.log of this start and the earlier ones. */
+    public List<Path> logFiles() {
+        List<Path> logs = new ArrayList<>(List.of(home.resolve("logs/debug.log")));
+        for (int start = 1; start < starts; start++) {
+            logs.add(home.resolve("logs/neo4j-start-" + start + ".log"));
+        }
+        logs.add(home.resolve("logs/neo4j.log"));
+        return logs;
     }
 
     /** SIGTERM, then waits for a clean exit (SIGKILL after a minute). Returns the exit code. */

@@ -1,6 +1,7 @@
 package dev.neogat.it;
 
-import dev.neogat.util.Json;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -44,7 +45,9 @@ public record NeoDashDashboard(Map<String, Object> parameters, List<Report> repo
     @SuppressWarnings("unchecked")
     public static NeoDashDashboard read(Path file) {
         try {
-            Map<String, Object> dashboard = Json.parseObject(Files.readString(file));
+            Map<String, Object> dashboard = new ObjectMapper().readValue(Files.readString(file),
+                    new TypeReference<Map<String, Object>>() {
+                    });
             Map<String, Object> settings = (Map<String, Object>) dashboard.get("settings");
             List<Report> reports = new ArrayList<>();
             for (Object pageObject : (List<Object>) dashboard.get("pages")) {

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The plugin jar in a real Neo4j 5.26 Community server next to APOC core, without any unrestricted
  * setting, driven over Bolt: the README's scripts load a citation dataset, train and inspect; gat.* and
  * apoc.* in one query; the dashboard page in headless Chromium and the NeoDash dashboard's queries; the
- * model catalog across a restart; and a server killed during training.
+ * model catalog across a restart; a server killed during training; and, after the first start and at the end,
+ * no WARN or ERROR about the plugin in the server's logs.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RealServerIT {
@@ -85,6 +86,12 @@ class RealServerIT {
         assertThat(single("SHOW PROCEDURES YIELD name WHERE name STARTS WITH 'gat.' RETURN collect(name)").asList())
                 .as("gat.* procedures on the server vs docs/procedures.md").containsExactlyInAnyOrderElementsOf(documented);
         assertThat(single("RETURN apoc.version()").asString()).isEqualTo("5.26.19");
+        pluginLogCheck().assertClean(server.logFiles());
+    }
+
+    /** WARN or ERROR entries about the plugin in debug.log and neo4j.log fail the run (see ServerLogCheck). */
+    private static ServerLogCheck pluginLogCheck() {
+        return ServerLogCheck.forPluginJar(Neo4jServer.path("neogat.plugin.jar"));
     }
 
     @Test
@@ -243,5 +250,13 @@ class RealServerIT {
                      splitProperty: 'split', epochs: 3}) YIELD modelName, epochs RETURN modelName, epochs""", Map.of())
                 .get(0);
         assertThat(again.get("epochs").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    @Order(8)
+    void serverLogsOfEveryStartHaveNoWarningAboutThePlugin() {
+        List<Path> logs = server.logFiles();
+        System.out.println("Log check: " + logs.size() + " files, names " + pluginLogCheck().names());
+        pluginLogCheck().assertClean(logs);
     }
 }

@@ -1,8 +1,9 @@
 package dev.neogat.model;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.Weights;
-import dev.neogat.util.Json;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,7 +44,7 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * <p>Tensors are written in {@link ParameterShape} order and matched by name when read. Metadata holds
- * JSON values and comes back as {@link Json} reads them: integers as {@code Long}, other numbers as
+ * JSON values and comes back as {@link HeaderJson} reads them: integers as {@code Long}, other numbers as
  * {@code Double}. A reader refuses versions newer than its own; a later reader keeps reading version 1.
  *
  * <p>Reading holds the whole file in memory. It first walks the layout, checking every length and
@@ -177,9 +178,9 @@ public final class ModelFile {
         header.put("config", model.config().toMap());
         header.put("metadata", model.metadata());
         try {
-            return Json.write(header);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("The model's metadata cannot be saved: " + e.getMessage(), e);
+            return HeaderJson.write(header);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("The model's metadata cannot be saved: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -313,12 +314,12 @@ public final class ModelFile {
             String text = strictUtf8(start, length, "the header");
             Object parsed;
             try {
-                parsed = Json.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw problem("header JSON is invalid: " + e.getMessage(), e);
-            } catch (StackOverflowError e) {
-                // The parser is recursive; absurdly deep nesting is a broken file, not a broken VM.
-                throw problem("header JSON is invalid: nested too deeply", e);
+                parsed = HeaderJson.parse(text);
+            } catch (JsonProcessingException e) {
+                JsonLocation location = e.getLocation();
+                String where = location == null || location.getCharOffset() < 0 ? ""
+                        : " at character " + location.getCharOffset();
+                throw problem("header JSON is invalid" + where + ": " + e.getOriginalMessage(), e);
             }
             if (!(parsed instanceof Map<?, ?> header)) {
                 throw problem("header JSON is not an object");

@@ -1,8 +1,8 @@
 package dev.neogat.model;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.Weights;
-import dev.neogat.util.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,6 +79,54 @@ class ModelFileTest {
         assertArrayEquals(byHand, ModelFile.encode(model));
     }
 
+    /**
+     * The checksum covers the header's bytes, so the header is printed as version-1 files print it (the text below
+     * is what the hand-written printer before Jackson gave): map order, no spaces, Java's shortest float and double
+     * text, NaN and infinities unquoted, short escapes only for newline, tab and carriage return.
+     */
+    @Test
+    void headerValuesArePrintedAsVersionOneFilesPrintThem() throws IOException {
+        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1), valuesOfEveryKind()));
+        String header = new String(bytes, 16, new Layout(bytes).headerLength, StandardCharsets.UTF_8);
+        assertTrue(header.startsWith("{\"config\":{\"variant\":\"gat\",\"inputDim\":5,\"classCount\":3,"), header);
+        assertTrue(header.endsWith(",\"metadata\":{"
+                + "\"text\":\"a\\nb\\tc\\rd\\\"e\\\\f \\u0001\\u001f\\u0008\\u000c\u007f / é 😀\","
+                + "\"floats\":[0.1,2.5,1.0E-5],"
+                + "\"doubles\":[1.0E-300,5.0E-4,1.0E21,-0.0,0.20599822816882712,0.3333333333333333,100.0],"
+                + "\"nonFinite\":[NaN,Infinity,-Infinity,NaN],"
+                + "\"integers\":[9223372036854775807,-9223372036854775808,7,-7,1],"
+                + "\"keyed\":{\"1\":\"one\",\"2\":\"two\"},"
+                + "\"arrays\":[[1,-2,3],[0.5,-1.0E-7]],"
+                + "\"literals\":[true,false,null],"
+                + "\"empty\":[{},[]]}}"), header);
+    }
+
+    @Test
+    void headerValuesReadBackAsLongDoubleStringBooleanNullListAndMap() throws IOException {
+        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1), valuesOfEveryKind()));
+        TrainedModel decoded = ModelFile.decode(bytes, "values.gatm");
+        Map<String, Object> metadata = decoded.metadata();
+        assertEquals("a\nb\tc\rd\"e\\f \u0001\u001f\b\f\u007f / é 😀", metadata.get("text"));
+        assertEquals(List.of(0.1, 2.5, 1.0E-5), metadata.get("floats"));
+        List<?> doubles = (List<?>) metadata.get("doubles");
+        double[] written = {1e-300, 5e-4, 1e21, -0.0, 0.20599822816882712, 1.0 / 3, 100.0};
+        for (int i = 0; i < written.length; i++) {
+            assertEquals(Double.doubleToRawLongBits(written[i]), Double.doubleToRawLongBits((Double) doubles.get(i)),
+                    "double " + written[i]);
+        }
+        assertEquals(List.of(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY, Double.NaN),
+                metadata.get("nonFinite"));
+        List<?> integers = (List<?>) metadata.get("integers");
+        assertEquals(List.of(Long.MAX_VALUE, Long.MIN_VALUE, 7L, -7L, 1L), integers);
+        integers.forEach(value -> assertEquals(Long.class, value.getClass()));
+        assertEquals(Map.of("1", "one", "2", "two"), metadata.get("keyed"));
+        assertEquals(List.of(List.of(1L, -2L, 3L), List.of(0.5, -1e-7)), metadata.get("arrays"));
+        assertEquals(Arrays.asList(true, false, null), metadata.get("literals"));
+        assertEquals(List.of(Map.of(), List.of()), metadata.get("empty"));
+        assertEquals(List.copyOf(valuesOfEveryKind().keySet()), List.copyOf(metadata.keySet()));
+        assertArrayEquals(bytes, ModelFile.encode(decoded), "re-encoding what was read");
+    }
+
     @Test
     void metadataThatJsonCannotHoldIsRefusedWhenEncoding() {
         TrainedModel model = new TrainedModel(GAT, Weights.initialize(GAT, 1), Map.of("when", new Object()));
@@ -144,7 +192,7 @@ class ModelFileTest {
         assertEquals("not a NeoGAT model file (starts with \"PK\\x03\\x04\\x14\\x00\\x08\\x00\"..., "
                 + "a model file with \"NEOGATM\\n\")", decodeFails(zip, "model.zip").problem());
 
-        byte[] json = Json.write(headerOf(model(GAT, 1))).getBytes(StandardCharsets.UTF_8);
+        byte[] json = json(headerOf(model(GAT, 1))).getBytes(StandardCharsets.UTF_8);
         assertTrue(decodeFails(json, "model.json").problem().startsWith("not a NeoGAT model file"));
 
         byte[] almost = ModelFile.encode(model(GAT, 1));
@@ -272,7 +320,7 @@ class ModelFileTest {
     void aNonFiniteWeightIsRefused() {
         TrainedModel model = model(GAT, 1);
         byte[] bytes = new RawFile().magicAndVersion()
-                .text(Json.write(headerOf(model)))
+                .text(json(headerOf(model)))
                 .int32(1)
                 .tensor("layers.0.bias", 1, 2, new float[]{0f, Float.NaN})
                 .withChecksum();
@@ -282,7 +330,7 @@ class ModelFileTest {
 
     @Test
     void negativeAndOversizedLengthsAreRefusedWithoutAllocating() {
-        String header = Json.write(headerOf(model(GAT, 1)));
+        String header = json(headerOf(model(GAT, 1)));
         int countOffset = 16 + header.getBytes(StandardCharsets.UTF_8).length;
 
         assertEquals("the header length is negative (-1) at offset 12",
@@ -308,16 +356,18 @@ class ModelFileTest {
     @Test
     void aBrokenHeaderIsRefusedWithTheReason() {
         Map<String, Object> header = headerOf(model(GAT, 1));
-        String json = Json.write(header);
+        String json = json(header);
 
         assertTrue(problemWithHeader(json.substring(0, json.length() / 2))
-                .startsWith("header JSON is invalid: Invalid JSON at character"));
+                .startsWith("header JSON is invalid at character " + json.length() / 2 + ": Unexpected end-of-input"));
+        assertTrue(problemWithHeader("{} x").startsWith("header JSON is invalid at character 3: "));
+        assertTrue(problemWithHeader("{\"config\": {}, }").startsWith("header JSON is invalid at character 15: "));
         assertEquals("header JSON is not an object", problemWithHeader("[1, 2]"));
         assertEquals("header JSON has no object \"config\"", problemWithHeader("{\"metadata\": {}}"));
         assertEquals("header JSON has no object \"metadata\"",
-                problemWithHeader(Json.write(Map.of("config", header.get("config")))));
-        assertEquals("header JSON is invalid: nested too deeply",
-                problemWithHeader("[".repeat(1_000_000) + "]".repeat(1_000_000)));
+                problemWithHeader(json(Map.of("config", header.get("config")))));
+        assertTrue(problemWithHeader("[".repeat(1_000_000) + "]".repeat(1_000_000))
+                .contains("nesting depth (1001) exceeds the maximum allowed"));
 
         byte[] notUtf8 = new RawFile().magicAndVersion().int32(3).bytes(new byte[]{'{', (byte) 0xff, '}'}).int32(0)
                 .withChecksum();
@@ -335,11 +385,19 @@ class ModelFileTest {
 
     // ---- helpers ----
 
+    private static String json(Object value) {
+        try {
+            return HeaderJson.write(value);
+        } catch (JsonProcessingException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static TrainedModel model(GatConfig config, long seed) {
         return new TrainedModel(config, Weights.initialize(config, seed), metadata());
     }
 
-    /** JSON values of every kind, as Json reads them back (integers Long, other numbers Double). */
+    /** JSON values of every kind, as the header reads them back (integers Long, other numbers Double). */
     private static Map<String, Object> metadata() {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("classes", List.of("Neural_Networks", "Théorie \"quotée\"", "back\\slash", "日本語 😀",
@@ -357,6 +415,25 @@ class ModelFileTest {
         metadata.put("nested", nested);
         metadata.put("", "empty key");
         return metadata;
+    }
+
+    /** Metadata with every kind of value the header can print, in the types callers put there. */
+    private static Map<String, Object> valuesOfEveryKind() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("text", "a\nb\tc\rd\"e\\f \u0001\u001f\b\f\u007f / é 😀");
+        values.put("floats", List.of(0.1f, 2.5f, 1.0E-5f));
+        values.put("doubles", Arrays.asList(1e-300, 5e-4, 1e21, -0.0, 0.20599822816882712, 1.0 / 3, 100.0));
+        values.put("nonFinite", Arrays.asList(Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+                Float.NaN));
+        values.put("integers", Arrays.asList(Long.MAX_VALUE, Long.MIN_VALUE, 7, (short) -7, (byte) 1));
+        Map<Object, Object> keyed = new LinkedHashMap<>();
+        keyed.put(1, "one");
+        keyed.put(2L, "two");
+        values.put("keyed", keyed);
+        values.put("arrays", Arrays.asList(new int[]{1, -2, 3}, new double[]{0.5, -1e-7}));
+        values.put("literals", Arrays.asList(true, false, null));
+        values.put("empty", List.of(Map.of(), List.of()));
+        return values;
     }
 
     private static void assertSameModel(TrainedModel expected, TrainedModel actual) {
@@ -422,7 +499,7 @@ class ModelFileTest {
 
     /** A model file built field by field from the documented layout, independently of ModelFile. */
     private static byte[] craft(Map<String, Object> header, List<Map.Entry<String, DenseMatrix>> tensors) {
-        RawFile file = new RawFile().magicAndVersion().text(Json.write(header)).int32(tensors.size());
+        RawFile file = new RawFile().magicAndVersion().text(json(header)).int32(tensors.size());
         for (Map.Entry<String, DenseMatrix> tensor : tensors) {
             DenseMatrix matrix = tensor.getValue();
             file.tensor(tensor.getKey(), matrix.rows(), matrix.cols(), matrix.data());

@@ -1,10 +1,11 @@
 package dev.neogat.nn;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.testing.JsonValues;
 import dev.neogat.testing.SharedData;
-import dev.neogat.util.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,12 +20,15 @@ import java.util.Map;
  */
 final class GoldenFixture {
 
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private GoldenFixture() {
     }
 
     static Map<String, Object> read(String file) {
         try {
-            return Json.parseObject(Files.readString(SharedData.require("golden/" + file)));
+            return JSON.readValue(Files.readString(SharedData.require("golden/" + file)), new TypeReference<>() {
+            });
         } catch (IOException e) {
             throw new IllegalStateException("Cannot read golden file " + file, e);
         }
