@@ -64,13 +64,13 @@ class TestcontainersIT {
 
     @Test
     void pluginTrainsPredictsAndStreamsAttentionNextToApocInAContainer() throws IOException {
-        assumeTrue(DockerClientFactory.instance().isDockerAvailable(), () -> "TestcontainersIT skipped: no Docker "
-                + "engine answers (DOCKER_HOST=" + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset")
-                + ", /var/run/docker.sock " + (Files.exists(Paths.get("/var/run/docker.sock")) ? "exists" : "absent")
+        skipUnless(DockerClientFactory.instance().isDockerAvailable(), "no Docker engine answers (DOCKER_HOST="
+                + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset") + ", /var/run/docker.sock "
+                + (Files.exists(Paths.get("/var/run/docker.sock")) ? "exists" : "absent")
                 + "); integration-tests/docker/prepare.sh installs and starts one as root");
         Optional<DockerImageName> image = neo4jImage();
-        assumeTrue(image.isPresent(), () -> "TestcontainersIT skipped: the engine has neither " + OFFICIAL + " nor "
-                + STAND_IN + " and cannot pull " + OFFICIAL + "; integration-tests/docker/prepare.sh builds the stand-in");
+        skipUnless(image.isPresent(), "the engine has neither " + OFFICIAL + " nor " + STAND_IN + " and cannot pull "
+                + OFFICIAL + "; integration-tests/docker/prepare.sh builds the stand-in");
 
         Dataset graph = SyntheticGraphs.generate(GRAPH);
         Path importDirectory = dir.resolve("import");
@@ -102,6 +102,14 @@ class TestcontainersIT {
         }
         System.out.printf("TestcontainersIT: container started, used and stopped in %.1f s%n",
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Skips with the reason on the console too, where CI logs show it. */
+    private static void skipUnless(boolean condition, String reason) {
+        if (!condition) {
+            System.out.println("TestcontainersIT skipped: " + reason);
+        }
+        assumeTrue(condition, () -> "TestcontainersIT skipped: " + reason);
     }
 
     private static void serverRunsThePluginNextToApocWithTheContainersSettings(Driver driver) throws IOException {
