@@ -6,8 +6,9 @@
 #      Debian root filesystem (debootstrap), Debian's Java 17 and the Neo4j jars of the neo4j-runtime module,
 #      tagged neogat/neo4j-standin:<neo4j version>-<hash of its inputs> and neogat/neo4j-standin:5.26. A tag
 #      that exists is not built again.
-# Needs root (or password-less sudo) only to install or start the engine and to run debootstrap. Exits non-zero
-# with the reason when it cannot provide both; TestcontainersIT then skips and says why.
+# Run it as yourself or as root: it uses sudo (asking for a password only on a terminal) to install or start
+# the engine and to run debootstrap, and docker as the caller. Exits non-zero with the reason when it cannot
+# provide both an engine and an image; TestcontainersIT then skips and says why.
 # Usage: integration-tests/docker/prepare.sh, then mvn -B verify, then integration-tests/docker/stop.sh.
 set -euo pipefail
 
@@ -28,10 +29,10 @@ say() { echo "[docker-prepare] $*"; }
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then
         "$@"
-    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        sudo -n "$@"
+    elif command -v sudo >/dev/null 2>&1 && { [ -t 0 ] || sudo -n true 2>/dev/null; }; then
+        sudo "$@"
     else
-        say "needs root for: $* (not root, no password-less sudo)"
+        say "needs root for: $* (not root, and no sudo without a password)"
         return 1
     fi
 }

@@ -9,9 +9,10 @@ record="$state_dir/started-by-prepare"
 
 pid="$(cat "$record")"
 as_root() {
-    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo -n "$@"; fi
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
-if [ -n "$pid" ] && as_root kill -0 "$pid" 2>/dev/null; then
+# Only that process, and only while it is still a dockerd (a pid can be reused after it ended).
+if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "dockerd" ]; then
     echo "[docker-stop] stopping the dockerd that prepare.sh started (pid $pid)"
     as_root kill -TERM "$pid"
     for _ in $(seq 1 60); do

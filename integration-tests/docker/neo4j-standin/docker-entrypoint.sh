@@ -62,11 +62,12 @@ else
     fi
     set_setting dbms.security.auth_enabled true
     if [ ! -d /data/databases/system ]; then
-        java -cp "${NEO4J_HOME}/lib/*" org.neo4j.server.startup.Neo4jAdminCommand \
+        # neo4j-admin's command itself, in one short-lived JVM rather than the launcher's two.
+        java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "${NEO4J_HOME}/lib/*" org.neo4j.cli.AdminTool \
             dbms set-initial-password "$password" || fail "neo4j-admin rejected the password in NEO4J_AUTH"
     fi
 fi
 
 # Neo4j's own launcher, as bin/neo4j console runs it: it reads the heap and JVM settings from neo4j.conf and
 # starts the server in the foreground with the user log on stdout.
-exec java -cp "${NEO4J_HOME}/lib/*" org.neo4j.server.startup.Neo4jCommand console
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "${NEO4J_HOME}/lib/*" org.neo4j.server.startup.Neo4jCommand console

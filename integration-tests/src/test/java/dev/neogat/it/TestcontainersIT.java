@@ -126,10 +126,12 @@ class TestcontainersIT {
         assertThat(single(driver, "RETURN apoc.version()").asString()).startsWith("5.26.");
         Map<String, Object> settings = single(driver, """
                 SHOW SETTINGS YIELD name, value
-                WHERE name IN ['db.tx_log.preallocate', 'server.memory.pagecache.size']
+                WHERE name IN ['db.tx_log.preallocate', 'server.memory.pagecache.size', 'server.memory.heap.max_size']
                 RETURN apoc.map.fromPairs(collect([name, value]))""").asMap();
+        System.out.println("Settings from NEO4J_* variables: " + settings);
         assertThat(settings).as("withNeo4jConfig settings as the server sees them")
-                .containsEntry("db.tx_log.preallocate", "false").containsEntry("server.memory.pagecache.size", "128.00MiB");
+                .containsEntry("db.tx_log.preallocate", "false").containsEntry("server.memory.pagecache.size", "128.00MiB")
+                .containsEntry("server.memory.heap.max_size", "1.00GiB");
     }
 
     private static void trainsWithWriteBack(Driver driver, Dataset graph) {
