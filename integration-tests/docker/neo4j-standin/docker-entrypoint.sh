@@ -6,10 +6,13 @@
 #                                        and '__' for '_' (NEO4J_server_memory_heap_max__size -> server.memory.heap.max_size);
 #   /plugins or /var/lib/neo4j/plugins   plugin jars (Neo4jContainer.withPlugins copies into the latter);
 #   Bolt on 7687 and HTTP on 7474, the user log on stdout ("Bolt enabled on 0.0.0.0:7687.", "Started.").
-# Any other command is run as given, as the official image does.
+# The command print-config prints the neo4j.conf that neo4j would start with (the set-initial-password step
+# left out), so that this translation can be checked without starting a server. Any other command is run as
+# given, as the official image does.
 set -euo pipefail
 
-if [ "${1:-neo4j}" != "neo4j" ]; then
+command="${1:-neo4j}"
+if [ "$command" != "neo4j" ] && [ "$command" != "print-config" ]; then
     exec "$@"
 fi
 
@@ -61,11 +64,16 @@ else
         fail "NEO4J_AUTH must be 'none' or 'neo4j/<password>', got '$auth'"
     fi
     set_setting dbms.security.auth_enabled true
-    if [ ! -d /data/databases/system ]; then
+    if [ "$command" = "neo4j" ] && [ ! -d /data/databases/system ]; then
         # neo4j-admin's command itself, in one short-lived JVM rather than the launcher's two.
         java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "${NEO4J_HOME}/lib/*" org.neo4j.cli.AdminTool \
             dbms set-initial-password "$password" || fail "neo4j-admin rejected the password in NEO4J_AUTH"
     fi
+fi
+
+if [ "$command" = "print-config" ]; then
+    cat "$conf"
+    exit 0
 fi
 
 # Neo4j's own launcher, as bin/neo4j console runs it: it reads the heap and JVM settings from neo4j.conf and

@@ -16,7 +16,10 @@ import org.neo4j.driver.Session;
 import org.neo4j.driver.Value;
 import org.neo4j.driver.exceptions.AuthenticationException;
 import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Neo4jContainer;
+import org.testcontainers.containers.output.OutputFrame;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.utility.DockerImageName;
 import org.testcontainers.utility.MountableFile;
 
@@ -62,21 +65,17 @@ class TestcontainersIT {
     @TempDir
     static Path dir;
 
+    /** The image both tests use, found once. */
+    private static Optional<DockerImageName> resolvedImage;
+
     @Test
     void pluginTrainsPredictsAndStreamsAttentionNextToApocInAContainer() throws IOException {
-        skipUnless(DockerClientFactory.instance().isDockerAvailable(), "no Docker engine answers (DOCKER_HOST="
-                + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset") + ", /var/run/docker.sock "
-                + (Files.exists(Paths.get("/var/run/docker.sock")) ? "exists" : "absent")
-                + "); integration-tests/docker/prepare.sh installs and starts one as root");
-        Optional<DockerImageName> image = neo4jImage();
-        skipUnless(image.isPresent(), "the engine has neither " + OFFICIAL + " nor " + STAND_IN + " and cannot pull "
-                + OFFICIAL + "; integration-tests/docker/prepare.sh builds the stand-in");
-
+        DockerImageName image = neo4jImageOrSkip();
         Dataset graph = SyntheticGraphs.generate(GRAPH);
         Path importDirectory = dir.resolve("import");
         PlanetoidCsv.write(graph, importDirectory);
         long start = System.nanoTime();
-        try (Neo4jContainer<?> neo4j = new Neo4jContainer<>(image.orElseThrow())
+        try (Neo4jContainer<?> neo4j = new Neo4jContainer<>(image)
                 .withAdminPassword(PASSWORD)
                 .withPlugins(MountableFile.forHostPath(pluginsDirectory()))
                 .withCopyFileToContainer(MountableFile.forHostPath(importDirectory), "/var/lib/neo4j/import")
@@ -86,7 +85,7 @@ class TestcontainersIT {
                 .withNeo4jConfig("dbms.usage_report.enabled", "false")
                 .withStartupTimeout(Duration.ofMinutes(4))) {
             neo4j.start();
-            System.out.printf("Container from %s started in %.1f s; Bolt at %s%n", describe(image.orElseThrow()),
+            System.out.printf("Container from %s started in %.1f s; Bolt at %s%n", describe(image),
                     (System.nanoTime() - start) / 1e9, neo4j.getBoltUrl());
             assertThatThrownBy(() -> {
                 try (Driver wrong = GraphDatabase.driver(neo4j.getBoltUrl(), AuthTokens.basic("neo4j", "not-it"))) {
@@ -102,6 +101,42 @@ class TestcontainersIT {
         }
         System.out.printf("TestcontainersIT: container started, used and stopped in %.1f s%n",
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The stand-in's entrypoint turns the environment into neo4j.conf as the official image's does (print-config
+     * prints the result without starting the server): NEO4J_AUTH=none, '__' for '_' and '_' for '.'.
+     */
+    @Test
+    void standInEntrypointTurnsTheEnvironmentIntoSettingsLikeTheOfficialImage() {
+        DockerImageName image = neo4jImageOrSkip();
+        skipUnless(image.getUnversionedPart().equals(STAND_IN.getUnversionedPart()), "the stand-in's entrypoint is "
+                + "checked only where the stand-in is used, not with " + image);
+        try (GenericContainer<?> config = new GenericContainer<>(image)
+                .withEnv("NEO4J_AUTH", "none")
+                .withEnv("NEO4J_server_memory_heap_max__size", "512m")
+                .withEnv("NEO4J_dbms_security_procedures_allowlist", "gat.*,apoc.*")
+                .withCommand("print-config")
+                .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(Duration.ofMinutes(1)))) {
+            config.start();
+            assertThat(config.getLogs(OutputFrame.OutputType.STDOUT).lines())
+                    .contains("dbms.security.auth_enabled=false", "server.memory.heap.max_size=512m",
+                            "dbms.security.procedures.allowlist=gat.*,apoc.*", "server.default_listen_address=0.0.0.0");
+        }
+    }
+
+    /** The image to run, or skips the test (saying why) where no engine answers or no image can be had. */
+    private static synchronized DockerImageName neo4jImageOrSkip() {
+        skipUnless(DockerClientFactory.instance().isDockerAvailable(), "no Docker engine answers (DOCKER_HOST="
+                + Optional.ofNullable(System.getenv("DOCKER_HOST")).orElse("unset") + ", /var/run/docker.sock "
+                + (Files.exists(Paths.get("/var/run/docker.sock")) ? "exists" : "absent")
+                + "); integration-tests/docker/prepare.sh installs and starts one as root");
+        if (resolvedImage == null) {
+            resolvedImage = neo4jImage();
+        }
+        skipUnless(resolvedImage.isPresent(), "the engine has neither " + OFFICIAL + " nor " + STAND_IN + " and cannot pull "
+                + OFFICIAL + "; integration-tests/docker/prepare.sh builds the stand-in");
+        return resolvedImage.orElseThrow();
     }
 
     /** Skips with the reason on the console too, where CI logs show it. */
