@@ -1,6 +1,10 @@
 package dev.neogat.analysis;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Why a model predicted what it did for one node: the prediction, and for each node and stored
@@ -15,6 +19,56 @@ import java.util.List;
 public record Explanation(int target, int hops, int predictedClass, double probability, int runnerUpClass,
                           double runnerUpProbability, float[] logits, List<NodeInfluence> nodes,
                           List<RelationshipInfluence> relationships) {
+
+    /** What "most influential" means when the output is cut to k. */
+    public enum Ranking {
+        /** The largest change of the predicted class's probability when removed, either way (|occlusionDelta|). */
+        OCCLUSION,
+        /** The largest attention flow. */
+        FLOW
+    }
+
+    /** The k most influential relationships, most influential first (ties: lower relationship id first). */
+    public List<RelationshipInfluence> topRelationships(int k, Ranking ranking) {
+        Comparator<RelationshipInfluence> order = Comparator.comparingDouble((RelationshipInfluence r) ->
+                        -(ranking == Ranking.FLOW ? r.flow() : Math.abs(r.occlusionDelta())))
+                .thenComparingInt(RelationshipInfluence::relationship);
+        return relationships.stream().sorted(order).limit(k).toList();
+    }
+
+    /** The k most influential neighbours (the target excluded), most influential first. */
+    public List<NodeInfluence> topNeighbours(int k, Ranking ranking) {
+        Comparator<NodeInfluence> order = Comparator.comparingDouble((NodeInfluence n) ->
+                        -(ranking == Ranking.FLOW ? n.flow() : Math.abs(n.occlusionDelta())))
+                .thenComparingInt(NodeInfluence::node);
+        return nodes.stream().skip(1).sorted(order).limit(k).toList();
+    }
+
+    /**
+     * A drawable cut: the target, its k most influential neighbours and the k most influential
+     * relationships with both their end nodes, so that every relationship kept has its nodes.
+     */
+    public Explanation top(int k, Ranking ranking) {
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be at least 1, got " + k);
+        }
+        List<RelationshipInfluence> keptRelationships = topRelationships(k, ranking);
+        Set<Integer> keptNodes = new LinkedHashSet<>();
+        keptNodes.add(target);
+        topNeighbours(k, ranking).forEach(n -> keptNodes.add(n.node()));
+        for (RelationshipInfluence r : keptRelationships) {
+            keptNodes.add(r.startNode());
+            keptNodes.add(r.endNode());
+        }
+        List<NodeInfluence> nodeRows = new ArrayList<>();
+        for (NodeInfluence n : nodes) {
+            if (keptNodes.contains(n.node())) {
+                nodeRows.add(n);
+            }
+        }
+        return new Explanation(target, hops, predictedClass, probability, runnerUpClass, runnerUpProbability, logits,
+                nodeRows, keptRelationships);
+    }
 
     /**
      * @param distance       incoming steps to the target (0 for the target)

@@ -201,7 +201,7 @@ public final class PredictionExplainer {
                     probabilities(without)[predictedClass] - base, flips(without), slots.length));
         }
 
-        double[][] attribution = featureAttribution(p);
+        double[][] attribution = topFeatures > 0 ? featureAttribution(p) : null;
         List<Explanation.NodeInfluence> nodes = new ArrayList<>();
         for (int v = 0; v < n; v++) {
             terminationFlag.assertRunning();
@@ -264,6 +264,9 @@ public final class PredictionExplainer {
     }
 
     private List<Explanation.FeatureAttribution> topFeatures(int v, double[][] attribution, int k) {
+        if (attribution == null) {
+            return List.of();
+        }
         int cols = features.cols();
         float[] row = rowOf(v);
         List<Explanation.FeatureAttribution> all = new ArrayList<>();

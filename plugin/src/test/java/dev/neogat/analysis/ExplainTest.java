@@ -110,6 +110,24 @@ class ExplainTest {
     }
 
     @Test
+    void topKeepsTheMostInfluentialAndTheirEndNodes() {
+        // Star as above: leaf 3 is the one whose removal changes the probability most; by flow all leaves tie.
+        IncomingCsr graph = new GraphBuilder(4).build(new int[]{1, 2, 3}, new int[]{0, 0, 0});
+        FeatureMatrix x = DenseMatrix.fromRows(new float[][]{{0.5f, 0}, {1, 0}, {1, 0}, {0, 1}});
+        Explanation e = explain(identityModel(0), graph, x, 0);
+        Explanation byOcclusion = e.top(1, Explanation.Ranking.OCCLUSION);
+        assertThat(byOcclusion.relationships()).extracting(Explanation.RelationshipInfluence::relationship)
+                .containsExactly(2);
+        assertThat(byOcclusion.nodes()).extracting(Explanation.NodeInfluence::node).containsExactly(0, 3);
+        Explanation byFlow = e.top(2, Explanation.Ranking.FLOW);
+        assertThat(byFlow.relationships()).extracting(Explanation.RelationshipInfluence::relationship)
+                .as("ties by id").containsExactly(0, 1);
+        assertThat(byFlow.nodes()).extracting(Explanation.NodeInfluence::node).containsExactly(0, 1, 2);
+        assertThat(byFlow.probability()).isEqualTo(e.probability());
+        assertThrows(IllegalArgumentException.class, () -> e.top(0, Explanation.Ranking.FLOW));
+    }
+
+    @Test
     void twoPathsOfDifferentWeight() {
         // 3 -> 1 -> 0 and 4 -> 2 -> 0. Attention favours sources with a large first feature, so the path
         // through 1 (x = (1, 0)) weighs more than the one through 2 (x = (0, 0.5)).

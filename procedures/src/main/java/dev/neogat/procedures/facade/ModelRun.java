@@ -67,21 +67,34 @@ public final class ModelRun {
         }
     }
 
-    /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
+    /** A stored model and the projection it runs on, loaded as the graph is now. */
+    public record Loaded(TrainedModel model, LoadedGraph graph, ProjectionConfig projection) {
+    }
+
+    /** Reads the projection keys from {@code config} (overriding the model's) and loads that projection. */
     @SuppressWarnings("unchecked")
-    public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
-                               Inference.Request request, Jobs.Job job) {
+    public static Loaded load(ProcedureContext context, String modelName, ConfigMap config, Jobs.Job job) {
         TrainedModel model = model(context, modelName);
         ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
         ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
-        int concurrency = config.concurrency();
-        String device = config.device();
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
         if (graph.features().cols() != model.config().inputDim()) {
             throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
                     + " features per node but " + projection.featureProperties() + " give "
                     + graph.features().cols());
         }
+        return new Loaded(model, graph, projection);
+    }
+
+    /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
+    public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
+                               Inference.Request request, Jobs.Job job) {
+        int concurrency = config.concurrency();
+        String device = config.device();
+        Loaded loaded = load(context, modelName, config, job);
+        TrainedModel model = loaded.model();
+        LoadedGraph graph = loaded.graph();
+        ProjectionConfig projection = loaded.projection();
         MemoryEstimate need = MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
                 graph.relationshipCount(), graph.features().storedValues(), graph.features() instanceof SparseMatrix,
                 false);
