@@ -35,12 +35,12 @@ import java.util.stream.IntStream;
  * with more than 5. Also: how often the top relationship by flow is the top one by occlusion, and the latency of
  * one full explanation (flow, occlusion of every relationship and neighbour, top 5 features), one thread.
  *
- * <p>{@code scale N}: latency of one explanation on a generated N-node graph (average degree 10, 64 dense
- * features) with an untrained model of the paper's shape: the work depends on the neighbourhood, not on the
- * weights nor on N.
+ * <p>{@code scale N [runs]}: latency of one explanation, over {@code runs} random nodes (default 20), on a
+ * generated N-node graph (average degree 10, 64 dense features) with an untrained model of the paper's shape:
+ * the work depends on the neighbourhood, not on the weights nor on N.
  *
  * <p>Run: {@code mvn -q -B -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.ExplainBenchmark
- * -Dbench.args="cora 100 scale 1000000"}
+ * -Dbench.args="cora 100 scale 1000000 20" -Dbench.heap=4g}
  */
 public final class ExplainBenchmark {
 
@@ -60,9 +60,14 @@ public final class ExplainBenchmark {
                             : 100;
                     cora(nodes);
                 }
-                case "scale" -> scale(Integer.parseInt(words[++w]));
+                case "scale" -> {
+                    int nodes = Integer.parseInt(words[++w]);
+                    int runs = w + 1 < words.length && words[w + 1].matches("\\d+") ? Integer.parseInt(words[++w])
+                            : 20;
+                    scale(nodes, runs);
+                }
                 default -> throw new IllegalArgumentException("Unknown benchmark '" + words[w]
-                        + "'; expected cora [nodes] or scale N");
+                        + "'; expected cora [nodes] or scale N [runs]");
             }
         }
     }
@@ -151,7 +156,7 @@ public final class ExplainBenchmark {
                 Arrays.stream(latency).max().orElse(0));
     }
 
-    private static void scale(int n) {
+    private static void scale(int n, int runs) {
         long start = System.nanoTime();
         Dataset data = SyntheticGraphs.generate(SyntheticGraphs.Spec.scaling(n, 1));
         IncomingCsr graph = data.undirectedGraph();
@@ -160,11 +165,10 @@ public final class ExplainBenchmark {
         GatConfig config = AccuracyBenchmark.paperConfig(data);
         TrainedModel model = new TrainedModel(config, Weights.initialize(config, 1), Map.of());
         SplittableRandom random = new SplittableRandom(7);
-        int runs = 100;
         double[] latency = new double[runs];
         int[] sizes = new int[runs];
         try (CpuBackend backend = CpuBackend.sequential()) {
-            for (int i = 0; i < 10; i++) {
+            for (int i = 0; i < 3; i++) {
                 PredictionExplainer.of(backend, model, graph, data.features(), random.nextInt(n),
                         PredictionExplainer.MEAN_HEADS).explain(5, TerminationFlag.RUNNING);
             }
