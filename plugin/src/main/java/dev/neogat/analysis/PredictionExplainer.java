@@ -10,12 +10,19 @@ import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Tensor;
+import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.util.Exponential;
+import dev.neogat.util.TerminatedException;
 import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 /**
  * Explains one node's prediction by a trained model, computing only on the node's L-hop in-neighbourhood
@@ -158,16 +165,43 @@ public final class PredictionExplainer {
                 removed[k] = true;
             }
         }
-        return probabilities(logitsWithout(removed))[predictedClass];
+        return probabilities(logitsWithout(backend, removed))[predictedClass];
     }
 
-    /** The full explanation: flow, occlusion of every relationship and neighbour, top features. */
+    /** The full explanation: flow, occlusion of every relationship and neighbour, top features; one thread. */
     public Explanation explain(int topFeatures, TerminationFlag terminationFlag) {
+        return explain(topFeatures, 1, terminationFlag);
+    }
+
+    /**
+     * The full explanation, with the occlusion forward passes spread over {@code concurrency} threads (each on
+     * a CPU backend of its own; with 1, on this explainer's backend). Every number is the same at any count.
+     */
+    public Explanation explain(int topFeatures, int concurrency, TerminationFlag terminationFlag) {
         if (topFeatures < 0) {
             throw new IllegalArgumentException("The number of top features must not be negative, got " + topFeatures);
         }
+        return build(topFeatures, true, true, concurrency, terminationFlag);
+    }
+
+    /**
+     * The k most influential relationships only: by flow no forward pass is needed, by occlusion one per
+     * relationship (none per neighbour node); their other scores are NaN where not computed.
+     */
+    public List<Explanation.RelationshipInfluence> topRelationships(int k, Explanation.Ranking ranking,
+                                                                    int concurrency, TerminationFlag terminationFlag) {
+        return build(0, ranking == Explanation.Ranking.OCCLUSION, false, concurrency, terminationFlag)
+                .topRelationships(k, ranking);
+    }
+
+    private Explanation build(int topFeatures, boolean occludeRelationships, boolean occludeNodes, int concurrency,
+                              TerminationFlag terminationFlag) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("Concurrency must be at least 1, got " + concurrency);
+        }
         int n = neighbourhood.nodeCount();
         int layers = config.layerCount();
+        int relationshipCount = neighbourhood.relationshipCount();
         double[] p = probabilities(logits);
         double base = p[predictedClass];
         int runnerUp = runnerUp(p, predictedClass);
@@ -175,15 +209,29 @@ public final class PredictionExplainer {
         AttentionFlow flow = AttentionFlow.of(neighbourhood.build(null), 0, attention);
         // build(null) keeps slot k at index k, so the flow's slots are the neighbourhood's.
 
+        // Occlusion runs: relationships 0 .. R-1, then neighbour nodes 1 .. n-1 as R + v - 1.
+        int runs = (occludeRelationships ? relationshipCount : 0) + (occludeNodes ? n - 1 : 0);
+        float[][] without = occlusionRuns(runs, run -> {
+            boolean[] removed = new boolean[neighbourhood.slotCount()];
+            if (occludeRelationships && run < relationshipCount) {
+                for (int k : neighbourhood.relationshipSlots(run)) {
+                    removed[k] = true;
+                }
+            } else {
+                int v = run - (occludeRelationships ? relationshipCount : 0) + 1;
+                for (int k = 0; k < neighbourhood.slotCount(); k++) {
+                    removed[k] = neighbourhood.slotSource(k) == v || neighbourhood.slotTarget(k) == v;
+                }
+            }
+            return removed;
+        }, concurrency, terminationFlag);
+
         List<Explanation.RelationshipInfluence> relationships = new ArrayList<>();
-        for (int r = 0; r < neighbourhood.relationshipCount(); r++) {
-            terminationFlag.assertRunning();
+        for (int r = 0; r < relationshipCount; r++) {
             int[] slots = neighbourhood.relationshipSlots(r);
             double[] layerFlow = new double[layers];
             double total = 0;
-            boolean[] removed = new boolean[neighbourhood.slotCount()];
             for (int k : slots) {
-                removed[k] = true;
                 for (int l = 0; l < layers; l++) {
                     layerFlow[l] += flow.slotFlow(l, k);
                 }
@@ -191,36 +239,72 @@ public final class PredictionExplainer {
             for (double f : layerFlow) {
                 total += f;
             }
-            float[] without = logitsWithout(removed);
             int first = slots[0];
             int source = neighbourhood.node(neighbourhood.slotSource(first));
             int target = neighbourhood.node(neighbourhood.slotTarget(first));
             boolean reversed = neighbourhood.isReversed(first);
+            float[] scores = occludeRelationships ? without[r] : null;
             relationships.add(new Explanation.RelationshipInfluence(neighbourhood.relationship(r),
                     reversed ? target : source, reversed ? source : target, layerFlow, total,
-                    probabilities(without)[predictedClass] - base, flips(without), slots.length));
+                    scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
+                    scores != null && flips(scores), slots.length));
         }
 
         double[][] attribution = topFeatures > 0 ? featureAttribution(p) : null;
         List<Explanation.NodeInfluence> nodes = new ArrayList<>();
         for (int v = 0; v < n; v++) {
-            terminationFlag.assertRunning();
-            double delta = Double.NaN;
-            boolean flips = false;
-            if (v > 0) {
-                boolean[] removed = new boolean[neighbourhood.slotCount()];
-                for (int k = 0; k < neighbourhood.slotCount(); k++) {
-                    removed[k] = neighbourhood.slotSource(k) == v || neighbourhood.slotTarget(k) == v;
-                }
-                float[] without = logitsWithout(removed);
-                delta = probabilities(without)[predictedClass] - base;
-                flips = flips(without);
-            }
+            float[] scores = v > 0 && occludeNodes
+                    ? without[(occludeRelationships ? relationshipCount : 0) + v - 1] : null;
             nodes.add(new Explanation.NodeInfluence(neighbourhood.node(v), neighbourhood.distance(v),
-                    flow.share(0, v), delta, flips, topFeatures(v, attribution, topFeatures)));
+                    flow.share(0, v), scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
+                    scores != null && flips(scores), topFeatures(v, attribution, topFeatures)));
         }
         return new Explanation(neighbourhood.node(0), layers, predictedClass, base, runnerUp,
                 runnerUp < 0 ? Double.NaN : p[runnerUp], logits.clone(), nodes, relationships);
+    }
+
+    /** The target's scores for each run's removed slots, run by run or on several threads. */
+    private float[][] occlusionRuns(int runs, IntFunction<boolean[]> removedSlots, int concurrency,
+                                    TerminationFlag terminationFlag) {
+        float[][] scores = new float[runs][];
+        int threads = Math.min(concurrency, runs);
+        if (threads <= 1) {
+            for (int run = 0; run < runs; run++) {
+                terminationFlag.assertRunning();
+                scores[run] = logitsWithout(backend, removedSlots.apply(run));
+            }
+            return scores;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(threads, runnable -> {
+            Thread thread = new Thread(runnable, "neogat-explain");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int first = t;
+                workers.add(pool.submit(() -> {
+                    try (CpuBackend own = CpuBackend.sequential()) {
+                        for (int run = first; run < runs; run += threads) {
+                            terminationFlag.assertRunning();
+                            scores[run] = logitsWithout(own, removedSlots.apply(run));
+                        }
+                    }
+                }));
+            }
+            for (Future<?> worker : workers) {
+                worker.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TerminatedException("Interrupted while explaining");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+        return scores;
     }
 
     /** Gradient × input of log p(c) for every node and feature of the neighbourhood, [node][feature]. */
@@ -293,20 +377,20 @@ public final class PredictionExplainer {
         return row;
     }
 
-    private float[] logitsWithout(boolean[] removed) {
-        Tensor featureTensor = backend.upload(features);
-        GraphTensor graphTensor = backend.upload(neighbourhood.build(removed));
+    private float[] logitsWithout(Backend runner, boolean[] removed) {
+        Tensor featureTensor = runner.upload(features);
+        GraphTensor graphTensor = runner.upload(neighbourhood.build(removed));
         GatNetwork network = null;
         try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor);
+            network = new GatNetwork(runner, config, model.weights(), graphTensor, featureTensor);
             network.forward();
-            return targetRow(backend, network.logits());
+            return targetRow(runner, network.logits());
         } finally {
             if (network != null) {
                 network.release();
             }
-            backend.release(graphTensor);
-            backend.release(featureTensor);
+            runner.release(graphTensor);
+            runner.release(featureTensor);
         }
     }
 

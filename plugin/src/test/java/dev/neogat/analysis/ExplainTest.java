@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
@@ -235,6 +236,32 @@ class ExplainTest {
                         .isCloseTo(p - e.probability(), within(1e-6));
                 assertThat(rel.flips()).isEqualTo(config.multiLabel() ? p <= 0.5
                         : predictedClass(model, without, x, target) != e.predictedClass());
+            }
+        }
+    }
+
+    @Test
+    void sameNumbersOnSeveralThreadsAndForTheTopRelationshipsAlone() {
+        int nodes = 40;
+        int[][] edges = RandomGraphs.edges(nodes, 90, 21, false);
+        IncomingCsr graph = new GraphBuilder(nodes).orientation(Orientation.UNDIRECTED).build(edges[0], edges[1]);
+        TrainedModel model = randomModel(GatConfig.builder(5, 3).hiddenChannels(3).hiddenHeads(2).build(), 4);
+        FeatureMatrix x = sparseFeatures(nodes, 5, 8);
+        try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            PredictionExplainer explainer = PredictionExplainer.of(backend, model, graph, x, 3,
+                    PredictionExplainer.MEAN_HEADS);
+            Explanation one = explainer.explain(2, 1, TerminationFlag.RUNNING);
+            Explanation three = explainer.explain(2, 3, TerminationFlag.RUNNING);
+            // Exactly equal (Double.equals: NaN equals NaN, and no tolerance).
+            assertThat(three).usingRecursiveComparison().withEqualsForType(Double::equals, Double.class)
+                    .withEqualsForType(Float::equals, Float.class).isEqualTo(one);
+            assertThat(one.relationships().size()).isGreaterThan(5);
+            for (Explanation.Ranking ranking : Explanation.Ranking.values()) {
+                List<Explanation.RelationshipInfluence> top = explainer.topRelationships(4, ranking, 2,
+                        TerminationFlag.RUNNING);
+                assertThat(top).extracting(Explanation.RelationshipInfluence::relationship)
+                        .containsExactlyElementsOf(one.topRelationships(4, ranking).stream()
+                                .map(Explanation.RelationshipInfluence::relationship).toList());
             }
         }
     }

@@ -33,7 +33,8 @@ import java.util.stream.IntStream;
  * the same neighbourhood are removed together. A node whose neighbourhood has at most 5 relationships loses
  * all of them under every ranking, so the three agree there; the means are given over all nodes and over those
  * with more than 5. Also: how often the top relationship by flow is the top one by occlusion, and the latency of
- * one full explanation (flow, occlusion of every relationship and neighbour, top 5 features), one thread.
+ * one full explanation (flow, occlusion of every relationship and neighbour, top 5 features), on one thread and
+ * on -Dbench.threads (default all cores).
  *
  * <p>{@code scale N [runs]}: latency of one explanation, over {@code runs} random nodes (default 20), on a
  * generated N-node graph (average degree 10, 64 dense features) with an untrained model of the paper's shape:
@@ -154,6 +155,20 @@ public final class ExplainBenchmark {
         System.out.printf(Locale.ROOT, "  latency of one explanation (1 thread): median %.2f ms, p99 %.2f ms, "
                         + "max %.2f ms%n", EngineBenchmark.median(latency), EngineBenchmark.percentile(latency, 0.99),
                 Arrays.stream(latency).max().orElse(0));
+        int threads = BenchArgs.threads();
+        if (threads > 1) {
+            double[] parallel = new double[nodes.length];
+            try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+                for (int i = 0; i < nodes.length; i++) {
+                    long start = System.nanoTime();
+                    PredictionExplainer.of(backend, model, graph, cora.features(), nodes[i],
+                            PredictionExplainer.MEAN_HEADS).explain(5, threads, TerminationFlag.RUNNING);
+                    parallel[i] = (System.nanoTime() - start) / 1e6;
+                }
+            }
+            System.out.printf(Locale.ROOT, "  latency of one explanation (%d threads): median %.2f ms, p99 %.2f ms%n",
+                    threads, EngineBenchmark.median(parallel), EngineBenchmark.percentile(parallel, 0.99));
+        }
     }
 
     private static void scale(int n, int runs) {

@@ -103,8 +103,8 @@ public final class ExplainFacade {
             job.phase("explaining");
             Explanation explanation;
             try (CpuBackend backend = new CpuBackend(settings.concurrency(), context.terminationFlag())) {
-                explanation = explain(backend, loaded, target, settings.head(), topFeatures,
-                        context.terminationFlag());
+                explanation = explainer(backend, loaded, target, settings.head())
+                        .explain(topFeatures, settings.concurrency(), context.terminationFlag());
             }
             return cut(explanation, loaded, settings, names);
         }
@@ -151,8 +151,8 @@ public final class ExplainFacade {
             try {
                 pool.submit(() -> IntStream.range(0, targets.length).parallel().forEach(i -> {
                     try (CpuBackend backend = CpuBackend.sequential()) {
-                        Explanation e = explain(backend, loaded, targets[i], settings.head(), 0, flag);
-                        topRelationships[i] = e.topRelationships(settings.k(), settings.ranking()).stream()
+                        topRelationships[i] = explainer(backend, loaded, targets[i], settings.head())
+                                .topRelationships(settings.k(), settings.ranking(), 1, flag).stream()
                                 .mapToInt(Explanation.RelationshipInfluence::relationship).toArray();
                     }
                 })).get();
@@ -191,10 +191,9 @@ public final class ExplainFacade {
     }
 
     /** Typed models (another node type per label) will choose their explainer here. */
-    private static Explanation explain(Backend backend, ModelRun.Loaded loaded, int target, int head, int topFeatures,
-                                       TerminationFlag flag) {
+    private static PredictionExplainer explainer(Backend backend, ModelRun.Loaded loaded, int target, int head) {
         return PredictionExplainer.of(backend, loaded.model(), loaded.graph().graph(), loaded.graph().features(),
-                target, head).explain(topFeatures, flag);
+                target, head);
     }
 
     private static Settings settings(ConfigMap config, Map<String, Object> raw, GatConfig model, int defaultK) {
