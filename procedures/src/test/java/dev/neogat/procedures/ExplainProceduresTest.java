@@ -129,6 +129,20 @@ class ExplainProceduresTest {
     }
 
     @Test
+    void theStreamReadsOnlyTheNeighbourhood() {
+        // An :Item far away without features breaks a run over the whole projection, not this node's explanation.
+        db.executeTransactionally("CREATE (:Item {itemId: 1000, colour: 'red'})");
+        try {
+            assertThat(failure("CALL gat.predict.stream('m') YIELD node RETURN count(node)", Map.of()))
+                    .contains("features");
+            List<Map<String, Object>> rows = rows(STREAM, Map.of("node", itemId, "config", Map.of()));
+            assertThat(rows.get(0).get("kind")).isEqualTo("prediction");
+        } finally {
+            db.executeTransactionally("MATCH (n:Item {itemId: 1000}) DELETE n");
+        }
+    }
+
+    @Test
     void writeStoresTheTopRelationshipsOfTheGivenNodes() {
         Map<String, Object> result = single("MATCH (n:Item) WHERE n.itemId IN [1, 2] WITH collect(n) AS nodes "
                 + "CALL gat.explain.write('m', {writeProperty: 'why', nodes: nodes, k: 2}) YIELD nodeCount, "

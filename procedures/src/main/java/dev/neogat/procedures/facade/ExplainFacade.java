@@ -10,6 +10,7 @@ import dev.neogat.procedures.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.WriteConfig;
+import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
@@ -28,9 +29,9 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
- * gat.explain.stream and gat.explain.write: reads their configuration, loads the model's projection and
- * runs the engine's {@link PredictionExplainer} (on the CPU: an explanation computes on one node's
- * neighbourhood, too small for a GPU to pay off).
+ * gat.explain.stream and gat.explain.write: reads their configuration, loads what they need (the stream only the
+ * node's L-hop neighbourhood, the write the model's projection) and runs the engine's {@link PredictionExplainer}
+ * (on the CPU: an explanation computes on one node's neighbourhood, too small for a GPU to pay off).
  */
 public final class ExplainFacade {
 
@@ -95,7 +96,12 @@ public final class ExplainFacade {
         }
         long neo4jId = nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
-            ModelRun.Loaded loaded = ModelRun.load(context, modelName, config, job);
+            ProjectionConfig projection = ModelRun.projection(model, config);
+            job.phase("reading the neighbourhood");
+            LoadedGraph graph = GraphLoader.loadNeighbourhood(context.tx(), projection, neo4jId,
+                    model.config().layerCount(), context.guard());
+            ModelRun.requireFeatureWidth(model, modelName, projection, graph);
+            ModelRun.Loaded loaded = new ModelRun.Loaded(model, graph, projection);
             int target = denseId(loaded, neo4jId, "The node");
             if (featureNamesValue instanceof String property) {
                 names = namesFromProperty(context, property, neo4jId, model.config());

@@ -71,19 +71,30 @@ public final class ModelRun {
     public record Loaded(TrainedModel model, LoadedGraph graph, ProjectionConfig projection) {
     }
 
-    /** Reads the projection keys from {@code config} (overriding the model's) and loads that projection. */
+    /** The model's projection with the keys {@code config} overrides. */
     @SuppressWarnings("unchecked")
+    public static ProjectionConfig projection(TrainedModel model, ConfigMap config) {
+        ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
+        return ProjectionConfig.read(config, trained, true);
+    }
+
+    /** Reads the projection keys from {@code config} (overriding the model's) and loads that projection. */
     public static Loaded load(ProcedureContext context, String modelName, ConfigMap config, Jobs.Job job) {
         TrainedModel model = model(context, modelName);
-        ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
-        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        ProjectionConfig projection = projection(model, config);
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
+        requireFeatureWidth(model, modelName, projection, graph);
+        return new Loaded(model, graph, projection);
+    }
+
+    /** Fails when the projection's features are not as wide as the model's input. */
+    public static void requireFeatureWidth(TrainedModel model, String modelName, ProjectionConfig projection,
+                                           LoadedGraph graph) {
         if (graph.features().cols() != model.config().inputDim()) {
             throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
                     + " features per node but " + projection.featureProperties() + " give "
                     + graph.features().cols());
         }
-        return new Loaded(model, graph, projection);
     }
 
     /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
