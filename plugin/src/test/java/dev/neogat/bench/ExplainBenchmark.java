@@ -34,7 +34,8 @@ import java.util.stream.IntStream;
  * all of them under every ranking, so the three agree there; the means are given over all nodes and over those
  * with more than 5. Also: how often the top relationship by flow is the top one by occlusion, and the latency of
  * one full explanation (flow, occlusion of every relationship and neighbour, top 5 features), on one thread and
- * on -Dbench.threads (default all cores).
+ * on -Dbench.threads (default all cores); and the time to rank the top 5 relationships of every node, as
+ * gat.explain.write does.
  *
  * <p>{@code scale N [runs]}: latency of one explanation, over {@code runs} random nodes (default 20), on a
  * generated N-node graph (average degree 10, 64 dense features) with an untrained model of the paper's shape:
@@ -156,6 +157,19 @@ public final class ExplainBenchmark {
                         + "max %.2f ms%n", EngineBenchmark.median(latency), EngineBenchmark.percentile(latency, 0.99),
                 Arrays.stream(latency).max().orElse(0));
         int threads = BenchArgs.threads();
+        // What gat.explain.write does for every node: the top 5 relationships, by occlusion and by flow.
+        for (Explanation.Ranking ranking : Explanation.Ranking.values()) {
+            long start = System.nanoTime();
+            try (CpuBackend backend = CpuBackend.sequential()) {
+                for (int node = 0; node < cora.nodeCount(); node++) {
+                    PredictionExplainer.of(backend, model, graph, cora.features(), node, PredictionExplainer.MEAN_HEADS)
+                            .topRelationships(REMOVED, ranking, threads, TerminationFlag.RUNNING);
+                }
+            }
+            System.out.printf(Locale.ROOT, "  top-%d relationships of all %d nodes by %s (%d threads): %.1f s%n",
+                    REMOVED, cora.nodeCount(), ranking.name().toLowerCase(Locale.ROOT), threads,
+                    (System.nanoTime() - start) / 1e9);
+        }
         if (threads > 1) {
             double[] parallel = new double[nodes.length];
             try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
