@@ -35,6 +35,8 @@ function frame(width, height) {
 }
 
 const MARGIN = { left: 48, right: 48, top: 24, bottom: 40 };
+// Left margin of a chart whose y-axis title is written along the axis.
+const MARGIN_ROTATED = 64;
 
 function linear(domainMin, domainMax, rangeMin, rangeMax) {
   const span = domainMax - domainMin || 1;
@@ -54,7 +56,7 @@ function niceTicks(min, max, count = 5) {
   return ticks;
 }
 
-function axis(svg, { x0, x1, y0, y1 }, ticks, scale, orientation, label) {
+function axis(svg, { x0, x1, y0, y1 }, ticks, scale, orientation, label, rotated = false) {
   const g = element('g', { class: `axis axis-${orientation}` }, svg);
   if (orientation === 'bottom') {
     element('line', { x1: x0, x2: x1, y1: y0, y2: y0 }, g);
@@ -73,8 +75,21 @@ function axis(svg, { x0, x1, y0, y1 }, ticks, scale, orientation, label) {
       element('line', { x1: x, x2: x + 4 * dir, y1: y, y2: y }, g);
       text(g, x + 7 * dir, y + 4, formatTick(t), { 'text-anchor': orientation === 'left' ? 'end' : 'start' });
     }
-    text(g, x, y1 - 10, label, { 'text-anchor': orientation === 'left' ? 'start' : 'end', class: 'axis-label' });
+    if (rotated) {
+      // Along the axis, left of the tick labels: clear of the plot whatever the data's extent.
+      const at = { x: x0 - MARGIN_ROTATED + 12, y: (y0 + y1) / 2 };
+      text(g, at.x, at.y, label, { 'text-anchor': 'middle', class: 'axis-label',
+        transform: `rotate(-90 ${at.x} ${at.y})` });
+    } else {
+      text(g, x, y1 - 10, label, { 'text-anchor': orientation === 'left' ? 'start' : 'end', class: 'axis-label' });
+    }
   }
+}
+
+// The plot area, invisible: the browser test checks that no axis title lies on it.
+function plotArea(svg, { x0, x1, y0, y1 }) {
+  element('rect', { class: 'plot-area', x: x0, y: y1, width: x1 - x0, height: y0 - y1, fill: 'none',
+    'pointer-events': 'none' }, svg);
 }
 
 function formatTick(value) {
@@ -134,6 +149,7 @@ export function groupedBars(container, { title, categories, series, xLabel, yLab
   });
   text(g, (box.x0 + box.x1) / 2, box.y0 + 32, xLabel, { 'text-anchor': 'middle', class: 'axis-label' });
   axis(svg, box, yTicks, y, 'left', yLabel);
+  plotArea(svg, box);
   figure.appendChild(svg);
   legend(figure, series.map((s) => ({ name: s.name, colour: s.colour })));
   container.appendChild(figure);
@@ -159,6 +175,7 @@ export function lines(container, { series, xLabel, leftLabel, rightLabel, marker
     axis(svg, box, ticks, scales[side], side, side === 'left' ? leftLabel : rightLabel);
   }
   axis(svg, box, xTicks, x, 'bottom', xLabel);
+  plotArea(svg, box);
   for (const s of series) {
     const y = scales[s.axis];
     const path = s.points.filter((p) => Number.isFinite(p.y)).map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`);
@@ -178,7 +195,7 @@ export function lines(container, { series, xLabel, leftLabel, rightLabel, marker
 export function scatter(container, { points, legendEntries, width = 460, height = 400 }) {
   const figure = document.createElement('figure');
   const svg = frame(width, height);
-  const box = { x0: MARGIN.left, x1: width - MARGIN.right / 2, y0: height - MARGIN.bottom, y1: MARGIN.top / 2 };
+  const box = { x0: MARGIN_ROTATED, x1: width - MARGIN.right / 2, y0: height - MARGIN.bottom, y1: MARGIN.top / 2 };
   const xs = points.map((p) => p.x);
   const ys = points.map((p) => p.y);
   const xTicks = niceTicks(Math.min(...xs), Math.max(...xs));
@@ -186,7 +203,8 @@ export function scatter(container, { points, legendEntries, width = 460, height 
   const x = linear(xTicks[0], xTicks[xTicks.length - 1], box.x0, box.x1);
   const y = linear(yTicks[0], yTicks[yTicks.length - 1], box.y0, box.y1);
   axis(svg, box, xTicks, x, 'bottom', 'principal component 1');
-  axis(svg, box, yTicks, y, 'left', 'component 2');
+  axis(svg, box, yTicks, y, 'left', 'principal component 2', true);
+  plotArea(svg, box);
   const g = element('g', { class: 'points' }, svg);
   for (const p of points) {
     const dot = element('circle', { class: 'point', cx: x(p.x).toFixed(1), cy: y(p.y).toFixed(1), r: 2.2,

@@ -37,6 +37,31 @@ export function toNvl(neighbourhood, colourOf) {
   return { nodes, relationships };
 }
 
+const WIDTH_PER_FLOW = 16;
+export const FLIP_COLOUR = '#d62728';
+
+// The explanation subgraph of gat.explain.stream: node size grows with the share of the prediction reaching
+// the node (flow), arrow width = flow through the relationship, red arrows with a ⚑ caption are those whose
+// removal alone flips the prediction.
+export function explanationToNvl(explanation, colourOf) {
+  const nodes = explanation.nodes.map((n) => ({
+    id: n.key,
+    caption: n.distance === 0 ? `${n.id} ?` : String(n.id),
+    color: colourOf(n.predicted),
+    size: n.distance === 0 ? 40 : 16 + 40 * Math.sqrt(n.flow),
+    selected: n.distance === 0
+  }));
+  const relationships = explanation.relationships.map((r) => ({
+    id: r.relationshipKey,
+    from: r.from,
+    to: r.to,
+    width: MIN_WIDTH + WIDTH_PER_FLOW * r.flow,
+    caption: r.flips ? `⚑ ${r.flow.toFixed(2)}` : r.flow.toFixed(2),
+    color: r.flips ? FLIP_COLOUR : '#555555'
+  }));
+  return { nodes, relationships };
+}
+
 // Resolves with the NVL instance once the layout has settled (or after a time limit, the layout still moving).
 export function drawGraph(container, { nodes, relationships }) {
   return new Promise((resolve, reject) => {

@@ -2,9 +2,9 @@
 // parameters. When everything is drawn, <body data-ready="true"> (the browser test waits for it).
 import './style.css';
 import { readSettings } from './settings.js';
-import { connect, embeddings2d, entropyHistogram, modelInfo, neighbourhood } from './neo4j.js';
+import { connect, embeddings2d, entropyHistogram, explanation, modelInfo, neighbourhood } from './neo4j.js';
 import { classColours, groupedBars, lines, NO_CLASS, scatter } from './charts.js';
-import { drawGraph, toNvl } from './graph.js';
+import { drawGraph, explanationToNvl, toNvl } from './graph.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -83,8 +83,9 @@ function drawConfusion(info, colourOf) {
     cell.title = classes[i];
     header.appendChild(cell);
   });
-  for (const label of ['precision', 'recall', 'F1', 'nodes']) {
-    header.appendChild(Object.assign(document.createElement('th'), { textContent: label }));
+  // Short headers, full names on hover: with 7 classes the table must fit a half-width card.
+  for (const [label, title] of [['prec.', 'precision'], ['rec.', 'recall'], ['F1', 'F1'], ['n', 'test nodes']]) {
+    header.appendChild(Object.assign(document.createElement('th'), { textContent: label, title }));
   }
   const body = table.createTBody();
   info.confusionMatrix.forEach((row, i) => {
@@ -92,7 +93,9 @@ function drawConfusion(info, colourOf) {
     const name = tr.insertCell();
     const swatch = Object.assign(document.createElement('span'), { className: 'swatch' });
     swatch.style.background = colourOf(classes[i]);
-    name.append(swatch, document.createTextNode(`${i + 1}. ${classes[i]}`));
+    // A break opportunity after each '_' lets names like Probabilistic_Methods wrap.
+    name.append(swatch, document.createTextNode(`${i + 1}. ${classes[i].replaceAll('_', '_\u200b')}`));
+    name.title = classes[i];
     row.forEach((count, j) => {
       const cell = tr.insertCell();
       cell.textContent = String(count);
@@ -164,6 +167,57 @@ async function drawNeighbourhood(around, settings, colourOf, classes) {
   document.body.dataset.arrowsDrawn = String(nvl.getRelationships().length);
 }
 
+function signed(value) {
+  return value === null || value === undefined ? '–' : `${value >= 0 ? '+' : ''}${value.toFixed(3)}`;
+}
+
+// The "Why?" view: the explanation subgraph of the centre node, its prediction, the relationships that
+// mattered (flow, occlusion, flips) and the input features that pushed the prediction most.
+async function drawWhy(why, around, settings, colourOf) {
+  const s = why.summary;
+  $('why-name').textContent = `${settings.label} ${settings.id} = ${around.centre.id}`;
+  $('why-prediction').textContent = `Predicted ${s.predictedClass} with probability ${percent(s.probability)}; `
+    + `runner-up ${s.runnerUpClass ?? '–'} (${percent(s.runnerUpProbability)}). `
+    + `${why.relationships.filter((r) => r.flips).length} of the ${why.relationships.length} relationships shown `
+    + 'flip the prediction when removed alone.';
+  const byKey = new Map(why.nodes.map((n) => [n.key, n]));
+  const table = $('why-relationships');
+  const head = table.createTHead().insertRow();
+  for (const label of ['#', 'from', 'to', 'flow', 'Δ p', 'flips']) {
+    head.appendChild(Object.assign(document.createElement('th'), { textContent: label }));
+  }
+  const body = table.createTBody();
+  for (const r of [...why.relationships].sort((a, b) => a.rank - b.rank)) {
+    const tr = body.insertRow();
+    tr.insertCell().textContent = String(r.rank);
+    tr.insertCell().textContent = String(byKey.get(r.from)?.id ?? '?');
+    tr.insertCell().textContent = String(byKey.get(r.to)?.id ?? '?');
+    tr.insertCell().textContent = r.flow.toFixed(3);
+    tr.insertCell().textContent = signed(r.occlusionDelta);
+    tr.insertCell().textContent = r.flips ? '⚑ yes' : '';
+    if (r.flips) {
+      tr.className = 'flips';
+    }
+  }
+  const list = $('why-features');
+  const shown = why.nodes.filter((n) => n.topFeatures.length > 0)
+    .sort((a, b) => a.distance - b.distance || b.flow - a.flow).slice(0, 3);
+  for (const n of shown) {
+    const item = document.createElement('li');
+    const words = n.topFeatures.map((f) => `${typeof f.feature === 'number' ? `#${f.feature}` : f.feature} `
+      + `(${signed(f.attribution)})`);
+    item.textContent = `${n.distance === 0 ? 'the node itself' : `${settings.id} ${n.id}`}: ${words.join(', ')}`;
+    list.appendChild(item);
+  }
+  const nvl = await drawGraph($('why-graph'), explanationToNvl(why, colourOf));
+  const placed = nvl.getNodePositions().filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  document.body.dataset.whyNodesDrawn = String(placed.length);
+  document.body.dataset.whyEdgesDrawn = String(nvl.getRelationships().length);
+  const flipping = new Set(why.relationships.filter((r) => r.flips).map((r) => r.relationshipKey));
+  document.body.dataset.whyFlipMarkers = String(nvl.getRelationships().filter((r) => flipping.has(r.id)).length);
+  document.body.dataset.whyFeatureItems = String(list.children.length);
+}
+
 async function main() {
   const settings = readSettings(window.location.search);
   const driver = connect(settings);
@@ -181,6 +235,7 @@ async function main() {
     drawHistograms(histogram);
     drawEmbedding(embedding, info, colourOf);
     await drawNeighbourhood(around, settings, colourOf, info.classes);
+    await drawWhy(await explanation(driver, settings, around.centre.key), around, settings, colourOf);
     document.body.dataset.ready = 'true';
   } finally {
     await driver.close();

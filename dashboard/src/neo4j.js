@@ -1,5 +1,6 @@
 // Every read the page makes: the procedures' results (gat.model.info, gat.attention.histogram,
-// gat.embed.stream) and the properties gat.train wrote (predicted class, attention per relationship).
+// gat.embed.stream, gat.explain.stream) and the properties gat.train wrote (predicted class, attention per
+// relationship).
 import neo4j from 'neo4j-driver';
 import { quoted } from './settings.js';
 
@@ -91,6 +92,30 @@ export async function neighbourhood(driver, settings) {
             r[$attention] AS attention, r[$attentionReverse] AS attentionReverse`,
     { keys: nodes.map((n) => n.key), attention: settings.attention, attentionReverse: settings.attentionReverse });
   return { centre: nodes[0], nodes, relationships };
+}
+
+// gat.explain.stream for the node with element id `key`: the summary row, the node rows and the relationship
+// rows, cut to the explainK most influential parts.
+export async function explanation(driver, settings, key) {
+  const config = { k: neo4j.int(settings.explainK), topFeatures: neo4j.int(5) };
+  if (settings.featureNames !== '') {
+    config.featureNames = settings.featureNames;
+  }
+  const rows = await read(driver, settings,
+    `MATCH (n) WHERE elementId(n) = $key
+     CALL gat.explain.stream($model, n, $config)
+     YIELD kind, rank, node, relationship, predictedClass, probability, runnerUpClass, runnerUpProbability,
+           distance, flow, layerFlow, occlusionDelta, flips, topFeatures
+     RETURN kind, rank, elementId(node) AS key, node[$id] AS id, node[$predicted] AS predicted,
+            elementId(relationship) AS relationshipKey, elementId(startNode(relationship)) AS from,
+            elementId(endNode(relationship)) AS to, predictedClass, probability, runnerUpClass, runnerUpProbability,
+            distance, flow, layerFlow, occlusionDelta, flips, topFeatures`,
+    { key, model: settings.model, config, id: settings.id, predicted: settings.predicted });
+  return {
+    summary: rows.find((r) => r.kind === 'prediction'),
+    nodes: rows.filter((r) => r.kind === 'node'),
+    relationships: rows.filter((r) => r.kind === 'relationship')
+  };
 }
 
 // Ids from the URL are text; whole numbers are sent as Cypher integers.

@@ -16,7 +16,9 @@ const DEFAULTS = {
   attentionReverse: '',
   node: '',
   bins: '10',
-  maxNodes: '60'
+  maxNodes: '60',
+  explainK: '10',
+  featureNames: ''
 };
 
 export function readSettings(search) {
@@ -35,6 +37,7 @@ export function readSettings(search) {
   }
   settings.bins = positiveInteger('bins', settings.bins, 100);
   settings.maxNodes = positiveInteger('maxNodes', settings.maxNodes, 500);
+  settings.explainK = positiveInteger('explainK', settings.explainK, 100);
   return settings;
 }
 

@@ -1,6 +1,6 @@
 // Opens the dashboard in headless Chromium, waits until it has drawn everything (or failed), checks what
 // was rendered, saves a screenshot and prints one JSON line with the findings. Exit code 0 when the page
-// drew without errors, 1 otherwise.
+// drew without errors, with no card content wider than its card and no axis title on a plot; 1 otherwise.
 // Usage: node test/browser-check.mjs <page-url> <screenshot.png> [chromium-executable]
 import { chromium } from 'playwright-core';
 
@@ -29,6 +29,48 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready !== undefined, null, { timeout: 120_000 });
   Object.assign(findings, await page.evaluate(() => {
+    // Content wider than its card: any element reaching past the card's inner edge (the card would cut it off
+    // or the page would scroll sideways).
+    const overflowingCards = [];
+    for (const card of document.querySelectorAll('main > section')) {
+      const box = card.getBoundingClientRect();
+      const style = getComputedStyle(card);
+      const left = box.left + parseFloat(style.borderLeftWidth);
+      const right = box.right - parseFloat(style.borderRightWidth);
+      let found = 0;
+      for (const inner of card.querySelectorAll('*')) {
+        const r = inner.getBoundingClientRect();
+        if (r.width > 0 && (r.right > right + 0.5 || r.left < left - 0.5) && found++ < 3) {
+          overflowingCards.push(`${card.id}: <${inner.tagName.toLowerCase()}${inner.id ? `#${inner.id}` : ''}> spans `
+            + `${r.left.toFixed(0)}..${r.right.toFixed(0)} px, the card ${left.toFixed(0)}..${right.toFixed(0)}`);
+        }
+      }
+    }
+    // Axis titles must lie inside their chart, off its plot area and clear of every other text.
+    const overlappingAxisTitles = [];
+    const intersects = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5
+      && b.top < a.bottom - 0.5;
+    for (const svg of document.querySelectorAll('svg.chart')) {
+      const frame = svg.getBoundingClientRect();
+      const plot = svg.querySelector('rect.plot-area')?.getBoundingClientRect();
+      const texts = [...svg.querySelectorAll('text')];
+      for (const title of svg.querySelectorAll('text.axis-label')) {
+        const r = title.getBoundingClientRect();
+        const where = `${svg.closest('section')?.id ?? 'chart'}: axis title '${title.textContent}'`;
+        if (r.left < frame.left - 0.5 || r.right > frame.right + 0.5 || r.top < frame.top - 0.5
+          || r.bottom > frame.bottom + 0.5) {
+          overlappingAxisTitles.push(`${where} leaves its chart`);
+        }
+        if (plot && intersects(r, plot)) {
+          overlappingAxisTitles.push(`${where} lies on the plot`);
+        }
+        for (const other of texts) {
+          if (other !== title && intersects(r, other.getBoundingClientRect())) {
+            overlappingAxisTitles.push(`${where} overlaps '${other.textContent}'`);
+          }
+        }
+      }
+    }
     // Pixels of the graph canvas that are not background: proof that NVL drew, not just laid out.
     const canvases = [...document.querySelectorAll('#graph canvas')];
     let inkedPixels = 0;
@@ -46,10 +88,18 @@ try {
         }
       }
     }
+    const banner = document.getElementById('error');
     return {
       ready: document.body.dataset.ready,
-      error: document.getElementById('error').hidden ? null : document.getElementById('error').textContent,
-      summary: document.getElementById('summary').textContent,
+      error: !banner || banner.hidden ? null : banner.textContent,
+      summary: document.getElementById('summary')?.textContent ?? null,
+      overflowingCards,
+      overlappingAxisTitles,
+      whyNodesDrawn: Number(document.body.dataset.whyNodesDrawn ?? 0),
+      whyEdgesDrawn: Number(document.body.dataset.whyEdgesDrawn ?? 0),
+      whyFlipMarkers: Number(document.body.dataset.whyFlipMarkers ?? 0),
+      whyFeatureItems: Number(document.body.dataset.whyFeatureItems ?? 0),
+      whyRelationshipRows: document.querySelectorAll('#why-relationships tbody tr').length,
       nodesDrawn: Number(document.body.dataset.nodesDrawn ?? 0),
       arrowsDrawn: Number(document.body.dataset.arrowsDrawn ?? 0),
       graphCanvases: canvases.length,
@@ -73,5 +123,6 @@ try {
 }
 console.log(JSON.stringify(findings));
 const clean = findings.ready === 'true' && !findings.failure && findings.consoleErrors.length === 0
-  && findings.pageErrors.length === 0;
+  && findings.pageErrors.length === 0 && findings.overflowingCards?.length === 0
+  && findings.overlappingAxisTitles?.length === 0;
 process.exit(clean ? 0 : 1);

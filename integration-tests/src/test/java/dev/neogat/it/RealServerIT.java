@@ -173,6 +173,12 @@ class RealServerIT {
             assertThat(number(findings, "historyLines")).isEqualTo(3);
             assertThat(number(findings, "confusionRows")).isEqualTo(7);
             assertThat(number(findings, "embeddingPoints")).isEqualTo(dataset.nodeCount());
+            assertThat((List<?>) findings.get("overflowingCards")).as("card content wider than its card").isEmpty();
+            assertThat((List<?>) findings.get("overlappingAxisTitles")).as("axis titles on plots").isEmpty();
+            assertThat(number(findings, "whyEdgesDrawn")).as("Why? relationships drawn").isBetween(1L, 10L)
+                    .isEqualTo(number(findings, "whyRelationshipRows"));
+            assertThat(number(findings, "whyNodesDrawn")).as("Why? nodes drawn").isGreaterThanOrEqualTo(2);
+            assertThat(number(findings, "whyFeatureItems")).as("Why? feature lists").isGreaterThanOrEqualTo(1);
             assertThat(screenshot).exists();
             System.out.println("Dashboard screenshot: " + screenshot);
         }

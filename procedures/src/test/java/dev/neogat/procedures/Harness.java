@@ -14,7 +14,7 @@ public final class Harness {
 
     static final List<Class<?>> PROCEDURES = List.of(TrainProcedures.class, PredictProcedures.class,
             AttentionProcedures.class, EmbedProcedures.class, ModelProcedures.class, ProgressProcedures.class,
-            DeviceProcedures.class);
+            DeviceProcedures.class, ExplainProcedures.class);
 
     private Harness() {
     }

@@ -70,6 +70,52 @@ public final class ModelRun {
         }
     }
 
+    /** A stored model and the projection it runs on, loaded as the graph is now. */
+    public record Loaded(TrainedModel model, LoadedGraph graph, ProjectionConfig projection) {
+    }
+
+    /** The projection the model was trained on, as stored with it. */
+    @SuppressWarnings("unchecked")
+    static ProjectionConfig trainedProjection(TrainedModel model) {
+        return ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
+    }
+
+    /** The model's projection with the keys {@code config} overrides. */
+    public static ProjectionConfig projection(TrainedModel model, ConfigMap config) {
+        return ProjectionConfig.read(config, trainedProjection(model), true);
+    }
+
+    /** Reads the projection keys from {@code config} (overriding the model's) and loads that projection. */
+    public static Loaded load(ProcedureContext context, String modelName, ConfigMap config, Jobs.Job job) {
+        return load(context, modelName, config, job, orientation -> List.of());
+    }
+
+    /**
+     * As {@link #load(ProcedureContext, String, ConfigMap, Jobs.Job)} for a procedure that writes {@code outputs}
+     * (given the projection's orientation): they are checked against the model's inputs before anything is loaded.
+     */
+    public static Loaded load(ProcedureContext context, String modelName, ConfigMap config, Jobs.Job job,
+                              Function<Orientation, List<RunProperties.Named>> outputs) {
+        TrainedModel model = model(context, modelName);
+        ProjectionConfig trained = trainedProjection(model);
+        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
+                .requireOutputsApart();
+        LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
+        requireFeatureWidth(model, modelName, projection, graph);
+        return new Loaded(model, graph, projection);
+    }
+
+    /** Fails when the projection's features are not as wide as the model's input. */
+    public static void requireFeatureWidth(TrainedModel model, String modelName, ProjectionConfig projection,
+                                           LoadedGraph graph) {
+        if (graph.features().cols() != model.config().inputDim()) {
+            throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
+                    + " features per node but " + projection.featureProperties() + " give "
+                    + graph.features().cols());
+        }
+    }
+
     /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
                                Inference.Request request, Jobs.Job job) {
@@ -81,23 +127,15 @@ public final class ModelRun {
      * writes {@code outputs} (given the projection's orientation): they are checked against the model's
      * inputs before anything is loaded.
      */
-    @SuppressWarnings("unchecked")
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
                                Inference.Request request, Jobs.Job job,
                                Function<Orientation, List<RunProperties.Named>> outputs) {
-        TrainedModel model = model(context, modelName);
-        ProjectionConfig trained = ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
-        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
-        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
-                .requireOutputsApart();
         int concurrency = config.concurrency();
         String device = config.device();
-        LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
-        if (graph.features().cols() != model.config().inputDim()) {
-            throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + model.config().inputDim()
-                    + " features per node but " + projection.featureProperties() + " give "
-                    + graph.features().cols());
-        }
+        Loaded loaded = load(context, modelName, config, job, outputs);
+        TrainedModel model = loaded.model();
+        LoadedGraph graph = loaded.graph();
+        ProjectionConfig projection = loaded.projection();
         MemoryEstimate need = MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
                 graph.relationshipCount(), graph.features().storedValues(), graph.features() instanceof SparseMatrix,
                 false);

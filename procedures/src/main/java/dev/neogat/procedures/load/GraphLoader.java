@@ -146,6 +146,89 @@ public final class GraphLoader {
                 nodeMillis, relationshipMillis);
     }
 
+    /**
+     * Only what an L-layer model needs for one node: the nodes within {@code hops} message steps of it (against
+     * the projection's orientation: a node receives from the start nodes of its incoming relationships when
+     * NATURAL), with their features, and every projected relationship among them. Every node closer than
+     * {@code hops} has all its message edges, so the model's output for the target is the one of the whole
+     * projection (up to the order of float sums). Reads the neighbourhood only, not the store.
+     */
+    @SuppressWarnings("deprecation")
+    public static LoadedGraph loadNeighbourhood(Transaction tx, ProjectionConfig projection, long targetId, int hops,
+                                                TerminationGuard guard) {
+        long start = System.nanoTime();
+        DatabaseNames.requireProjection(tx, projection, null, null);
+        Node target;
+        try {
+            target = tx.getNodeById(targetId);
+        } catch (org.neo4j.graphdb.NotFoundException e) {
+            throw new IllegalArgumentException("There is no node with id " + targetId);
+        }
+        Label[] labels = projection.nodeLabels().stream().map(Label::label).toArray(Label[]::new);
+        if (!inProjection(target, labels)) {
+            throw new IllegalArgumentException("The node (id " + targetId + ") is not in the model's projection "
+                    + "(node labels " + projection.nodeLabels() + ", features " + projection.featureProperties() + ")");
+        }
+        RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
+                .toArray(RelationshipType[]::new);
+        Direction messagesFrom = switch (projection.orientation()) {
+            case NATURAL -> Direction.INCOMING;
+            case REVERSE -> Direction.OUTGOING;
+            case UNDIRECTED -> Direction.BOTH;
+        };
+        NodeIdMap ids = new NodeIdMap(64);
+        List<Node> nodes = new ArrayList<>();
+        List<Integer> distance = new ArrayList<>();
+        ids.add(target.getId());
+        nodes.add(target);
+        distance.add(0);
+        for (int i = 0; i < nodes.size(); i++) {
+            if (distance.get(i) == hops) {
+                continue;
+            }
+            if (i % CHECK_EVERY == 0) {
+                guard.check();
+            }
+            Node node = nodes.get(i);
+            for (Relationship relationship : types.length == 0 ? node.getRelationships(messagesFrom)
+                    : node.getRelationships(messagesFrom, types)) {
+                Node other = relationship.getOtherNode(node);
+                if (ids.toDense(other.getId()) < 0 && inProjection(other, labels)) {
+                    ids.add(other.getId());
+                    nodes.add(other);
+                    distance.add(distance.get(i) + 1);
+                }
+            }
+        }
+        FeatureReader features = new FeatureReader(projection.featureProperties(), projection.zeroMissingFeatures());
+        for (Node node : nodes) {
+            features.read(node);
+        }
+        FeatureMatrix featureMatrix = features.build();
+        long nodeMillis = (System.nanoTime() - start) / 1_000_000;
+        long relationshipStart = System.nanoTime();
+        EdgeCollector edges = new EdgeCollector();
+        walkRelationships(nodes, types, ids, edges, new long[types.length], guard);
+        IncomingCsr graph = new GraphBuilder(ids.size()).orientation(projection.orientation())
+                .selfLoops(projection.selfLoops()).dropDuplicates(projection.dropDuplicates())
+                .build(edges.sources(), edges.targets());
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        return new LoadedGraph(ids, edges.relationshipIds(), graph, featureMatrix, null, List.of(), null, millis,
+                nodeMillis, (System.nanoTime() - relationshipStart) / 1_000_000);
+    }
+
+    private static boolean inProjection(Node node, Label[] labels) {
+        if (labels.length == 0) {
+            return true;
+        }
+        for (Label label : labels) {
+            if (node.hasLabel(label)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Edges as they are found: dense endpoints and the relationship id. */
     private static final class EdgeCollector {
         private int[] sources = new int[1 << 14];

@@ -1,0 +1,222 @@
+package dev.neogat.analysis;
+
+import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.SparseMatrix;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The L-hop in-neighbourhood of one target node of an attention graph, as a graph of its own on which an
+ * L-layer GAT gives the target exactly the output it gets on the whole graph.
+ *
+ * <p>A node at distance d from the target (along incoming slots) feeds the target through layers
+ * d+1 .. L, so its outputs of layers 1 .. L-d must be exact: every node at distance below L keeps all its
+ * incoming slots (its softmax sees the same terms), in the whole graph's slot order (the same float sums).
+ * Nodes at distance exactly L only give their input features; their own slots are left out, so their
+ * layer outputs in the subgraph differ from the whole graph's but reach the target through no path.
+ *
+ * <p>Local node 0 is the target; local ids follow breadth-first order. Local slot k of {@link #build} with
+ * nothing removed is the k-th slot listed here. Only the neighbourhood is read: the cost is proportional
+ * to its slots, not to the graph.
+ */
+public final class Neighbourhood {
+
+    private final IncomingCsr graph;
+    private final int hops;
+    private final int[] nodes;
+    private final int[] distance;
+    private final int[] slotGlobal;
+    private final int[] slotSource;
+    private final int[] slotTarget;
+    private final int[] relationships;
+    private final int[][] relationshipSlots;
+
+    private Neighbourhood(IncomingCsr graph, int hops, int[] nodes, int[] distance, int[] slotGlobal,
+                          int[] slotSource, int[] slotTarget) {
+        this.graph = graph;
+        this.hops = hops;
+        this.nodes = nodes;
+        this.distance = distance;
+        this.slotGlobal = slotGlobal;
+        this.slotSource = slotSource;
+        this.slotTarget = slotTarget;
+        Map<Integer, List<Integer>> byEdge = new LinkedHashMap<>();
+        for (int k = 0; k < slotGlobal.length; k++) {
+            int edge = graph.originalEdge(slotGlobal[k]);
+            if (edge != IncomingCsr.ADDED_SELF_LOOP) {
+                byEdge.computeIfAbsent(edge, e -> new ArrayList<>()).add(k);
+            }
+        }
+        relationships = new int[byEdge.size()];
+        relationshipSlots = new int[byEdge.size()][];
+        int r = 0;
+        for (Map.Entry<Integer, List<Integer>> entry : byEdge.entrySet()) {
+            relationships[r] = entry.getKey();
+            relationshipSlots[r++] = entry.getValue().stream().mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /** The nodes within {@code hops} incoming steps of {@code target} and the slots that reach it. */
+    public static Neighbourhood of(IncomingCsr graph, int target, int hops) {
+        if (target < 0 || target >= graph.nodeCount()) {
+            throw new IllegalArgumentException("Node " + target + " is outside the graph's node range [0, "
+                    + graph.nodeCount() + ")");
+        }
+        if (hops < 1) {
+            throw new IllegalArgumentException("A neighbourhood needs at least 1 hop, got " + hops);
+        }
+        Map<Integer, Integer> localOf = new HashMap<>();
+        int[] nodes = new int[16];
+        int[] distance = new int[16];
+        int count = 0;
+        localOf.put(target, 0);
+        nodes[count++] = target;
+        int[] offsets = graph.offsets();
+        int[] sources = graph.sources();
+        int slotCount = 0;
+        int[] slotGlobal = new int[16];
+        int[] slotSource = new int[16];
+        int[] slotTarget = new int[16];
+        for (int local = 0; local < count; local++) {
+            if (distance[local] == hops) {
+                continue;
+            }
+            int node = nodes[local];
+            for (int slot = offsets[node]; slot < offsets[node + 1]; slot++) {
+                int source = sources[slot];
+                Integer sourceLocal = localOf.get(source);
+                if (sourceLocal == null) {
+                    if (count == nodes.length) {
+                        nodes = Arrays.copyOf(nodes, count * 2);
+                        distance = Arrays.copyOf(distance, count * 2);
+                    }
+                    sourceLocal = count;
+                    localOf.put(source, count);
+                    nodes[count] = source;
+                    distance[count++] = distance[local] + 1;
+                }
+                if (slotCount == slotGlobal.length) {
+                    slotGlobal = Arrays.copyOf(slotGlobal, slotCount * 2);
+                    slotSource = Arrays.copyOf(slotSource, slotCount * 2);
+                    slotTarget = Arrays.copyOf(slotTarget, slotCount * 2);
+                }
+                slotGlobal[slotCount] = slot;
+                slotSource[slotCount] = sourceLocal;
+                slotTarget[slotCount++] = local;
+            }
+        }
+        return new Neighbourhood(graph, hops, Arrays.copyOf(nodes, count), Arrays.copyOf(distance, count),
+                Arrays.copyOf(slotGlobal, slotCount), Arrays.copyOf(slotSource, slotCount),
+                Arrays.copyOf(slotTarget, slotCount));
+    }
+
+    public int hops() {
+        return hops;
+    }
+
+    public int nodeCount() {
+        return nodes.length;
+    }
+
+    /** Graph id of local node {@code local}; local 0 is the target. */
+    public int node(int local) {
+        return nodes[local];
+    }
+
+    /** Incoming steps from local node {@code local} to the target. */
+    public int distance(int local) {
+        return distance[local];
+    }
+
+    public int slotCount() {
+        return slotGlobal.length;
+    }
+
+    /** The whole graph's slot that local slot {@code k} copies. */
+    public int globalSlot(int k) {
+        return slotGlobal[k];
+    }
+
+    public int slotSource(int k) {
+        return slotSource[k];
+    }
+
+    public int slotTarget(int k) {
+        return slotTarget[k];
+    }
+
+    /** Stored relationships (the caller's edge indices) with a slot here; added self loops are none. */
+    public int relationshipCount() {
+        return relationships.length;
+    }
+
+    public int relationship(int r) {
+        return relationships[r];
+    }
+
+    /** Local slots that carry relationship {@code r}: two for an undirected projection (one per direction). */
+    public int[] relationshipSlots(int r) {
+        return relationshipSlots[r];
+    }
+
+    /** Whether local slot {@code k} reads its relationship backwards (end node → start node). */
+    public boolean isReversed(int k) {
+        return graph.isReversed(slotGlobal[k]);
+    }
+
+    /** The neighbourhood as a graph, without the local slots marked in {@code removed} (null: none). */
+    public IncomingCsr build(boolean[] removed) {
+        int kept = 0;
+        for (int k = 0; k < slotGlobal.length; k++) {
+            if (removed == null || !removed[k]) {
+                kept++;
+            }
+        }
+        int[] sources = new int[kept];
+        int[] targets = new int[kept];
+        int e = 0;
+        for (int k = 0; k < slotGlobal.length; k++) {
+            if (removed == null || !removed[k]) {
+                sources[e] = slotSource[k];
+                targets[e++] = slotTarget[k];
+            }
+        }
+        // Every slot, self loops included, is an edge of its own: same softmax terms, same order.
+        return new GraphBuilder(nodes.length).selfLoops(false).build(sources, targets);
+    }
+
+    /** The rows of {@code features} for the neighbourhood's nodes, sparse when they are sparse. */
+    public FeatureMatrix features(FeatureMatrix features) {
+        int cols = features.cols();
+        if (features instanceof SparseMatrix sparse) {
+            int[] rowOffsets = new int[nodes.length + 1];
+            for (int i = 0; i < nodes.length; i++) {
+                int node = nodes[i];
+                rowOffsets[i + 1] = rowOffsets[i] + sparse.rowOffsets()[node + 1] - sparse.rowOffsets()[node];
+            }
+            int[] columns = new int[rowOffsets[nodes.length]];
+            float[] values = new float[columns.length];
+            for (int i = 0; i < nodes.length; i++) {
+                int from = sparse.rowOffsets()[nodes[i]];
+                int length = rowOffsets[i + 1] - rowOffsets[i];
+                System.arraycopy(sparse.columns(), from, columns, rowOffsets[i], length);
+                System.arraycopy(sparse.values(), from, values, rowOffsets[i], length);
+            }
+            return new SparseMatrix(nodes.length, cols, rowOffsets, columns, values);
+        }
+        DenseMatrix dense = (DenseMatrix) features;
+        float[] data = new float[Math.multiplyExact(nodes.length, cols)];
+        for (int i = 0; i < nodes.length; i++) {
+            System.arraycopy(dense.data(), nodes[i] * cols, data, i * cols, cols);
+        }
+        return new DenseMatrix(nodes.length, cols, data);
+    }
+}
