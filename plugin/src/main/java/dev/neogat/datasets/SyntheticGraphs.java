@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
 /**
  * Deterministic class-structured graphs that look like citation networks: every node has a class;
  * each edge joins two nodes of the same class with probability {@code homophily}, otherwise two random
- * nodes; features are either a sparse bag of words (most words drawn from the class's own part of the
- * vocabulary) or dense Gaussian vectors around a class centroid. The split is the Planetoid one: 20
+ * nodes; features are either a binary bag of words (most words drawn from the class's own part of the
+ * vocabulary) or dense Gaussian vectors around a class centroid. A bag of words using more than a quarter
+ * of the vocabulary per node is stored dense, as the Neo4j loader stores such features. The split is the Planetoid one: 20
  * training nodes per class, then validation and test nodes.
  */
 public final class SyntheticGraphs {
@@ -42,6 +43,14 @@ public final class SyntheticGraphs {
          */
         public static Spec citationLike(long seed) {
             return new Spec(2708, 3.9, 7, 1433, true, 18, 0.75, 0.8, 500, 1000, seed);
+        }
+
+        /**
+         * Dense bag-of-words input as issue 14 reported it: 3000 nodes, average degree 32, 8 classes, 745 binary
+         * features of which a third are set per node (stored dense).
+         */
+        public static Spec denseWords(long seed) {
+            return new Spec(3000, 32, 8, 745, true, 248, 0.7, 0.85, 500, 1000, seed);
         }
 
         /** A scaling graph: {@code nodes} nodes, average degree 10, 64 dense features, 10 classes. */
@@ -87,8 +96,9 @@ public final class SyntheticGraphs {
             sources[e] = s;
             targets[e] = t;
         }
-        FeatureMatrix features = spec.sparseFeatures() ? bagOfWords(spec, classOf, random)
-                : gaussian(spec, classOf, random);
+        FeatureMatrix features = !spec.sparseFeatures() ? gaussian(spec, classOf, random)
+                : 4L * spec.wordsPerNode() > spec.featureDim() ? denseWords(spec, classOf, random)
+                : bagOfWords(spec, classOf, random);
         List<String> classNames = new ArrayList<>();
         for (int c = 0; c < spec.classes(); c++) {
             classNames.add(c < SUBJECTS.size() ? SUBJECTS.get(c) : "Subject_" + c);
@@ -137,6 +147,28 @@ public final class SyntheticGraphs {
         }
         Arrays.fill(values, 1f);
         return new SparseMatrix(n, vocabulary, offsets, columns, values);
+    }
+
+    /**
+     * Binary bag of words with about {@code wordsPerNode} words per node, each word drawn independently (so
+     * that a large share of a small vocabulary stays exact): a share {@code 1 - featureNoise} of the expected
+     * words spread over the class's slice, the rest over the whole vocabulary.
+     */
+    private static DenseMatrix denseWords(Spec spec, int[] classOf, SplittableRandom random) {
+        int n = spec.nodes();
+        int vocabulary = spec.featureDim();
+        int slice = Math.max(1, vocabulary / spec.classes());
+        double outside = spec.featureNoise() * spec.wordsPerNode() / vocabulary;
+        double inside = Math.min(1, outside + (1 - spec.featureNoise()) * spec.wordsPerNode() / slice);
+        float[] data = new float[Math.multiplyExact(n, vocabulary)];
+        for (int i = 0; i < n; i++) {
+            int first = classOf[i] * slice;
+            for (int j = 0; j < vocabulary; j++) {
+                boolean own = j >= first && j < first + slice;
+                data[i * vocabulary + j] = random.nextDouble() < (own ? inside : outside) ? 1f : 0f;
+            }
+        }
+        return new DenseMatrix(n, vocabulary, data);
     }
 
     /** Dense features: a random unit-variance centroid per class plus Gaussian noise of the given scale. */

@@ -109,6 +109,16 @@ public final class GatConfig {
         return inputDropoutPerHead;
     }
 
+    /**
+     * The choice {@code inputDropoutPerHead: 'auto'} (gat.train's default) makes: per head for sparse features,
+     * as the GAT paper's reference implementation on bag-of-words input, where it costs one pass over the
+     * non-zeros per head; one mask shared by the heads for dense features, so that every head's projection is
+     * one product of the whole dense input (per-head masks take about three times as long there, issue 14).
+     */
+    public static boolean autoInputDropoutPerHead(boolean sparseFeatures) {
+        return sparseFeatures;
+    }
+
     public double negativeSlope() {
         return negativeSlope;
     }

@@ -2,7 +2,9 @@ package dev.neogat.bench;
 
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
+import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.model.GatConfig;
+import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
 import dev.neogat.train.Trainer;
@@ -11,15 +13,15 @@ import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
 import dev.neogat.util.TerminationFlag;
 
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Test accuracy over seeds on the Planetoid citation datasets with the GAT paper's setup: 2 layers,
- * 8 heads × 8 hidden, ELU, 1 output head, dropout 0.6 on each head's input, on messages and on
- * attention, lr 0.005, L2 5e-4, early stopping (patience 100), row-normalised features. Prints
- * mean ± std per dataset.
+ * Test accuracy over seeds on the Planetoid citation datasets (or {@code dense}: issue 14's dense
+ * synthetic shape) with the GAT paper's setup: 2 layers, 8 heads × 8 hidden, ELU, 1 output head, dropout
+ * 0.6 on each head's input, on messages and on attention, lr 0.005, L2 5e-4, early stopping (patience
+ * 100), row-normalised features. {@code per-head} or {@code shared} overrides the input-dropout masks.
+ * Prints mean ± std per dataset.
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
  * -Dbench.args="cora citeseer 10"}
@@ -29,10 +31,13 @@ public final class AccuracyBenchmark {
     public static void main(String[] args) throws Exception {
         String[] words = BenchArgs.words(args);
         int seeds = 10;
+        Boolean perHead = null;
         java.util.List<String> datasets = new java.util.ArrayList<>();
         for (String word : words) {
             if (word.matches("\\d+")) {
                 seeds = Integer.parseInt(word);
+            } else if (word.equals("per-head") || word.equals("shared")) {
+                perHead = word.equals("per-head");
             } else {
                 datasets.add(word);
             }
@@ -42,11 +47,15 @@ public final class AccuracyBenchmark {
         }
         int threads = BenchArgs.threads();
         for (String name : datasets) {
-            Path dir = SharedData.sharedDir().resolve("datasets").resolve(name);
-            Dataset dataset = PlanetoidCsv.load(dir);
+            Dataset dataset = name.equals("dense") ? SyntheticGraphs.generate(SyntheticGraphs.Spec.denseWords(1))
+                    : PlanetoidCsv.load(SharedData.sharedDir().resolve("datasets").resolve(name));
+            GatConfig config = perHead == null ? paperConfig(dataset)
+                    : paperConfig(dataset).toBuilder().inputDropoutPerHead(perHead).build();
+            System.out.printf(Locale.ROOT, "%s: input dropout %s%n", name,
+                    config.inputDropoutPerHead() ? "per head" : "shared by the heads");
             double[] accuracies = new double[seeds];
             for (int seed = 0; seed < seeds; seed++) {
-                TrainingResult result = train(dataset, seed, threads);
+                TrainingResult result = train(dataset, config, seed, threads);
                 accuracies[seed] = result.test().score();
                 System.out.printf(Locale.ROOT, "%s seed %d: test %.2f%% val %.2f%% epochs %d best %d (%.0f ms, %.2f ms/step median)%n",
                         name, seed, 100 * result.test().score(), 100 * result.validation().score(), result.epochsRun(),
@@ -60,8 +69,7 @@ public final class AccuracyBenchmark {
         }
     }
 
-    static TrainingResult train(Dataset dataset, long seed, int threads) {
-        GatConfig config = paperConfig(dataset);
+    static TrainingResult train(Dataset dataset, GatConfig config, long seed, int threads) {
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
             return Trainer.train(backend, dataset.trainingData(), config, TrainingConfig.defaults().withSeed(seed),
                     TrainingListener.NONE, TerminationFlag.RUNNING);
@@ -69,12 +77,14 @@ public final class AccuracyBenchmark {
     }
 
     /**
-     * The GAT paper's transductive model for Cora and CiteSeer, with dropout 0.6 where its reference
-     * implementation applies it: each head's input (an independent mask per head), the attention
-     * coefficients and the projected messages.
+     * The GAT paper's transductive model for Cora and CiteSeer (gat.train's defaults), with dropout 0.6 where
+     * its reference implementation applies it: each head's input (an independent mask per head for sparse
+     * features; one shared mask for dense ones, as inputDropoutPerHead 'auto'), the attention coefficients
+     * and the projected messages.
      */
     public static GatConfig paperConfig(Dataset dataset) {
-        return pygConfig(dataset).toBuilder().messageDropout(0.6).inputDropoutPerHead(true).build();
+        boolean perHead = GatConfig.autoInputDropoutPerHead(dataset.features() instanceof SparseMatrix);
+        return pygConfig(dataset).toBuilder().messageDropout(0.6).inputDropoutPerHead(perHead).build();
     }
 
     /** The same model as PyG's GAT example: one input-dropout mask shared by the heads, no message dropout. */

@@ -7,7 +7,9 @@ import dev.neogat.graph.IncomingCsr;
 import dev.neogat.model.GatConfig;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Weights;
 import dev.neogat.nn.cpu.CpuBackend;
@@ -30,10 +32,14 @@ import java.util.Locale;
  * <ul>
  *   <li>{@code cora}: median training-epoch time (forward + backward + Adam), median inference time
  *       (forward without dropout), and a full training with early stopping, for the GAT paper's model;</li>
+ *   <li>{@code dense}: median training-epoch and inference time on issue 14's dense shape
+ *       ({@link SyntheticGraphs.Spec#denseWords}: 3000 nodes, degree 32, 745 features a third non-zero, 8 classes)
+ *       for the GAT paper's model, with per-head and with shared input-dropout masks, the features stored
+ *       dense (as loaded) and sparse;</li>
  *   <li>{@code scale N}: a synthetic graph of N nodes, average degree 10, 64 dense features, 10 classes,
  *       the same model: build time, median epoch time and peak heap.</li>
  * </ul>
- * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.args="cora"} or
+ * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.args="cora"}, {@code -Dbench.args="dense"} or
  * {@code -Dbench.args="scale 1000000" -Dbench.heap=4g}. Threads: -Dbench.threads (default all cores).
  */
 public final class EngineBenchmark {
@@ -50,9 +56,10 @@ public final class EngineBenchmark {
         for (int w = 0; w < words.length; w++) {
             switch (words[w]) {
                 case "cora" -> cora(threads);
+                case "dense" -> dense(threads);
                 case "scale" -> scale(Integer.parseInt(words[++w]), threads);
                 default -> throw new IllegalArgumentException("Unknown benchmark '" + words[w]
-                        + "'; expected cora or scale N");
+                        + "'; expected cora, dense or scale N");
             }
         }
     }
@@ -70,9 +77,10 @@ public final class EngineBenchmark {
                     : "cora, PyG-equivalent model (shared input dropout, attention dropout)";
             double[][] stepAndInference = epochTimes(cora, config, threads, 100, 300);
             System.out.printf(Locale.ROOT, "%s:%n  training epoch (forward+backward+Adam) median %.2f ms "
-                            + "[p10 %.2f, p90 %.2f] over %d epochs after %d warm-up%n", name,
-                    median(stepAndInference[0]), percentile(stepAndInference[0], 0.1),
-                    percentile(stepAndInference[0], 0.9), stepAndInference[0].length, 100);
+                            + "[p10 %.2f, p90 %.2f] (CPU time of all threads %.2f ms) over %d epochs after %d warm-up%n",
+                    name, median(stepAndInference[0]), percentile(stepAndInference[0], 0.1),
+                    percentile(stepAndInference[0], 0.9), median(stepAndInference[2]), stepAndInference[0].length,
+                    100);
             System.out.printf(Locale.ROOT, "  inference (full forward, no dropout) median %.2f ms%n",
                     median(stepAndInference[1]));
             try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
@@ -87,6 +95,43 @@ public final class EngineBenchmark {
                         result.stopReason(), result.bestEpoch(), perEpoch, 100 * result.test().score());
             }
         }
+    }
+
+    private static void dense(int threads) {
+        Dataset data = SyntheticGraphs.generate(SyntheticGraphs.Spec.denseWords(1));
+        System.out.printf(Locale.ROOT, "dense: %d nodes, %d edges, %d features (%.1f%% non-zero, stored %s), "
+                        + "%d classes%n", data.nodeCount(), data.edgeCount(), data.features().cols(),
+                100.0 * nonZeros(data) / ((double) data.nodeCount() * data.features().cols()),
+                data.features() instanceof SparseMatrix ? "sparse" : "dense", data.labels().classCount());
+        GatConfig paper = AccuracyBenchmark.paperConfig(data);
+        System.out.printf(Locale.ROOT, "  the default ('auto') input dropout here: %s%n",
+                paper.inputDropoutPerHead() ? "per head" : "shared by the heads");
+        DenseMatrix dense = (DenseMatrix) data.features();
+        Dataset sparse = new Dataset(data.name(), data.nodeCount(), data.sources(), data.targets(),
+                SparseMatrix.fromDense(dense.rows(), dense.cols(), dense.data()), data.labels(), data.split(),
+                data.classNames());
+        for (Dataset stored : new Dataset[]{data, sparse}) {
+            for (boolean perHead : new boolean[]{true, false}) {
+                GatConfig config = paper.toBuilder().inputDropoutPerHead(perHead).build();
+                double[][] times = epochTimes(stored, config, threads, 10, 30);
+                System.out.printf(Locale.ROOT, "  stored %s, %s input dropout: training epoch median %.1f ms "
+                                + "[p10 %.1f, p90 %.1f] (CPU time of all threads %.1f ms), inference %.1f ms%n",
+                        stored.features() instanceof SparseMatrix ? "sparse" : "dense ", perHead ? "per-head" : "shared  ",
+                        median(times[0]), percentile(times[0], 0.1), percentile(times[0], 0.9), median(times[2]),
+                        median(times[1]));
+            }
+        }
+    }
+
+    private static long nonZeros(Dataset data) {
+        if (data.features() instanceof DenseMatrix dense) {
+            long count = 0;
+            for (float v : dense.data()) {
+                count += v != 0f ? 1 : 0;
+            }
+            return count;
+        }
+        return data.features().storedValues();
     }
 
     private static void scale(int nodes, int threads) {
@@ -107,7 +152,16 @@ public final class EngineBenchmark {
                 estimate.totalBytes() / (double) (1L << 30));
     }
 
-    /** [step times, inference times] in ms for {@code measured} epochs after {@code warmup}. */
+    /**
+     * CPU time of all this process's threads: on a shared machine it shows the work done, which wall time
+     * (waiting for a core) does not.
+     */
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** [step times, inference times, step CPU times of all threads] in ms for {@code measured} epochs after {@code warmup}. */
     private static double[][] epochTimes(Dataset data, GatConfig config, int threads, int warmup, int measured) {
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
             long buildStart = System.nanoTime();
@@ -122,20 +176,24 @@ public final class EngineBenchmark {
             AdamSettings adam = AdamSettings.of(0.005, 5e-4);
             double[] steps = new double[measured];
             double[] inference = new double[measured];
+            double[] stepCpu = new double[measured];
             for (int epoch = 1; epoch <= warmup + measured; epoch++) {
+                long cpu0 = processCpuNanos();
                 long t0 = System.nanoTime();
                 network.forward(true, 1, epoch);
                 network.lossAndGradients(train);
                 network.adamStep(adam);
                 long t1 = System.nanoTime();
+                long cpu1 = processCpuNanos();
                 network.forward();
                 long t2 = System.nanoTime();
                 if (epoch > warmup) {
                     steps[epoch - warmup - 1] = (t1 - t0) / 1e6;
                     inference[epoch - warmup - 1] = (t2 - t1) / 1e6;
+                    stepCpu[epoch - warmup - 1] = (cpu1 - cpu0) / 1e6;
                 }
             }
-            return new double[][]{steps, inference};
+            return new double[][]{steps, inference, stepCpu};
         }
     }
 

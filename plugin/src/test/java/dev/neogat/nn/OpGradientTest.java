@@ -69,21 +69,22 @@ class OpGradientTest {
     }
 
     /**
-     * Output widths and dropout groups covering Linear's narrow (k-long) and wide (m-long) loops, with one
-     * shared mask or one mask per group of output columns.
+     * Output widths and dropout groups covering Linear's narrow (k-long) and wide (blocked) loops, with one
+     * shared mask or one mask per group of output columns; 9 rows and 37 inputs leave partial row and input
+     * blocks.
      */
-    @ParameterizedTest(name = "output width {0}, {1} dropout group(s)")
-    @CsvSource({"4, 1", "20, 1", "6, 3", "32, 2"})
-    void denseLinearWithDropout(int width, int groups) {
-        CpuTensor in = randomTensor(NODES, 5);
-        CpuTensor weight = randomTensor(5, width);
+    @ParameterizedTest(name = "output width {0}, {1} dropout group(s), {2} inputs")
+    @CsvSource({"4, 1, 5", "20, 1, 5", "6, 3, 5", "32, 2, 5", "20, 1, 37", "32, 2, 37"})
+    void denseLinearWithDropout(int width, int groups, int inputs) {
+        CpuTensor in = randomTensor(NODES, inputs);
+        CpuTensor weight = randomTensor(inputs, width);
         CpuTensor bias = randomTensor(1, width);
         CpuTensor out = zeros(NODES, width);
         CpuTensor r = randomTensor(NODES, width);
         InputDropout dropout = dropout(groups, 11);
-        CpuTensor dWeight = zeros(5, width);
+        CpuTensor dWeight = zeros(inputs, width);
         CpuTensor dBias = zeros(1, width);
-        CpuTensor dIn = zeros(NODES, 5);
+        CpuTensor dIn = zeros(NODES, inputs);
         backend.linearBackward(in, dropout, weight, r, dWeight, dBias, dIn);
         Runnable forward = () -> backend.linear(in, dropout, weight, bias, out);
         check("linear d/dW", weight.data(), dWeight.data(), () -> { forward.run(); return dot(out, r); });

@@ -21,15 +21,18 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
     /** Architecture settings; input and class counts come from the data. */
     public record ModelShape(Variant variant, int layers, List<Integer> hiddenChannels, List<Integer> heads,
                              int outputHeads, boolean concat, double dropout, double attentionDropout,
-                             double messageDropout, boolean inputDropoutPerHead, double negativeSlope,
+                             double messageDropout, Boolean inputDropoutPerHead, double negativeSlope,
                              boolean residual, boolean normalizeFeatures) {
 
-        public GatConfig toConfig(int inputDim, int classCount, boolean multiLabel) {
+        /** {@code sparseFeatures}: how the loader stored the features, which decides inputDropoutPerHead 'auto'. */
+        public GatConfig toConfig(int inputDim, int classCount, boolean multiLabel, boolean sparseFeatures) {
+            boolean perHead = inputDropoutPerHead != null ? inputDropoutPerHead
+                    : GatConfig.autoInputDropoutPerHead(sparseFeatures);
             return GatConfig.builder(inputDim, classCount).variant(variant).layers(layers)
                     .hiddenChannels(perHiddenLayer("hiddenChannels", hiddenChannels))
                     .hiddenHeads(perHiddenLayer("heads", heads)).outputHeads(outputHeads).concatHidden(concat)
                     .featureDropout(dropout).attentionDropout(attentionDropout).messageDropout(messageDropout)
-                    .inputDropoutPerHead(inputDropoutPerHead).negativeSlope(negativeSlope).residual(residual)
+                    .inputDropoutPerHead(perHead).negativeSlope(negativeSlope).residual(residual)
                     .multiLabel(multiLabel).normalizeFeatures(normalizeFeatures).build();
         }
 
@@ -93,7 +96,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         double dropout = config.number("dropout", 0.6, 0, 1, true);
         double attentionDropout = config.number("attentionDropout", dropout, 0, 1, true);
         double messageDropout = config.number("messageDropout", dropout, 0, 1, true);
-        boolean perHead = config.bool("inputDropoutPerHead", true);
+        Boolean perHead = inputDropoutPerHead(config, raw);
         double negativeSlope = config.number("negativeSlope", 0.2, 0, 1, false);
         boolean residual = config.bool("residual", false);
         boolean normalizeFeatures = config.bool("normalizeFeatures", true);
@@ -113,6 +116,20 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
                 training, concurrency, device, write, config.used());
+    }
+
+    /** true, false or 'auto' (the default; null here): per head for sparse features, shared for dense ones. */
+    private static Boolean inputDropoutPerHead(ConfigMap config, Map<String, Object> raw) {
+        Object value = raw == null ? null : raw.get("inputDropoutPerHead");
+        if (value instanceof Boolean) {
+            return config.bool("inputDropoutPerHead", true);
+        }
+        if (value == null || value instanceof String s && s.equalsIgnoreCase("auto")) {
+            config.record("inputDropoutPerHead", "auto");
+            return null;
+        }
+        throw new IllegalArgumentException("Configuration 'inputDropoutPerHead' must be true, false or 'auto', got "
+                + (value instanceof String ? "'" + value + "'" : value));
     }
 
 }

@@ -83,7 +83,7 @@ public final class EstimateFacade {
         long featureValues = sparse ? Math.round(nodes * (double) sampledNonZeros / sampledNodes) : nodes * width;
         long slots = relationships * (projection.orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (projection.selfLoops() ? nodes : 0);
-        GatConfig gat = config.model().toConfig(width, 2, false);
+        GatConfig gat = config.model().toConfig(width, 2, false, sparse);
         MemoryEstimate estimate = MemoryEstimate.of(gat, nodes, slots, relationships, featureValues, sparse, true);
         Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();

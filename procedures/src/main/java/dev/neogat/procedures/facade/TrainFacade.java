@@ -79,7 +79,7 @@ public final class TrainFacade {
             LoadedGraph graph = GraphLoader.load(context.tx(), config.projection(), config.labelProperty(), split,
                     context.guard(), job::phase);
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
-                    graph.labels().isMultiLabel());
+                    graph.labels().isMultiLabel(), graph.features() instanceof SparseMatrix);
             WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
             MemoryEstimate need = MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
                     graph.relationshipCount(), graph.features().storedValues(),
