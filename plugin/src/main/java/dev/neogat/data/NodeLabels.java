@@ -67,6 +67,19 @@ public final class NodeLabels {
         }
     }
 
+    /** A copy in which {@code nodes} have no label, so that code given it cannot read theirs. */
+    public NodeLabels withoutLabels(int[] nodes) {
+        int[] keptClassOf = classOf.clone();
+        byte[] keptMemberships = memberships == null ? null : memberships.clone();
+        for (int node : nodes) {
+            keptClassOf[node] = NO_LABEL;
+            if (keptMemberships != null) {
+                java.util.Arrays.fill(keptMemberships, node * classCount, (node + 1) * classCount, (byte) 0);
+            }
+        }
+        return new NodeLabels(nodeCount, classCount, keptClassOf, keptMemberships);
+    }
+
     public int nodeCount() {
         return nodeCount;
     }

@@ -57,7 +57,7 @@ public final class Trainer {
                 network.forward(true, training.seed(), epoch);
                 double loss = network.lossAndGradients(trainTargets);
                 if (!Double.isFinite(loss)) {
-                    throw new IllegalStateException("Training diverged at epoch " + epoch + ": the loss is " + loss
+                    throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is " + loss
                             + "; try a lower learningRate (now " + training.learningRate() + ")");
                 }
                 network.adamStep(adam);

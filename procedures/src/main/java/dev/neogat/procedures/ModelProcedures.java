@@ -45,6 +45,7 @@ public class ModelProcedures extends ProcedureBase {
         public long bestEpoch;
         public String stopReason;
         public Map<String, Object> configuration;
+        public List<Object> trials;
         public String createdAt;
         public long sizeBytes;
     }
@@ -65,7 +66,8 @@ public class ModelProcedures extends ProcedureBase {
     @Description("Describes a trained model: architecture, training settings, graph projection, classes, metrics on "
             + "the train/validation/test nodes, the confusion matrix (rows: actual class, columns: predicted, in the "
             + "order of classes) and per-class precision, recall and F1 on the test nodes, and the per-epoch history "
-            + "of loss and accuracy.")
+            + "of loss and accuracy; for a model trained with autoTune, every trial (its configuration, validation "
+            + "score and loss, epochs and time; empty otherwise).")
     @SuppressWarnings("unchecked")
     public Stream<ModelInfo> info(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
@@ -86,6 +88,9 @@ public class ModelProcedures extends ProcedureBase {
         info.bestEpoch = ((Number) meta.get("bestEpoch")).longValue();
         info.stopReason = (String) meta.get("stopReason");
         info.configuration = (Map<String, Object>) meta.get("configuration");
+        // Absent from models trained without autoTune, and from every model stored before it existed.
+        Map<String, Object> autoTune = (Map<String, Object>) meta.getOrDefault("autoTune", Map.of());
+        info.trials = (List<Object>) autoTune.getOrDefault("trials", List.of());
         info.createdAt = (String) meta.get("createdAt");
         info.sizeBytes = size(modelName);
         return Stream.of(info);

@@ -75,6 +75,11 @@ public final class ConfigMap {
         return previous[b.length()];
     }
 
+    /** The value as given, unchecked, for a key whose reading lives elsewhere (e.g. a nested map). */
+    public Object rawValue(String key) {
+        return raw.get(key);
+    }
+
     public boolean has(String key) {
         return raw.get(key) != null;
     }

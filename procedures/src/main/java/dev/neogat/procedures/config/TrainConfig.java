@@ -3,6 +3,7 @@ package dev.neogat.procedures.config;
 import dev.neogat.model.GatConfig;
 import dev.neogat.model.Variant;
 import dev.neogat.train.TrainingConfig;
+import dev.neogat.tune.TuneSettings;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +16,8 @@ import java.util.Map;
  */
 public record TrainConfig(ProjectionConfig projection, String labelProperty, String splitProperty,
                           double trainFraction, double validationFraction, ModelShape model,
-                          TrainingConfig training, int concurrency, String device, WriteConfig write,
-                          Map<String, Object> used) {
+                          TrainingConfig training, TuneSettings autoTune, int concurrency, String device,
+                          WriteConfig write, Map<String, Object> used) {
 
     /** Architecture settings; input and class counts come from the data. */
     public record ModelShape(Variant variant, int layers, List<Integer> hiddenChannels, List<Integer> heads,
@@ -52,6 +53,11 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         }
     }
 
+    /** The model the memory check must allow for: with autoTune, the widest a trial can draw. */
+    public GatConfig largestModel(GatConfig base) {
+        return autoTune == null ? base : autoTune.space().largest(base);
+    }
+
     public static final List<String> KEYS;
 
     static {
@@ -60,7 +66,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         keys.addAll(List.of("labelProperty", "splitProperty", "trainFraction", "valFraction", "variant", "layers",
                 "hiddenChannels", "heads", "outputHeads", "concat", "dropout", "attentionDropout", "messageDropout",
                 "inputDropoutPerHead", "negativeSlope", "residual", "normalizeFeatures", "learningRate",
-                "weightDecay", "epochs", "patience", "seed", "concurrency", "device"));
+                "weightDecay", "epochs", "patience", "seed", "autoTune", "concurrency", "device"));
         KEYS = List.copyOf(keys);
     }
 
@@ -107,6 +113,11 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         int epochs = config.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1, 1_000_000);
         int patience = config.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0, 1_000_000);
         long seed = config.longValue("seed", TrainingConfig.DEFAULT_SEED);
+        TuneSettings autoTune = AutoTuneConfig.read(config, config.rawValue("autoTune"), layers, seed);
+        if (autoTune != null && splitProperty == null && validationFraction == 0) {
+            throw new IllegalArgumentException("autoTune scores each trial on the validation nodes, but 'valFraction' "
+                    + "is 0; give it a value above 0");
+        }
         int concurrency = config.concurrency();
         String device = config.device();
         WriteConfig write = WriteConfig.read(config);
@@ -115,7 +126,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
                 .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
-                training, concurrency, device, write, config.used());
+                training, autoTune, concurrency, device, write, config.used());
     }
 
     /** true, false or 'auto' (the default; null here): per head for sparse features, shared for dense ones. */

@@ -84,7 +84,8 @@ public final class EstimateFacade {
         long slots = relationships * (projection.orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (projection.selfLoops() ? nodes : 0);
         GatConfig gat = config.model().toConfig(width, 2, false, sparse);
-        MemoryEstimate estimate = MemoryEstimate.of(gat, nodes, slots, relationships, featureValues, sparse, true);
+        MemoryEstimate estimate = MemoryEstimate.of(config.largestModel(gat), nodes, slots, relationships, featureValues,
+                sparse, true);
         Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();
         row.nodeCount = nodes;

@@ -22,6 +22,9 @@ import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingData;
 import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
+import dev.neogat.tune.AutoTuner;
+import dev.neogat.tune.Trial;
+import dev.neogat.tune.TuneListener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -81,7 +84,7 @@ public final class TrainFacade {
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
                     graph.labels().isMultiLabel(), graph.features() instanceof SparseMatrix);
             WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
-            MemoryEstimate need = MemoryEstimate.of(gatConfig, graph.nodeCount(), graph.graph().slotCount(),
+            MemoryEstimate need = MemoryEstimate.of(config.largestModel(gatConfig), graph.nodeCount(), graph.graph().slotCount(),
                     graph.relationshipCount(), graph.features().storedValues(),
                     graph.features() instanceof SparseMatrix, true);
             requireHeap(need);
@@ -91,16 +94,25 @@ public final class TrainFacade {
                     modelName, graph.nodeCount(), graph.relationshipCount(), graph.features().cols(),
                     graph.classValues().size(), device.device(), device.reason());
             try (Backend backend = device.backend()) {
-                job.phase("training");
-                TrainingResult result = Trainer.train(backend,
-                        new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split()), gatConfig,
-                        config.training(), listener(context, job, modelName), context.terminationFlag());
+                TrainingData data = new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split());
+                TrainingResult result;
+                Map<String, Object> configuration = config.used();
+                if (config.autoTune() == null) {
+                    job.phase("training");
+                    result = Trainer.train(backend, data, gatConfig, config.training(),
+                            listener(context, job, modelName), context.terminationFlag());
+                } else {
+                    AutoTuner.Result tuned = AutoTuner.tuneAndTrain(backend, data, gatConfig, config.training(),
+                            config.autoTune(), tuneListener(context, job, modelName), context.terminationFlag());
+                    result = tuned.result();
+                    configuration = withChosen(configuration, tuned.search().chosen());
+                }
                 job.phase("predicting");
                 boolean needsAttention = config.write().attentionProperty() != null
                         || config.write().selfAttentionProperty() != null;
                 Prediction prediction = Inference.run(backend, result.model(), graph.graph(), graph.features(),
                         new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
-                Map<String, Object> metadata = metadata(config, graph, result, device);
+                Map<String, Object> metadata = metadata(config, configuration, graph, result, device);
                 metadata.put("testReport", ClassificationReport.of(prediction, graph.labels(), graph.split().test())
                         .toMap(graph.classValues()));
                 TrainedModel model = result.model().withMetadata(metadata);
@@ -115,7 +127,8 @@ public final class TrainFacade {
                 if (config.write().writesAnything()) {
                     written = writeResults(context, config, graph, prediction, job, modelName);
                 }
-                return row(modelName, config, graph, result, device, written, (System.nanoTime() - writeStart) / 1e6);
+                return row(modelName, configuration, graph, result, device, written,
+                        (System.nanoTime() - writeStart) / 1e6);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
@@ -177,6 +190,44 @@ public final class TrainFacade {
         };
     }
 
+    /** Progress per trial in gat.progress() (phase and done/total trials), epochs as without autoTune. */
+    private static TuneListener tuneListener(ProcedureContext context, Jobs.Job job, String modelName) {
+        TrainingListener epochs = listener(context, job, modelName);
+        return new TuneListener() {
+            @Override
+            public void onTrialStart(int trial, int maxTrials, Map<String, Object> values) {
+                job.phase("autoTune: trial " + trial + " of " + maxTrials);
+                job.progress(trial - 1, maxTrials);
+            }
+
+            @Override
+            public void onTrialEnd(Trial trial, int maxTrials) {
+                job.progress(trial.number(), maxTrials);
+                context.log().info("gat.train '%s': autoTune trial %d of %d: validation score %.4f after %d epochs "
+                        + "(%s) in %.0f ms, %s", modelName, trial.number(), maxTrials, trial.validationScore(),
+                        trial.epochsRun(), trial.stopReason(), trial.millis(), trial.configuration());
+            }
+
+            @Override
+            public void onFinalTraining(Trial chosen) {
+                job.phase("training the chosen configuration (autoTune trial " + chosen.number() + ")");
+            }
+
+            @Override
+            public TrainingListener epochs() {
+                return epochs;
+            }
+        };
+    }
+
+    /** The configuration as read, with the searched keys at the chosen trial's values. */
+    private static Map<String, Object> withChosen(Map<String, Object> used, Trial chosen) {
+        Map<String, Object> configuration = new LinkedHashMap<>(used);
+        chosen.configuration().forEach((key, value) ->
+                configuration.put(key, value instanceof Integer width ? List.of(width) : value));
+        return configuration;
+    }
+
     static String metricName(MetricCounts counts) {
         return counts.multiLabel() ? "micro-F1" : "accuracy";
     }
@@ -185,8 +236,8 @@ public final class TrainFacade {
         return counts.total() == 0 ? null : counts.score();
     }
 
-    private static Map<String, Object> metadata(TrainConfig config, LoadedGraph graph, TrainingResult result,
-                                                DeviceChoice device) {
+    private static Map<String, Object> metadata(TrainConfig config, Map<String, Object> configuration,
+                                                LoadedGraph graph, TrainingResult result, DeviceChoice device) {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("createdAt", Instant.now().toString());
         metadata.put("classes", graph.classValues());
@@ -203,7 +254,7 @@ public final class TrainFacade {
         metrics.put("validation", metricMap(result.validation()));
         metrics.put("test", metricMap(result.test()));
         metadata.put("metrics", metrics);
-        metadata.put("configuration", config.used());
+        metadata.put("configuration", configuration);
         return metadata;
     }
 
@@ -215,7 +266,8 @@ public final class TrainFacade {
         return map;
     }
 
-    private static TrainResult row(String modelName, TrainConfig config, LoadedGraph graph, TrainingResult result,
+    private static TrainResult row(String modelName, Map<String, Object> configuration, LoadedGraph graph,
+                                   TrainingResult result,
                                    DeviceChoice device, long written, double writeMillis) {
         TrainResult row = new TrainResult();
         row.modelName = modelName;
@@ -236,7 +288,7 @@ public final class TrainFacade {
         row.trainMillis = Math.round(result.trainMillis());
         row.writeMillis = Math.round(writeMillis);
         row.propertiesWritten = written;
-        row.configuration = config.used();
+        row.configuration = configuration;
         return row;
     }
 }

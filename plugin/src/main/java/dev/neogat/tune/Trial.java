@@ -1,0 +1,41 @@
+package dev.neogat.tune;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One finished trial: the values it drew, and what the validation nodes said of its best epoch (score:
+ * accuracy, or micro-F1 for multi-label; loss) with the training score beside it. No test figure exists here.
+ */
+public record Trial(int number, Map<String, Object> configuration, double validationScore, double validationLoss,
+                    double trainScore, int epochsRun, int bestEpoch, String stopReason, double millis) {
+
+    public Trial {
+        configuration = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(configuration));
+    }
+
+    /** Higher validation score wins, then lower validation loss, then the earlier trial. */
+    boolean betterThan(Trial other) {
+        if (validationScore != other.validationScore) {
+            return validationScore > other.validationScore;
+        }
+        if (validationLoss != other.validationLoss) {
+            return validationLoss < other.validationLoss;
+        }
+        return number < other.number;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("trial", number);
+        map.put("configuration", new LinkedHashMap<>(configuration));
+        map.put("validationScore", validationScore);
+        map.put("validationLoss", validationLoss);
+        map.put("trainScore", trainScore);
+        map.put("epochs", epochsRun);
+        map.put("bestEpoch", bestEpoch);
+        map.put("stopReason", stopReason);
+        map.put("millis", millis);
+        return map;
+    }
+}

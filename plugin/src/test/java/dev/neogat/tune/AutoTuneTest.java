@@ -1,0 +1,270 @@
+package dev.neogat.tune;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.datasets.Dataset;
+import dev.neogat.datasets.SyntheticGraphs;
+import dev.neogat.model.GatConfig;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.train.TrainingConfig;
+import dev.neogat.train.TrainingData;
+import dev.neogat.util.TerminatedException;
+import dev.neogat.util.TerminationFlag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class AutoTuneTest {
+
+    private static final Dataset SMALL = SyntheticGraphs.generate(
+            new SyntheticGraphs.Spec(400, 4, 4, 200, true, 10, 0.8, 0.6, 80, 160, 11));
+
+    private static final GatConfig BASE = GatConfig.builder(SMALL.features().cols(), SMALL.labels().classCount())
+            .hiddenHeads(4).hiddenChannels(4).normalizeFeatures(true).build();
+
+    private static final TrainingConfig TRAINING = new TrainingConfig(25, 0.01, 5e-4, 8, 3);
+
+    private static SearchSpace space(Map<String, ?> entries, Map<String, ?> set) {
+        return SearchSpace.of(entries, set, Set.of(), true);
+    }
+
+    /** Small widths keep the test fast; every other tunable key keeps its default range. */
+    private static final SearchSpace SPACE = space(Map.of("hiddenChannels", List.of(4, 6), "heads", List.of(2, 4)),
+            Map.of());
+
+    private static AutoTuner.Search search(TrainingData data, int threads, TuneSettings settings,
+                                           TuneListener listener, TerminationFlag flag) {
+        try (CpuBackend backend = new CpuBackend(threads, flag)) {
+            return AutoTuner.search(backend, data, BASE, TRAINING, settings, listener, flag);
+        }
+    }
+
+    /** What a trial says apart from its wall-clock time. */
+    private static List<Map<String, Object>> withoutTimes(AutoTuner.Search search) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Trial trial : search.trials()) {
+            Map<String, Object> row = new LinkedHashMap<>(trial.toMap());
+            row.remove("millis");
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    @Test
+    void scramblingTheTestLabelsChangesNoTrialAndNotTheChoice() {
+        TuneSettings settings = new TuneSettings(4, 0, 5, SPACE);
+        AutoTuner.Search original = search(SMALL.trainingData(), 2, settings, TuneListener.NONE,
+                TerminationFlag.RUNNING);
+
+        int[] classOf = SMALL.labels().classes().clone();
+        int[] test = SMALL.split().test();
+        int changed = 0;
+        // Rotating the test labels by one moves every label to another test node.
+        int first = classOf[test[0]];
+        for (int i = 0; i < test.length - 1; i++) {
+            classOf[test[i]] = classOf[test[i + 1]];
+        }
+        classOf[test[test.length - 1]] = first;
+        for (int node : test) {
+            changed += classOf[node] != SMALL.labels().classOf(node) ? 1 : 0;
+        }
+        assertThat(changed).as("test labels actually changed").isGreaterThan(test.length / 2);
+        TrainingData scrambled = new TrainingData(SMALL.undirectedGraph(), SMALL.features(),
+                NodeLabels.singleLabel(classOf, SMALL.labels().classCount()), SMALL.split());
+        AutoTuner.Search again = search(scrambled, 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
+
+        assertThat(withoutTimes(again)).isEqualTo(withoutTimes(original));
+        assertEquals(original.chosen().number(), again.chosen().number());
+        assertEquals(original.chosen().configuration(), again.chosen().configuration());
+        assertThat(original.trials()).hasSize(4);
+        assertThat(original.trials().stream().map(Trial::validationScore).distinct().count())
+                .as("the trials differ, so the choice means something").isGreaterThan(1);
+    }
+
+    @Test
+    void theTrialsNeverSeeTestNodesOrTheirLabels() {
+        TrainingData data = AutoTuner.withoutTestNodes(SMALL.trainingData());
+        assertThat(data.split().test()).isEmpty();
+        for (int node : SMALL.split().test()) {
+            assertThat(data.labels().hasLabel(node)).isFalse();
+        }
+        for (int node : SMALL.split().validation()) {
+            assertEquals(SMALL.labels().classOf(node), data.labels().classOf(node));
+        }
+    }
+
+    @Test
+    void theSameSeedGivesTheSameTrialsAndChoiceAtAnyConcurrency() {
+        TuneSettings settings = new TuneSettings(3, 0, 9, SPACE);
+        AutoTuner.Search one = search(SMALL.trainingData(), 1, settings, TuneListener.NONE, TerminationFlag.RUNNING);
+        AutoTuner.Search two = search(SMALL.trainingData(), 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
+        assertThat(withoutTimes(two)).isEqualTo(withoutTimes(one));
+        assertEquals(one.chosen().number(), two.chosen().number());
+
+        List<Map<String, Object>> drawn = AutoTuner.draw(settings, BASE, TRAINING);
+        assertEquals(drawn, AutoTuner.draw(settings, BASE, TRAINING));
+        assertThat(AutoTuner.draw(new TuneSettings(3, 0, 10, SPACE), BASE, TRAINING)).isNotEqualTo(drawn);
+    }
+
+    @Test
+    void theDefaultsAreTheFirstTrialWhenTheyLieInTheSpace() {
+        List<Map<String, Object>> drawn = AutoTuner.draw(new TuneSettings(5, 0, 1, SPACE), BASE, TRAINING);
+        assertEquals(5, drawn.size());
+        assertEquals(BASE.featureDropout(), drawn.get(0).get("dropout"));
+        assertEquals(TRAINING.learningRate(), drawn.get(0).get("learningRate"));
+        assertEquals(4, drawn.get(0).get("hiddenChannels"));
+        assertThat(drawn.stream().distinct().count()).isEqualTo(5);
+
+        SearchSpace narrow = space(Map.of("dropout", List.of(0.1, 0.2), "hiddenChannels", List.of(4),
+                "heads", List.of(2)), Map.of());
+        List<Map<String, Object>> noDefaults = AutoTuner.draw(new TuneSettings(3, 0, 1, narrow), BASE, TRAINING);
+        for (Map<String, Object> values : noDefaults) {
+            assertThat((Double) values.get("dropout")).isBetween(0.1, 0.2);
+        }
+    }
+
+    @Test
+    void aKeyTheUserSetIsNeverSearched() {
+        SearchSpace space = space(Map.of("hiddenChannels", List.of(4)),
+                Map.of("dropout", 0.3, "learningRate", 0.02, "heads", 2));
+        assertThat(space.dimensions()).extracting(SearchDimension::key)
+                .doesNotContain("dropout", "learningRate", "heads")
+                .contains("attentionDropout", "weightDecay", "hiddenChannels");
+        GatConfig base = BASE.toBuilder().featureDropout(0.3).hiddenHeads(2).build();
+        TrainingConfig training = new TrainingConfig(25, 0.02, 5e-4, 8, 3);
+        for (Map<String, Object> values : AutoTuner.draw(new TuneSettings(6, 0, 2, space), base, training)) {
+            assertThat(values).doesNotContainKeys("dropout", "learningRate", "heads");
+            GatConfig model = TrialConfiguration.model(base, values);
+            assertEquals(0.3, model.featureDropout());
+            assertEquals(2, model.heads(0));
+            assertEquals(0.02, TrialConfiguration.training(training, values).learningRate());
+        }
+        SearchSpace following = SearchSpace.of(Map.of(), Map.of("dropout", 0.3), Set.of("attentionDropout"), true);
+        assertThat(following.dimensions()).extracting(SearchDimension::key)
+                .doesNotContain("dropout", "attentionDropout").contains("messageDropout");
+        SearchSpace oneLayer = SearchSpace.of(Map.of(), Map.of(), Set.of(), false);
+        assertThat(oneLayer.dimensions()).extracting(SearchDimension::key).doesNotContain("hiddenChannels", "heads");
+    }
+
+    @Test
+    void badSpacesAreRefusedNamingTheKeyAndValue() {
+        assertThatThrownBy(() -> space(Map.of("dropout", List.of(0.2, 0.5)), Map.of("dropout", 0.4)))
+                .hasMessageContaining("autoTune.space.dropout").hasMessageContaining("sets 'dropout' to 0.4");
+        assertThatThrownBy(() -> space(Map.of("dropout", List.of(0.2, 1.5)), Map.of()))
+                .hasMessageContaining("autoTune.space.dropout").hasMessageContaining("[0.2, 1.5]");
+        assertThatThrownBy(() -> space(Map.of("learningRate", List.of(0.01, 0.001)), Map.of()))
+                .hasMessageContaining("autoTune.space.learningRate").hasMessageContaining("min first");
+        assertThatThrownBy(() -> space(Map.of("weightDecay", List.of(0, 0.01)), Map.of()))
+                .hasMessageContaining("autoTune.space.weightDecay").hasMessageContaining("above 0");
+        assertThatThrownBy(() -> space(Map.of("heads", List.of(4, 0)), Map.of()))
+                .hasMessageContaining("autoTune.space.heads").hasMessageContaining("[4, 0]");
+        assertThatThrownBy(() -> space(Map.of("normalizeFeatures", List.of("yes")), Map.of()))
+                .hasMessageContaining("autoTune.space.normalizeFeatures");
+        assertThatThrownBy(() -> space(Map.of("epochs", List.of(10, 20)), Map.of()))
+                .hasMessageContaining("cannot search 'epochs'");
+        assertThatThrownBy(() -> SearchSpace.of(Map.of("heads", List.of(2)), Map.of(), Set.of(), false))
+                .hasMessageContaining("no hidden layer");
+        assertThatThrownBy(() -> new TuneSettings(0, 0, 1, SPACE)).hasMessageContaining("autoTune.maxTrials")
+                .hasMessageContaining("got 0");
+        SearchSpace empty = SearchSpace.of(Map.of(), Map.of("x", 1), Set.copyOf(SearchSpace.KEYS), true);
+        assertThatThrownBy(() -> new TuneSettings(3, 0, 1, empty)).hasMessageContaining("nothing to search");
+    }
+
+    @Test
+    void theChosenConfigurationIsTrainedAgainWithTheSameValidationScoreAndStored() {
+        List<String> events = new ArrayList<>();
+        TuneListener listener = new TuneListener() {
+            @Override
+            public void onTrialStart(int trial, int maxTrials, Map<String, Object> configuration) {
+                events.add("start " + trial + "/" + maxTrials);
+            }
+
+            @Override
+            public void onTrialEnd(Trial trial, int maxTrials) {
+                events.add("end " + trial.number());
+            }
+
+            @Override
+            public void onFinalTraining(Trial chosen) {
+                events.add("final " + chosen.number());
+            }
+        };
+        AutoTuner.Result result;
+        try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            result = AutoTuner.tuneAndTrain(backend, SMALL.trainingData(), BASE, TRAINING,
+                    new TuneSettings(3, 0, 4, SPACE), listener, TerminationFlag.RUNNING);
+        }
+        Trial chosen = result.search().chosen();
+        assertThat(events).containsExactly("start 1/3", "end 1", "start 2/3", "end 2", "start 3/3", "end 3",
+                "final " + chosen.number());
+        assertEquals(chosen.validationScore(), result.result().validation().score(), 0.0);
+        assertEquals(chosen.validationLoss(), result.result().validation().loss(), 0.0);
+        assertEquals(TrialConfiguration.model(BASE, chosen.configuration()), result.config());
+        assertEquals(result.config(), result.result().model().config());
+        assertThat(result.result().test().total()).isEqualTo(SMALL.split().test().length);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> stored = (Map<String, Object>) result.result().model().metadata().get("autoTune");
+        assertThat((List<?>) stored.get("trials")).hasSize(3);
+        assertEquals(chosen.number(), stored.get("chosenTrial"));
+        for (Trial trial : result.search().trials()) {
+            assertThat(trial.validationScore()).isLessThanOrEqualTo(chosen.validationScore());
+        }
+    }
+
+    @Test
+    void aSpentTimeBudgetStopsAfterTheFirstTrial() {
+        AutoTuner.Search search = search(SMALL.trainingData(), 1, new TuneSettings(5, 1, 5, SPACE),
+                TuneListener.NONE, TerminationFlag.RUNNING);
+        assertThat(search.trials()).hasSize(1);
+        assertEquals(AutoTuner.EndReason.TIME_BUDGET, search.endReason());
+    }
+
+    @Test
+    void terminationStopsTheSearchBetweenAndInsideTrials() {
+        AtomicBoolean stop = new AtomicBoolean();
+        TuneListener afterFirst = new TuneListener() {
+            @Override
+            public void onTrialEnd(Trial trial, int maxTrials) {
+                stop.set(true);
+            }
+        };
+        assertThrows(TerminatedException.class, () -> search(SMALL.trainingData(), 1,
+                new TuneSettings(3, 0, 5, SPACE), afterFirst, stop::get));
+
+        AtomicBoolean inside = new AtomicBoolean();
+        int[] epochs = {0};
+        TuneListener midTrial = new TuneListener() {
+            @Override
+            public dev.neogat.train.TrainingListener epochs() {
+                return (stats, max) -> {
+                    if (++epochs[0] == 3) {
+                        inside.set(true);
+                    }
+                };
+            }
+        };
+        assertThrows(TerminatedException.class, () -> search(SMALL.trainingData(), 1,
+                new TuneSettings(3, 0, 5, SPACE), midTrial, inside::get));
+        assertEquals(3, epochs[0]);
+    }
+
+    @Test
+    void withoutValidationNodesThereIsNothingToScore() {
+        TrainingData data = SMALL.trainingData();
+        TrainingData noValidation = new TrainingData(data.graph(), data.features(), data.labels(),
+                new dev.neogat.data.NodeSplit(data.split().train(), new int[0], data.split().test()));
+        assertThatThrownBy(() -> search(noValidation, 1, new TuneSettings(2, 0, 5, SPACE), TuneListener.NONE,
+                TerminationFlag.RUNNING)).hasMessageContaining("validation nodes");
+        assertThat(Arrays.stream(data.split().validation()).count()).isPositive();
+    }
+}
