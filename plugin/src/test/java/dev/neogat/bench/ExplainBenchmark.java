@@ -82,7 +82,7 @@ public final class ExplainBenchmark {
         }
         Dataset cora = PlanetoidCsv.load(dir);
         long trainStart = System.nanoTime();
-        TrainingResult trained = AccuracyBenchmark.train(cora, 0, BenchArgs.threads());
+        TrainingResult trained = AccuracyBenchmark.train(cora, AccuracyBenchmark.paperConfig(cora), 0, BenchArgs.threads());
         TrainedModel model = trained.model();
         System.out.printf(Locale.ROOT, "cora: trained the paper's GAT (seed 0) in %.1f s, test accuracy %.2f%%%n",
                 (System.nanoTime() - trainStart) / 1e9, 100 * trained.test().score());
