@@ -100,10 +100,22 @@ public final class PropertyWriter {
         if (columns.isEmpty() || startNode.length == 0) {
             return;
         }
-        // Enough partitions that most pairs are free while a few long jobs run; one thread needs none.
-        int partitions = concurrency <= 1 ? 1 : (int) Math.min(4L * concurrency, Math.max(1, nodeCount));
+        int partitions = partitions(startNode.length, nodeCount, batchSize, concurrency);
         run(db, WriteJobs.relationshipCells(nodeCount, startNode, endNode, partitions), lookup, columns, batchSize,
                 concurrency, guard, tally, listener);
+    }
+
+    /**
+     * Node partitions for relationship writes: 2 per thread, so each thread can hold a pair; fewer when the
+     * cells (about partitions² / 2 of them, each at least one transaction) would be much smaller than a
+     * batch, as every commit costs a log flush.
+     */
+    static int partitions(int relationshipCount, int nodeCount, int batchSize, int concurrency) {
+        if (concurrency <= 1 || nodeCount < 2) {
+            return 1;
+        }
+        int forBatches = (int) Math.ceil(Math.sqrt(2.0 * relationshipCount / batchSize));
+        return Math.min(nodeCount, Math.max(2, Math.min(2 * concurrency, forBatches)));
     }
 
     private static void run(GraphDatabaseService db, WriteJobs jobs, EntityLookup lookup, List<Column> columns,

@@ -22,7 +22,8 @@ import java.util.List;
  * <p>One case reaches a hop further and is left to {@link PropertyWriter}'s retries: a sparse node with
  * exactly as many relationships as the dense-node threshold ({@code db.relationship_grouping_threshold}, 50)
  * counts as "going to be dense" on any change and locks every relationship of its chain, so two such
- * neighbours written by disjoint jobs can still deadlock (seen about once per 250,000 properties).
+ * neighbours written by disjoint jobs can still deadlock (WriteDeadlockTest: none to a few dozen retries per
+ * 255,000 properties).
  */
 final class WriteJobs {
 
