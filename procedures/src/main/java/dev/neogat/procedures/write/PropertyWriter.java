@@ -92,17 +92,18 @@ public final class PropertyWriter {
 
     /**
      * Writes relationship properties; relationship {@code r} joins the nodes with indices {@code startNode[r]}
-     * and {@code endNode[r]}, and transactions that run at once never share an end node.
+     * and {@code endNode[r]}, and transactions that run at once never share an end node, nor two of the nodes
+     * flagged in {@code chainLockingNodes} (may be null; see {@link WriteJobs}).
      */
     public static void writeRelationships(GraphDatabaseService db, int nodeCount, int[] startNode, int[] endNode,
-                                          EntityLookup lookup, List<Column> columns, int batchSize, int concurrency,
+                                          boolean[] chainLockingNodes, EntityLookup lookup, List<Column> columns, int batchSize, int concurrency,
                                           TerminationGuard guard, WriteTally tally, Listener listener) {
         if (columns.isEmpty() || startNode.length == 0) {
             return;
         }
         int partitions = partitions(startNode.length, nodeCount, batchSize, concurrency);
-        run(db, WriteJobs.relationshipCells(nodeCount, startNode, endNode, partitions), lookup, columns, batchSize,
-                concurrency, guard, tally, listener);
+        run(db, WriteJobs.relationshipCells(nodeCount, startNode, endNode, chainLockingNodes, partitions), lookup,
+                columns, batchSize, concurrency, guard, tally, listener);
     }
 
     /**

@@ -7,6 +7,9 @@ import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.train.Prediction;
+import org.neo4j.configuration.Config;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
 import org.neo4j.logging.Log;
 
 import java.util.ArrayList;
@@ -55,7 +58,7 @@ public final class WriteBack {
             long total = (long) graph.relationshipCount() * relationshipColumns.size();
             int[][] ends = endNodes(graph.graph(), graph.relationshipCount());
             PropertyWriter.writeRelationships(context.db(), graph.nodeCount(), ends[0], ends[1],
-                    (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), relationshipColumns,
+                    chainLockingNodes(context, graph, ends), (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), relationshipColumns,
                     write.batchSize(), concurrency, context.guard(), tally,
                     progress(job, phase, total, context.log(), modelName));
         }
@@ -84,6 +87,31 @@ public final class WriteBack {
                         modelName, cause.getMessage());
             }
         };
+    }
+
+    /**
+     * The nodes whose stored degree is the dense-node threshold: record storage locks every relationship of
+     * such a sparse node when one of them changes (see {@link WriteJobs}). Null where the setting cannot be read.
+     */
+    @SuppressWarnings("deprecation")
+    static boolean[] chainLockingNodes(ProcedureContext context, LoadedGraph graph, int[][] ends) {
+        if (!(context.db() instanceof GraphDatabaseAPI api)) {
+            return null;
+        }
+        int threshold = api.getDependencyResolver().resolveDependency(Config.class)
+                .get(GraphDatabaseSettings.dense_node_threshold);
+        int[] projectedDegree = new int[graph.nodeCount()];
+        for (int r = 0; r < ends[0].length; r++) {
+            projectedDegree[ends[0][r]]++;
+            projectedDegree[ends[1][r]]++;
+        }
+        boolean[] flagged = new boolean[graph.nodeCount()];
+        for (int node = 0; node < flagged.length; node++) {
+            // the stored degree is at least the projected one, so larger nodes need no look
+            flagged[node] = projectedDegree[node] <= threshold
+                    && context.tx().getNodeById(graph.nodes().toNeo4j(node)).getDegree() == threshold;
+        }
+        return flagged;
     }
 
     /** The node indices at the two ends of each relationship of the projection. */

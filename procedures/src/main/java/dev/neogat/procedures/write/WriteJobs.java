@@ -19,11 +19,11 @@ import java.util.List;
  * relationships into cells by the partitions of their two ends, cells with disjoint partitions touch
  * disjoint nodes; setting a node property locks only that node, so node ranges need no claims.
  *
- * <p>One case reaches a hop further and is left to {@link PropertyWriter}'s retries: a sparse node with
- * exactly as many relationships as the dense-node threshold ({@code db.relationship_grouping_threshold}, 50)
- * counts as "going to be dense" on any change and locks every relationship of its chain, so two such
- * neighbours written by disjoint jobs can still deadlock (WriteDeadlockTest: none to a few dozen retries per
- * 255,000 properties).
+ * <p>One case reaches a hop further: a sparse node with exactly as many relationships as the dense-node
+ * threshold ({@code db.relationship_grouping_threshold}, 50) counts as "going to be dense" on any change and
+ * locks every relationship of its chain, so two such neighbours written by disjoint jobs could deadlock on the
+ * relationships around them. Those nodes are given to the caller as {@code togetherNodes} and all put in one
+ * partition, so at most one running job holds any of them.
  */
 final class WriteJobs {
 
@@ -59,10 +59,12 @@ final class WriteJobs {
 
     /**
      * Relationship writes: nodes in {@code partitions} groups of about equal total degree, one job per pair of
-     * groups holding the relationships between them (largest first, so the long jobs start early).
+     * groups holding the relationships between them (largest first, so the long jobs start early). The nodes
+     * flagged in {@code togetherNodes} (may be null) all go to partition 0, so no two of them are written at once.
      */
-    static WriteJobs relationshipCells(int nodeCount, int[] startNode, int[] endNode, int partitions) {
-        int[] partitionOf = partitionByDegree(nodeCount, startNode, endNode, partitions);
+    static WriteJobs relationshipCells(int nodeCount, int[] startNode, int[] endNode, boolean[] togetherNodes,
+                                       int partitions) {
+        int[] partitionOf = partitionByDegree(nodeCount, startNode, endNode, togetherNodes, partitions);
         int cells = partitions * partitions;
         int[] cellSize = new int[cells];
         for (int r = 0; r < startNode.length; r++) {
@@ -92,23 +94,37 @@ final class WriteJobs {
         return Math.min(a, b) * partitions + Math.max(a, b);
     }
 
-    /** Nodes by falling degree dealt to the partitions back and forth, so each gets about the same degree. */
-    static int[] partitionByDegree(int nodeCount, int[] startNode, int[] endNode, int partitions) {
+    /**
+     * Flagged nodes to partition 0, then the others by falling degree each to the partition with the least
+     * degree so far, so each partition gets about the same degree.
+     */
+    static int[] partitionByDegree(int nodeCount, int[] startNode, int[] endNode, boolean[] togetherNodes,
+                                   int partitions) {
         long[] degreeAndNode = new long[nodeCount];
         for (int r = 0; r < startNode.length; r++) {
             degreeAndNode[startNode[r]] += 1L << 32;
             degreeAndNode[endNode[r]] += 1L << 32;
         }
+        int[] partitionOf = new int[nodeCount];
+        long[] load = new long[partitions];
         for (int n = 0; n < nodeCount; n++) {
-            degreeAndNode[n] |= n;
+            if (togetherNodes != null && togetherNodes[n]) {
+                load[0] += degreeAndNode[n] >>> 32;
+                degreeAndNode[n] = -1;
+            } else {
+                degreeAndNode[n] |= n;
+            }
         }
         Arrays.sort(degreeAndNode);
-        int[] partitionOf = new int[nodeCount];
-        for (int rank = 0; rank < nodeCount; rank++) {
-            int node = (int) degreeAndNode[nodeCount - 1 - rank];
-            int round = rank / partitions;
-            int position = rank % partitions;
-            partitionOf[node] = round % 2 == 0 ? position : partitions - 1 - position;
+        for (int rank = nodeCount - 1; rank >= 0 && degreeAndNode[rank] >= 0; rank--) {
+            int lightest = 0;
+            for (int p = 1; p < partitions; p++) {
+                if (load[p] < load[lightest]) {
+                    lightest = p;
+                }
+            }
+            partitionOf[(int) degreeAndNode[rank]] = lightest;
+            load[lightest] += degreeAndNode[rank] >>> 32;
         }
         return partitionOf;
     }

@@ -33,8 +33,8 @@ class WriteJobsTest {
     @Test
     void everyRelationshipIsInOneJobWhosePartitionsHoldBothEnds() throws InterruptedException {
         int partitions = 16;
-        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, partitions);
-        WriteJobs jobs = WriteJobs.relationshipCells(NODES, start, end, partitions);
+        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, null, partitions);
+        WriteJobs jobs = WriteJobs.relationshipCells(NODES, start, end, null, partitions);
         int[] seen = new int[RELATIONSHIPS];
         WriteJobs.Job job;
         while ((job = jobs.take()) != null) {
@@ -50,9 +50,24 @@ class WriteJobsTest {
     }
 
     @Test
+    void flaggedNodesShareOnePartition() {
+        boolean[] together = new boolean[NODES];
+        for (int n = 0; n < NODES; n += 97) {
+            together[n] = true;
+        }
+        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, together, 16);
+        for (int n = 0; n < NODES; n++) {
+            if (together[n]) {
+                assertThat(partitionOf[n]).as("partition of flagged node %d", n).isZero();
+            }
+        }
+        assertThat(partitionOf).as("the other nodes spread over all partitions").contains(1, 15);
+    }
+
+    @Test
     void partitionsCarryAboutTheSameDegree() {
         int partitions = 16;
-        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, partitions);
+        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, null, partitions);
         long[] degree = new long[partitions];
         long maxNodeDegree = 0;
         long[] nodeDegree = new long[NODES];
@@ -72,8 +87,8 @@ class WriteJobsTest {
     @Test
     void jobsRunningAtOnceNeverShareANode() throws InterruptedException {
         int partitions = 16;
-        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, partitions);
-        WriteJobs jobs = WriteJobs.relationshipCells(NODES, start, end, partitions);
+        int[] partitionOf = WriteJobs.partitionByDegree(NODES, start, end, null, partitions);
+        WriteJobs jobs = WriteJobs.relationshipCells(NODES, start, end, null, partitions);
         Set<Integer> nodesInUse = ConcurrentHashMap.newKeySet();
         List<String> clashes = new CopyOnWriteArrayList<>();
         AtomicInteger mostAtOnce = new AtomicInteger();
