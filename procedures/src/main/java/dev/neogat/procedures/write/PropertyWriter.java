@@ -96,8 +96,9 @@ public final class PropertyWriter {
      * flagged in {@code chainLockingNodes} (may be null; see {@link WriteJobs}).
      */
     public static void writeRelationships(GraphDatabaseService db, int nodeCount, int[] startNode, int[] endNode,
-                                          boolean[] chainLockingNodes, EntityLookup lookup, List<Column> columns, int batchSize, int concurrency,
-                                          TerminationGuard guard, WriteTally tally, Listener listener) {
+                                          boolean[] chainLockingNodes, EntityLookup lookup, List<Column> columns,
+                                          int batchSize, int concurrency, TerminationGuard guard, WriteTally tally,
+                                          Listener listener) {
         if (columns.isEmpty() || startNode.length == 0) {
             return;
         }

@@ -58,7 +58,8 @@ public final class WriteBack {
             long total = (long) graph.relationshipCount() * relationshipColumns.size();
             int[][] ends = endNodes(graph.graph(), graph.relationshipCount());
             PropertyWriter.writeRelationships(context.db(), graph.nodeCount(), ends[0], ends[1],
-                    chainLockingNodes(context, graph, ends), (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), relationshipColumns,
+                    chainLockingNodes(context, graph, ends),
+                    (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), relationshipColumns,
                     write.batchSize(), concurrency, context.guard(), tally,
                     progress(job, phase, total, context.log(), modelName));
         }
