@@ -7,7 +7,6 @@ import org.neo4j.graphdb.TransientFailureException;
 import org.neo4j.kernel.api.exceptions.Status;
 import org.neo4j.procedure.TerminationGuard;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -129,7 +128,6 @@ public final class PropertyWriter {
         AtomicLong written = new AtomicLong();
         CountDownLatch finished = new CountDownLatch(threads);
         Worker worker = new Worker(db, jobs, lookup, columns, batchSize, tally, listener, open, written, failure);
-        List<Thread> started = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             Thread thread = new Thread(() -> {
                 try {
@@ -140,7 +138,6 @@ public final class PropertyWriter {
             }, "neogat-writer-" + t);
             thread.setDaemon(true);
             thread.start();
-            started.add(thread);
         }
         RuntimeException terminated = null;
         try {
@@ -152,6 +149,8 @@ public final class PropertyWriter {
                     guard.check();
                 } catch (RuntimeException e) {
                     terminated = e;
+                    // workers see a failure and start no further batch of their job
+                    failure.compareAndSet(null, e);
                     stop(jobs, open);
                     break;
                 }
@@ -160,8 +159,9 @@ public final class PropertyWriter {
             finished.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            stop(jobs, open);
             terminated = new IllegalStateException("Interrupted while writing; " + tally.describe(), e);
+            failure.compareAndSet(null, terminated);
+            stop(jobs, open);
         }
         if (terminated != null) {
             throw terminated;
