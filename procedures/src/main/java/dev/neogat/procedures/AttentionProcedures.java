@@ -10,6 +10,7 @@ import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
 import org.neo4j.graphdb.Node;
@@ -56,6 +57,7 @@ public class AttentionProcedures extends ProcedureBase {
         public long relationshipCount;
         public long layer;
         public long propertiesWritten;
+        public long writeRetries;
         public long loadMillis;
         public long predictMillis;
         public long writeMillis;
@@ -131,12 +133,13 @@ public class AttentionProcedures extends ProcedureBase {
                     write::outputs);
             int layer = WriteBack.attentionLayer(write.attentionLayer(), run.prediction().layerCount());
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
-                    run.projection().orientation(), run.concurrency(), job);
+            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
+                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
             AttentionWriteResult row = new AttentionWriteResult();
             row.relationshipCount = run.graph().relationshipCount();
             row.layer = layer;
-            row.propertiesWritten = written;
+            row.propertiesWritten = written.propertiesWritten();
+            row.writeRetries = written.retries();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();
             row.writeMillis = (System.nanoTime() - start) / 1_000_000;
@@ -171,6 +174,7 @@ public class AttentionProcedures extends ProcedureBase {
         public long nodeCount;
         public long layer;
         public long propertiesWritten;
+        public long writeRetries;
         public long writeMillis;
     }
 
@@ -261,16 +265,20 @@ public class AttentionProcedures extends ProcedureBase {
                 PropertyWriter.column(property + "Ratio", i -> entropy.degree(i) < 2 ? null
                         : entropy.meanEntropy(i) / entropy.uniformEntropy(i)));
         long start = System.nanoTime();
-        long written;
+        WriteTally tally = new WriteTally();
+        tally.expect("nodes", columns);
         try (Jobs.Job job = Jobs.start("attention.entropy.write", modelName, db.databaseName(), null)) {
-            job.phase("writing node properties");
-            written = PropertyWriter.write(db, entropy.nodeCount(), (writeTx, i) -> analysis.node(writeTx, i), columns,
-                    batchSize, analysis.run().concurrency(), guard, done -> job.progress(done, 3L * entropy.nodeCount()));
+            String phase = "writing node properties";
+            job.phase(phase);
+            PropertyWriter.writeNodes(db, entropy.nodeCount(), (writeTx, i) -> analysis.node(writeTx, i), columns,
+                    batchSize, analysis.run().concurrency(), guard, tally,
+                    WriteBack.progress(job, phase, 3L * entropy.nodeCount(), log, modelName));
         }
         EntropyWriteResult row = new EntropyWriteResult();
         row.nodeCount = entropy.nodeCount();
         row.layer = layer;
-        row.propertiesWritten = written;
+        row.propertiesWritten = tally.propertiesWritten();
+        row.writeRetries = tally.retries();
         row.writeMillis = (System.nanoTime() - start) / 1_000_000;
         return Stream.of(row);
     }

@@ -40,6 +40,7 @@ public class EmbedProcedures extends ProcedureBase {
         public long layer;
         public long dimension;
         public long propertiesWritten;
+        public long writeRetries;
         public long loadMillis;
         public long predictMillis;
         public long writeMillis;
@@ -100,13 +101,14 @@ public class EmbedProcedures extends ProcedureBase {
                     write::outputs);
             int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount(), modelName);
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
-                    run.projection().orientation(), run.concurrency(), job);
+            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
+                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
             EmbeddingWriteResult row = new EmbeddingWriteResult();
             row.nodeCount = run.graph().nodeCount();
             row.layer = layer;
             row.dimension = run.prediction().embeddingWidth(layer);
-            row.propertiesWritten = written;
+            row.propertiesWritten = written.propertiesWritten();
+            row.writeRetries = written.retries();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();
             row.writeMillis = (System.nanoTime() - start) / 1_000_000;

@@ -40,6 +40,7 @@ public class PredictProcedures extends ProcedureBase {
     public static final class PredictWriteResult {
         public long nodeCount;
         public long propertiesWritten;
+        public long writeRetries;
         public List<Object> classes;
         public long loadMillis;
         public long predictMillis;
@@ -86,11 +87,12 @@ public class PredictProcedures extends ProcedureBase {
         try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job, write::outputs);
             long start = System.nanoTime();
-            long written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write, run.classValues(),
-                    run.projection().orientation(), run.concurrency(), job);
+            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
+                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
             PredictWriteResult row = new PredictWriteResult();
             row.nodeCount = run.graph().nodeCount();
-            row.propertiesWritten = written;
+            row.propertiesWritten = written.propertiesWritten();
+            row.writeRetries = written.retries();
             row.classes = run.classValues();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();

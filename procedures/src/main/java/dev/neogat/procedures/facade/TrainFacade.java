@@ -66,6 +66,7 @@ public final class TrainFacade {
         public long trainMillis;
         public long writeMillis;
         public long propertiesWritten;
+        public long writeRetries;
         public Map<String, Object> configuration;
     }
 
@@ -123,7 +124,7 @@ public final class TrainFacade {
                         result.epochsRun(), result.bestEpoch(), metricName(result.test()), result.test().score());
 
                 long writeStart = System.nanoTime();
-                long written = 0;
+                WriteBack.Summary written = new WriteBack.Summary(0, 0);
                 if (config.write().writesAnything()) {
                     written = writeResults(context, config, graph, prediction, job, modelName);
                 }
@@ -139,7 +140,7 @@ public final class TrainFacade {
         }
     }
 
-    private static long writeResults(ProcedureContext context, TrainConfig config, LoadedGraph graph,
+    private static WriteBack.Summary writeResults(ProcedureContext context, TrainConfig config, LoadedGraph graph,
                                      Prediction prediction, Jobs.Job job, String modelName) {
         try {
             return WriteBack.write(context, modelName, graph, prediction, config.write(), graph.classValues(),
@@ -267,8 +268,8 @@ public final class TrainFacade {
     }
 
     private static TrainResult row(String modelName, Map<String, Object> configuration, LoadedGraph graph,
-                                   TrainingResult result,
-                                   DeviceChoice device, long written, double writeMillis) {
+                                   TrainingResult result, DeviceChoice device, WriteBack.Summary written,
+                                   double writeMillis) {
         TrainResult row = new TrainResult();
         row.modelName = modelName;
         row.device = device.device();
@@ -287,7 +288,8 @@ public final class TrainFacade {
         row.loadMillis = graph.loadMillis();
         row.trainMillis = Math.round(result.trainMillis());
         row.writeMillis = Math.round(writeMillis);
-        row.propertiesWritten = written;
+        row.propertiesWritten = written.propertiesWritten();
+        row.writeRetries = written.retries();
         row.configuration = configuration;
         return row;
     }

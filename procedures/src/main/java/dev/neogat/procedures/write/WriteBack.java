@@ -7,6 +7,10 @@ import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.train.Prediction;
+import org.neo4j.configuration.Config;
+import org.neo4j.configuration.GraphDatabaseSettings;
+import org.neo4j.kernel.internal.GraphDatabaseAPI;
+import org.neo4j.logging.Log;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,29 +29,102 @@ public final class WriteBack {
     private WriteBack() {
     }
 
+    /** What a write-back did: properties committed, and transactions retried after transient errors. */
+    public record Summary(long propertiesWritten, long retries) {
+    }
+
     @SuppressWarnings("deprecation")
-    public static long write(ProcedureContext context, String modelName, LoadedGraph graph, Prediction prediction,
-                             WriteConfig write, List<Object> classValues, Orientation orientation, int concurrency,
-                             Jobs.Job job) {
+    public static Summary write(ProcedureContext context, String modelName, LoadedGraph graph, Prediction prediction,
+                                WriteConfig write, List<Object> classValues, Orientation orientation, int concurrency,
+                                Jobs.Job job) {
         requireLayersExist(write, prediction.layerCount(), modelName);
-        long written = 0;
         List<PropertyWriter.Column> nodeColumns = nodeColumns(prediction, write, classValues, modelName);
+        List<PropertyWriter.Column> relationshipColumns = write.attentionProperty() == null ? List.of()
+                : attentionColumns(graph.graph(), prediction, write, orientation);
+        WriteTally tally = new WriteTally();
+        tally.expect("nodes", nodeColumns);
+        tally.expect("relationships", relationshipColumns);
         if (!nodeColumns.isEmpty()) {
-            job.phase("writing node properties");
+            String phase = "writing node properties";
+            job.phase(phase);
             long total = (long) graph.nodeCount() * nodeColumns.size();
-            written += PropertyWriter.write(context.db(), graph.nodeCount(),
+            PropertyWriter.writeNodes(context.db(), graph.nodeCount(),
                     (tx, index) -> tx.getNodeById(graph.nodes().toNeo4j(index)), nodeColumns, write.batchSize(),
-                    concurrency, context.guard(), done -> job.progress(done, total));
+                    concurrency, context.guard(), tally, progress(job, phase, total, context.log(), modelName));
         }
-        if (write.attentionProperty() != null) {
-            job.phase("writing relationship properties");
-            List<PropertyWriter.Column> columns = attentionColumns(graph.graph(), prediction, write, orientation);
-            long total = (long) graph.relationshipCount() * columns.size();
-            written += PropertyWriter.write(context.db(), graph.relationshipCount(),
-                    (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), columns,
-                    write.batchSize(), concurrency, context.guard(), done -> job.progress(done, total));
+        if (!relationshipColumns.isEmpty()) {
+            String phase = "writing relationship properties";
+            job.phase(phase);
+            long total = (long) graph.relationshipCount() * relationshipColumns.size();
+            int[][] ends = endNodes(graph.graph(), graph.relationshipCount());
+            PropertyWriter.writeRelationships(context.db(), graph.nodeCount(), ends[0], ends[1],
+                    chainLockingNodes(context, graph, ends),
+                    (tx, index) -> tx.getRelationshipById(graph.relationshipIds()[index]), relationshipColumns,
+                    write.batchSize(), concurrency, context.guard(), tally,
+                    progress(job, phase, total, context.log(), modelName));
         }
-        return written;
+        if (tally.retries() > 0) {
+            context.log().warn("Writing the results of model '%s': %s", modelName, tally.describe());
+        }
+        return new Summary(tally.propertiesWritten(), tally.retries());
+    }
+
+    /**
+     * Reports a write phase to gat.progress(): properties done of {@code total}, and retries in the phase's
+     * name; each retry goes to the log with its cause.
+     */
+    public static PropertyWriter.Listener progress(Jobs.Job job, String phase, long total, Log log, String modelName) {
+        return new PropertyWriter.Listener() {
+            @Override
+            public void written(long propertiesSoFar) {
+                job.progress(propertiesSoFar, total);
+            }
+
+            @Override
+            public void retried(long retriesSoFar, RuntimeException cause) {
+                job.phase(phase + " (" + retriesSoFar + (retriesSoFar == 1 ? " transaction" : " transactions")
+                        + " retried after transient errors)");
+                log.warn("Writing the results of model '%s': retrying a transaction after a transient error: %s",
+                        modelName, cause.getMessage());
+            }
+        };
+    }
+
+    /**
+     * The nodes whose stored degree is the dense-node threshold: record storage locks every relationship of
+     * such a sparse node when one of them changes (see {@link WriteJobs}). Null where the setting cannot be read.
+     */
+    @SuppressWarnings("deprecation")
+    static boolean[] chainLockingNodes(ProcedureContext context, LoadedGraph graph, int[][] ends) {
+        if (!(context.db() instanceof GraphDatabaseAPI api)) {
+            return null;
+        }
+        int threshold = api.getDependencyResolver().resolveDependency(Config.class)
+                .get(GraphDatabaseSettings.dense_node_threshold);
+        int[] projectedDegree = new int[graph.nodeCount()];
+        for (int r = 0; r < ends[0].length; r++) {
+            projectedDegree[ends[0][r]]++;
+            projectedDegree[ends[1][r]]++;
+        }
+        boolean[] flagged = new boolean[graph.nodeCount()];
+        for (int node = 0; node < flagged.length; node++) {
+            // the stored degree is at least the projected one, so larger nodes need no look
+            flagged[node] = projectedDegree[node] <= threshold
+                    && context.tx().getNodeById(graph.nodes().toNeo4j(node)).getDegree() == threshold;
+        }
+        return flagged;
+    }
+
+    /** The node indices at the two ends of each relationship of the projection. */
+    static int[][] endNodes(IncomingCsr csr, int relationshipCount) {
+        int[] start = new int[relationshipCount];
+        int[] end = new int[relationshipCount];
+        for (int edge = 0; edge < relationshipCount; edge++) {
+            int slot = csr.slotOfEdge(edge);
+            start[edge] = csr.sources()[slot];
+            end[edge] = csr.targetOf(slot);
+        }
+        return new int[][] {start, end};
     }
 
     /**
