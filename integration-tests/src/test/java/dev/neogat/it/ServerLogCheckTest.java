@@ -59,6 +59,26 @@ class ServerLogCheckTest {
     }
 
     @Test
+    void aTerminatedJobWhoseClientHasGoneIsNotAProblemOfThePlugin() {
+        // As Neo4j 5.26.30 logged it when a client closed its connection while gat.train was being terminated.
+        String clientGone = """
+                2026-12-05 09:36:31.876+0000 WARN  [o.n.b.p.c.f.r.NetworkResponseHandler] Unable to send error back to the client. null
+                io.netty.channel.StacklessClosedChannelException
+                	Suppressed: org.neo4j.bolt.protocol.common.fsm.error.TransactionStateTransitionException: Failed to consume statement results
+                	Caused by: org.neo4j.internal.kernel.api.exceptions.ProcedureException: Failed to invoke procedure `gat.train`: Caused by: dev.neogat.util.TerminatedException: The computation was terminated
+                	Caused by: dev.neogat.util.TerminatedException: The computation was terminated
+                		at dev.neogat.util.TerminationFlag.assertRunning(TerminationFlag.java:17)
+                """;
+        assertThat(CHECK.problems(CLEAN + clientGone)).isEmpty();
+        String pluginSaysSo = "2026-12-05 09:36:32.000+0000 WARN  [d.n.p.f.TrainFacade] gat.train 'x' failed: "
+                + "dev.neogat.util.TerminatedException: The computation was terminated\n";
+        assertThat(CHECK.problems(CLEAN + pluginSaysSo)).hasSize(1);
+        String otherFailure = clientGone.replace("TerminatedException: The computation was terminated",
+                "IllegalStateException: boom");
+        assertThat(CHECK.problems(CLEAN + otherFailure)).hasSize(1);
+    }
+
+    @Test
     void warningsAndErrorsFromThePluginsOwnLoggersFail() {
         String log = CLEAN + "2026-12-05 08:00:06.000+0000 WARN  [d.n.p.f.TrainFacade] gat.train 'x': slow write\n"
                 + "2026-12-05 08:00:07.000+0000 ERROR [d.n.p.f.TrainFacade] gat.train 'x': writing results failed\n";

@@ -15,6 +15,8 @@ import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.util.TerminationFlag;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Result;
@@ -74,6 +76,7 @@ public final class ExplainFacade {
     public static final class ExplainWriteResult {
         public long nodeCount;
         public long propertiesWritten;
+        public long writeRetries;
         public long relationshipsPerNode;
         public String rankBy;
         public long loadMillis;
@@ -179,15 +182,20 @@ public final class ExplainFacade {
                         .mapToObj(r -> context.tx().getRelationshipById(relationshipIds[r]).getElementId())
                         .toArray(String[]::new);
             }
-            job.phase("writing node properties");
+            String phase = "writing node properties";
+            job.phase(phase);
             start = System.nanoTime();
-            long written = PropertyWriter.write(context.db(), targets.length,
-                    (tx, index) -> tx.getNodeById(loaded.graph().nodes().toNeo4j(targets[index])),
-                    List.of(PropertyWriter.column(writeProperty, index -> values[index])), batchSize,
-                    settings.concurrency(), context.guard(), done -> job.progress(done, targets.length));
+            List<PropertyWriter.Column> columns = List.of(PropertyWriter.column(writeProperty, index -> values[index]));
+            WriteTally tally = new WriteTally();
+            tally.expect("nodes", columns);
+            PropertyWriter.writeNodes(context.db(), targets.length,
+                    (tx, index) -> tx.getNodeById(loaded.graph().nodes().toNeo4j(targets[index])), columns, batchSize,
+                    settings.concurrency(), context.guard(), tally,
+                    WriteBack.progress(job, phase, targets.length, context.log(), modelName));
             ExplainWriteResult result = new ExplainWriteResult();
             result.nodeCount = targets.length;
-            result.propertiesWritten = written;
+            result.propertiesWritten = tally.propertiesWritten();
+            result.writeRetries = tally.retries();
             result.relationshipsPerNode = settings.k();
             result.rankBy = settings.ranking().name().toLowerCase(java.util.Locale.ROOT);
             result.loadMillis = loaded.graph().loadMillis();
