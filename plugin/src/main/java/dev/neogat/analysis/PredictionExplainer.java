@@ -10,6 +10,7 @@ import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Tensor;
+import dev.neogat.train.Inference;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.util.Exponential;
 import dev.neogat.util.TerminatedException;
@@ -80,14 +81,7 @@ public final class PredictionExplainer {
     public static PredictionExplainer of(Backend backend, TrainedModel model, IncomingCsr graph,
                                          FeatureMatrix features, int target, int head) {
         GatConfig config = model.config();
-        if (features.rows() != graph.nodeCount()) {
-            throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
-                    + graph.nodeCount() + " nodes");
-        }
-        if (features.cols() != config.inputDim()) {
-            throw new IllegalArgumentException("The model was trained on " + config.inputDim()
-                    + " features per node but these nodes have " + features.cols());
-        }
+        Inference.requireInput(config, graph, features);
         for (int l = 0; l < config.layerCount(); l++) {
             if (head != MEAN_HEADS && config.heads(l) > 1 && (head < 0 || head >= config.heads(l))) {
                 throw new IllegalArgumentException("Head " + head + " does not exist in layer " + l + ", which has "

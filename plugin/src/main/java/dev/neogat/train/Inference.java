@@ -28,9 +28,8 @@ public final class Inference {
     private Inference() {
     }
 
-    public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
-                                 Request request) {
-        GatConfig config = model.config();
+    /** Fails unless {@code features} has one row per node of {@code graph} and the model's input width. */
+    public static void requireInput(GatConfig config, IncomingCsr graph, FeatureMatrix features) {
         if (features.rows() != graph.nodeCount()) {
             throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
                     + graph.nodeCount() + " nodes");
@@ -39,6 +38,12 @@ public final class Inference {
             throw new IllegalArgumentException("The model was trained on " + config.inputDim()
                     + " features per node but these nodes have " + features.cols());
         }
+    }
+
+    public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                 Request request) {
+        GatConfig config = model.config();
+        requireInput(config, graph, features);
         FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
         GraphTensor graphTensor = backend.upload(graph);
         Tensor featureTensor = backend.upload(input);

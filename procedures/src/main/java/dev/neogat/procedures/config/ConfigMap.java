@@ -306,7 +306,8 @@ public final class ConfigMap {
                 + describe(value));
     }
 
-    static String describe(Object value) {
+    /** A value as error messages show it: "the string 'x'", "the list [..]", "3 (long)". */
+    public static String describe(Object value) {
         if (value instanceof String s) {
             return "the string '" + s + "'";
         }

@@ -134,7 +134,7 @@ public final class ExplainFacade {
         if (nodesValue != null) {
             if (!(nodesValue instanceof List<?> list)) {
                 throw new IllegalArgumentException("Configuration 'nodes' must be a list of nodes or node ids, got "
-                        + describe(nodesValue));
+                        + ConfigMap.describe(nodesValue));
             }
             requested = new ArrayList<>();
             for (int i = 0; i < list.size(); i++) {
@@ -221,7 +221,7 @@ public final class ExplainFacade {
         } else if (headValue != null) {
             if (!(headValue instanceof String s) || !s.equalsIgnoreCase("mean")) {
                 throw new IllegalArgumentException("Configuration 'head' must be 'mean' or a head index from 0 to "
-                        + (maxHeads - 1) + ", got " + describe(headValue));
+                        + (maxHeads - 1) + ", got " + ConfigMap.describe(headValue));
             }
             config.string("head", "mean");
         }
@@ -259,7 +259,7 @@ public final class ExplainFacade {
             return ((Number) node).longValue();
         }
         throw new IllegalArgumentException(where + " must be a node or a node id, got "
-                + (node == null ? "null" : describe(node)));
+                + (node == null ? "null" : ConfigMap.describe(node)));
     }
 
     private static int denseId(ModelRun.Loaded loaded, long neo4jId, String what) {
@@ -281,7 +281,7 @@ public final class ExplainFacade {
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof String s)) {
                 throw new IllegalArgumentException("Configuration 'featureNames' must hold strings, but entry " + i
-                        + " is " + describe(list.get(i)));
+                        + " is " + ConfigMap.describe(list.get(i)));
             }
             names.add(s);
         }
@@ -307,25 +307,12 @@ public final class ExplainFacade {
                 : value instanceof List<?> l ? l : null;
         if (list == null) {
             throw new IllegalArgumentException("Configuration 'featureNames': the property '" + property
-                    + "' holds " + describe(value) + ", not a list of strings");
+                    + "' holds " + ConfigMap.describe(value) + ", not a list of strings");
         }
         if (list.size() != model.inputDim()) {
             throw new IllegalArgumentException("Configuration 'featureNames': the property '" + property + "' holds "
                     + list.size() + " names but the model has " + model.inputDim() + " input features");
         }
         return namesFromList(list, model);
-    }
-
-    private static String describe(Object value) {
-        if (value instanceof String s) {
-            return "the string '" + s + "'";
-        }
-        if (value instanceof List<?> list) {
-            return "the list " + list;
-        }
-        if (value instanceof Map<?, ?>) {
-            return "a map";
-        }
-        return value + " (" + value.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 }
