@@ -24,7 +24,6 @@ import org.neo4j.procedure.Procedure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.attention.stream} and {@code gat.attention.write}. */
@@ -65,15 +64,18 @@ public class AttentionProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.attention.stream", mode = Mode.READ)
     @Description("Streams the attention of a stored model over every edge of its projection as the graph is now: "
-            + "per target node, the weight it gives each source, for one layer, per head or averaged over heads.")
+            + "per target node, the weight it gives each source, for one layer, per head or averaged over heads. With "
+            + "nodes, only the attention those nodes pay (the edges into them; one set per entry, in the given order), "
+            + "reading only their L-hop neighbourhood: the same weights as the full run.")
     @SuppressWarnings("deprecation")
     public Stream<AttentionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "attentionLayer (0-based, default the last), "
-                    + "attentionHeads ('mean' or 'all'), includeSelfLoops (default true), and projection overrides as "
-                    + "for gat.predict.stream.") Map<String, Object> config) {
+                    + "attentionHeads ('mean' or 'all'), includeSelfLoops (default true), nodes (a list of nodes or node "
+                    + "ids: only the edges into those), and projection overrides as for gat.predict.stream.")
+            Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads",
-                "includeSelfLoops")));
+                "includeSelfLoops", "nodes")));
         int requestedLayer = WriteConfig.layer(map, "attentionLayer");
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         boolean selfLoops = map.bool("includeSelfLoops", true);
@@ -86,7 +88,7 @@ public class AttentionProcedures extends ProcedureBase {
         int layer = WriteBack.attentionLayer(requestedLayer, prediction.layerCount());
         IncomingCsr csr = run.graph().graph();
         int heads = prediction.heads(layer);
-        return IntStream.range(0, csr.nodeCount()).boxed().flatMap(target -> {
+        return java.util.Arrays.stream(run.rows()).boxed().flatMap(target -> {
             Node targetNode = tx.getNodeById(run.graph().nodes().toNeo4j(target));
             List<AttentionRow> rows = new ArrayList<>();
             for (int slot = csr.offsets()[target]; slot < csr.offsets()[target + 1]; slot++) {
@@ -343,7 +345,8 @@ public class AttentionProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.attention.neighbours", mode = Mode.READ)
     @Description("The neighbours a node attends to most in one layer: its incoming edges ranked by attention (heads "
-            + "averaged), with the stored relationship each comes from (null for the self loop).")
+            + "averaged), with the stored relationship each comes from (null for the self loop). Reads only the "
+            + "node's L-hop neighbourhood, which gives the same weights as the full run.")
     public Stream<RankedEdge> neighbours(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "node", description = "A node of the model's projection.") Node node,
@@ -357,8 +360,14 @@ public class AttentionProcedures extends ProcedureBase {
         if (node == null) {
             throw new IllegalArgumentException("The node must not be null");
         }
-        AttentionAnalysis analysis = analyse(modelName, map, requested, false);
-        int target = analysis.denseId(node);
+        int layerCount = ModelRun.model(context(), modelName).config().layerCount();
+        AttentionAnalysis analysis;
+        try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
+            analysis = new AttentionAnalysis(ModelRun.run(context(), modelName, map,
+                    List.of(ConfigMap.nodeId(node, "The node")), i -> "The node", new Inference.Request(true, false), job,
+                    orientation -> List.of()), List.of(WriteBack.attentionLayer(requested, layerCount)));
+        }
+        int target = analysis.run().rows()[0];
         int layer = analysis.layers().get(0);
         IncomingCsr csr = analysis.run().graph().graph();
         List<int[]> slots = new ArrayList<>();
@@ -456,16 +465,6 @@ public class AttentionProcedures extends ProcedureBase {
         @SuppressWarnings("deprecation")
         Node node(Transaction transaction, int dense) {
             return transaction.getNodeById(run.graph().nodes().toNeo4j(dense));
-        }
-
-        @SuppressWarnings("deprecation")
-        int denseId(Node node) {
-            int dense = run.graph().nodes().toDense(node.getId());
-            if (dense < 0) {
-                throw new IllegalArgumentException("Node " + node.getElementId() + " is not in the model's projection "
-                        + "(labels " + run.projection().nodeLabels() + ")");
-            }
-            return dense;
         }
 
         @SuppressWarnings("deprecation")

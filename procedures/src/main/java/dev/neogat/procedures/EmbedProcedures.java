@@ -49,16 +49,22 @@ public class EmbedProcedures extends ProcedureBase {
     @Procedure(name = "gat.embed.stream", mode = Mode.READ)
     @Description("Streams each node's embedding from a hidden layer of a stored model (the layer's output after ELU, "
             + "heads concatenated or averaged as in the model), or with pcaDimensions its projection onto the leading "
-            + "principal components, e.g. 2 for a scatter plot.")
+            + "principal components, e.g. 2 for a scatter plot. With nodes, only for those nodes (one row per entry, in "
+            + "the given order), reading only their L-hop neighbourhood: the same embeddings as the full run.")
     @SuppressWarnings("deprecation")
     public Stream<EmbeddingRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "embeddingLayer (0-based hidden layer, default "
-                    + "the last), pcaDimensions (reduce to that many principal components), and projection overrides "
+                    + "the last), pcaDimensions (reduce to that many principal components of every node's embedding), "
+                    + "nodes (a list of nodes or node ids: only those; not with pcaDimensions), and projection overrides "
                     + "as for gat.predict.stream.") Map<String, Object> config) {
-        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer", "pcaDimensions")));
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer", "pcaDimensions", "nodes")));
         int requested = WriteConfig.layer(map, "embeddingLayer");
         int pcaDimensions = map.integer("pcaDimensions", 0, 0, 4096);
+        if (pcaDimensions > 0 && map.has("nodes")) {
+            throw new IllegalArgumentException("Give either 'pcaDimensions' or 'nodes', not both: the principal "
+                    + "components are those of every node's embedding, which a run over given nodes does not compute");
+        }
         WriteBack.embeddingLayer(requested, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         ModelRun run;
         try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
@@ -78,7 +84,7 @@ public class EmbedProcedures extends ProcedureBase {
                     layer, PredictProcedures.boxed(java.util.Arrays.copyOfRange(reduced, i * pcaDimensions,
                     (i + 1) * pcaDimensions))));
         }
-        return IntStream.range(0, n).mapToObj(i -> new EmbeddingRow(
+        return java.util.Arrays.stream(run.rows()).mapToObj(i -> new EmbeddingRow(
                 tx.getNodeById(run.graph().nodes().toNeo4j(i)), layer,
                 PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
     }

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.predict.stream} and {@code gat.predict.write}. */
@@ -49,14 +48,17 @@ public class PredictProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.predict.stream", mode = Mode.READ)
     @Description("Streams the class a stored model predicts for each node of its projection as the graph is now, "
-            + "including nodes added after training; with includeProbabilities, the class probabilities too.")
+            + "including nodes added after training; with includeProbabilities, the class probabilities too. With "
+            + "nodes, only for those nodes (one row per entry, in the given order, a duplicate once per time given), "
+            + "reading only their L-hop neighbourhood: the same result as the full run for them.")
     @SuppressWarnings("deprecation")
     public Stream<PredictionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "Projection overrides (nodeLabels, "
                     + "relationshipTypes, orientation, featureProperties, ...; default: as in training), "
-                    + "includeProbabilities, concurrency, device.") Map<String, Object> config) {
-        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("includeProbabilities")));
+                    + "nodes (a list of nodes or node ids of the projection: predict only those), includeProbabilities, "
+                    + "concurrency, device.") Map<String, Object> config) {
+        ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("nodes", "includeProbabilities")));
         boolean includeProbabilities = map.bool("includeProbabilities", false);
         ModelRun run;
         try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
@@ -65,7 +67,7 @@ public class PredictProcedures extends ProcedureBase {
         Prediction prediction = run.prediction();
         List<Object> classes = run.classValues();
         boolean multiLabel = run.model().config().multiLabel();
-        return IntStream.range(0, run.graph().nodeCount()).mapToObj(i -> new PredictionRow(
+        return Arrays.stream(run.rows()).mapToObj(i -> new PredictionRow(
                 tx.getNodeById(run.graph().nodes().toNeo4j(i)),
                 asCypherValue(WriteBack.predictedValue(prediction, i, classes, multiLabel)),
                 includeProbabilities ? boxed(prediction.probabilities(i)) : null));

@@ -306,6 +306,42 @@ public final class ConfigMap {
                 + describe(value));
     }
 
+    /**
+     * The nodes a list under {@code key} gives, as Neo4j ids in the given order (duplicates kept), each a node or
+     * a node id; null when the key is absent.
+     */
+    public List<Long> nodeIds(String key) {
+        Object value = raw.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof List<?> list)) {
+            throw wrongType(key, "a list of nodes or node ids", value);
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("Configuration '" + key + "' is an empty list; give at least one node "
+                    + "or node id, or leave the key out for every node");
+        }
+        List<Long> ids = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            ids.add(nodeId(list.get(i), "Configuration '" + key + "' entry " + i));
+        }
+        return ids;
+    }
+
+    /** A node given as a Node or as its id; {@code where} names the argument or entry in the error. */
+    @SuppressWarnings("deprecation")
+    public static long nodeId(Object node, String where) {
+        if (node instanceof org.neo4j.graphdb.Node n) {
+            return n.getId();
+        }
+        if (node instanceof Long || node instanceof Integer) {
+            return ((Number) node).longValue();
+        }
+        throw new IllegalArgumentException(where + " must be a node or a node id, got "
+                + (node == null ? "null" : describe(node)));
+    }
+
     /** A value as error messages show it: "the string 'x'", "the list [..]", "3 (long)". */
     public static String describe(Object value) {
         if (value instanceof String s) {

@@ -18,7 +18,6 @@ import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.util.TerminationFlag;
-import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Result;
 
 import java.util.ArrayList;
@@ -98,7 +97,7 @@ public final class ExplainFacade {
         if (featureNamesValue != null && !(featureNamesValue instanceof List<?>)) {
             config.string("featureNames", null);
         }
-        long neo4jId = nodeId(node, "The node");
+        long neo4jId = ConfigMap.nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
             ProjectionConfig projection = ModelRun.projection(model, config);
             job.phase("reading the neighbourhood");
@@ -129,18 +128,7 @@ public final class ExplainFacade {
                 "the node property for the element ids of each node's most influential relationships");
         Settings settings = settings(config, rawConfig, model.config(), DEFAULT_WRITE_K);
         int batchSize = WriteConfig.batchSize(config);
-        List<Long> requested = null;
-        Object nodesValue = rawConfig == null ? null : rawConfig.get("nodes");
-        if (nodesValue != null) {
-            if (!(nodesValue instanceof List<?> list)) {
-                throw new IllegalArgumentException("Configuration 'nodes' must be a list of nodes or node ids, got "
-                        + ConfigMap.describe(nodesValue));
-            }
-            requested = new ArrayList<>();
-            for (int i = 0; i < list.size(); i++) {
-                requested.add(nodeId(list.get(i), "Configuration 'nodes' entry " + i));
-            }
-        }
+        List<Long> requested = config.nodeIds("nodes");
         try (Jobs.Job job = Jobs.start("explain.write", modelName, context.database(), null)) {
             ModelRun.Loaded loaded = ModelRun.load(context, modelName, config, job,
                     orientation -> List.of(new RunProperties.Named("writeProperty", writeProperty)));
@@ -247,19 +235,6 @@ public final class ExplainFacade {
         List<Object> classes = (List<Object>) loaded.model().metadata().get("classes");
         return new ExplainedNode(explanation.top(settings.k(), settings.ranking()), loaded.graph(), classes,
                 neighbourRanks, relationshipRanks, names);
-    }
-
-    /** A node given as a Node or as its id. */
-    @SuppressWarnings("deprecation")
-    private static long nodeId(Object node, String where) {
-        if (node instanceof Node n) {
-            return n.getId();
-        }
-        if (node instanceof Long || node instanceof Integer) {
-            return ((Number) node).longValue();
-        }
-        throw new IllegalArgumentException(where + " must be a node or a node id, got "
-                + (node == null ? "null" : ConfigMap.describe(node)));
     }
 
     private static int denseId(ModelRun.Loaded loaded, long neo4jId, String what) {

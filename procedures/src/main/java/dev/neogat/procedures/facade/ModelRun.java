@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 
 /**
  * Running a stored model over the graph as it is now (new nodes included, as long as they have
@@ -44,15 +46,17 @@ public final class ModelRun {
     private final ProjectionConfig projection;
     private final int concurrency;
     private final long predictMillis;
+    private final int[] rows;
 
     private ModelRun(TrainedModel model, LoadedGraph graph, Prediction prediction, ProjectionConfig projection,
-                     int concurrency, long predictMillis) {
+                     int concurrency, long predictMillis, int[] rows) {
         this.model = model;
         this.graph = graph;
         this.prediction = prediction;
         this.projection = projection;
         this.concurrency = concurrency;
         this.predictMillis = predictMillis;
+        this.rows = rows;
     }
 
     /** Keys this run reads, plus the procedure's own. */
@@ -106,6 +110,27 @@ public final class ModelRun {
         return new Loaded(model, graph, projection);
     }
 
+    /**
+     * Loads only the neighbourhood the model needs for the nodes {@code given} (Neo4j ids): every node within the
+     * model's layer count of message steps, so each given node's output, and the attention into it in any layer,
+     * equals the full run's.
+     */
+    static Loaded loadAround(ProcedureContext context, String modelName, ConfigMap config, List<Long> given,
+                             IntFunction<String> what, Jobs.Job job,
+                             Function<Orientation, List<RunProperties.Named>> outputs) {
+        TrainedModel model = model(context, modelName);
+        ProjectionConfig trained = trainedProjection(model);
+        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
+                .requireOutputsApart();
+        job.phase("reading the neighbourhood");
+        long[] ids = given.stream().mapToLong(Long::longValue).toArray();
+        LoadedGraph graph = GraphLoader.loadNeighbourhood(context.tx(), projection, ids,
+                what, model.config().layerCount(), context.guard());
+        requireFeatureWidth(model, modelName, projection, graph);
+        return new Loaded(model, graph, projection);
+    }
+
     /** Fails when the projection's features are not as wide as the model's input. */
     public static void requireFeatureWidth(TrainedModel model, String modelName, ProjectionConfig projection,
                                            LoadedGraph graph) {
@@ -116,7 +141,10 @@ public final class ModelRun {
         }
     }
 
-    /** Reads the projection keys from {@code config}, loads the graph and runs the model over it. */
+    /**
+     * Reads the projection keys from {@code config}, loads the graph and runs the model over it; with a list of
+     * {@code nodes} (a key only the procedures that take it accept), over those nodes' neighbourhood only.
+     */
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
                                Inference.Request request, Jobs.Job job) {
         return run(context, modelName, config, request, job, orientation -> List.of());
@@ -130,9 +158,21 @@ public final class ModelRun {
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config,
                                Inference.Request request, Jobs.Job job,
                                Function<Orientation, List<RunProperties.Named>> outputs) {
+        return run(context, modelName, config, config.nodeIds("nodes"), i -> "Configuration 'nodes' entry " + i,
+                request, job, outputs);
+    }
+
+    /**
+     * Runs the model over the neighbourhood of the nodes {@code given} (Neo4j ids; null: over the whole projection);
+     * {@link #rows()} are the given nodes. {@code what} names given node i in errors.
+     */
+    public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config, List<Long> given,
+                               IntFunction<String> what, Inference.Request request, Jobs.Job job,
+                               Function<Orientation, List<RunProperties.Named>> outputs) {
         int concurrency = config.concurrency();
         String device = config.device();
-        Loaded loaded = load(context, modelName, config, job, outputs);
+        Loaded loaded = given == null ? load(context, modelName, config, job, outputs)
+                : loadAround(context, modelName, config, given, what, job, outputs);
         TrainedModel model = loaded.model();
         LoadedGraph graph = loaded.graph();
         ProjectionConfig projection = loaded.projection();
@@ -147,7 +187,10 @@ public final class ModelRun {
         try (var backend = choice.backend()) {
             prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
         }
-        return new ModelRun(model, graph, prediction, projection, concurrency, (System.nanoTime() - start) / 1_000_000);
+        int[] rows = given == null ? IntStream.range(0, graph.nodeCount()).toArray()
+                : given.stream().mapToInt(id -> graph.nodes().toDense(id)).toArray();
+        return new ModelRun(model, graph, prediction, projection, concurrency, (System.nanoTime() - start) / 1_000_000,
+                rows);
     }
 
     /**
@@ -184,6 +227,14 @@ public final class ModelRun {
 
     public int concurrency() {
         return concurrency;
+    }
+
+    /**
+     * The dense ids whose rows to report: every node of the projection, or with {@code nodes} the given ones in the
+     * given order, a duplicate once per time given.
+     */
+    public int[] rows() {
+        return rows;
     }
 
     public long predictMillis() {

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * Reads a projection through the procedure's transaction: the nodes with any of the labels (all nodes
@@ -146,28 +147,48 @@ public final class GraphLoader {
                 nodeMillis, relationshipMillis);
     }
 
-    /**
-     * Only what an L-layer model needs for one node: the nodes within {@code hops} message steps of it (against
-     * the projection's orientation: a node receives from the start nodes of its incoming relationships when
-     * NATURAL), with their features, and every projected relationship among them. Every node closer than
-     * {@code hops} has all its message edges, so the model's output for the target is the one of the whole
-     * projection (up to the order of float sums). Reads the neighbourhood only, not the store.
-     */
-    @SuppressWarnings("deprecation")
+    /** {@link #loadNeighbourhood(Transaction, ProjectionConfig, long[], IntFunction, int, TerminationGuard)} of one node. */
     public static LoadedGraph loadNeighbourhood(Transaction tx, ProjectionConfig projection, long targetId, int hops,
                                                 TerminationGuard guard) {
+        return loadNeighbourhood(tx, projection, new long[]{targetId}, i -> "The node", hops, guard);
+    }
+
+    /**
+     * Only what an L-layer model needs for the given nodes: the nodes within {@code hops} message steps of any of
+     * them (one search from all targets at distance 0, against the projection's orientation: a node receives from
+     * the start nodes of its incoming relationships when NATURAL), with their features, and every projected
+     * relationship among them. Every node closer than {@code hops} has all its message edges, so the model's output
+     * for each target is the one of the whole projection (up to the order of float sums). Reads the neighbourhood
+     * only, not the store. The targets come first, in the given order (duplicates once).
+     *
+     * @param what names target i in errors, e.g. "Configuration 'nodes' entry 3"
+     */
+    @SuppressWarnings("deprecation")
+    public static LoadedGraph loadNeighbourhood(Transaction tx, ProjectionConfig projection, long[] targetIds,
+                                                IntFunction<String> what, int hops, TerminationGuard guard) {
         long start = System.nanoTime();
         DatabaseNames.requireProjection(tx, projection, null, null);
-        Node target;
-        try {
-            target = tx.getNodeById(targetId);
-        } catch (org.neo4j.graphdb.NotFoundException e) {
-            throw new IllegalArgumentException("There is no node with id " + targetId);
-        }
         Label[] labels = projection.nodeLabels().stream().map(Label::label).toArray(Label[]::new);
-        if (!inProjection(target, labels)) {
-            throw new IllegalArgumentException("The node (id " + targetId + ") is not in the model's projection "
-                    + "(node labels " + projection.nodeLabels() + ", features " + projection.featureProperties() + ")");
+        NodeIdMap ids = new NodeIdMap(Math.max(64, 2 * targetIds.length));
+        List<Node> nodes = new ArrayList<>();
+        List<Integer> distance = new ArrayList<>();
+        for (int t = 0; t < targetIds.length; t++) {
+            Node target;
+            try {
+                target = tx.getNodeById(targetIds[t]);
+            } catch (org.neo4j.graphdb.NotFoundException e) {
+                throw new IllegalArgumentException(what.apply(t) + ": there is no node with id " + targetIds[t]);
+            }
+            if (!inProjection(target, labels)) {
+                throw new IllegalArgumentException(what.apply(t) + " (id " + targetIds[t] + ") is not in the model's "
+                        + "projection (node labels " + projection.nodeLabels() + ", features "
+                        + projection.featureProperties() + ")");
+            }
+            if (ids.toDense(target.getId()) < 0) {
+                ids.add(target.getId());
+                nodes.add(target);
+                distance.add(0);
+            }
         }
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
@@ -176,12 +197,6 @@ public final class GraphLoader {
             case REVERSE -> Direction.OUTGOING;
             case UNDIRECTED -> Direction.BOTH;
         };
-        NodeIdMap ids = new NodeIdMap(64);
-        List<Node> nodes = new ArrayList<>();
-        List<Integer> distance = new ArrayList<>();
-        ids.add(target.getId());
-        nodes.add(target);
-        distance.add(0);
         for (int i = 0; i < nodes.size(); i++) {
             if (distance.get(i) == hops) {
                 continue;
