@@ -22,6 +22,7 @@ import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -88,7 +89,7 @@ public class AttentionProcedures extends ProcedureBase {
         int layer = WriteBack.attentionLayer(requestedLayer, prediction.layerCount());
         IncomingCsr csr = run.graph().graph();
         int heads = prediction.heads(layer);
-        return java.util.Arrays.stream(run.rows()).boxed().flatMap(target -> {
+        return Arrays.stream(run.rows()).boxed().flatMap(target -> {
             Node targetNode = tx.getNodeById(run.graph().nodes().toNeo4j(target));
             List<AttentionRow> rows = new ArrayList<>();
             for (int slot = csr.offsets()[target]; slot < csr.offsets()[target + 1]; slot++) {
@@ -363,9 +364,10 @@ public class AttentionProcedures extends ProcedureBase {
         int layerCount = ModelRun.model(context(), modelName).config().layerCount();
         AttentionAnalysis analysis;
         try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
-            analysis = new AttentionAnalysis(ModelRun.run(context(), modelName, map,
-                    List.of(ConfigMap.nodeId(node, "The node")), i -> "The node", new Inference.Request(true, false), job,
-                    orientation -> List.of()), List.of(WriteBack.attentionLayer(requested, layerCount)));
+            // Only the node's neighbourhood: its incoming attention in any layer is the full run's.
+            ModelRun run = ModelRun.run(context(), modelName, map, List.of(ConfigMap.nodeId(node, "The node")),
+                    i -> "The node", new Inference.Request(true, false), job, orientation -> List.of());
+            analysis = new AttentionAnalysis(run, List.of(WriteBack.attentionLayer(requested, layerCount)));
         }
         int target = analysis.run().rows()[0];
         int layer = analysis.layers().get(0);

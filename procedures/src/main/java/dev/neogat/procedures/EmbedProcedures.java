@@ -13,6 +13,7 @@ import org.neo4j.procedure.Mode;
 import org.neo4j.procedure.Name;
 import org.neo4j.procedure.Procedure;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -81,10 +82,10 @@ public class EmbedProcedures extends ProcedureBase {
             }
             double[] reduced = Pca.project(embeddings, n, width, pcaDimensions);
             return IntStream.range(0, n).mapToObj(i -> new EmbeddingRow(tx.getNodeById(run.graph().nodes().toNeo4j(i)),
-                    layer, PredictProcedures.boxed(java.util.Arrays.copyOfRange(reduced, i * pcaDimensions,
+                    layer, PredictProcedures.boxed(Arrays.copyOfRange(reduced, i * pcaDimensions,
                     (i + 1) * pcaDimensions))));
         }
-        return java.util.Arrays.stream(run.rows()).mapToObj(i -> new EmbeddingRow(
+        return Arrays.stream(run.rows()).mapToObj(i -> new EmbeddingRow(
                 tx.getNodeById(run.graph().nodes().toNeo4j(i)), layer,
                 PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
     }

@@ -147,7 +147,7 @@ public final class GraphLoader {
                 nodeMillis, relationshipMillis);
     }
 
-    /** {@link #loadNeighbourhood(Transaction, ProjectionConfig, long[], IntFunction, int, TerminationGuard)} of one node. */
+    /** The neighbourhood of one node: see the method for a set of target nodes. */
     public static LoadedGraph loadNeighbourhood(Transaction tx, ProjectionConfig projection, long targetId, int hops,
                                                 TerminationGuard guard) {
         return loadNeighbourhood(tx, projection, new long[]{targetId}, i -> "The node", hops, guard);

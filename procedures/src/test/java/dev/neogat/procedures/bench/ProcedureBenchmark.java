@@ -26,8 +26,11 @@ import java.util.SplittableRandom;
  *       (three runs, the first cold), relationships loaded per second by gat.train, attention properties
  *       written per second by gat.attention.write (first written, then rewritten) and predictions per
  *       second by gat.predict.write.</li>
+ *   <li>{@code given N R}: on the same kind of graph, the latency of gat.predict.stream with {@code nodes} (2 layers,
+ *       all neighbours) for 1 and for 100 random nodes: median and p99 over 100 warm calls, next to one full run.</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
+ * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes)
  */
 public final class ProcedureBenchmark {
 
@@ -42,8 +45,11 @@ public final class ProcedureBenchmark {
                 cora();
             } else if (words[w].equals("synthetic")) {
                 synthetic(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
+            } else if (words[w].equals("given")) {
+                given(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
             } else {
-                throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora or synthetic N R");
+                throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora, synthetic N R "
+                        + "or given N R");
             }
         }
     }
@@ -129,6 +135,49 @@ public final class ProcedureBenchmark {
             write = (Long) predict.get("writeMillis");
             System.out.printf(Locale.ROOT, "synthetic: gat.predict.write wrote %d predictions in %d ms: %.2f M "
                     + "properties/s%n", written, write, written / (write * 1000.0));
+        }
+    }
+
+    private static void given(int nodes, int relationships) throws Exception {
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, null)) {
+            GraphDatabaseService db = neo4j.db();
+            create(db, nodes, relationships);
+            db.executeTransactionally("""
+                    CALL gat.train('given', {nodeLabels: ['Node'], relationshipTypes: ['LINK'],
+                         featureProperties: 'features', labelProperty: 'class', trainFraction: 0.5, valFraction: 0.2,
+                         epochs: 3, layers: 2, heads: 4, hiddenChannels: 8})
+                    """);
+            long[] ids = db.executeTransactionally("MATCH (n:Node) RETURN id(n) AS id", Map.of(),
+                    r -> r.stream().mapToLong(row -> (Long) row.get("id")).toArray());
+            String query = "CALL gat.predict.stream('given', $config) YIELD node, predictedClass "
+                    + "RETURN count(*) AS rows";
+            long start = System.nanoTime();
+            db.executeTransactionally(query, Map.of("config", Map.of()), r -> r.next());
+            System.out.printf(Locale.ROOT, "given: full gat.predict.stream over %d nodes, %d relationships: %.0f ms%n",
+                    nodes, relationships, (System.nanoTime() - start) / 1e6);
+            SplittableRandom random = new SplittableRandom(7);
+            for (int count : new int[]{1, 100}) {
+                double[] millis = new double[100];
+                for (int call = -20; call < millis.length; call++) {
+                    java.util.List<Long> given = new java.util.ArrayList<>();
+                    for (int i = 0; i < count; i++) {
+                        given.add(ids[random.nextInt(ids.length)]);
+                    }
+                    long callStart = System.nanoTime();
+                    long rows = db.executeTransactionally(query, Map.of("config", Map.of("nodes", given)),
+                            r -> (Long) r.next().get("rows"));
+                    if (rows != count) {
+                        throw new IllegalStateException(rows + " rows for " + count + " nodes");
+                    }
+                    if (call >= 0) {
+                        millis[call] = (System.nanoTime() - callStart) / 1e6;
+                    }
+                }
+                Arrays.sort(millis);
+                System.out.printf(Locale.ROOT, "given: gat.predict.stream with %d node(s), 100 warm calls (after 20): "
+                        + "median %.1f ms, p99 %.1f ms, max %.1f ms%n", count, millis[49], millis[98], millis[99]);
+            }
         }
     }
 
