@@ -11,7 +11,6 @@ import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.WriteConfig;
-import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
@@ -99,12 +98,8 @@ public final class ExplainFacade {
         }
         long neo4jId = ConfigMap.nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
-            ProjectionConfig projection = ModelRun.projection(model, config);
-            job.phase("reading the neighbourhood");
-            LoadedGraph graph = GraphLoader.loadNeighbourhood(context.tx(), projection, neo4jId,
-                    model.config().layerCount(), context.guard());
-            ModelRun.requireFeatureWidth(model, modelName, projection, graph);
-            ModelRun.Loaded loaded = new ModelRun.Loaded(model, graph, projection);
+            ModelRun.Loaded loaded = ModelRun.loadAround(context, modelName, config, List.of(neo4jId),
+                    entry -> "The node", job, orientation -> List.of());
             int target = denseId(loaded, neo4jId, "The node");
             if (featureNamesValue instanceof String property) {
                 names = namesFromProperty(context, property, neo4jId, model.config());

@@ -84,9 +84,14 @@ public final class ModelRun {
         return ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
     }
 
-    /** The model's projection with the keys {@code config} overrides. */
-    public static ProjectionConfig projection(TrainedModel model, ConfigMap config) {
-        return ProjectionConfig.read(config, trainedProjection(model), true);
+    /** The projection {@code config} asks for, once {@code outputs} are known not to overwrite an input. */
+    private static ProjectionConfig checkedProjection(TrainedModel model, String modelName, ConfigMap config,
+                                                      Function<Orientation, List<RunProperties.Named>> outputs) {
+        ProjectionConfig trained = trainedProjection(model);
+        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
+        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
+                .requireOutputsApart();
+        return projection;
     }
 
     /** Reads the projection keys from {@code config} (overriding the model's) and loads that projection. */
@@ -101,10 +106,7 @@ public final class ModelRun {
     public static Loaded load(ProcedureContext context, String modelName, ConfigMap config, Jobs.Job job,
                               Function<Orientation, List<RunProperties.Named>> outputs) {
         TrainedModel model = model(context, modelName);
-        ProjectionConfig trained = trainedProjection(model);
-        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
-        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
-                .requireOutputsApart();
+        ProjectionConfig projection = checkedProjection(model, modelName, config, outputs);
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
         requireFeatureWidth(model, modelName, projection, graph);
         return new Loaded(model, graph, projection);
@@ -119,10 +121,7 @@ public final class ModelRun {
                              IntFunction<String> what, Jobs.Job job,
                              Function<Orientation, List<RunProperties.Named>> outputs) {
         TrainedModel model = model(context, modelName);
-        ProjectionConfig trained = trainedProjection(model);
-        ProjectionConfig projection = ProjectionConfig.read(config, trained, true);
-        inputs(model, modelName, trained, projection).outputs(outputs.apply(projection.orientation()))
-                .requireOutputsApart();
+        ProjectionConfig projection = checkedProjection(model, modelName, config, outputs);
         job.phase("reading the neighbourhood");
         long[] ids = given.stream().mapToLong(Long::longValue).toArray();
         LoadedGraph graph = GraphLoader.loadNeighbourhood(context.tx(), projection, ids,

@@ -147,12 +147,6 @@ public final class GraphLoader {
                 nodeMillis, relationshipMillis);
     }
 
-    /** The neighbourhood of one node: see the method for a set of target nodes. */
-    public static LoadedGraph loadNeighbourhood(Transaction tx, ProjectionConfig projection, long targetId, int hops,
-                                                TerminationGuard guard) {
-        return loadNeighbourhood(tx, projection, new long[]{targetId}, i -> "The node", hops, guard);
-    }
-
     /**
      * Only what an L-layer model needs for the given nodes: the nodes within {@code hops} message steps of any of
      * them (one search from all targets at distance 0, against the projection's orientation: a node receives from
