@@ -1,7 +1,7 @@
 package dev.neogat.analysis;
 
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;

@@ -1,5 +1,9 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.ParameterShape;
+import dev.neogat.spec.Variant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

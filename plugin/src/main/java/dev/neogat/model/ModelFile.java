@@ -1,5 +1,7 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.ParameterShape;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;

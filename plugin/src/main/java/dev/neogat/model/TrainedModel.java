@@ -1,5 +1,6 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.Weights;
 
 import java.util.Collections;

@@ -1,7 +1,7 @@
 package dev.neogat.nn;
 
-import dev.neogat.model.LayerSpec;
-import dev.neogat.model.Variant;
+import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.Variant;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;
 

@@ -1,7 +1,7 @@
 package dev.neogat.nn;
 
-import dev.neogat.model.GatConfig;
-import dev.neogat.model.ParameterShape;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.ParameterShape;
 import dev.neogat.util.CounterRng;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;

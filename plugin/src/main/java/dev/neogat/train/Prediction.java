@@ -1,7 +1,7 @@
 package dev.neogat.train;
 
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.util.Exponential;
 
 import java.util.List;

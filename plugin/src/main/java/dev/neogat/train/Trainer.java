@@ -1,6 +1,6 @@
 package dev.neogat.train;
 
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;

@@ -1,6 +1,6 @@
 package dev.neogat.tune;
 
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.train.TrainingConfig;
 
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.DenseMatrix;

@@ -6,7 +6,7 @@ import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Weights;
 import dev.neogat.nn.cpu.CpuBackend;

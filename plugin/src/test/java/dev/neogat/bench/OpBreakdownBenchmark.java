@@ -3,7 +3,7 @@ package dev.neogat.bench;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
 import dev.neogat.datasets.SyntheticGraphs;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.GatNetwork;

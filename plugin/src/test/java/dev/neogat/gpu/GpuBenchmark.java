@@ -5,7 +5,7 @@ import dev.neogat.data.NodeLabels;
 import dev.neogat.data.NodeSplit;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;

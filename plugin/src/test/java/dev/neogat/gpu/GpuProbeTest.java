@@ -2,7 +2,7 @@ package dev.neogat.gpu;
 
 import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.util.TerminationFlag;
 import org.junit.jupiter.api.Test;

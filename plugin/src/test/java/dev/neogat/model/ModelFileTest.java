@@ -1,5 +1,7 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Variant;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.Weights;

@@ -1,5 +1,6 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;

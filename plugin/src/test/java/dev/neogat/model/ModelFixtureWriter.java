@@ -1,5 +1,6 @@
 package dev.neogat.model;
 
+import dev.neogat.spec.GatConfig;
 import dev.neogat.analysis.ClassificationReport;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.SyntheticGraphs;

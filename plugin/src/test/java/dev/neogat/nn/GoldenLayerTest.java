@@ -1,8 +1,8 @@
 package dev.neogat.nn;
 
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.LayerSpec;
-import dev.neogat.model.Variant;
+import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.Variant;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.JsonValues;
 import org.junit.jupiter.params.ParameterizedTest;

@@ -2,7 +2,7 @@ package dev.neogat.nn;
 
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.JsonValues;
 import org.junit.jupiter.api.Test;

@@ -2,8 +2,8 @@ package dev.neogat.nn;
 
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.model.GatConfig;
-import dev.neogat.model.Variant;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Variant;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.nn.cpu.CpuTensor;
 import dev.neogat.testing.RandomGraphs;

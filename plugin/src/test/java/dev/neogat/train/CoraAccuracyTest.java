@@ -2,7 +2,7 @@ package dev.neogat.train;
 
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.PlanetoidCsv;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
 import dev.neogat.util.TerminationFlag;

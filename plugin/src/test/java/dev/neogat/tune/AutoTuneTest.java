@@ -3,7 +3,7 @@ package dev.neogat.tune;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.SyntheticGraphs;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingData;

@@ -1,5 +1,6 @@
 package dev.neogat.procedures;
 
+import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.catalog.ModelCatalog;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Transaction;

@@ -1,6 +1,6 @@
 package dev.neogat.procedures;
 
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.ModelFile;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.DenseMatrix;

@@ -1,7 +1,7 @@
 package dev.neogat.procedures.config;
 
-import dev.neogat.model.GatConfig;
-import dev.neogat.model.Variant;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Variant;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.tune.TuneSettings;
 

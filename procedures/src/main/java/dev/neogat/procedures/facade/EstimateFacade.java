@@ -1,9 +1,9 @@
 package dev.neogat.procedures.facade;
 
 import dev.neogat.graph.Orientation;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.MemoryEstimate;
-import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;

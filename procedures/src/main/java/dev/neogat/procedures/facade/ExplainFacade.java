@@ -2,11 +2,11 @@ package dev.neogat.procedures.facade;
 
 import dev.neogat.analysis.Explanation;
 import dev.neogat.analysis.PredictionExplainer;
-import dev.neogat.model.GatConfig;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.cpu.CpuBackend;
-import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.config.ProjectionConfig;

@@ -6,7 +6,7 @@ import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.SparseMatrix;
-import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.RunProperties;

@@ -2,7 +2,7 @@ package dev.neogat.procedures.write;
 
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.Orientation;
-import dev.neogat.procedures.ProcedureContext;
+import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;

@@ -1,4 +1,4 @@
-package dev.neogat.model;
+package dev.neogat.spec;
 
 /** Which attention scoring a layer uses. */
 public enum Variant {

@@ -1,4 +1,4 @@
-package dev.neogat.procedures;
+package dev.neogat.procedures.context;
 
 import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.util.TerminationFlag;

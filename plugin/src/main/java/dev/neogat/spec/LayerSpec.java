@@ -1,4 +1,4 @@
-package dev.neogat.model;
+package dev.neogat.spec;
 
 /**
  * One attention layer, as PyG's {@code GATConv}/{@code GATv2Conv}: input width, heads × channels,

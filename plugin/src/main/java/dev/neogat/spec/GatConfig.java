@@ -1,4 +1,4 @@
-package dev.neogat.model;
+package dev.neogat.spec;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
