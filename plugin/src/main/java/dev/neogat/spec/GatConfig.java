@@ -11,6 +11,24 @@ import java.util.Map;
  */
 public final class GatConfig {
 
+    // The defaults of the builder and of gat.train's keys alike: the GAT paper's Cora model, with dropout where its
+    // reference implementation applies it (issue 17: one set of defaults).
+    public static final Variant DEFAULT_VARIANT = Variant.GAT;
+    public static final int DEFAULT_LAYERS = 2;
+    public static final int DEFAULT_HIDDEN_CHANNELS = 8;
+    public static final int DEFAULT_HEADS = 8;
+    public static final int DEFAULT_OUTPUT_HEADS = 1;
+    public static final boolean DEFAULT_CONCAT = true;
+    public static final double DEFAULT_DROPOUT = 0.6;
+    /** gat.train's attentionDropout and messageDropout follow its dropout; given none, both are this. */
+    public static final double DEFAULT_ATTENTION_DROPOUT = DEFAULT_DROPOUT;
+    public static final double DEFAULT_MESSAGE_DROPOUT = DEFAULT_DROPOUT;
+    public static final double DEFAULT_NEGATIVE_SLOPE = 0.2;
+    public static final boolean DEFAULT_RESIDUAL = false;
+    public static final boolean DEFAULT_NORMALIZE_FEATURES = true;
+    /** inputDropoutPerHead's default: decided by how the features are stored, see {@link #autoInputDropoutPerHead}. */
+    public static final String AUTO = "auto";
+
     private final Variant variant;
     private final int inputDim;
     private final int classCount;
@@ -38,7 +56,8 @@ public final class GatConfig {
         this.featureDropout = b.featureDropout;
         this.attentionDropout = b.attentionDropout;
         this.messageDropout = b.messageDropout;
-        this.inputDropoutPerHead = b.inputDropoutPerHead;
+        this.inputDropoutPerHead = b.inputDropoutPerHead != null ? b.inputDropoutPerHead
+                : autoInputDropoutPerHead(b.sparseFeatures);
         this.negativeSlope = b.negativeSlope;
         this.residual = b.residual;
         this.multiLabel = b.multiLabel;
@@ -246,26 +265,28 @@ public final class GatConfig {
         return "GatConfig" + toMap();
     }
 
-    /** Defaults are the GAT paper's Cora model: 2 layers, 8 heads of 8 channels, 1 output head, dropout 0.6. */
+    /** Starts from the {@code DEFAULT_*} values; inputDropoutPerHead is 'auto' until set. */
     public static final class Builder {
-        private Variant variant = Variant.GAT;
+        private Variant variant = DEFAULT_VARIANT;
         private final int inputDim;
         private final int classCount;
-        private int layers = 2;
+        private int layers = DEFAULT_LAYERS;
         private int[] hiddenChannels;
         private int[] hiddenHeads;
-        private int outputHeads = 1;
-        private boolean concatHidden = true;
-        private double featureDropout = 0.6;
-        private double attentionDropout = 0.6;
-        private double messageDropout = 0;
-        private boolean inputDropoutPerHead = false;
-        private double negativeSlope = 0.2;
-        private boolean residual = false;
+        private int outputHeads = DEFAULT_OUTPUT_HEADS;
+        private boolean concatHidden = DEFAULT_CONCAT;
+        private double featureDropout = DEFAULT_DROPOUT;
+        private double attentionDropout = DEFAULT_ATTENTION_DROPOUT;
+        private double messageDropout = DEFAULT_MESSAGE_DROPOUT;
+        /** null: 'auto', decided at build from {@link #sparseFeatures}. */
+        private Boolean inputDropoutPerHead;
+        private boolean sparseFeatures;
+        private double negativeSlope = DEFAULT_NEGATIVE_SLOPE;
+        private boolean residual = DEFAULT_RESIDUAL;
         private boolean multiLabel = false;
-        private boolean normalizeFeatures = false;
-        private int defaultChannels = 8;
-        private int defaultHeads = 8;
+        private boolean normalizeFeatures = DEFAULT_NORMALIZE_FEATURES;
+        private int defaultChannels = DEFAULT_HIDDEN_CHANNELS;
+        private int defaultHeads = DEFAULT_HEADS;
 
         private Builder(int inputDim, int classCount) {
             this.inputDim = inputDim;
@@ -338,8 +359,15 @@ public final class GatConfig {
             return this;
         }
 
-        public Builder dropout(double both) {
-            return featureDropout(both).attentionDropout(both);
+        /** How the features are stored, which decides inputDropoutPerHead while it is left at 'auto'. */
+        public Builder sparseFeatures(boolean sparseFeatures) {
+            this.sparseFeatures = sparseFeatures;
+            return this;
+        }
+
+        /** The three dropouts at once, as gat.train's dropout when attentionDropout and messageDropout are not given. */
+        public Builder dropout(double all) {
+            return featureDropout(all).attentionDropout(all).messageDropout(all);
         }
 
         public Builder negativeSlope(double negativeSlope) {

@@ -91,6 +91,6 @@ public final class AccuracyBenchmark {
     public static GatConfig pygConfig(Dataset dataset) {
         return GatConfig.builder(dataset.features().cols(), dataset.labels().classCount())
                 .layers(2).hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).normalizeFeatures(true)
-                .build();
+                .messageDropout(0).build();
     }
 }

@@ -148,7 +148,7 @@ public final class GpuBenchmark {
     private static void arxiv(Supplier<Backend> gpu, int heads, int channels, int measured) {
         Dataset data = randomGraph(169_343, 1_166_243, 128, 40, 1);
         GatConfig config = GatConfig.builder(128, 40).layers(2).hiddenHeads(heads).hiddenChannels(channels)
-                .outputHeads(1).dropout(0.6).normalizeFeatures(false).build();
+                .outputHeads(1).dropout(0.6).normalizeFeatures(false).messageDropout(0).build();
         try (Backend backend = gpu.get()) {
             Timings timings = epochTimes(backend, data, config, 5, measured);
             System.out.printf(Locale.ROOT, "arxiv-sized (%d heads x %d): training epoch median %.2f ms [p10 %.2f, "
@@ -161,7 +161,7 @@ public final class GpuBenchmark {
     /** A small random graph, to check on the emulator that the program runs. */
     private static void tiny(Supplier<Backend> gpu) {
         Dataset data = randomGraph(500, 2000, 16, 4, 2);
-        GatConfig config = GatConfig.builder(16, 4).hiddenHeads(2).hiddenChannels(4).build();
+        GatConfig config = GatConfig.builder(16, 4).hiddenHeads(2).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build();
         try (Backend backend = gpu.get()) {
             Timings timings = epochTimes(backend, data, config, 1, 3);
             System.out.printf(Locale.ROOT, "tiny: training epoch median %.2f ms, inference %.2f ms, device memory "

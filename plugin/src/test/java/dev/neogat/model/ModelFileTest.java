@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelFileTest {
 
-    private static final GatConfig GAT = GatConfig.builder(5, 3).hiddenChannels(4).hiddenHeads(2).build();
+    private static final GatConfig GAT = GatConfig.builder(5, 3).hiddenChannels(4).hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build();
 
     private static final GatConfig GATV2_RESIDUAL = GatConfig.builder(6, 4)
             .variant(Variant.GATV2)
@@ -47,7 +47,7 @@ class ModelFileTest {
             .featureDropout(0.25)
             .attentionDropout(0.1)
             .negativeSlope(0.15)
-            .build();
+            .messageDropout(0).build();
 
     // ---- round trips ----
 
@@ -248,7 +248,7 @@ class ModelFileTest {
 
     @Test
     void aFlippedByteInTheMiddleIsAChecksumMismatch() {
-        GatConfig wide = GatConfig.builder(64, 7).build();
+        GatConfig wide = GatConfig.builder(64, 7).messageDropout(0).normalizeFeatures(false).build();
         byte[] bytes = ModelFile.encode(model(wide, 1));
         Layout layout = new Layout(bytes);
         int middle = bytes.length / 2;

@@ -43,7 +43,7 @@ public final class ModelFixtureWriter {
         String name = args[1];
 
         Dataset data = SyntheticGraphs.generate(new SyntheticGraphs.Spec(80, 3, 3, 16, true, 4, 0.8, 0.5, 10, 10, 14));
-        GatConfig config = GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).build();
+        GatConfig config = GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(0);
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             TrainingResult result = Trainer.train(backend, data.trainingData(), config, training,

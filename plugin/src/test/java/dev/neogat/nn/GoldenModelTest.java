@@ -32,7 +32,7 @@ public class GoldenModelTest {
         IncomingCsr csr = GoldenFixture.graph(json, true);
         DenseMatrix x = GoldenFixture.matrix(json.get("x"));
         GatConfig config = GatConfig.builder(5, 4).layers(2).hiddenChannels(4).hiddenHeads(2).outputHeads(1)
-                .dropout(0).build();
+                .dropout(0).normalizeFeatures(false).build();
         Map<String, Object> params = JsonValues.object(json.get("params"));
         Weights weights = weights(params);
         NodeLabels labels = NodeLabels.singleLabel(JsonValues.ints(json.get("labels")), 4);

@@ -49,7 +49,7 @@ class ModelGradientTest {
 
     private static GatConfig.Builder base(Variant variant) {
         return GatConfig.builder(5, 3).variant(variant).layers(2).hiddenChannels(3).hiddenHeads(2).outputHeads(1)
-                .featureDropout(0.3).attentionDropout(0.25);
+                .featureDropout(0.3).attentionDropout(0.25).messageDropout(0).normalizeFeatures(false);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -33,7 +33,7 @@ class TrainerTest {
 
     private static GatConfig config(Dataset data) {
         return GatConfig.builder(data.features().cols(), data.labels().classCount()).hiddenHeads(4).hiddenChannels(6)
-                .build();
+                .messageDropout(0).normalizeFeatures(false).build();
     }
 
     private static TrainingResult train(Dataset data, GatConfig config, TrainingConfig training, int threads,
@@ -113,7 +113,7 @@ class TrainerTest {
         IncomingCsr graph = new GraphBuilder(n).build(new int[]{0, 1}, new int[]{1, 2});
         DenseMatrix features = DenseMatrix.zeros(n, 3);
         NodeLabels labels = NodeLabels.singleLabel(new int[]{0, 1, 0, -1, 1}, 2);
-        GatConfig config = GatConfig.builder(3, 2).build();
+        GatConfig config = GatConfig.builder(3, 2).messageDropout(0).normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults();
 
         assertMessage("There are no training nodes", new TrainingData(graph, features, labels,
@@ -123,9 +123,9 @@ class TrainerTest {
         assertMessage("There are 4 feature rows for 5 nodes", new TrainingData(graph, DenseMatrix.zeros(4, 3), labels,
                 new NodeSplit(new int[]{0}, new int[0], new int[0])), config, training);
         assertMessage("The model expects 4 input features but there are 3", new TrainingData(graph, features, labels,
-                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(4, 2).build(), training);
+                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(4, 2).messageDropout(0).normalizeFeatures(false).build(), training);
         assertMessage("The model predicts 3 classes but the labels have 2", new TrainingData(graph, features, labels,
-                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(3, 3).build(), training);
+                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(3, 3).messageDropout(0).normalizeFeatures(false).build(), training);
         assertMessage("Node 1 is in the training set and in the test set", new TrainingData(graph, features, labels,
                 new NodeSplit(new int[]{0, 1}, new int[0], new int[]{1})), config, training);
     }

@@ -30,7 +30,7 @@ class AutoTuneTest {
             new SyntheticGraphs.Spec(400, 4, 4, 200, true, 10, 0.8, 0.6, 80, 160, 11));
 
     private static final GatConfig BASE = GatConfig.builder(SMALL.features().cols(), SMALL.labels().classCount())
-            .hiddenHeads(4).hiddenChannels(4).normalizeFeatures(true).build();
+            .hiddenHeads(4).hiddenChannels(4).normalizeFeatures(true).messageDropout(0).build();
 
     private static final TrainingConfig TRAINING = new TrainingConfig(25, 0.01, 5e-4, 8, 3);
 
