@@ -5,6 +5,7 @@ import dev.neogat.analysis.Histogram;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.RunProperties;
+import dev.neogat.procedures.config.TrainKeys;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.progress.Jobs;
@@ -77,7 +78,7 @@ public class AttentionProcedures extends ProcedureBase {
             Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads",
                 "includeSelfLoops", "nodes")));
-        int requestedLayer = WriteConfig.layer(map, "attentionLayer");
+        int requestedLayer = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         boolean selfLoops = map.bool("includeSelfLoops", true);
         WriteBack.attentionLayer(requestedLayer, ModelRun.model(context(), modelName).config().layerCount());
@@ -208,7 +209,7 @@ public class AttentionProcedures extends ProcedureBase {
                     + "attentionHeads ('all', the default, or 'mean'), and projection overrides as for "
                     + "gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads")));
-        int requested = WriteConfig.layer(map, "attentionLayer");
+        int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "all");
         AttentionAnalysis analysis = analyse(modelName, map, requested, true);
         List<EntropyRow> rows = new ArrayList<>();
@@ -244,7 +245,7 @@ public class AttentionProcedures extends ProcedureBase {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("entropyProperty", "attentionLayer",
                 "attentionHeads", "writeBatchSize")));
         String property = map.requiredString("entropyProperty", "the node property for the attention entropy");
-        int requested = WriteConfig.layer(map, "attentionLayer");
+        int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         int batchSize = WriteConfig.batchSize(map);
         List<RunProperties.Named> outputs = List.of(new RunProperties.Named("entropyProperty", property),
@@ -302,7 +303,7 @@ public class AttentionProcedures extends ProcedureBase {
         }
         int bins = map.integer("bins", 20, 1, 10_000);
         List<Double> boundaries = map.numbers("binBoundaries");
-        int requested = WriteConfig.layer(map, "attentionLayer");
+        int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "all");
         AttentionAnalysis analysis = analyse(modelName, map, requested, true);
         List<HistogramRow> rows = new ArrayList<>();
@@ -356,7 +357,7 @@ public class AttentionProcedures extends ProcedureBase {
             Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("k", "attentionLayer", "includeSelfLoops")));
         int k = map.integer("k", 10, 1, 1_000_000);
-        int requested = WriteConfig.layer(map, "attentionLayer");
+        int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean selfLoops = map.bool("includeSelfLoops", true);
         if (node == null) {
             throw new IllegalArgumentException("The node must not be null");
@@ -399,7 +400,7 @@ public class AttentionProcedures extends ProcedureBase {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("k", "order", "attentionLayer", "includeSelfLoops")));
         int k = map.integer("k", 10, 1, 1_000_000);
         boolean highest = "highest".equals(map.choice("order", "highest", List.of("highest", "lowest")));
-        int requested = WriteConfig.layer(map, "attentionLayer");
+        int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean selfLoops = map.bool("includeSelfLoops", false);
         AttentionAnalysis analysis = analyse(modelName, map, requested, false);
         int layer = analysis.layers().get(0);

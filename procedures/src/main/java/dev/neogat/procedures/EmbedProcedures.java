@@ -2,6 +2,7 @@ package dev.neogat.procedures;
 
 import dev.neogat.analysis.Pca;
 import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.TrainKeys;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.progress.Jobs;
@@ -60,7 +61,7 @@ public class EmbedProcedures extends ProcedureBase {
                     + "nodes (a list of nodes or node ids: only those; not with pcaDimensions), and projection overrides "
                     + "as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("embeddingLayer", "pcaDimensions", "nodes")));
-        int requested = WriteConfig.layer(map, "embeddingLayer");
+        int requested = TrainKeys.EMBEDDING_LAYER.read(map);
         int pcaDimensions = map.integer("pcaDimensions", 0, 0, 4096);
         if (pcaDimensions > 0 && map.has("nodes")) {
             throw new IllegalArgumentException("Give either 'pcaDimensions' or 'nodes', not both: the principal "

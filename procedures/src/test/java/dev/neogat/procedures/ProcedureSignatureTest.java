@@ -1,5 +1,7 @@
 package dev.neogat.procedures;
 
+import dev.neogat.procedures.config.ConfigKey;
+import dev.neogat.procedures.config.TrainKeys;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.neo4j.harness.Neo4j;
@@ -7,8 +9,11 @@ import org.neo4j.harness.Neo4j;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,13 +50,31 @@ class ProcedureSignatureTest {
                 + "-Dneogat.updateProcedureDocs=true and commit the file").isEqualTo(expected);
     }
 
+    /**
+     * The README's gat.train key table and {@link TrainKeys} agree: every declared key has a row whose default
+     * column shows its declared default, and every key in the table is declared. A row may document several keys
+     * ("`trainFraction`, `valFraction`"), its default column then shows each one's default.
+     */
     @Test
-    void readmeDocumentsEveryTrainingKey() throws IOException {
+    void readmeKeyTableShowsEveryTrainingKeyWithItsDefault() throws IOException {
         String readme = Files.readString(CypherScripts.directory().getParent().resolve("README.md"));
         String table = readme.substring(readme.indexOf("### `gat.train` configuration"), readme.indexOf("### Where attention lands"));
-        for (String key : dev.neogat.procedures.config.TrainConfig.KEYS) {
-            assertThat(table).as("README's gat.train configuration table documents '" + key + "'").contains("`" + key + "`");
+        Map<String, String> defaultCells = new LinkedHashMap<>();
+        for (String line : table.lines().filter(l -> l.startsWith("| `")).toList()) {
+            String[] cells = line.split("\\|");
+            Matcher names = Pattern.compile("`([A-Za-z]+)`").matcher(cells[1]);
+            while (names.find()) {
+                defaultCells.put(names.group(1), cells[2].trim());
+            }
         }
+        for (ConfigKey<?> key : TrainKeys.ALL) {
+            assertThat(defaultCells).as("README's gat.train key table documents '" + key.name() + "'")
+                    .containsKey(key.name());
+            assertThat(defaultCells.get(key.name())).as("README's default of '" + key.name() + "'")
+                    .containsIgnoringCase(key.defaultText());
+        }
+        assertThat(defaultCells.keySet()).as("keys in README's gat.train table that TrainKeys does not declare")
+                .isSubsetOf(TrainKeys.names(TrainKeys.ALL));
     }
 
     /** Neo4j reports defaults as "DefaultParameterValue{value=X, type=T}"; the reference shows X. */

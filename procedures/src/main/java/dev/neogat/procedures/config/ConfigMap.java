@@ -252,12 +252,12 @@ public final class ConfigMap {
 
     /** {@code concurrency}: threads to use, all cores by default. */
     public int concurrency() {
-        return integer("concurrency", Runtime.getRuntime().availableProcessors(), 1, 1024);
+        return TrainKeys.CONCURRENCY.read(this);
     }
 
     /** {@code device}: 'auto' (the default), 'cpu' or 'gpu'. */
     public String device() {
-        return choice("device", "auto", List.of("auto", "cpu", "gpu"));
+        return TrainKeys.DEVICE.read(this);
     }
 
     public boolean bool(String key, boolean defaultValue) {

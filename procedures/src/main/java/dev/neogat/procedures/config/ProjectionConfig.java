@@ -13,27 +13,27 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
                                boolean selfLoops, boolean dropDuplicates, List<String> featureProperties,
                                boolean zeroMissingFeatures) {
 
-    public static final List<String> KEYS = List.of("nodeLabels", "relationshipTypes", "orientation", "selfLoops",
-            "dropDuplicates", "featureProperties", "missingFeatures");
+    public static final List<String> KEYS = TrainKeys.names(TrainKeys.PROJECTION);
 
-    /** Reads the keys of {@link #KEYS}; absent keys take the values of {@code defaults} (null: built-ins). */
+    /** Reads the keys of {@link #KEYS}; absent keys take the values of {@code defaults} (null: the declared ones). */
     public static ProjectionConfig read(ConfigMap config, ProjectionConfig defaults, boolean featuresRequired) {
-        List<String> labels = config.strings("nodeLabels", defaults == null ? List.of() : defaults.nodeLabels());
-        List<String> types = config.strings("relationshipTypes",
-                defaults == null ? List.of() : defaults.relationshipTypes());
-        Orientation orientation = Orientation.valueOf(config.choice("orientation",
-                defaults == null ? "UNDIRECTED" : defaults.orientation().name(),
-                List.of("NATURAL", "REVERSE", "UNDIRECTED")));
-        boolean selfLoops = config.bool("selfLoops", defaults == null || defaults.selfLoops());
-        boolean dropDuplicates = config.bool("dropDuplicates", defaults != null && defaults.dropDuplicates());
-        List<String> features = config.strings("featureProperties",
-                defaults == null ? List.of() : defaults.featureProperties());
+        List<String> labels = defaults == null ? TrainKeys.NODE_LABELS.read(config)
+                : TrainKeys.NODE_LABELS.read(config, defaults.nodeLabels());
+        List<String> types = defaults == null ? TrainKeys.RELATIONSHIP_TYPES.read(config)
+                : TrainKeys.RELATIONSHIP_TYPES.read(config, defaults.relationshipTypes());
+        Orientation orientation = Orientation.valueOf(defaults == null ? TrainKeys.ORIENTATION.read(config)
+                : TrainKeys.ORIENTATION.read(config, defaults.orientation().name()));
+        boolean selfLoops = defaults == null ? TrainKeys.SELF_LOOPS.read(config)
+                : TrainKeys.SELF_LOOPS.read(config, defaults.selfLoops());
+        boolean dropDuplicates = defaults == null ? TrainKeys.DROP_DUPLICATES.read(config)
+                : TrainKeys.DROP_DUPLICATES.read(config, defaults.dropDuplicates());
+        List<String> features = defaults == null ? TrainKeys.FEATURE_PROPERTIES.read(config)
+                : TrainKeys.FEATURE_PROPERTIES.read(config, defaults.featureProperties());
         if (featuresRequired && features.isEmpty()) {
-            throw ConfigMap.missing("featureProperties", "the node property holding a numeric array, or several "
-                    + "numeric properties to concatenate");
+            throw ConfigMap.missing(TrainKeys.FEATURE_PROPERTIES.name(), TrainKeys.FEATURE_PROPERTIES.description());
         }
-        boolean zeroMissing = "zero".equals(config.choice("missingFeatures",
-                defaults != null && defaults.zeroMissingFeatures() ? "zero" : "error", List.of("error", "zero")));
+        boolean zeroMissing = "zero".equals(defaults == null ? TrainKeys.MISSING_FEATURES.read(config)
+                : TrainKeys.MISSING_FEATURES.read(config, defaults.zeroMissingFeatures() ? "zero" : "error"));
         return new ProjectionConfig(labels, types, orientation, selfLoops, dropDuplicates, features, zeroMissing);
     }
 

@@ -5,14 +5,13 @@ import dev.neogat.spec.Variant;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.tune.TuneSettings;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Everything {@code gat.train} reads from its configuration map: the projection, labels and split, the
- * model, the optimiser, where it runs, and what it writes. Defaults are the GAT paper's Cora settings,
- * with dropout where its reference implementation applies it.
+ * model, the optimiser, where it runs, and what it writes. Each key's type, range and default are declared in
+ * {@link TrainKeys}; {@link #used()} is the {@code configuration} output, every key read with its value.
  */
 public record TrainConfig(ProjectionConfig projection, String labelProperty, String splitProperty,
                           double trainFraction, double validationFraction, ModelShape model,
@@ -27,13 +26,15 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
 
         /** {@code sparseFeatures}: how the loader stored the features, which decides inputDropoutPerHead 'auto'. */
         public GatConfig toConfig(int inputDim, int classCount, boolean multiLabel, boolean sparseFeatures) {
-            boolean perHead = inputDropoutPerHead != null ? inputDropoutPerHead
-                    : GatConfig.autoInputDropoutPerHead(sparseFeatures);
-            return GatConfig.builder(inputDim, classCount).variant(variant).layers(layers)
+            GatConfig.Builder builder = GatConfig.builder(inputDim, classCount).sparseFeatures(sparseFeatures);
+            if (inputDropoutPerHead != null) {
+                builder.inputDropoutPerHead(inputDropoutPerHead);
+            }
+            return builder.variant(variant).layers(layers)
                     .hiddenChannels(perHiddenLayer("hiddenChannels", hiddenChannels))
                     .hiddenHeads(perHiddenLayer("heads", heads)).outputHeads(outputHeads).concatHidden(concat)
                     .featureDropout(dropout).attentionDropout(attentionDropout).messageDropout(messageDropout)
-                    .inputDropoutPerHead(perHead).negativeSlope(negativeSlope).residual(residual)
+                    .negativeSlope(negativeSlope).residual(residual)
                     .multiLabel(multiLabel).normalizeFeatures(normalizeFeatures).build();
         }
 
@@ -58,33 +59,20 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         return autoTune == null ? base : autoTune.space().largest(base);
     }
 
-    public static final List<String> KEYS;
-
-    static {
-        List<String> keys = new ArrayList<>(ProjectionConfig.KEYS);
-        keys.addAll(WriteConfig.KEYS);
-        keys.addAll(List.of("labelProperty", "splitProperty", "trainFraction", "valFraction", "variant", "layers",
-                "hiddenChannels", "heads", "outputHeads", "concat", "dropout", "attentionDropout", "messageDropout",
-                "inputDropoutPerHead", "negativeSlope", "residual", "normalizeFeatures", "learningRate",
-                "weightDecay", "epochs", "patience", "seed", "autoTune", "concurrency", "device"));
-        KEYS = List.copyOf(keys);
-    }
-
     public static TrainConfig read(Map<String, Object> raw) {
-        ConfigMap config = new ConfigMap(raw, KEYS);
+        ConfigMap config = new ConfigMap(raw, TrainKeys.names(TrainKeys.ALL));
         ProjectionConfig projection = ProjectionConfig.read(config, null, true);
-        String labelProperty = config.requiredString("labelProperty", "the node property holding each node's class "
-                + "(an integer, a string, or a list of them for multi-label nodes)");
-        boolean fractions = config.has("trainFraction") || config.has("valFraction");
-        if (config.has("splitProperty") && fractions) {
+        String labelProperty = TrainKeys.LABEL_PROPERTY.read(config);
+        boolean fractions = config.has(TrainKeys.TRAIN_FRACTION.name()) || config.has(TrainKeys.VAL_FRACTION.name());
+        if (config.has(TrainKeys.SPLIT_PROPERTY.name()) && fractions) {
             throw new IllegalArgumentException("Give either 'splitProperty' or 'trainFraction'/'valFraction', not both");
         }
-        String splitProperty = config.string("splitProperty", null);
+        String splitProperty = TrainKeys.SPLIT_PROPERTY.read(config);
         double trainFraction = Double.NaN;
         double validationFraction = Double.NaN;
         if (splitProperty == null) {
-            trainFraction = config.number("trainFraction", 0.6, 0, 1, false);
-            validationFraction = config.number("valFraction", 0.2, 0, 1, false);
+            trainFraction = TrainKeys.TRAIN_FRACTION.read(config);
+            validationFraction = TrainKeys.VAL_FRACTION.read(config);
             if (trainFraction <= 0) {
                 throw new IllegalArgumentException("Configuration 'trainFraction' must be above 0, got " + trainFraction);
             }
@@ -93,33 +81,34 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
                         + trainFraction + " + " + validationFraction + " = " + (trainFraction + validationFraction));
             }
         }
-        Variant variant = Variant.valueOf(config.choice("variant", "GAT", List.of("GAT", "GATV2")));
-        int layers = config.integer("layers", 2, 1, 16);
-        List<Integer> hiddenChannels = config.integers("hiddenChannels", 8, 1, 4096);
-        List<Integer> heads = config.integers("heads", 8, 1, 1024);
-        int outputHeads = config.integer("outputHeads", 1, 1, 1024);
-        boolean concat = config.bool("concat", true);
-        double dropout = config.number("dropout", 0.6, 0, 1, true);
-        double attentionDropout = config.number("attentionDropout", dropout, 0, 1, true);
-        double messageDropout = config.number("messageDropout", dropout, 0, 1, true);
-        Boolean perHead = inputDropoutPerHead(config, raw);
-        double negativeSlope = config.number("negativeSlope", 0.2, 0, 1, false);
-        boolean residual = config.bool("residual", false);
-        boolean normalizeFeatures = config.bool("normalizeFeatures", true);
+        Variant variant = Variant.valueOf(TrainKeys.VARIANT.read(config));
+        int layers = TrainKeys.LAYERS.read(config);
+        List<Integer> hiddenChannels = TrainKeys.HIDDEN_CHANNELS.read(config);
+        List<Integer> heads = TrainKeys.HEADS.read(config);
+        int outputHeads = TrainKeys.OUTPUT_HEADS.read(config);
+        boolean concat = TrainKeys.CONCAT.read(config);
+        double dropout = TrainKeys.DROPOUT.read(config);
+        // Both follow the dropout given, as the reference GAT implementation uses one rate for all three.
+        double attentionDropout = TrainKeys.ATTENTION_DROPOUT.read(config, dropout);
+        double messageDropout = TrainKeys.MESSAGE_DROPOUT.read(config, dropout);
+        Boolean perHead = inputDropoutPerHead(config);
+        double negativeSlope = TrainKeys.NEGATIVE_SLOPE.read(config);
+        boolean residual = TrainKeys.RESIDUAL.read(config);
+        boolean normalizeFeatures = TrainKeys.NORMALIZE_FEATURES.read(config);
         ModelShape model = new ModelShape(variant, layers, hiddenChannels, heads, outputHeads, concat, dropout,
                 attentionDropout, messageDropout, perHead, negativeSlope, residual, normalizeFeatures);
-        double learningRate = config.positiveNumber("learningRate", TrainingConfig.DEFAULT_LEARNING_RATE, 10);
-        double weightDecay = config.number("weightDecay", TrainingConfig.DEFAULT_WEIGHT_DECAY, 0, 10, false);
-        int epochs = config.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1, 1_000_000);
-        int patience = config.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0, 1_000_000);
-        long seed = config.longValue("seed", TrainingConfig.DEFAULT_SEED);
-        TuneSettings autoTune = AutoTuneConfig.read(config, config.rawValue("autoTune"), layers, seed);
+        double learningRate = TrainKeys.LEARNING_RATE.read(config);
+        double weightDecay = TrainKeys.WEIGHT_DECAY.read(config);
+        int epochs = TrainKeys.EPOCHS.read(config);
+        int patience = TrainKeys.PATIENCE.read(config);
+        long seed = TrainKeys.SEED.read(config);
+        TuneSettings autoTune = AutoTuneConfig.read(config, config.rawValue(TrainKeys.AUTO_TUNE.name()), layers, seed);
         if (autoTune != null && splitProperty == null && validationFraction == 0) {
             throw new IllegalArgumentException("autoTune scores each trial on the validation nodes, but 'valFraction' "
                     + "is 0; give it a value above 0");
         }
-        int concurrency = config.concurrency();
-        String device = config.device();
+        int concurrency = TrainKeys.CONCURRENCY.read(config);
+        String device = TrainKeys.DEVICE.read(config);
         WriteConfig write = WriteConfig.read(config);
         new RunProperties().inputs("featureProperties", projection.featureProperties())
                 .input("labelProperty", labelProperty).input("splitProperty", splitProperty)
@@ -130,13 +119,14 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
     }
 
     /** true, false or 'auto' (the default; null here): per head for sparse features, shared for dense ones. */
-    private static Boolean inputDropoutPerHead(ConfigMap config, Map<String, Object> raw) {
-        Object value = raw == null ? null : raw.get("inputDropoutPerHead");
-        if (value instanceof Boolean) {
-            return config.bool("inputDropoutPerHead", true);
+    private static Boolean inputDropoutPerHead(ConfigMap config) {
+        Object value = TrainKeys.INPUT_DROPOUT_PER_HEAD.read(config);
+        if (value instanceof Boolean perHead) {
+            config.record(TrainKeys.INPUT_DROPOUT_PER_HEAD.name(), perHead);
+            return perHead;
         }
-        if (value == null || value instanceof String s && s.equalsIgnoreCase("auto")) {
-            config.record("inputDropoutPerHead", "auto");
+        if (value instanceof String s && s.equalsIgnoreCase(GatConfig.AUTO)) {
+            config.record(TrainKeys.INPUT_DROPOUT_PER_HEAD.name(), GatConfig.AUTO);
             return null;
         }
         throw new IllegalArgumentException("Configuration 'inputDropoutPerHead' must be true, false or 'auto', got "

@@ -17,40 +17,32 @@ public record WriteConfig(String writeProperty, String probabilityProperty, Stri
                           boolean attentionPerHead, boolean attentionMeanOfDirections, int embeddingLayer,
                           int batchSize) {
 
-    public static final List<String> KEYS = List.of("writeProperty", "probabilityProperty", "attentionProperty",
-            "selfAttentionProperty", "embeddingProperty", "attentionLayer", "attentionHeads", "attentionDirections",
-            "embeddingLayer", "writeBatchSize");
+    public static final List<String> KEYS = TrainKeys.names(TrainKeys.WRITE);
 
     /** Layers are 0-based; -1 (the default) means the last attention layer or the last hidden layer. */
     public static WriteConfig read(ConfigMap config) {
-        String write = config.string("writeProperty", null);
-        String probability = config.string("probabilityProperty", null);
-        String attention = config.string("attentionProperty", null);
-        String selfAttention = config.string("selfAttentionProperty", null);
-        String embedding = config.string("embeddingProperty", null);
-        int attentionLayer = layer(config, "attentionLayer");
-        boolean perHead = attentionPerHead(config, "mean");
-        boolean meanOfDirections = "mean".equals(config.choice("attentionDirections", "separate",
-                List.of("separate", "mean")));
-        int embeddingLayer = layer(config, "embeddingLayer");
+        String write = TrainKeys.WRITE_PROPERTY.read(config);
+        String probability = TrainKeys.PROBABILITY_PROPERTY.read(config);
+        String attention = TrainKeys.ATTENTION_PROPERTY.read(config);
+        String selfAttention = TrainKeys.SELF_ATTENTION_PROPERTY.read(config);
+        String embedding = TrainKeys.EMBEDDING_PROPERTY.read(config);
+        int attentionLayer = TrainKeys.ATTENTION_LAYER.read(config);
+        boolean perHead = attentionPerHead(config, TrainKeys.ATTENTION_HEADS.defaultValue());
+        boolean meanOfDirections = "mean".equals(TrainKeys.ATTENTION_DIRECTIONS.read(config));
+        int embeddingLayer = TrainKeys.EMBEDDING_LAYER.read(config);
         int batchSize = batchSize(config);
         return new WriteConfig(write, probability, attention, selfAttention, embedding, attentionLayer, perHead,
                 meanOfDirections, embeddingLayer, batchSize);
     }
 
-    /** A layer key ({@code attentionLayer}, {@code embeddingLayer}): 0-based, -1 (the default) for the last. */
-    public static int layer(ConfigMap config, String key) {
-        return config.integer(key, -1, -1, 63);
-    }
-
     /** {@code attentionHeads}: true for 'all' (a value per head), false for 'mean' (heads averaged). */
     public static boolean attentionPerHead(ConfigMap config, String defaultHeads) {
-        return "all".equals(config.choice("attentionHeads", defaultHeads, List.of("mean", "all")));
+        return "all".equals(TrainKeys.ATTENTION_HEADS.read(config, defaultHeads));
     }
 
     /** {@code writeBatchSize}: properties written per transaction. */
     public static int batchSize(ConfigMap config) {
-        return config.integer("writeBatchSize", 10_000, 1, 1_000_000);
+        return TrainKeys.WRITE_BATCH_SIZE.read(config);
     }
 
     public boolean writesAnything() {

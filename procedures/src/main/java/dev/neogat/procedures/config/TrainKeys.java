@@ -1,0 +1,140 @@
+package dev.neogat.procedures.config;
+
+import dev.neogat.spec.GatConfig;
+import dev.neogat.train.TrainingConfig;
+
+import java.util.List;
+
+/**
+ * Every key of {@code gat.train}, declared once: name, default, allowed values and meaning. Reading
+ * ({@link TrainConfig}, {@link ProjectionConfig}, {@link WriteConfig}) takes type, range and default from here,
+ * unknown keys are checked against {@link #ALL}, and ProcedureSignatureTest holds the README's key table to it. The
+ * model's defaults are the engine's ({@link GatConfig}{@code .DEFAULT_*}, {@link TrainingConfig}{@code .DEFAULT_*}).
+ */
+public final class TrainKeys {
+
+    // The projection.
+    public static final ConfigKey<List<String>> NODE_LABELS = ConfigKey.strings("nodeLabels", "all nodes",
+            "nodes of the projection (a label or a list)");
+    public static final ConfigKey<List<String>> RELATIONSHIP_TYPES = ConfigKey.strings("relationshipTypes",
+            "all types", "relationships of the projection");
+    public static final ConfigKey<String> ORIENTATION = ConfigKey.choice("orientation", "UNDIRECTED",
+            List.of("NATURAL", "REVERSE", "UNDIRECTED"), "which way messages flow along a relationship");
+    public static final ConfigKey<Boolean> SELF_LOOPS = ConfigKey.bool("selfLoops", true,
+            "each node also attends to itself");
+    public static final ConfigKey<Boolean> DROP_DUPLICATES = ConfigKey.bool("dropDuplicates", false,
+            "merge parallel relationships into one edge");
+    public static final ConfigKey<List<String>> FEATURE_PROPERTIES = ConfigKey.strings("featureProperties",
+            "required", "the node property holding a numeric array, or several numeric properties to concatenate");
+    public static final ConfigKey<String> MISSING_FEATURES = ConfigKey.choice("missingFeatures", "error",
+            List.of("error", "zero"), "'zero' fills missing feature properties with zeros instead of failing");
+
+    // Labels and split.
+    public static final ConfigKey<String> LABEL_PROPERTY = ConfigKey.required("labelProperty", "the node property "
+            + "holding each node's class (an integer, a string, or a list of them for multi-label nodes)");
+    public static final ConfigKey<String> SPLIT_PROPERTY = ConfigKey.string("splitProperty",
+            "'train', 'val' (or 'validation'), 'test' or 'none' per node");
+    public static final ConfigKey<Double> TRAIN_FRACTION = ConfigKey.number("trainFraction", 0.6, 0, 1, false,
+            "share of the labelled nodes drawn for training, when there is no splitProperty");
+    public static final ConfigKey<Double> VAL_FRACTION = ConfigKey.number("valFraction", 0.2, 0, 1, false,
+            "share of the labelled nodes drawn for validation, when there is no splitProperty");
+
+    // The model.
+    public static final ConfigKey<String> VARIANT = ConfigKey.choice("variant", GatConfig.DEFAULT_VARIANT.name(),
+            List.of("GAT", "GATV2"), "'gat' or 'gatv2'");
+    public static final ConfigKey<Integer> LAYERS = ConfigKey.integer("layers", GatConfig.DEFAULT_LAYERS, 1, 16,
+            "attention layers; all but the last are hidden");
+    public static final ConfigKey<List<Integer>> HIDDEN_CHANNELS = ConfigKey.integers("hiddenChannels",
+            GatConfig.DEFAULT_HIDDEN_CHANNELS, 1, 4096, "channels per head of each hidden layer");
+    public static final ConfigKey<List<Integer>> HEADS = ConfigKey.integers("heads", GatConfig.DEFAULT_HEADS, 1,
+            1024, "heads of each hidden layer");
+    public static final ConfigKey<Integer> OUTPUT_HEADS = ConfigKey.integer("outputHeads",
+            GatConfig.DEFAULT_OUTPUT_HEADS, 1, 1024, "heads of the last layer (averaged)");
+    public static final ConfigKey<Boolean> CONCAT = ConfigKey.bool("concat", GatConfig.DEFAULT_CONCAT,
+            "hidden heads concatenated (else averaged)");
+    public static final ConfigKey<Double> DROPOUT = ConfigKey.number("dropout", GatConfig.DEFAULT_DROPOUT, 0, 1, true,
+            "dropout on each layer's input");
+    public static final ConfigKey<Double> ATTENTION_DROPOUT = ConfigKey.number("attentionDropout",
+            GatConfig.DEFAULT_ATTENTION_DROPOUT, 0, 1, true, "dropout on the attention coefficients")
+            .shownAs("= `dropout`");
+    public static final ConfigKey<Double> MESSAGE_DROPOUT = ConfigKey.number("messageDropout",
+            GatConfig.DEFAULT_MESSAGE_DROPOUT, 0, 1, true, "dropout on the projected messages")
+            .shownAs("= `dropout`");
+    /** true, false or 'auto'; read by {@link TrainConfig}, which resolves 'auto' when the features are loaded. */
+    public static final ConfigKey<Object> INPUT_DROPOUT_PER_HEAD = ConfigKey.raw("inputDropoutPerHead",
+            GatConfig.AUTO, "true: each head drops its input independently; false: one mask shared by the heads; "
+                    + "'auto': per head when the features are stored sparse");
+    public static final ConfigKey<Double> NEGATIVE_SLOPE = ConfigKey.number("negativeSlope",
+            GatConfig.DEFAULT_NEGATIVE_SLOPE, 0, 1, false, "LeakyReLU slope");
+    public static final ConfigKey<Boolean> RESIDUAL = ConfigKey.bool("residual", GatConfig.DEFAULT_RESIDUAL,
+            "add a linear projection of the layer input");
+    public static final ConfigKey<Boolean> NORMALIZE_FEATURES = ConfigKey.bool("normalizeFeatures",
+            GatConfig.DEFAULT_NORMALIZE_FEATURES, "scale each node's features to sum to 1");
+
+    // Training.
+    public static final ConfigKey<Double> LEARNING_RATE = ConfigKey.positive("learningRate",
+            TrainingConfig.DEFAULT_LEARNING_RATE, 10, "Adam's learning rate");
+    public static final ConfigKey<Double> WEIGHT_DECAY = ConfigKey.number("weightDecay",
+            TrainingConfig.DEFAULT_WEIGHT_DECAY, 0, 10, false, "L2 weight decay");
+    public static final ConfigKey<Integer> EPOCHS = ConfigKey.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1,
+            1_000_000, "at most this many epochs");
+    public static final ConfigKey<Integer> PATIENCE = ConfigKey.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0,
+            1_000_000, "epochs without improvement on the validation nodes before stopping (0: never stop early)");
+    public static final ConfigKey<Long> SEED = ConfigKey.longValue("seed", TrainingConfig.DEFAULT_SEED,
+            "initial weights and dropout");
+    /** true, false or a map; read by {@link AutoTuneConfig}. */
+    public static final ConfigKey<Object> AUTO_TUNE = ConfigKey.raw("autoTune", false,
+            "true, or a map of maxTrials, timeBudget and space: search the keys left unset");
+
+    // Where it runs.
+    public static final ConfigKey<Integer> CONCURRENCY = new ConfigKey<Integer>("concurrency", null, "all cores",
+            "threads for training and writing", (config, key, given) -> config.integer(key,
+            given != null ? given : Runtime.getRuntime().availableProcessors(), 1, 1024));
+    public static final ConfigKey<String> DEVICE = ConfigKey.choice("device", "auto", List.of("auto", "cpu", "gpu"),
+            "where to train");
+
+    // What it writes.
+    public static final ConfigKey<String> WRITE_PROPERTY = ConfigKey.string("writeProperty",
+            "node property for the predicted class");
+    public static final ConfigKey<String> PROBABILITY_PROPERTY = ConfigKey.string("probabilityProperty",
+            "node property for the class probabilities");
+    public static final ConfigKey<String> ATTENTION_PROPERTY = ConfigKey.string("attentionProperty",
+            "relationship property for attention");
+    public static final ConfigKey<String> SELF_ATTENTION_PROPERTY = ConfigKey.string("selfAttentionProperty",
+            "node property for the attention a node gives itself");
+    public static final ConfigKey<String> EMBEDDING_PROPERTY = ConfigKey.string("embeddingProperty",
+            "node property for the hidden embedding");
+    public static final ConfigKey<Integer> ATTENTION_LAYER = ConfigKey.integer("attentionLayer", -1, -1, 63,
+            "which layer's attention to write (0-based; -1: the last)").shownAs("last");
+    public static final ConfigKey<String> ATTENTION_HEADS = ConfigKey.choice("attentionHeads", "mean",
+            List.of("mean", "all"), "'mean': a float averaged over heads; 'all': a float[] per head");
+    public static final ConfigKey<String> ATTENTION_DIRECTIONS = ConfigKey.choice("attentionDirections", "separate",
+            List.of("separate", "mean"), "on UNDIRECTED projections, one property per direction or their mean");
+    public static final ConfigKey<Integer> EMBEDDING_LAYER = ConfigKey.integer("embeddingLayer", -1, -1, 63,
+            "which hidden layer's output to write (0-based; -1: the last)").shownAs("last hidden");
+    public static final ConfigKey<Integer> WRITE_BATCH_SIZE = ConfigKey.integer("writeBatchSize", 10_000, 1,
+            1_000_000, "entities per write transaction");
+
+    public static final List<ConfigKey<?>> PROJECTION = List.of(NODE_LABELS, RELATIONSHIP_TYPES, ORIENTATION,
+            SELF_LOOPS, DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES);
+
+    public static final List<ConfigKey<?>> WRITE = List.of(WRITE_PROPERTY, PROBABILITY_PROPERTY, ATTENTION_PROPERTY,
+            SELF_ATTENTION_PROPERTY, EMBEDDING_PROPERTY, ATTENTION_LAYER, ATTENTION_HEADS, ATTENTION_DIRECTIONS,
+            EMBEDDING_LAYER, WRITE_BATCH_SIZE);
+
+    /** Every gat.train key, in the README's order. */
+    public static final List<ConfigKey<?>> ALL = List.of(NODE_LABELS, RELATIONSHIP_TYPES, ORIENTATION, SELF_LOOPS,
+            DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, LABEL_PROPERTY, SPLIT_PROPERTY, TRAIN_FRACTION,
+            VAL_FRACTION, VARIANT, LAYERS, HIDDEN_CHANNELS, HEADS, OUTPUT_HEADS, CONCAT, DROPOUT, ATTENTION_DROPOUT,
+            MESSAGE_DROPOUT, INPUT_DROPOUT_PER_HEAD, NEGATIVE_SLOPE, RESIDUAL, NORMALIZE_FEATURES, LEARNING_RATE,
+            WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, WRITE_PROPERTY,
+            PROBABILITY_PROPERTY, ATTENTION_PROPERTY, SELF_ATTENTION_PROPERTY, EMBEDDING_PROPERTY, ATTENTION_LAYER,
+            ATTENTION_HEADS, ATTENTION_DIRECTIONS, EMBEDDING_LAYER, WRITE_BATCH_SIZE);
+
+    private TrainKeys() {
+    }
+
+    public static List<String> names(List<ConfigKey<?>> keys) {
+        return keys.stream().map(ConfigKey::name).toList();
+    }
+}
