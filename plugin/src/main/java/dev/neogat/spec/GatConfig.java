@@ -2,6 +2,7 @@ package dev.neogat.spec;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -206,48 +207,119 @@ public final class GatConfig {
         return map;
     }
 
-    /** Inverse of {@link #toMap()}. */
+    /** Keys every stored model has held since the first model file: without one, the header is not a model's. */
+    private static final List<String> KEYS_SINCE_FIRST_VERSION = List.of("variant", "inputDim", "classCount",
+            "layers", "hiddenChannels", "heads", "outputHeads", "concat", "dropout", "attentionDropout",
+            "negativeSlope", "residual", "multiLabel", "normalizeFeatures");
+
+    /**
+     * Keys added after the first model files, each with the value that gives the behaviour of the models written
+     * before it existed (not today's default): a model in a user's catalog keeps loading and meaning the same when
+     * a key is added. A new key goes here with that value.
+     */
+    private static final Map<String, Object> KEYS_ADDED_LATER = Map.of(
+            // Before messageDropout, the projected messages had no dropout.
+            "messageDropout", 0.0,
+            // Before inputDropoutPerHead, the heads shared one input dropout mask (as PyG).
+            "inputDropoutPerHead", false);
+
+    /**
+     * Inverse of {@link #toMap()}, for the configuration stored with a model: a key added after the model was
+     * written gets its {@link #KEYS_ADDED_LATER} value; a key this version does not know (from a newer version)
+     * is refused, since the model would not mean what it meant; each wrong value is one error naming its key.
+     */
     public static GatConfig fromMap(Map<String, ?> map) {
-        Builder b = builder(intValue(map, "inputDim"), intValue(map, "classCount"))
-                .variant(Variant.valueOf(String.valueOf(map.get("variant")).toUpperCase()))
-                .layers(intValue(map, "layers"))
-                .hiddenChannels(intList(map, "hiddenChannels"))
-                .hiddenHeads(intList(map, "heads"))
-                .outputHeads(intValue(map, "outputHeads"))
-                .concatHidden((Boolean) map.get("concat"))
-                .featureDropout(doubleValue(map, "dropout"))
-                .attentionDropout(doubleValue(map, "attentionDropout"))
-                .messageDropout(doubleValue(map, "messageDropout"))
-                .inputDropoutPerHead((Boolean) map.get("inputDropoutPerHead"))
-                .negativeSlope(doubleValue(map, "negativeSlope"))
-                .residual((Boolean) map.get("residual"))
-                .multiLabel((Boolean) map.get("multiLabel"))
-                .normalizeFeatures((Boolean) map.get("normalizeFeatures"));
-        return b.build();
+        for (String key : map.keySet()) {
+            if (!KEYS_SINCE_FIRST_VERSION.contains(key) && !KEYS_ADDED_LATER.containsKey(key)) {
+                throw new IllegalArgumentException("the model configuration has the key '" + key + "', which this "
+                        + "version does not know (the model was written by a newer version of NeoGAT; upgrade to "
+                        + "use it)");
+            }
+        }
+        StoredValues stored = new StoredValues(map);
+        String variant = stored.string("variant");
+        Variant parsed = Arrays.stream(Variant.values()).filter(v -> v.name().equalsIgnoreCase(variant)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the model configuration's 'variant' must be one of "
+                        + Arrays.toString(Variant.values()).toLowerCase() + ", got '" + variant + "'"));
+        return builder(stored.integer("inputDim"), stored.integer("classCount"))
+                .variant(parsed)
+                .layers(stored.integer("layers"))
+                .hiddenChannels(stored.integers("hiddenChannels"))
+                .hiddenHeads(stored.integers("heads"))
+                .outputHeads(stored.integer("outputHeads"))
+                .concatHidden(stored.bool("concat"))
+                .featureDropout(stored.number("dropout"))
+                .attentionDropout(stored.number("attentionDropout"))
+                .messageDropout(stored.number("messageDropout"))
+                .inputDropoutPerHead(stored.bool("inputDropoutPerHead"))
+                .negativeSlope(stored.number("negativeSlope"))
+                .residual(stored.bool("residual"))
+                .multiLabel(stored.bool("multiLabel"))
+                .normalizeFeatures(stored.bool("normalizeFeatures"))
+                .build();
     }
 
-    private static int intValue(Map<String, ?> map, String key) {
-        Object value = map.get(key);
-        if (!(value instanceof Number number)) {
-            throw new IllegalArgumentException("Model configuration lacks the number '" + key + "'");
-        }
-        return number.intValue();
-    }
+    /** The stored configuration's values, each checked for its type; an absent later key reads as its old value. */
+    private record StoredValues(Map<String, ?> map) {
 
-    private static double doubleValue(Map<String, ?> map, String key) {
-        Object value = map.get(key);
-        if (!(value instanceof Number number)) {
-            throw new IllegalArgumentException("Model configuration lacks the number '" + key + "'");
+        private Object value(String key, String expected) {
+            Object value = map.containsKey(key) ? map.get(key) : KEYS_ADDED_LATER.get(key);
+            if (value == null) {
+                throw new IllegalArgumentException(map.containsKey(key)
+                        ? "the model configuration's '" + key + "' must be " + expected + ", got null"
+                        : "the model configuration lacks '" + key + "' (" + expected + ")");
+            }
+            return value;
         }
-        return number.doubleValue();
-    }
 
-    private static int[] intList(Map<String, ?> map, String key) {
-        Object value = map.get(key);
-        if (!(value instanceof java.util.List<?> list)) {
-            throw new IllegalArgumentException("Model configuration lacks the list '" + key + "'");
+        private IllegalArgumentException wrong(String key, String expected, Object value) {
+            return new IllegalArgumentException("the model configuration's '" + key + "' must be " + expected
+                    + ", got " + (value instanceof String s ? "the string '" + s + "'" : String.valueOf(value)));
         }
-        return list.stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+
+        int integer(String key) {
+            Object value = value(key, "an integer");
+            if (!isInteger(value)) {
+                throw wrong(key, "an integer", value);
+            }
+            return ((Number) value).intValue();
+        }
+
+        int[] integers(String key) {
+            Object value = value(key, "a list of integers");
+            if (!(value instanceof List<?> list) || !list.stream().allMatch(StoredValues::isInteger)) {
+                throw wrong(key, "a list of integers", value);
+            }
+            return list.stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+        }
+
+        double number(String key) {
+            Object value = value(key, "a number");
+            if (!(value instanceof Number number)) {
+                throw wrong(key, "a number", value);
+            }
+            return number.doubleValue();
+        }
+
+        boolean bool(String key) {
+            Object value = value(key, "true or false");
+            if (!(value instanceof Boolean b)) {
+                throw wrong(key, "true or false", value);
+            }
+            return b;
+        }
+
+        String string(String key) {
+            Object value = value(key, "a string");
+            if (!(value instanceof String s)) {
+                throw wrong(key, "a string", value);
+            }
+            return s;
+        }
+
+        private static boolean isInteger(Object value) {
+            return value instanceof Long || value instanceof Integer;
+        }
     }
 
     @Override
