@@ -1,12 +1,12 @@
 package dev.neogat.analysis;
 
 import dev.neogat.data.NodeLabels;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.train.Prediction;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
@@ -105,32 +105,21 @@ public final class ClassificationReport {
     }
 
     /** JSON-compatible form: confusion matrix (single-label) and per-class scores, named by class value. */
-    public Map<String, Object> toMap(List<Object> classValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
+    /** As the model's metadata stores it, classes named by {@code classValues}. */
+    public ModelMetadata.TestReport toMetadata(List<Object> classValues) {
+        List<List<Long>> rows = null;
         if (confusion != null) {
-            List<Object> rows = new ArrayList<>();
+            rows = new ArrayList<>();
             for (long[] row : confusion) {
-                List<Object> values = new ArrayList<>();
-                for (long v : row) {
-                    values.add(v);
-                }
-                rows.add(values);
+                rows.add(Arrays.stream(row).boxed().toList());
             }
-            map.put("confusionMatrix", rows);
         }
-        List<Object> perClass = new ArrayList<>();
+        List<ModelMetadata.ClassMetrics> perClass = new ArrayList<>();
         for (int c = 0; c < classes; c++) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("class", classValues.get(c));
-            row.put("precision", finiteOrNull(precision(c)));
-            row.put("recall", finiteOrNull(recall(c)));
-            row.put("f1", finiteOrNull(f1(c)));
-            row.put("support", support(c));
-            perClass.add(row);
+            perClass.add(new ModelMetadata.ClassMetrics(classValues.get(c), finiteOrNull(precision(c)),
+                    finiteOrNull(recall(c)), finiteOrNull(f1(c)), support(c)));
         }
-        map.put("perClass", perClass);
-        map.put("multiLabel", multiLabel);
-        return map;
+        return new ModelMetadata.TestReport(rows, perClass, multiLabel);
     }
 
     private static Double finiteOrNull(double value) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
@@ -42,6 +43,34 @@ final class HeaderJson {
     /** The value {@code text} holds. */
     static Object parse(String text) throws JsonProcessingException {
         return MAPPER.readValue(text, Object.class);
+    }
+
+    /**
+     * {@code parsed} (maps, lists and values as {@link #parse} gives them) as a {@code type}, e.g. a record; a value
+     * of the wrong type fails naming where it is ("'history[2].loss': ...").
+     */
+    static <T> T read(Object parsed, Class<T> type) {
+        try {
+            return MAPPER.convertValue(parsed, type);
+        } catch (IllegalArgumentException e) {
+            if (!(e.getCause() instanceof JsonMappingException mapping)) {
+                throw e;
+            }
+            StringBuilder where = new StringBuilder();
+            for (JsonMappingException.Reference step : mapping.getPath()) {
+                if (step.getFieldName() != null) {
+                    where.append(where.length() == 0 ? "" : ".").append(step.getFieldName());
+                } else {
+                    where.append('[').append(step.getIndex()).append(']');
+                }
+            }
+            throw new IllegalArgumentException("'" + where + "': " + mapping.getOriginalMessage(), e);
+        }
+    }
+
+    /** {@code value} (e.g. a record) as the plain values {@link #parse} would give for its JSON text. */
+    static Object plain(Object value) {
+        return MAPPER.convertValue(value, Object.class);
     }
 
     /** JSON's standard escapes, except that backspace and form feed get unicode escapes instead of short ones. */

@@ -37,7 +37,7 @@ import java.util.zip.CRC32C;
  * magic         8 bytes   "NEOGATM\n" (ASCII)
  * version       int32     format version, 1
  * header        int32 H, then H bytes of UTF-8 JSON:
- *                         {"config": GatConfig.toMap(), "metadata": {...}}
+ *                         {"config": GatConfig.toMap(), "metadata": ModelMetadata}
  * tensor count  int32 T, then T times:
  *                 name    int32 N, then N bytes of UTF-8 (e.g. "layers.0.weight")
  *                 shape   int32 rows, int32 cols
@@ -45,9 +45,10 @@ import java.util.zip.CRC32C;
  * checksum      8 bytes   int64 CRC32C (java.util.zip.CRC32C) of every byte before it
  * </pre>
  *
- * <p>Tensors are written in {@link ParameterShape} order and matched by name when read. Metadata holds
- * JSON values and comes back as {@link HeaderJson} reads them: integers as {@code Long}, other numbers as
- * {@code Double}. A reader refuses versions newer than its own; a later reader keeps reading version 1.
+ * <p>Tensors are written in {@link ParameterShape} order and matched by name when read. The configuration reads
+ * through {@link GatConfig#fromMap} (a key added later reads as the behaviour before it), the metadata as a
+ * {@link ModelMetadata} record. A reader refuses versions newer than its own; a later reader keeps reading
+ * version 1.
  *
  * <p>Reading holds the whole file in memory. It first walks the layout, checking every length and
  * count against the bytes left, so a cut-off file is reported as truncated at the field where it ends;
@@ -72,7 +73,7 @@ public final class ModelFile {
     private ModelFile() {
     }
 
-    /** The file's bytes; fails if the metadata holds a value JSON cannot hold. */
+    /** The file's bytes; fails if the metadata's configuration holds a value JSON cannot hold. */
     public static byte[] encode(TrainedModel model) {
         byte[] header = headerJson(model).getBytes(StandardCharsets.UTF_8);
         Map<String, DenseMatrix> tensors = model.weights().asMap();
@@ -231,7 +232,12 @@ public final class ModelFile {
 
             Map<?, ?> header = parseHeader(headerStart, headerLength);
             Map<String, Object> configMap = objectField(header, "config");
-            Map<String, Object> metadata = objectField(header, "metadata");
+            ModelMetadata metadata;
+            try {
+                metadata = HeaderJson.read(objectField(header, "metadata"), ModelMetadata.class);
+            } catch (IllegalArgumentException e) {
+                throw problem("the metadata in the header is invalid: " + e.getMessage(), e);
+            }
             GatConfig config;
             try {
                 config = GatConfig.fromMap(configMap);

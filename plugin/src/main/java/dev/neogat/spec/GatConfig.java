@@ -437,7 +437,7 @@ public final class GatConfig {
             return this;
         }
 
-        /** The three dropouts at once, as gat.train's dropout when attentionDropout and messageDropout are not given. */
+        /** The three dropouts at once, as gat.train's dropout when the attention and message dropouts are not given. */
         public Builder dropout(double all) {
             return featureDropout(all).attentionDropout(all).messageDropout(all);
         }

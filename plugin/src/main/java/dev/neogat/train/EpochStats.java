@@ -1,7 +1,6 @@
 package dev.neogat.train;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.neogat.model.ModelMetadata;
 
 /**
  * One epoch: the training loss of the step (with dropout, what Adam minimised), then loss and score
@@ -11,14 +10,8 @@ import java.util.Map;
 public record EpochStats(int epoch, double loss, double trainScore, double validationLoss, double validationScore,
                          double stepMillis, double evaluationMillis) {
 
-    public Map<String, Object> toMap() {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("epoch", epoch);
-        map.put("loss", loss);
-        map.put("trainScore", trainScore);
-        map.put("validationLoss", validationLoss);
-        map.put("validationScore", validationScore);
-        map.put("stepMillis", stepMillis);
-        return map;
+    /** As the model's history stores it (without the evaluation time). */
+    public ModelMetadata.Epoch toMetadata() {
+        return new ModelMetadata.Epoch(epoch, loss, trainScore, validationLoss, validationScore, stepMillis);
     }
 }

@@ -1,6 +1,7 @@
 package dev.neogat.train;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
@@ -14,7 +15,6 @@ import dev.neogat.nn.Weights;
 import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -125,20 +125,11 @@ public final class Trainer {
         }
     }
 
-    private static Map<String, Object> trainingMetadata(TrainingConfig training, List<EpochStats> history,
-                                                        int bestEpoch, StopReason stopReason) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("epochs", training.epochs());
-        settings.put("learningRate", training.learningRate());
-        settings.put("weightDecay", training.weightDecay());
-        settings.put("patience", training.patience());
-        settings.put("seed", training.seed());
-        metadata.put("training", settings);
-        metadata.put("bestEpoch", bestEpoch);
-        metadata.put("epochsRun", history.size());
-        metadata.put("stopReason", stopReason.name());
-        metadata.put("history", history.stream().map(EpochStats::toMap).toList());
-        return metadata;
+    private static ModelMetadata trainingMetadata(TrainingConfig training, List<EpochStats> history,
+                                                  int bestEpoch, StopReason stopReason) {
+        ModelMetadata.Training settings = new ModelMetadata.Training(training.epochs(), training.learningRate(),
+                training.weightDecay(), training.patience(), training.seed());
+        return ModelMetadata.ofTraining(settings, bestEpoch, history.size(), stopReason.name(),
+                history.stream().map(EpochStats::toMetadata).toList());
     }
 }

@@ -2,6 +2,7 @@ package dev.neogat.tune;
 
 import dev.neogat.data.NodeSplit;
 import dev.neogat.spec.GatConfig;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.train.Trainer;
@@ -53,7 +54,8 @@ public final class AutoTuner {
         TrainingConfig chosenTraining = TrialConfiguration.training(training, search.chosen().configuration());
         TrainingResult trained = Trainer.train(backend, data, chosenConfig, chosenTraining, listener.epochs(),
                 termination);
-        TrainedModel model = trained.model().withMetadata(Map.of("autoTune", metadata(settings, search)));
+        TrainedModel model = trained.model().withMetadata(trained.model().metadata()
+                .withAutoTune(metadata(settings, search)));
         TrainingResult withMetadata = new TrainingResult(model, trained.history(), trained.bestEpoch(),
                 trained.stopReason(), trained.train(), trained.validation(), trained.test(), trained.trainMillis(),
                 trained.device());
@@ -145,16 +147,10 @@ public final class AutoTuner {
         return configurations;
     }
 
-    static Map<String, Object> metadata(TuneSettings settings, Search search) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("maxTrials", settings.maxTrials());
-        map.put("timeBudgetMillis", settings.timeBudgetMillis());
-        map.put("seed", settings.seed());
-        map.put("space", settings.space().toMap());
-        map.put("endReason", search.endReason().name());
-        map.put("chosenTrial", search.chosen().number());
-        map.put("chosenConfiguration", new LinkedHashMap<>(search.chosen().configuration()));
-        map.put("trials", search.trials().stream().map(Trial::toMap).toList());
-        return map;
+    static ModelMetadata.AutoTune metadata(TuneSettings settings, Search search) {
+        return new ModelMetadata.AutoTune(settings.maxTrials(), settings.timeBudgetMillis(), settings.seed(),
+                settings.space().toMap(), search.endReason().name(), search.chosen().number(),
+                new LinkedHashMap<>(search.chosen().configuration()),
+                search.trials().stream().map(Trial::summary).toList());
     }
 }

@@ -1,5 +1,7 @@
 package dev.neogat.tune;
 
+import dev.neogat.model.ModelMetadata;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -25,17 +27,9 @@ public record Trial(int number, Map<String, Object> configuration, double valida
         return number < other.number;
     }
 
-    public Map<String, Object> toMap() {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("trial", number);
-        map.put("configuration", new LinkedHashMap<>(configuration));
-        map.put("validationScore", validationScore);
-        map.put("validationLoss", validationLoss);
-        map.put("trainScore", trainScore);
-        map.put("epochs", epochsRun);
-        map.put("bestEpoch", bestEpoch);
-        map.put("stopReason", stopReason);
-        map.put("millis", millis);
-        return map;
+    /** As the model's autoTune metadata stores it. */
+    public ModelMetadata.TrialSummary summary() {
+        return new ModelMetadata.TrialSummary(number, new LinkedHashMap<>(configuration), validationScore,
+                validationLoss, trainScore, epochsRun, bestEpoch, stopReason, millis);
     }
 }

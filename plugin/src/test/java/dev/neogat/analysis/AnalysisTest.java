@@ -1,5 +1,6 @@
 package dev.neogat.analysis;
 
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
@@ -66,8 +67,11 @@ class AnalysisTest {
         assertThat(report.recall(1)).isEqualTo(1.0);
         assertThat(report.f1(0)).isCloseTo(0.5, within(1e-12));
         assertThat(report.support(2)).isEqualTo(2);
-        Map<String, Object> map = report.toMap(List.of("a", "b", "c"));
-        assertThat(((List<?>) map.get("perClass"))).hasSize(3);
+        ModelMetadata.TestReport stored = report.toMetadata(List.of("a", "b", "c"));
+        assertThat(stored.perClass()).hasSize(3);
+        assertThat(stored.perClass().get(2).classValue()).isEqualTo("c");
+        assertThat(stored.confusionMatrix()).containsExactly(List.of(1L, 1L, 0L), List.of(0L, 2L, 0L),
+                List.of(1L, 0L, 1L));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.Orientation;
 import dev.neogat.spec.GatConfig;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.spec.Variant;
 import dev.neogat.nn.DenseMatrix;
@@ -181,7 +182,8 @@ class ExplainTest {
         int[] sources = {1, 0};
         int[] targets = {0, 2};
         IncomingCsr graph = new GraphBuilder(3).orientation(Orientation.UNDIRECTED).build(sources, targets);
-        TrainedModel model = randomModel(GatConfig.builder(3, 3).hiddenChannels(4).hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build(), 3);
+        TrainedModel model = randomModel(GatConfig.builder(3, 3).hiddenChannels(4).hiddenHeads(2).messageDropout(0)
+                .normalizeFeatures(false).build(), 3);
         FeatureMatrix x = randomDense(3, 3, 5);
         Explanation e = explain(model, graph, x, 0);
         Explanation.RelationshipInfluence r = relationship(e, 1);
@@ -196,16 +198,19 @@ class ExplainTest {
 
     static Stream<Arguments> models() {
         return Stream.of(
-                Arguments.of("GAT 2 layers, dense", GatConfig.builder(6, 3).hiddenChannels(4).hiddenHeads(3).messageDropout(0).normalizeFeatures(false).build(),
+                Arguments.of("GAT 2 layers, dense", GatConfig.builder(6, 3).hiddenChannels(4).hiddenHeads(3)
+                        .messageDropout(0).normalizeFeatures(false).build(),
                         Orientation.NATURAL, false),
                 Arguments.of("GAT 3 layers, sparse, normalised, undirected", GatConfig.builder(6, 3).layers(3)
                         .hiddenChannels(3, 2).hiddenHeads(2, 2).normalizeFeatures(true).messageDropout(0).build(),
                         Orientation.UNDIRECTED, true),
                 Arguments.of("GATv2 residual, 2 output heads, reversed", GatConfig.builder(6, 4).variant(Variant.GATV2)
-                        .residual(true).hiddenChannels(4).hiddenHeads(2).outputHeads(2).messageDropout(0).normalizeFeatures(false).build(), Orientation.REVERSE,
+                        .residual(true).hiddenChannels(4).hiddenHeads(2).outputHeads(2).messageDropout(0)
+                                .normalizeFeatures(false).build(), Orientation.REVERSE,
                         false),
                 Arguments.of("GAT multi-label, sparse", GatConfig.builder(6, 4).multiLabel(true).hiddenChannels(4)
-                        .hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build(), Orientation.UNDIRECTED, true));
+                        .hiddenHeads(2).messageDropout(0).normalizeFeatures(false)
+                                .build(), Orientation.UNDIRECTED, true));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -245,7 +250,8 @@ class ExplainTest {
         int nodes = 40;
         int[][] edges = RandomGraphs.edges(nodes, 90, 21, false);
         IncomingCsr graph = new GraphBuilder(nodes).orientation(Orientation.UNDIRECTED).build(edges[0], edges[1]);
-        TrainedModel model = randomModel(GatConfig.builder(5, 3).hiddenChannels(3).hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build(), 4);
+        TrainedModel model = randomModel(GatConfig.builder(5, 3).hiddenChannels(3).hiddenHeads(2).messageDropout(0)
+                .normalizeFeatures(false).build(), 4);
         FeatureMatrix x = sparseFeatures(nodes, 5, 8);
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             PredictionExplainer explainer = PredictionExplainer.of(backend, model, graph, x, 3,
@@ -268,7 +274,8 @@ class ExplainTest {
 
     @Test
     void featureAttributionIsGradientTimesInput() {
-        GatConfig config = GatConfig.builder(4, 3).hiddenChannels(3).hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(4, 3).hiddenChannels(3).hiddenHeads(2).messageDropout(0)
+                .normalizeFeatures(false).build();
         int nodes = 12;
         int[][] edges = RandomGraphs.edges(nodes, 20, 3, false);
         IncomingCsr graph = new GraphBuilder(nodes).build(edges[0], edges[1]);
@@ -308,7 +315,8 @@ class ExplainTest {
     @Test
     void oneHeadAndBadHeads() {
         IncomingCsr graph = new GraphBuilder(3).build(new int[]{0, 1}, new int[]{1, 2});
-        TrainedModel model = randomModel(GatConfig.builder(3, 2).hiddenChannels(2).hiddenHeads(3).messageDropout(0).normalizeFeatures(false).build(), 1);
+        TrainedModel model = randomModel(GatConfig.builder(3, 2).hiddenChannels(2).hiddenHeads(3).messageDropout(0)
+                .normalizeFeatures(false).build(), 1);
         FeatureMatrix x = randomDense(3, 3, 2);
         try (CpuBackend backend = CpuBackend.sequential()) {
             Explanation head1 = PredictionExplainer.of(backend, model, graph, x, 2, 1).explain(2, TerminationFlag.RUNNING);
@@ -369,7 +377,8 @@ class ExplainTest {
 
     /** Two layers of one head with identity weights, zero biases and attention vectors (a, 0) on both sides. */
     private static TrainedModel identityModel(float attention) {
-        GatConfig config = GatConfig.builder(2, 2).hiddenChannels(2).hiddenHeads(1).outputHeads(1).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(2, 2).hiddenChannels(2).hiddenHeads(1).outputHeads(1).messageDropout(0)
+                .normalizeFeatures(false).build();
         Map<String, DenseMatrix> tensors = new LinkedHashMap<>();
         for (int l = 0; l < 2; l++) {
             String prefix = "layers." + l + ".";
@@ -378,7 +387,7 @@ class ExplainTest {
             tensors.put(prefix + "att_dst", DenseMatrix.fromRows(new float[][]{{0, 0}}));
             tensors.put(prefix + "bias", DenseMatrix.zeros(1, 2));
         }
-        return new TrainedModel(config, new Weights(tensors), Map.of());
+        return new TrainedModel(config, new Weights(tensors), ModelMetadata.NONE);
     }
 
     /**
@@ -453,7 +462,7 @@ class ExplainTest {
             }
             tensors.put(name, new DenseMatrix(tensor.rows(), tensor.cols(), values));
         });
-        return new TrainedModel(config, new Weights(tensors), Map.of());
+        return new TrainedModel(config, new Weights(tensors), ModelMetadata.NONE);
     }
 
     private static DenseMatrix randomDense(int rows, int cols, long seed) {

@@ -140,7 +140,8 @@ public final class EngineBenchmark {
         Dataset data = SyntheticGraphs.generate(SyntheticGraphs.Spec.scaling(nodes, 1));
         double generateMillis = (System.nanoTime() - start) / 1e6;
         GatConfig config = GatConfig.builder(data.features().cols(), data.labels().classCount())
-                .hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).messageDropout(0).normalizeFeatures(false).build();
+                .hiddenChannels(8).hiddenHeads(8).outputHeads(1).dropout(0.6).messageDropout(0)
+                        .normalizeFeatures(false).build();
         double[][] times = epochTimes(data, config, threads, 3, 10);
         long slots = 2L * data.edgeCount() + nodes;
         MemoryEstimate estimate = MemoryEstimate.of(config, nodes, slots, data.edgeCount(),

@@ -7,6 +7,7 @@ import dev.neogat.datasets.PlanetoidCsv;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.spec.GatConfig;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Weights;
 import dev.neogat.nn.cpu.CpuBackend;
@@ -192,7 +193,7 @@ public final class ExplainBenchmark {
         System.out.printf(Locale.ROOT, "scale %d nodes, %d relationships: generated and built in %.1f s%n", n,
                 data.edgeCount(), (System.nanoTime() - start) / 1e9);
         GatConfig config = AccuracyBenchmark.paperConfig(data);
-        TrainedModel model = new TrainedModel(config, Weights.initialize(config, 1), Map.of());
+        TrainedModel model = new TrainedModel(config, Weights.initialize(config, 1), ModelMetadata.NONE);
         SplittableRandom random = new SplittableRandom(7);
         double[] latency = new double[runs];
         int[] sizes = new int[runs];

@@ -426,7 +426,8 @@ abstract class GpuBackendParityTest {
         GatConfig config = GatConfig.builder(featureCount, classes).hiddenHeads(HEADS).hiddenChannels(CHANNELS)
                 .outputHeads(2).variant(variant.startsWith("gatv2") ? Variant.GATV2 : Variant.GAT)
                 .residual(variant.contains("residual")).concatHidden(!variant.contains("mean-heads"))
-                .multiLabel(multiLabel).dropout(0.4).messageDropout(0.2).inputDropoutPerHead(true).normalizeFeatures(false).build();
+                .multiLabel(multiLabel).dropout(0.4).messageDropout(0.2).inputDropoutPerHead(true)
+                .normalizeFeatures(false).build();
         float[] dense = randomValues(NODES * featureCount);
         for (int i = 0; i < dense.length; i++) {
             dense[i] = random.nextDouble() < 0.7 ? 0f : Math.abs(dense[i]);
@@ -485,7 +486,8 @@ abstract class GpuBackendParityTest {
     @Test
     void trainingIsReproducibleAndFreesItsMemory() {
         Dataset data = SyntheticGraphs.generate(new SyntheticGraphs.Spec(140, 4, 3, 40, true, 6, 0.8, 0.5, 30, 40, 2));
-        GatConfig config = GatConfig.builder(40, 3).hiddenHeads(2).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(40, 3).hiddenHeads(2).hiddenChannels(4).messageDropout(0)
+                .normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(12).withPatience(0);
         TrainingResult first = trainOnGpu(data, config, training);
         TrainingResult second = trainOnGpu(data, config, training);
@@ -506,7 +508,8 @@ abstract class GpuBackendParityTest {
     @Test
     void hundredTrainingsLeaveNoDeviceMemoryBehind() {
         Dataset data = SyntheticGraphs.generate(new SyntheticGraphs.Spec(100, 3, 2, 20, true, 4, 0.8, 0.5, 20, 20, 4));
-        GatConfig config = GatConfig.builder(20, 2).hiddenHeads(2).hiddenChannels(3).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(20, 2).hiddenHeads(2).hiddenChannels(3).messageDropout(0)
+                .normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(2).withPatience(0);
         gpu.close();
         trainOnGpu(data, config, training);

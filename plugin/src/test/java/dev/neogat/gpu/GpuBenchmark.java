@@ -161,7 +161,8 @@ public final class GpuBenchmark {
     /** A small random graph, to check on the emulator that the program runs. */
     private static void tiny(Supplier<Backend> gpu) {
         Dataset data = randomGraph(500, 2000, 16, 4, 2);
-        GatConfig config = GatConfig.builder(16, 4).hiddenHeads(2).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(16, 4).hiddenHeads(2).hiddenChannels(4).messageDropout(0)
+                .normalizeFeatures(false).build();
         try (Backend backend = gpu.get()) {
             Timings timings = epochTimes(backend, data, config, 1, 3);
             System.out.printf(Locale.ROOT, "tiny: training epoch median %.2f ms, inference %.2f ms, device memory "

@@ -15,7 +15,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** Where jobs run and why: the probe's reasons, and the choice between GPU and CPU. */
 class GpuProbeTest {
 
-    private static final MemoryEstimate SMALL = MemoryEstimate.of(GatConfig.builder(10, 3).messageDropout(0).normalizeFeatures(false).build(), 100, 500, 400,
+    private static final MemoryEstimate SMALL = MemoryEstimate.of(GatConfig.builder(10, 3).messageDropout(0)
+            .normalizeFeatures(false).build(), 100, 500, 400,
             1000, false, true);
 
     @Test
@@ -58,7 +59,8 @@ class GpuProbeTest {
             assertThat(auto.device()).startsWith("gpu:");
             assertThat(auto.backend()).isInstanceOf(GpuBackend.class);
         }
-        MemoryEstimate huge = MemoryEstimate.of(GatConfig.builder(1000, 40).hiddenHeads(64).hiddenChannels(256).messageDropout(0).normalizeFeatures(false).build(),
+        MemoryEstimate huge = MemoryEstimate.of(GatConfig.builder(1000, 40).hiddenHeads(64).hiddenChannels(256)
+                .messageDropout(0).normalizeFeatures(false).build(),
                 200_000_000L, 2_000_000_000L, 1_000_000_000L, 1000, false, true);
         try (DeviceChoice fallback = (Devices.select("auto", 2, TerminationFlag.RUNNING, huge))) {
             assertThat(fallback.device()).isEqualTo("cpu");

@@ -27,12 +27,14 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ModelFileTest {
 
-    private static final GatConfig GAT = GatConfig.builder(5, 3).hiddenChannels(4).hiddenHeads(2).messageDropout(0).normalizeFeatures(false).build();
+    private static final GatConfig GAT = GatConfig.builder(5, 3).hiddenChannels(4).hiddenHeads(2).messageDropout(0)
+            .normalizeFeatures(false).build();
 
     private static final GatConfig GATV2_RESIDUAL = GatConfig.builder(6, 4)
             .variant(Variant.GATV2)
@@ -70,7 +72,7 @@ class ModelFileTest {
         float[] bias = {-0.0f, Float.MIN_VALUE, -Float.MIN_NORMAL, Float.MAX_VALUE, -Float.MAX_VALUE, 1e-30f, 0.0f,
                 (float) Math.PI};
         tensors.put("layers.0.bias", new DenseMatrix(1, bias.length, bias));
-        TrainedModel model = new TrainedModel(GAT, new Weights(tensors), Map.of());
+        TrainedModel model = new TrainedModel(GAT, new Weights(tensors), ModelMetadata.NONE);
         assertSameModel(model, ModelFile.decode(ModelFile.encode(model), "extreme.neogat"));
     }
 
@@ -88,10 +90,11 @@ class ModelFileTest {
      */
     @Test
     void headerValuesArePrintedAsVersionOneFilesPrintThem() throws IOException {
-        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1), valuesOfEveryKind()));
+        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1),
+                configured(valuesOfEveryKind())));
         String header = new String(bytes, 16, new Layout(bytes).headerLength, StandardCharsets.UTF_8);
         assertTrue(header.startsWith("{\"config\":{\"variant\":\"gat\",\"inputDim\":5,\"classCount\":3,"), header);
-        assertTrue(header.endsWith(",\"metadata\":{"
+        assertTrue(header.endsWith(",\"metadata\":{\"configuration\":{"
                 + "\"text\":\"a\\nb\\tc\\rd\\\"e\\\\f \\u0001\\u001f\\u0008\\u000c\u007f / é 😀\","
                 + "\"floats\":[0.1,2.5,1.0E-5],"
                 + "\"doubles\":[1.0E-300,5.0E-4,1.0E21,-0.0,0.20599822816882712,0.3333333333333333,100.0],"
@@ -100,14 +103,15 @@ class ModelFileTest {
                 + "\"keyed\":{\"1\":\"one\",\"2\":\"two\"},"
                 + "\"arrays\":[[1,-2,3],[0.5,-1.0E-7]],"
                 + "\"literals\":[true,false,null],"
-                + "\"empty\":[{},[]]}}"), header);
+                + "\"empty\":[{},[]]}}}"), header);
     }
 
     @Test
     void headerValuesReadBackAsLongDoubleStringBooleanNullListAndMap() throws IOException {
-        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1), valuesOfEveryKind()));
+        byte[] bytes = ModelFile.encode(new TrainedModel(GAT, Weights.initialize(GAT, 1),
+                configured(valuesOfEveryKind())));
         TrainedModel decoded = ModelFile.decode(bytes, "values.gatm");
-        Map<String, Object> metadata = decoded.metadata();
+        Map<String, Object> metadata = decoded.metadata().configuration();
         assertEquals("a\nb\tc\rd\"e\\f \u0001\u001f\b\f\u007f / é 😀", metadata.get("text"));
         assertEquals(List.of(0.1, 2.5, 1.0E-5), metadata.get("floats"));
         List<?> doubles = (List<?>) metadata.get("doubles");
@@ -131,9 +135,41 @@ class ModelFileTest {
 
     @Test
     void metadataThatJsonCannotHoldIsRefusedWhenEncoding() {
-        TrainedModel model = new TrainedModel(GAT, Weights.initialize(GAT, 1), Map.of("when", new Object()));
+        TrainedModel model = new TrainedModel(GAT, Weights.initialize(GAT, 1),
+                configured(Map.of("when", new Object())));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelFile.encode(model));
         assertTrue(e.getMessage().contains("metadata cannot be saved"), e.getMessage());
+    }
+
+    @Test
+    void metadataReadsAsItsTypedRecordAndIgnoresKeysFromNewerVersions() throws IOException {
+        TrainedModel model = model(GAT, 2);
+        Map<String, Object> header = headerOf(model);
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("bestEpoch", 7L);
+        metadata.put("training", Map.of("epochs", 10L, "learningRate", 0.01, "weightDecay", 0.0, "patience", 3L,
+                "seed", 5L));
+        metadata.put("projection", Map.of("nodeLabels", List.of("Paper"), "orientation", "NATURAL"));
+        metadata.put("fromTheFuture", Map.of("anything", 1L));
+        header.put("metadata", metadata);
+        ModelMetadata read = ModelFile.decode(craft(header, new ArrayList<>(model.weights().asMap().entrySet())),
+                "newer.neogat").metadata();
+        assertEquals(7, read.bestEpoch());
+        assertEquals(new ModelMetadata.Training(10, 0.01, 0.0, 3, 5L), read.training());
+        assertEquals(new ModelMetadata.Projection(List.of("Paper"), null, "NATURAL", null, null, null, null),
+                read.projection());
+        assertNull(read.history());
+    }
+
+    @Test
+    void aWronglyTypedMetadataValueNamesItsKeyAndTheFile() {
+        TrainedModel model = model(GAT, 2);
+        Map<String, Object> header = headerOf(model);
+        header.put("metadata", Map.of("training", Map.of("epochs", "many")));
+        String problem = decodeFails(craft(header, new ArrayList<>(model.weights().asMap().entrySet())),
+                "typed.neogat").problem();
+        assertTrue(problem.startsWith("the metadata in the header is invalid: 'training.epochs': "), problem);
+        assertTrue(problem.contains("\"many\""), problem);
     }
 
     // ---- files ----
@@ -437,7 +473,13 @@ class ModelFileTest {
     }
 
     private static TrainedModel model(GatConfig config, long seed) {
-        return new TrainedModel(config, Weights.initialize(config, seed), metadata());
+        return new TrainedModel(config, Weights.initialize(config, seed), configured(metadata()));
+    }
+
+    /** Metadata whose free-form part, the configuration as gat.train reported it, holds {@code values}. */
+    private static ModelMetadata configured(Map<String, Object> values) {
+        return new ModelMetadata(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, values, null);
     }
 
     /** JSON values of every kind, as the header reads them back (integers Long, other numbers Double). */

@@ -10,11 +10,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * Guards that model files written by earlier versions stay loadable and mean the same: every committed fixture
@@ -64,24 +62,26 @@ class ModelFixtureCompatibilityTest {
     @ValueSource(strings = {"model-v1-cora-like"})
     void theHeaderReadsBackAsTheTypesItWasWrittenWith(String name) throws IOException {
         TrainedModel model = ModelFile.decode(ModelFixture.resource(name + ".gatm"), name + ".gatm");
-        assertEquals(GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build(), model.config());
-        Map<String, Object> metadata = model.metadata();
-        // Integers come back as Long and other numbers as Double, whatever type they were written from.
-        assertEquals(5L, metadata.get("bestEpoch"));
-        assertEquals(80L, metadata.get("nodeCount"));
-        Map<?, ?> training = assertInstanceOf(Map.class, metadata.get("training"));
-        assertEquals(0.005, training.get("learningRate"));
-        assertEquals(5.0E-4, training.get("weightDecay"));
-        assertEquals(42L, training.get("seed"));
+        assertEquals(GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).messageDropout(0)
+                .normalizeFeatures(false).build(), model.config());
+        ModelMetadata metadata = model.metadata();
+        assertEquals(5, metadata.bestEpoch());
+        assertEquals(80L, metadata.nodeCount());
+        assertEquals(new ModelMetadata.Training(5, 0.005, 5.0E-4, 0, 42L), metadata.training());
         assertEquals(List.of("Databases", "Graph_Theory",
-                "Théorie \"quotée\" \\ 日本語 😀 tab\t nl\n bell\u0007 bs\b ff\f"), metadata.get("classes"));
-        Map<?, ?> report = assertInstanceOf(Map.class, metadata.get("testReport"));
-        assertEquals(List.of(List.of(1L, 0L, 1L), List.of(1L, 3L, 0L), List.of(4L, 0L, 0L)),
-                report.get("confusionMatrix"));
-        List<?> perClass = assertInstanceOf(List.class, report.get("perClass"));
-        Map<?, ?> third = assertInstanceOf(Map.class, perClass.get(2));
-        assertEquals(0.0, third.get("precision"));
-        assertEquals(4L, third.get("support"));
+                "Théorie \"quotée\" \\ 日本語 😀 tab\t nl\n bell\u0007 bs\b ff\f"), metadata.classes());
+        // The projection of its day, before selfLoops, dropDuplicates and missingFeatures were stored.
+        assertEquals(new ModelMetadata.Projection(List.of("Paper"), List.of("CITES"), "UNDIRECTED", null, null,
+                List.of("features"), null), metadata.projection());
+        ModelMetadata.TestReport report = metadata.testReport();
+        assertEquals(List.of(List.of(1L, 0L, 1L), List.of(1L, 3L, 0L), List.of(4L, 0L, 0L)), report.confusionMatrix());
+        ModelMetadata.ClassMetrics third = report.perClass().get(2);
+        assertEquals(0.0, third.precision());
+        assertEquals(4L, third.support());
+        // The configuration as gat.train reported it stays free-form: integers Long, other numbers Double.
+        assertEquals(5L, metadata.configuration().get("epochs"));
+        assertEquals(0.6, metadata.configuration().get("dropout"));
+        assertEquals(new ModelMetadata.Score(0.4, 0.9979528903961181, 10L), metadata.metrics().test());
     }
 
     private static int argmax(float[] logits, int node, int classes) {

@@ -43,7 +43,8 @@ public final class ModelFixtureWriter {
         String name = args[1];
 
         Dataset data = SyntheticGraphs.generate(new SyntheticGraphs.Spec(80, 3, 3, 16, true, 4, 0.8, 0.5, 10, 10, 14));
-        GatConfig config = GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).messageDropout(0).normalizeFeatures(false).build();
+        GatConfig config = GatConfig.builder(16, 3).hiddenHeads(4).hiddenChannels(4).messageDropout(0)
+                .normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(0);
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             TrainingResult result = Trainer.train(backend, data.trainingData(), config, training,
@@ -52,10 +53,10 @@ public final class ModelFixtureWriter {
                     Inference.Request.LOGITS_ONLY);
             List<Object> classes = new ArrayList<>(List.of("Databases", "Graph_Theory",
                     "Théorie \"quotée\" \\ 日本語 😀 tab\t nl\n bell\u0007 bs\b ff\f"));
-            Map<String, Object> metadata = new LinkedHashMap<>(gatTrainMetadata(data, result, classes));
-            metadata.put("testReport", ClassificationReport.of(prediction, data.labels(), data.split().test())
-                    .toMap(classes));
-            TrainedModel model = result.model().withMetadata(metadata);
+            ModelMetadata.TestReport testReport = ClassificationReport.of(prediction, data.labels(),
+                    data.split().test()).toMetadata(classes);
+            TrainedModel model = result.model().withMetadata(gatTrainMetadata(result.model().metadata(), data,
+                    result, classes, testReport));
             ModelFile.write(model, folder.resolve(name + ".gatm"));
 
             float[] dense = ((SparseMatrix) data.features()).toDense();
@@ -67,33 +68,15 @@ public final class ModelFixtureWriter {
         }
     }
 
-    /** The keys gat.train's facade adds to the trainer's, with fixed values (no clock, no machine). */
-    private static Map<String, Object> gatTrainMetadata(Dataset data, TrainingResult result,
-                                                        List<Object> classes) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("createdAt", "2026-12-05T08:00:00Z");
-        metadata.put("classes", classes);
-        metadata.put("labelProperty", "subject");
-        Map<String, Object> projection = new LinkedHashMap<>();
-        projection.put("nodeLabels", List.of("Paper"));
-        projection.put("relationshipTypes", List.of("CITES"));
-        projection.put("orientation", "UNDIRECTED");
-        projection.put("featureProperties", List.of("features"));
-        metadata.put("projection", projection);
-        metadata.put("nodeCount", data.nodeCount());
-        metadata.put("relationshipCount", (long) data.edgeCount());
-        Map<String, Object> splitSizes = new LinkedHashMap<>();
-        splitSizes.put("train", data.split().train().length);
-        splitSizes.put("validation", data.split().validation().length);
-        splitSizes.put("test", data.split().test().length);
-        metadata.put("splitSizes", splitSizes);
-        metadata.put("device", "cpu");
-        metadata.put("metric", "accuracy");
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("train", metricMap(result.train()));
-        metrics.put("validation", metricMap(result.validation()));
-        metrics.put("test", metricMap(result.test()));
-        metadata.put("metrics", metrics);
+    /** The part gat.train's facade adds to the trainer's, with fixed values (no clock, no machine). */
+    private static ModelMetadata gatTrainMetadata(ModelMetadata trained, Dataset data, TrainingResult result,
+                                                  List<Object> classes, ModelMetadata.TestReport testReport) {
+        ModelMetadata.Projection projection = new ModelMetadata.Projection(List.of("Paper"), List.of("CITES"),
+                "UNDIRECTED", null, null, List.of("features"), null);
+        ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(data.split().train().length,
+                data.split().validation().length, data.split().test().length);
+        ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(metric(result.train()), metric(result.validation()),
+                metric(result.test()));
         Map<String, Object> configuration = new LinkedHashMap<>();
         configuration.put("epochs", 5L);
         configuration.put("learningRate", 0.005);
@@ -101,15 +84,12 @@ public final class ModelFixtureWriter {
         configuration.put("dropout", 0.6);
         configuration.put("seed", 42L);
         configuration.put("concurrency", 2);
-        metadata.put("configuration", configuration);
-        return metadata;
+        return trained.withTrainedOn("2026-12-05T08:00:00Z", classes, "subject", projection, data.nodeCount(),
+                data.edgeCount(), splitSizes, "cpu", "accuracy", metrics, configuration, testReport);
     }
 
-    private static Map<String, Object> metricMap(MetricCounts counts) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("score", counts.total() == 0 ? null : counts.score());
-        map.put("loss", counts.total() == 0 ? null : counts.loss());
-        map.put("nodes", counts.total());
-        return map;
+    private static ModelMetadata.Score metric(MetricCounts counts) {
+        return new ModelMetadata.Score(counts.total() == 0 ? null : counts.score(),
+                counts.total() == 0 ? null : counts.loss(), counts.total());
     }
 }

@@ -80,7 +80,7 @@ class TrainerTest {
         assertEquals(best.validationLoss(), result.validation().loss(), 1e-6);
         assertThat(result.test().score()).as("test accuracy").isGreaterThan(0.7);
         assertThat(result.history().get(0).trainScore()).isLessThan(result.train().score());
-        assertEquals(result.bestEpoch(), ((Number) result.model().metadata().get("bestEpoch")).intValue());
+        assertEquals(result.bestEpoch(), (int) result.model().metadata().bestEpoch());
     }
 
     @Test
@@ -123,9 +123,11 @@ class TrainerTest {
         assertMessage("There are 4 feature rows for 5 nodes", new TrainingData(graph, DenseMatrix.zeros(4, 3), labels,
                 new NodeSplit(new int[]{0}, new int[0], new int[0])), config, training);
         assertMessage("The model expects 4 input features but there are 3", new TrainingData(graph, features, labels,
-                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(4, 2).messageDropout(0).normalizeFeatures(false).build(), training);
+                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(4, 2).messageDropout(0)
+                        .normalizeFeatures(false).build(), training);
         assertMessage("The model predicts 3 classes but the labels have 2", new TrainingData(graph, features, labels,
-                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(3, 3).messageDropout(0).normalizeFeatures(false).build(), training);
+                new NodeSplit(new int[]{0}, new int[0], new int[0])), GatConfig.builder(3, 3).messageDropout(0)
+                        .normalizeFeatures(false).build(), training);
         assertMessage("Node 1 is in the training set and in the test set", new TrainingData(graph, features, labels,
                 new NodeSplit(new int[]{0, 1}, new int[0], new int[]{1})), config, training);
     }

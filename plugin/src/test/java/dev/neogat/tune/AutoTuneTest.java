@@ -1,5 +1,6 @@
 package dev.neogat.tune;
 
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.SyntheticGraphs;
@@ -53,8 +54,16 @@ class AutoTuneTest {
     private static List<Map<String, Object>> withoutTimes(AutoTuner.Search search) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (Trial trial : search.trials()) {
-            Map<String, Object> row = new LinkedHashMap<>(trial.toMap());
-            row.remove("millis");
+            ModelMetadata.TrialSummary t = trial.summary();
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("trial", t.trial());
+            row.put("configuration", t.configuration());
+            row.put("validationScore", t.validationScore());
+            row.put("validationLoss", t.validationLoss());
+            row.put("trainScore", t.trainScore());
+            row.put("epochs", t.epochs());
+            row.put("bestEpoch", t.bestEpoch());
+            row.put("stopReason", t.stopReason());
             rows.add(row);
         }
         return rows;
@@ -212,10 +221,9 @@ class AutoTuneTest {
         assertEquals(TrialConfiguration.model(BASE, chosen.configuration()), result.config());
         assertEquals(result.config(), result.result().model().config());
         assertThat(result.result().test().total()).isEqualTo(SMALL.split().test().length);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> stored = (Map<String, Object>) result.result().model().metadata().get("autoTune");
-        assertThat((List<?>) stored.get("trials")).hasSize(3);
-        assertEquals(chosen.number(), stored.get("chosenTrial"));
+        ModelMetadata.AutoTune stored = result.result().model().metadata().autoTune();
+        assertThat(stored.trials()).hasSize(3);
+        assertEquals(chosen.number(), stored.chosenTrial());
         for (Trial trial : result.search().trials()) {
             assertThat(trial.validationScore()).isLessThanOrEqualTo(chosen.validationScore());
         }

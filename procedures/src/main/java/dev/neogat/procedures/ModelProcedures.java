@@ -1,5 +1,6 @@
 package dev.neogat.procedures;
 
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.procedures.facade.ModelRun;
 import org.neo4j.procedure.Description;
@@ -72,26 +73,27 @@ public class ModelProcedures extends ProcedureBase {
     public Stream<ModelInfo> info(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
         TrainedModel model = load(modelName);
-        Map<String, Object> meta = model.metadata();
+        ModelMetadata meta = model.metadata();
         ModelInfo info = new ModelInfo();
         info.name = modelName;
         info.model = model.config().toMap();
-        info.training = (Map<String, Object>) meta.get("training");
-        info.projection = (Map<String, Object>) meta.get("projection");
-        info.classes = (List<Object>) meta.get("classes");
-        info.labelProperty = (String) meta.get("labelProperty");
-        info.metrics = (Map<String, Object>) meta.get("metrics");
-        Map<String, Object> report = (Map<String, Object>) meta.getOrDefault("testReport", Map.of());
-        info.confusionMatrix = (List<Object>) report.get("confusionMatrix");
-        info.classMetrics = (List<Object>) report.get("perClass");
-        info.history = (List<Object>) meta.get("history");
-        info.bestEpoch = ((Number) meta.get("bestEpoch")).longValue();
-        info.stopReason = (String) meta.get("stopReason");
-        info.configuration = (Map<String, Object>) meta.get("configuration");
+        info.training = (Map<String, Object>) ModelMetadata.plain(meta.training());
+        info.projection = (Map<String, Object>) ModelMetadata.plain(meta.projection());
+        info.classes = meta.classes();
+        info.labelProperty = meta.labelProperty();
+        info.metrics = (Map<String, Object>) ModelMetadata.plain(meta.metrics());
+        if (meta.testReport() != null) {
+            info.confusionMatrix = (List<Object>) ModelMetadata.plain(meta.testReport().confusionMatrix());
+            info.classMetrics = (List<Object>) ModelMetadata.plain(meta.testReport().perClass());
+        }
+        info.history = (List<Object>) ModelMetadata.plain(meta.history());
+        info.bestEpoch = meta.bestEpoch() == null ? 0 : meta.bestEpoch();
+        info.stopReason = meta.stopReason();
+        info.configuration = meta.configuration();
         // Absent from models trained without autoTune, and from every model stored before it existed.
-        Map<String, Object> autoTune = (Map<String, Object>) meta.getOrDefault("autoTune", Map.of());
-        info.trials = (List<Object>) autoTune.getOrDefault("trials", List.of());
-        info.createdAt = (String) meta.get("createdAt");
+        info.trials = meta.autoTune() == null ? List.of()
+                : (List<Object>) ModelMetadata.plain(meta.autoTune().trials());
+        info.createdAt = meta.createdAt();
         info.sizeBytes = size(modelName);
         return Stream.of(info);
     }
@@ -124,21 +126,19 @@ public class ModelProcedures extends ProcedureBase {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private ModelSummary summary(String name, TrainedModel model) {
-        Map<String, Object> meta = model.metadata();
+        ModelMetadata meta = model.metadata();
         ModelSummary summary = new ModelSummary();
         summary.name = name;
         summary.variant = model.config().variant().name().toLowerCase();
         summary.layers = model.config().layerCount();
-        summary.classes = (List<Object>) meta.get("classes");
-        summary.labelProperty = (String) meta.get("labelProperty");
-        summary.metric = (String) meta.get("metric");
-        Object test = ((Map<String, Object>) meta.get("metrics")).get("test");
-        Object score = ((Map<String, Object>) test).get("score");
-        summary.testAccuracy = score == null ? null : ((Number) score).doubleValue();
-        summary.nodeCount = ((Number) meta.get("nodeCount")).longValue();
-        summary.createdAt = (String) meta.get("createdAt");
+        summary.classes = meta.classes();
+        summary.labelProperty = meta.labelProperty();
+        summary.metric = meta.metric();
+        summary.testAccuracy = meta.metrics() == null || meta.metrics().test() == null ? null
+                : meta.metrics().test().score();
+        summary.nodeCount = meta.nodeCount() == null ? 0 : meta.nodeCount();
+        summary.createdAt = meta.createdAt();
         summary.sizeBytes = size(name);
         return summary;
     }

@@ -1,5 +1,6 @@
 package dev.neogat.procedures;
 
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.model.ModelFile;
 import dev.neogat.model.TrainedModel;
@@ -55,16 +56,9 @@ class AttentionAnalysisTest {
         tensors.put("layers.0.att_src", new DenseMatrix(1, 2, new float[]{1, 0}));
         tensors.put("layers.0.att_dst", new DenseMatrix(1, 2, new float[]{0, 0}));
         tensors.put("layers.0.bias", new DenseMatrix(1, 2, new float[]{0, 0}));
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("classes", List.of(0L, 1L));
-        metadata.put("labelProperty", "y");
-        metadata.put("projection", Map.of("nodeLabels", List.of("Hand"), "relationshipTypes", List.of("TO"),
-                "orientation", "NATURAL", "selfLoops", false, "dropDuplicates", false,
-                "featureProperties", List.of("x"), "missingFeatures", "error"));
-        metadata.put("metric", "accuracy");
-        metadata.put("metrics", Map.of("test", Map.of()));
-        metadata.put("nodeCount", 6);
-        metadata.put("createdAt", "by hand");
+        ModelMetadata metadata = ModelMetadata.NONE.withTrainedOn("by hand", List.of(0L, 1L), "y",
+                new ModelMetadata.Projection(List.of("Hand"), List.of("TO"), "NATURAL", false, false, List.of("x"),
+                        "error"), 6, 0, null, null, "accuracy", null, null, null);
         Path catalog = neo4j.config().get(GraphDatabaseSettings.data_directory).resolve("gat-models/neo4j");
         java.nio.file.Files.createDirectories(catalog);
         ModelFile.write(new TrainedModel(config, new Weights(tensors), metadata), catalog.resolve("hand.gatm"));

@@ -1,9 +1,9 @@
 package dev.neogat.procedures.config;
 
 import dev.neogat.graph.Orientation;
+import dev.neogat.model.ModelMetadata;
 
 import java.util.List;
-import java.util.Map;
 
 /**
  * Which part of the store becomes the attention graph: node labels and relationship types (empty: all),
@@ -37,17 +37,26 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
         return new ProjectionConfig(labels, types, orientation, selfLoops, dropDuplicates, features, zeroMissing);
     }
 
-    public Map<String, Object> toMap() {
-        return Map.of("nodeLabels", nodeLabels, "relationshipTypes", relationshipTypes, "orientation",
-                orientation.name(), "selfLoops", selfLoops, "dropDuplicates", dropDuplicates, "featureProperties",
-                featureProperties, "missingFeatures", zeroMissingFeatures ? "zero" : "error");
+    /** As the model's metadata stores it. */
+    public ModelMetadata.Projection toMetadata() {
+        return new ModelMetadata.Projection(nodeLabels, relationshipTypes, orientation.name(), selfLoops,
+                dropDuplicates, featureProperties, zeroMissingFeatures ? "zero" : "error");
     }
 
-    @SuppressWarnings("unchecked")
-    public static ProjectionConfig fromMap(Map<String, Object> map) {
-        return new ProjectionConfig((List<String>) map.get("nodeLabels"), (List<String>) map.get("relationshipTypes"),
-                Orientation.valueOf((String) map.get("orientation")), (Boolean) map.get("selfLoops"),
-                (Boolean) map.get("dropDuplicates"), (List<String>) map.get("featureProperties"),
-                "zero".equals(map.get("missingFeatures")));
+    /** The projection stored with a model; a key absent from an older model file takes its declared default. */
+    public static ProjectionConfig of(ModelMetadata.Projection stored) {
+        ModelMetadata.Projection p = stored != null ? stored
+                : new ModelMetadata.Projection(null, null, null, null, null, null, null);
+        return new ProjectionConfig(orDefault(p.nodeLabels(), TrainKeys.NODE_LABELS),
+                orDefault(p.relationshipTypes(), TrainKeys.RELATIONSHIP_TYPES),
+                Orientation.valueOf(orDefault(p.orientation(), TrainKeys.ORIENTATION)),
+                orDefault(p.selfLoops(), TrainKeys.SELF_LOOPS),
+                orDefault(p.dropDuplicates(), TrainKeys.DROP_DUPLICATES),
+                orDefault(p.featureProperties(), TrainKeys.FEATURE_PROPERTIES),
+                "zero".equals(orDefault(p.missingFeatures(), TrainKeys.MISSING_FEATURES)));
+    }
+
+    private static <T> T orDefault(T stored, ConfigKey<T> key) {
+        return stored != null ? stored : key.defaultValue();
     }
 }

@@ -226,8 +226,7 @@ public final class ExplainFacade {
         for (int i = 0; i < relationships.size(); i++) {
             relationshipRanks.put(relationships.get(i).relationship(), i + 1);
         }
-        @SuppressWarnings("unchecked")
-        List<Object> classes = (List<Object>) loaded.model().metadata().get("classes");
+        List<Object> classes = loaded.model().metadata().classes();
         return new ExplainedNode(explanation.top(settings.k(), settings.ranking()), loaded.graph(), classes,
                 neighbourRanks, relationshipRanks, names);
     }

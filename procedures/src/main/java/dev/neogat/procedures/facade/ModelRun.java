@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
@@ -79,9 +80,8 @@ public final class ModelRun {
     }
 
     /** The projection the model was trained on, as stored with it. */
-    @SuppressWarnings("unchecked")
     static ProjectionConfig trainedProjection(TrainedModel model) {
-        return ProjectionConfig.fromMap((Map<String, Object>) model.metadata().get("projection"));
+        return ProjectionConfig.of(model.metadata().projection());
     }
 
     /** The projection {@code config} asks for, once {@code outputs} are known not to overwrite an input. */
@@ -196,16 +196,15 @@ public final class ModelRun {
      * What a run over a stored model must not overwrite: the properties the model was trained on (features,
      * label, split) and the feature properties this run reads.
      */
-    @SuppressWarnings("unchecked")
     static RunProperties inputs(TrainedModel model, String modelName, ProjectionConfig trained,
                                 ProjectionConfig projection) {
-        Map<String, Object> configuration = (Map<String, Object>) model.metadata().getOrDefault("configuration",
-                Map.of());
+        Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
         String ofModel = " of the model '" + modelName + "'";
         return new RunProperties().inputs("featureProperties", projection.featureProperties())
                 .inputs("featureProperties" + ofModel, trained.featureProperties())
-                .input("labelProperty" + ofModel, (String) model.metadata().get("labelProperty"))
-                .input("splitProperty" + ofModel, (String) configuration.get("splitProperty"));
+                .input("labelProperty" + ofModel, model.metadata().labelProperty())
+                .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split
+                        : null);
     }
 
     public TrainedModel model() {
@@ -240,8 +239,7 @@ public final class ModelRun {
         return predictMillis;
     }
 
-    @SuppressWarnings("unchecked")
     public List<Object> classValues() {
-        return (List<Object>) model.metadata().get("classes");
+        return model.metadata().classes();
     }
 }

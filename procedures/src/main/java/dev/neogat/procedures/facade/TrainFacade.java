@@ -5,6 +5,7 @@ import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.MetricCounts;
@@ -113,10 +114,10 @@ public final class TrainFacade {
                         || config.write().selfAttentionProperty() != null;
                 Prediction prediction = Inference.run(backend, result.model(), graph.graph(), graph.features(),
                         new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
-                Map<String, Object> metadata = metadata(config, configuration, graph, result, device);
-                metadata.put("testReport", ClassificationReport.of(prediction, graph.labels(), graph.split().test())
-                        .toMap(graph.classValues()));
-                TrainedModel model = result.model().withMetadata(metadata);
+                ModelMetadata.TestReport testReport = ClassificationReport.of(prediction, graph.labels(),
+                        graph.split().test()).toMetadata(graph.classValues());
+                TrainedModel model = result.model().withMetadata(trainedOn(result.model().metadata(), config,
+                        configuration, graph, result, device, testReport));
                 job.phase("storing the model");
                 catalog.store(modelName, model);
                 stored = true;
@@ -237,34 +238,23 @@ public final class TrainFacade {
         return counts.total() == 0 ? null : counts.score();
     }
 
-    private static Map<String, Object> metadata(TrainConfig config, Map<String, Object> configuration,
-                                                LoadedGraph graph, TrainingResult result, DeviceChoice device) {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("createdAt", Instant.now().toString());
-        metadata.put("classes", graph.classValues());
-        metadata.put("labelProperty", config.labelProperty());
-        metadata.put("projection", config.projection().toMap());
-        metadata.put("nodeCount", graph.nodeCount());
-        metadata.put("relationshipCount", graph.relationshipCount());
-        metadata.put("splitSizes", Map.of("train", graph.split().train().length, "validation",
-                graph.split().validation().length, "test", graph.split().test().length));
-        metadata.put("device", device.device());
-        metadata.put("metric", metricName(result.test()));
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("train", metricMap(result.train()));
-        metrics.put("validation", metricMap(result.validation()));
-        metrics.put("test", metricMap(result.test()));
-        metadata.put("metrics", metrics);
-        metadata.put("configuration", configuration);
-        return metadata;
+    private static ModelMetadata trainedOn(ModelMetadata metadata, TrainConfig config,
+                                           Map<String, Object> configuration, LoadedGraph graph,
+                                           TrainingResult result, DeviceChoice device,
+                                           ModelMetadata.TestReport testReport) {
+        ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(graph.split().train().length,
+                graph.split().validation().length, graph.split().test().length);
+        ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(metric(result.train()),
+                metric(result.validation()), metric(result.test()));
+        return metadata.withTrainedOn(Instant.now().toString(), graph.classValues(), config.labelProperty(),
+                config.projection().toMetadata(), graph.nodeCount(), graph.relationshipCount(), splitSizes,
+                device.device(), metricName(result.test()), metrics, configuration, testReport);
     }
 
-    private static Map<String, Object> metricMap(MetricCounts counts) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("score", score(counts));
-        map.put("loss", counts.total() == 0 ? null : counts.loss());
-        map.put("nodes", counts.total());
-        return map;
+    /** Score and loss, null when there were no such nodes. */
+    private static ModelMetadata.Score metric(MetricCounts counts) {
+        return new ModelMetadata.Score(score(counts), counts.total() == 0 ? null : counts.loss(),
+                counts.total());
     }
 
     private static TrainResult row(String modelName, Map<String, Object> configuration, LoadedGraph graph,

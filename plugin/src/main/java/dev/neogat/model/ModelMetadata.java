@@ -1,0 +1,121 @@
+package dev.neogat.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What is stored with a model besides its configuration and weights, as the model file's header holds it (through
+ * {@link HeaderJson}): how it was trained and how it went (the trainer), its search (autoTune), and what it was
+ * trained on (gat.train: classes, projection, sizes, metrics, the configuration as reported, the test report).
+ * Each part is null when its writer did not run; a key the header holds beyond these (from a newer version) is
+ * ignored, since metadata describes a model and never changes its predictions. Written in the order version-1 files
+ * have, so a stored model re-saves to the same bytes.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonPropertyOrder({"training", "bestEpoch", "epochsRun", "stopReason", "history", "autoTune", "createdAt",
+        "classes", "labelProperty", "projection", "nodeCount", "relationshipCount", "splitSizes", "device", "metric",
+        "metrics", "configuration", "testReport"})
+public record ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
+                            List<Epoch> history, AutoTune autoTune, String createdAt, List<Object> classes,
+                            String labelProperty, Projection projection, Long nodeCount, Long relationshipCount,
+                            SplitSizes splitSizes, String device, String metric, Metrics metrics,
+                            Map<String, Object> configuration, TestReport testReport) {
+
+    public static final ModelMetadata NONE = new ModelMetadata(null, null, null, null, null, null, null, null, null,
+            null, null, null, null, null, null, null, null, null);
+
+    /** The optimiser settings the model was trained with. */
+    @JsonPropertyOrder({"epochs", "learningRate", "weightDecay", "patience", "seed"})
+    public record Training(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+    }
+
+    /** One epoch of the history: losses and scores (NaN where there were no validation nodes), the step's time. */
+    @JsonPropertyOrder({"epoch", "loss", "trainScore", "validationLoss", "validationScore", "stepMillis"})
+    public record Epoch(int epoch, double loss, double trainScore, double validationLoss, double validationScore,
+                        double stepMillis) {
+    }
+
+    /** The search of autoTune: its settings, why it ended, the chosen trial and every trial. */
+    @JsonPropertyOrder({"maxTrials", "timeBudgetMillis", "seed", "space", "endReason", "chosenTrial",
+            "chosenConfiguration", "trials"})
+    public record AutoTune(int maxTrials, long timeBudgetMillis, long seed, Map<String, Object> space,
+                           String endReason, int chosenTrial, Map<String, Object> chosenConfiguration,
+                           List<TrialSummary> trials) {
+    }
+
+    /** One autoTune trial: the values it drew and what the validation nodes said of its best epoch. */
+    @JsonPropertyOrder({"trial", "configuration", "validationScore", "validationLoss", "trainScore", "epochs",
+            "bestEpoch", "stopReason", "millis"})
+    public record TrialSummary(int trial, Map<String, Object> configuration, double validationScore,
+                               double validationLoss, double trainScore, int epochs, int bestEpoch, String stopReason,
+                               double millis) {
+    }
+
+    /** The graph projection the model was trained on; a key absent from an older file is null. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"nodeLabels", "relationshipTypes", "orientation", "selfLoops", "dropDuplicates",
+            "featureProperties", "missingFeatures"})
+    public record Projection(List<String> nodeLabels, List<String> relationshipTypes, String orientation,
+                             Boolean selfLoops, Boolean dropDuplicates, List<String> featureProperties,
+                             String missingFeatures) {
+    }
+
+    @JsonPropertyOrder({"train", "validation", "test"})
+    public record SplitSizes(int train, int validation, int test) {
+    }
+
+    @JsonPropertyOrder({"train", "validation", "test"})
+    public record Metrics(Score train, Score validation, Score test) {
+    }
+
+    /** Score (accuracy, or micro-F1 for multi-label) and loss over {@code nodes} nodes; null when there were none. */
+    @JsonPropertyOrder({"score", "loss", "nodes"})
+    public record Score(Double score, Double loss, Long nodes) {
+    }
+
+    /** On the test nodes: the confusion matrix (single-label only) and precision, recall and F1 per class. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"confusionMatrix", "perClass", "multiLabel"})
+    public record TestReport(List<List<Long>> confusionMatrix, List<ClassMetrics> perClass, Boolean multiLabel) {
+    }
+
+    /** Precision, recall and F1 of one class, null where undefined (no predictions or no support). */
+    @JsonPropertyOrder({"class", "precision", "recall", "f1", "support"})
+    public record ClassMetrics(@JsonProperty("class") Object classValue, Double precision, Double recall, Double f1,
+                               long support) {
+    }
+
+    /** The trainer's part: settings, history, the epoch whose weights were kept and why training stopped. */
+    public static ModelMetadata ofTraining(Training training, int bestEpoch, int epochsRun, String stopReason,
+                                           List<Epoch> history) {
+        return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, List.copyOf(history), null, null, null,
+                null, null, null, null, null, null, null, null, null, null);
+    }
+
+    public ModelMetadata withAutoTune(AutoTune search) {
+        return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, search, createdAt, classes,
+                labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
+                configuration, testReport);
+    }
+
+    /** gat.train's part: what the model was trained on and how it scored. */
+    public ModelMetadata withTrainedOn(String createdAt, List<Object> classes, String labelProperty,
+                                       Projection projection, long nodeCount, long relationshipCount,
+                                       SplitSizes splitSizes, String device, String metric, Metrics metrics,
+                                       Map<String, Object> configuration, TestReport testReport) {
+        return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
+                labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
+                configuration, testReport);
+    }
+
+    /** A part of the metadata as plain values (maps, lists, Long, Double, String, Boolean), as Cypher returns it. */
+    public static Object plain(Object part) {
+        return part == null ? null : HeaderJson.plain(part);
+    }
+}
