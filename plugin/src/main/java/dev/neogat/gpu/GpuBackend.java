@@ -167,7 +167,7 @@ public final class GpuBackend implements Backend {
                 slotTargets[slot] = i;
             }
         }
-        return new GpuGraph(n, graph.slotCount(), ints(offsets), ints(graph.sources()), ints(slotTargets),
+        return new GpuGraph(n, graph.sourceCount(), graph.slotCount(), ints(offsets), ints(graph.sources()), ints(slotTargets),
                 ints(graph.outOffsets()), ints(graph.outSlots()), ints(graph.outTargets()));
     }
 
@@ -409,8 +409,8 @@ public final class GpuBackend implements Backend {
                 .pointer(gr.sources).i32(gr.nodeCount).i32(heads).pointer(s.buffer)
                 .pointer(dense(targetScores).buffer).f32(negativeSlope).pointer(dense(alpha).buffer)
                 .pointer(da.buffer).pointer(dense(dTargetScores).buffer));
-        launch1d("sum_over_outgoing", (long) gr.nodeCount * heads, new KernelArgs().pointer(gr.outOffsets)
-                .pointer(gr.outSlots).i32(gr.nodeCount).i32(heads).pointer(da.buffer)
+        launch1d("sum_over_outgoing", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
+                .pointer(gr.outSlots).i32(gr.sourceCount).i32(heads).pointer(da.buffer)
                 .pointer(dense(dSourceScores).buffer));
     }
 
@@ -447,8 +447,8 @@ public final class GpuBackend implements Backend {
                 .f32(negativeSlope).pointer(dense(alpha).buffer).pointer(da.buffer).pointer(dense(dXTarget).buffer)
                 .pointer(contributions));
         columnSums(contributions, n, width, dense(dAtt).buffer);
-        launch1d("gatv2_backward_source", (long) n * heads, new KernelArgs().pointer(gr.outOffsets)
-                .pointer(gr.outSlots).pointer(gr.outTargets).i32(n).i32(heads).i32(channels).pointer(xs.buffer)
+        launch1d("gatv2_backward_source", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
+                .pointer(gr.outSlots).pointer(gr.outTargets).i32(gr.sourceCount).i32(heads).i32(channels).pointer(xs.buffer)
                 .pointer(xt.buffer).pointer(a.buffer).f32(negativeSlope).pointer(da.buffer)
                 .pointer(dense(dXSource).buffer));
     }
@@ -486,9 +486,9 @@ public final class GpuBackend implements Backend {
         withMask(alphaArgs, attentionDropout).pointer(dense(dAlpha).buffer);
         launch1d("aggregate_backward_alpha", (long) gr.slotCount * heads, alphaArgs);
         KernelArgs messageArgs = new KernelArgs().pointer(gr.outOffsets).pointer(gr.outSlots).pointer(gr.outTargets)
-                .i32(gr.nodeCount).i32(heads).i32(channels).pointer(a.buffer).pointer(g.buffer).i32(concat ? 1 : 0);
+                .i32(gr.sourceCount).i32(heads).i32(channels).pointer(a.buffer).pointer(g.buffer).i32(concat ? 1 : 0);
         withMask(messageArgs, attentionDropout).pointer(dense(dMessages).buffer);
-        launch1d("aggregate_backward_messages", (long) gr.nodeCount * m.cols, messageArgs);
+        launch1d("aggregate_backward_messages", (long) gr.sourceCount * m.cols, messageArgs);
     }
 
     // ---- dropout ------------------------------------------------------------------------------------
@@ -543,6 +543,35 @@ public final class GpuBackend implements Backend {
         GpuTensor y = dense(out);
         launch1d("elu_backward", y.elements(), new KernelArgs().pointer(y.buffer).pointer(dense(dOut).buffer)
                 .pointer(dense(dIn).buffer).i32(y.elements()));
+    }
+
+    // ---- typed layers ---------------------------------------------------------------------------------
+    // Typed models combine relations with these; they have no kernels yet, so the GPU refuses them.
+
+    @Override
+    public void scaledAdd(Tensor x, float scale, Tensor y) {
+        throw typedModelsUnsupported();
+    }
+
+    @Override
+    public double dot(Tensor x, Tensor y) {
+        throw typedModelsUnsupported();
+    }
+
+    @Override
+    public void tanh(Tensor in, Tensor out) {
+        throw typedModelsUnsupported();
+    }
+
+    @Override
+    public void tanhBackward(Tensor out, Tensor dOut, Tensor dIn) {
+        throw typedModelsUnsupported();
+    }
+
+    /** Why a typed model cannot run here. */
+    public static UnsupportedOperationException typedModelsUnsupported() {
+        return new UnsupportedOperationException("The GPU backend does not run typed models yet; train and predict "
+                + "typed models on the CPU (device: 'cpu')");
     }
 
     // ---- losses and metrics -------------------------------------------------------------------------
