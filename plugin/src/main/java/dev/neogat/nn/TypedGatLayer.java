@@ -22,7 +22,8 @@ import java.util.Map;
  *   <li>{@code mean}: {@code out_T = (1/R) Σ_r z_r};</li>
  *   <li>{@code attention}, HAN's semantic attention with parameters W [outputDim, A], b [1, A], q [1, A]
  *   per target type: {@code w_r = (1/n_T) Σ_i q·tanh(z_r[i]·W + b)}, {@code β = softmax_r(w)},
- *   {@code out_T = Σ_r β_r z_r} (w_r = 0 for a type without nodes).</li>
+ *   {@code out_T = Σ_r β_r z_r} (w_r = 0 for a type without nodes; a type with one relation has β = 1
+ *   and no semantic parameters).</li>
  * </ul>
  * Then {@code + x_T·W_res} (residual, when on) and ELU (hidden layers). An output type that no relation
  * points into gets {@code x_T·W_skip + b_skip} (then ELU), so every node has an output at every layer.
@@ -229,7 +230,7 @@ public final class TypedGatLayer {
             this.into = into;
             int outDim = spec.outputDim();
             boolean skip = into.isEmpty();
-            boolean semantic = !skip && spec.aggregation() == RelationAggregation.ATTENTION;
+            boolean semantic = spec.usesSemanticAttention(type);
             skipWeight = skip ? RelationAttention.require(parameters, prefix + "skip.weight") : null;
             skipBias = skip ? RelationAttention.require(parameters, prefix + "skip.bias") : null;
             residual = !skip && spec.residual() ? RelationAttention.require(parameters, prefix + "res.weight") : null;
@@ -275,7 +276,9 @@ public final class TypedGatLayer {
                 }
                 case MEAN -> weightedSum();
                 case ATTENTION -> {
-                    semanticWeights();
+                    if (semanticWeight != null) {
+                        semanticWeights();
+                    }
                     weightedSum();
                 }
             }
@@ -338,7 +341,13 @@ public final class TypedGatLayer {
                         relationBackward(r, inputs, dz, dInputs);
                     }
                 }
-                case ATTENTION -> semanticBackward(inputs, dOut, dInputs);
+                case ATTENTION -> {
+                    if (semanticWeight != null) {
+                        semanticBackward(inputs, dOut, dInputs);
+                    } else {
+                        relationBackward(into.get(0), inputs, dOut, dInputs);
+                    }
+                }
             }
         }
 

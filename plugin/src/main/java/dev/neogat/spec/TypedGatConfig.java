@@ -44,8 +44,11 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         if (variant == null) {
             throw new IllegalArgumentException("The attention variant must be given");
         }
+        // The fields are assigned after this block; check every layer's spec from the arguments.
         for (int l = 0; l < layers; l++) {
-            layer(l);
+            layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                    outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope,
+                    residual, aggregation, semanticDim, l);
         }
     }
 
@@ -64,19 +67,30 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
 
     /** Layer {@code layer} (0 reads the features): every node type's output, the last only the target type's. */
     public TypedLayerSpec layer(int layer) {
-        boolean last = isOutputLayer(layer);
+        if (layer < 0 || layer >= layers) {
+            throw new IllegalArgumentException("Layer " + layer + " outside [0, " + layers + ")");
+        }
+        return layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
+                aggregation, semanticDim, layer);
+    }
+
+    private static TypedLayerSpec layerSpec(Map<String, Integer> inputWidths, List<Relation> relations,
+                                            String targetType, int classCount, Variant variant, int layers,
+                                            int hiddenChannels, int hiddenHeads, int outputHeads,
+                                            boolean concatHidden, double featureDropout, double attentionDropout,
+                                            double messageDropout, double negativeSlope, boolean residual,
+                                            RelationAggregation aggregation, int semanticDim, int layer) {
+        boolean last = layer == layers - 1;
+        int hiddenOutputDim = concatHidden ? hiddenHeads * hiddenChannels : hiddenChannels;
         Map<String, Integer> widths = new LinkedHashMap<>();
         for (String type : inputWidths.keySet()) {
-            widths.put(type, layer == 0 ? inputWidths.get(type) : hiddenOutputDim());
+            widths.put(type, layer == 0 ? inputWidths.get(type) : hiddenOutputDim);
         }
-        List<String> outputs = last ? List.of(targetType) : nodeTypes();
+        List<String> outputs = last ? List.of(targetType) : List.copyOf(inputWidths.keySet());
         return new TypedLayerSpec(variant, widths, relations, outputs, last ? outputHeads : hiddenHeads,
                 last ? classCount : hiddenChannels, !last && concatHidden, residual, !last, negativeSlope,
                 featureDropout, attentionDropout, messageDropout, aggregation, semanticDim);
-    }
-
-    private int hiddenOutputDim() {
-        return concatHidden ? hiddenHeads * hiddenChannels : hiddenChannels;
     }
 
     /** Name prefix of layer {@code l}'s parameters, as in the untyped model. */

@@ -107,6 +107,14 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
                 negativeSlope, featureDropout, attentionDropout, messageDropout);
     }
 
+    /**
+     * Whether {@code type}'s relations are weighted by semantic attention: with 'attention' and at least
+     * two relations into it (over one relation β is 1, and the attention would have nothing to learn).
+     */
+    public boolean usesSemanticAttention(String type) {
+        return aggregation == RelationAggregation.ATTENTION && relationsInto(type).size() > 1;
+    }
+
     /** Name prefix of a relation's parameters within a layer: {@code source__name__target.}. */
     public static String relationPrefix(String layerPrefix, Relation relation) {
         return layerPrefix + relation.key() + ".";
@@ -161,7 +169,7 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
             if (residual) {
                 shapes.add(glorot(p + "res.weight", in, outputDim()));
             }
-            if (aggregation == RelationAggregation.ATTENTION) {
+            if (usesSemanticAttention(type)) {
                 shapes.add(glorot(p + "semantic.weight", outputDim(), semanticDim));
                 shapes.add(zeros(p + "semantic.bias", semanticDim));
                 shapes.add(glorot(p + "semantic.query", 1, semanticDim));
