@@ -546,32 +546,58 @@ public final class GpuBackend implements Backend {
     }
 
     // ---- typed layers ---------------------------------------------------------------------------------
-    // Typed models combine relations with these; they have no kernels yet, so the GPU refuses them.
 
     @Override
     public void scaledAdd(Tensor x, float scale, Tensor y) {
-        throw typedModelsUnsupported();
+        cuda.makeCurrent();
+        GpuTensor to = dense(x);
+        GpuTensor from = dense(y);
+        requireSameSize(from, to);
+        launch1d("scaled_add_f32", to.elements(), new KernelArgs().pointer(to.buffer).f32(scale).pointer(from.buffer)
+                .i32(to.elements()));
     }
 
+    /** Per-block sums of the products on the device (a tree, fixed order), blocks added here in order. */
     @Override
     public double dot(Tensor x, Tensor y) {
-        throw typedModelsUnsupported();
+        cuda.makeCurrent();
+        GpuTensor a = dense(x);
+        GpuTensor b = dense(y);
+        requireSameSize(a, b);
+        int count = a.elements();
+        if (count == 0) {
+            return 0;
+        }
+        int blocks = blocks(count, THREADS);
+        DeviceBuffer sums = scratch("blockSums", 8L * blocks);
+        launch("block_dots_f32", blocks, 1, THREADS, 1, new KernelArgs().pointer(a.buffer).pointer(b.buffer).i32(count)
+                .pointer(sums));
+        double[] host = new double[blocks];
+        cuda.copyToHost(sums, 0, host, 0, blocks);
+        double total = 0;
+        for (double part : host) {
+            total += part;
+        }
+        return total;
     }
 
     @Override
     public void tanh(Tensor in, Tensor out) {
-        throw typedModelsUnsupported();
+        cuda.makeCurrent();
+        GpuTensor x = dense(in);
+        requireSameSize(x, dense(out));
+        launch1d("tanh_forward", x.elements(), new KernelArgs().pointer(x.buffer).pointer(dense(out).buffer)
+                .i32(x.elements()));
     }
 
     @Override
     public void tanhBackward(Tensor out, Tensor dOut, Tensor dIn) {
-        throw typedModelsUnsupported();
-    }
-
-    /** Why a typed model cannot run here. */
-    public static UnsupportedOperationException typedModelsUnsupported() {
-        return new UnsupportedOperationException("The GPU backend does not run typed models yet; train and predict "
-                + "typed models on the CPU (device: 'cpu')");
+        cuda.makeCurrent();
+        GpuTensor y = dense(out);
+        requireSameSize(y, dense(dOut));
+        requireSameSize(y, dense(dIn));
+        launch1d("tanh_backward", y.elements(), new KernelArgs().pointer(y.buffer).pointer(dense(dOut).buffer)
+                .pointer(dense(dIn).buffer).i32(y.elements()));
     }
 
     // ---- losses and metrics -------------------------------------------------------------------------
