@@ -136,6 +136,53 @@ class TypedModelGradientTest {
         }
     }
 
+    /** Sparse features of one type give the dense features' logits and parameter gradients (no input gradient). */
+    @org.junit.jupiter.api.Test
+    void sparseFeaturesOfOneTypeMatchDenseOnes() {
+        TypedGatConfig config = base(Variant.GAT, RelationAggregation.ATTENTION).residual(true).build();
+        TypedGraph graph = graph();
+        SplittableRandom random = new SplittableRandom(29);
+        Weights weights = genericWeights(config, random);
+        int[] classOf = new int[graph.nodeCount("paper")];
+        for (int i = 0; i < classOf.length; i++) {
+            classOf[i] = random.nextInt(config.classCount());
+        }
+        Map<String, float[]> values = new LinkedHashMap<>();
+        for (String type : graph.nodeTypes()) {
+            float[] x = new float[graph.nodeCount(type) * config.inputWidths().get(type)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = random.nextDouble() < 0.5 ? 0f : (float) (random.nextDouble() * 2 - 1);
+            }
+            values.put(type, x);
+        }
+        try (CpuBackend backend = new CpuBackend(2, () -> false)) {
+            Map<String, Tensor> dense = new LinkedHashMap<>();
+            Map<String, Tensor> sparse = new LinkedHashMap<>();
+            for (String type : graph.nodeTypes()) {
+                int rows = graph.nodeCount(type);
+                int cols = config.inputWidths().get(type);
+                dense.put(type, backend.upload(values.get(type).clone(), rows, cols));
+                sparse.put(type, type.equals("author") ? backend.upload(SparseMatrix.fromDense(rows, cols,
+                        values.get(type))) : backend.upload(values.get(type).clone(), rows, cols));
+            }
+            Targets targets = backend.upload(NodeLabels.singleLabel(classOf, config.classCount()), new int[]{1, 2, 4, 7});
+            TypedGatNetwork onDense = new TypedGatNetwork(backend, config, weights, graph, dense, false);
+            TypedGatNetwork onSparse = new TypedGatNetwork(backend, config, weights, graph, sparse, true);
+            onDense.forward(true, 5, 1);
+            onSparse.forward(true, 5, 1);
+            Precision.assertClose(Precision.widen(Precision.download(backend, onDense.logits())),
+                    Precision.download(backend, onSparse.logits()), Precision.GOLDEN_TOLERANCE, "logits");
+            onDense.lossAndGradients(targets);
+            onSparse.lossAndGradients(targets);
+            for (String name : onDense.parameterNames()) {
+                Precision.assertClose(Precision.widen(Precision.download(backend, onDense.gradient(name))),
+                        Precision.download(backend, onSparse.gradient(name)), Precision.GOLDEN_TOLERANCE, "d/d" + name);
+            }
+            assertEquals(null, onSparse.inputGradient("author"), "sparse features have no gradient");
+            assertTrue(onSparse.inputGradient("paper") != null);
+        }
+    }
+
     /**
      * Initial weights plus noise on every entry, biases included, so no score sits at LeakyReLU's corner.
      * GAT's source attention vectors are tripled: a target's own score shifts all its edges' scores alike
