@@ -90,6 +90,29 @@ extern "C" __global__ void elu_forward(const float* in, float* out, int n) {
     }
 }
 
+// x += scale * y (typed layers' weighted sum of relations, and its backward)
+extern "C" __global__ void scaled_add_f32(float* x, float scale, const float* y, int n) {
+    int i = global_index();
+    if (i < n) {
+        x[i] += scale * y[i];
+    }
+}
+
+extern "C" __global__ void tanh_forward(const float* in, float* out, int n) {
+    int i = global_index();
+    if (i < n) {
+        out[i] = tanhf(in[i]);
+    }
+}
+
+// dIn = dOut * (1 - y^2) from y = tanh(x)
+extern "C" __global__ void tanh_backward(const float* out, const float* dOut, float* dIn, int n) {
+    int i = global_index();
+    if (i < n) {
+        dIn[i] = dOut[i] * (1.0f - out[i] * out[i]);
+    }
+}
+
 // dIn = dOut * ELU'(x) from y = ELU(x): min(y + 1, 1)
 extern "C" __global__ void elu_backward(const float* out, const float* dOut, float* dIn, int n) {
     int i = global_index();
@@ -172,6 +195,23 @@ extern "C" __global__ void block_sums_f32(const float* values, int n, double* bl
 extern "C" __global__ void block_sums_i32(const int* values, int n, long long* blockSums) {
     __shared__ long long sums[REDUCE_THREADS];
     block_sum(values, n, sums, blockSums);
+}
+
+// blockSums[block] = the sum of the block's products x[i] * y[i] as doubles, added as a tree (a fixed order).
+extern "C" __global__ void block_dots_f32(const float* x, const float* y, int n, double* blockSums) {
+    __shared__ double sums[REDUCE_THREADS];
+    int i = global_index();
+    sums[threadIdx.x] = i < n ? (double) x[i] * (double) y[i] : 0.0;
+    __syncthreads();
+    for (int half = REDUCE_THREADS / 2; half > 0; half >>= 1) {
+        if (threadIdx.x < half) {
+            sums[threadIdx.x] += sums[threadIdx.x + half];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        blockSums[blockIdx.x] = sums[0];
+    }
 }
 
 // ---- dense projection: out[:, group] = (x o keep) . W[:, group] (+ b) ----------------------------------

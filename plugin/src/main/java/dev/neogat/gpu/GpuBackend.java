@@ -167,7 +167,7 @@ public final class GpuBackend implements Backend {
                 slotTargets[slot] = i;
             }
         }
-        return new GpuGraph(n, graph.slotCount(), ints(offsets), ints(graph.sources()), ints(slotTargets),
+        return new GpuGraph(n, graph.sourceCount(), graph.slotCount(), ints(offsets), ints(graph.sources()), ints(slotTargets),
                 ints(graph.outOffsets()), ints(graph.outSlots()), ints(graph.outTargets()));
     }
 
@@ -409,8 +409,8 @@ public final class GpuBackend implements Backend {
                 .pointer(gr.sources).i32(gr.nodeCount).i32(heads).pointer(s.buffer)
                 .pointer(dense(targetScores).buffer).f32(negativeSlope).pointer(dense(alpha).buffer)
                 .pointer(da.buffer).pointer(dense(dTargetScores).buffer));
-        launch1d("sum_over_outgoing", (long) gr.nodeCount * heads, new KernelArgs().pointer(gr.outOffsets)
-                .pointer(gr.outSlots).i32(gr.nodeCount).i32(heads).pointer(da.buffer)
+        launch1d("sum_over_outgoing", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
+                .pointer(gr.outSlots).i32(gr.sourceCount).i32(heads).pointer(da.buffer)
                 .pointer(dense(dSourceScores).buffer));
     }
 
@@ -447,8 +447,8 @@ public final class GpuBackend implements Backend {
                 .f32(negativeSlope).pointer(dense(alpha).buffer).pointer(da.buffer).pointer(dense(dXTarget).buffer)
                 .pointer(contributions));
         columnSums(contributions, n, width, dense(dAtt).buffer);
-        launch1d("gatv2_backward_source", (long) n * heads, new KernelArgs().pointer(gr.outOffsets)
-                .pointer(gr.outSlots).pointer(gr.outTargets).i32(n).i32(heads).i32(channels).pointer(xs.buffer)
+        launch1d("gatv2_backward_source", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
+                .pointer(gr.outSlots).pointer(gr.outTargets).i32(gr.sourceCount).i32(heads).i32(channels).pointer(xs.buffer)
                 .pointer(xt.buffer).pointer(a.buffer).f32(negativeSlope).pointer(da.buffer)
                 .pointer(dense(dXSource).buffer));
     }
@@ -486,9 +486,9 @@ public final class GpuBackend implements Backend {
         withMask(alphaArgs, attentionDropout).pointer(dense(dAlpha).buffer);
         launch1d("aggregate_backward_alpha", (long) gr.slotCount * heads, alphaArgs);
         KernelArgs messageArgs = new KernelArgs().pointer(gr.outOffsets).pointer(gr.outSlots).pointer(gr.outTargets)
-                .i32(gr.nodeCount).i32(heads).i32(channels).pointer(a.buffer).pointer(g.buffer).i32(concat ? 1 : 0);
+                .i32(gr.sourceCount).i32(heads).i32(channels).pointer(a.buffer).pointer(g.buffer).i32(concat ? 1 : 0);
         withMask(messageArgs, attentionDropout).pointer(dense(dMessages).buffer);
-        launch1d("aggregate_backward_messages", (long) gr.nodeCount * m.cols, messageArgs);
+        launch1d("aggregate_backward_messages", (long) gr.sourceCount * m.cols, messageArgs);
     }
 
     // ---- dropout ------------------------------------------------------------------------------------
@@ -542,6 +542,61 @@ public final class GpuBackend implements Backend {
         cuda.makeCurrent();
         GpuTensor y = dense(out);
         launch1d("elu_backward", y.elements(), new KernelArgs().pointer(y.buffer).pointer(dense(dOut).buffer)
+                .pointer(dense(dIn).buffer).i32(y.elements()));
+    }
+
+    // ---- typed layers ---------------------------------------------------------------------------------
+
+    @Override
+    public void scaledAdd(Tensor x, float scale, Tensor y) {
+        cuda.makeCurrent();
+        GpuTensor to = dense(x);
+        GpuTensor from = dense(y);
+        requireSameSize(from, to);
+        launch1d("scaled_add_f32", to.elements(), new KernelArgs().pointer(to.buffer).f32(scale).pointer(from.buffer)
+                .i32(to.elements()));
+    }
+
+    /** Per-block sums of the products on the device (a tree, fixed order), blocks added here in order. */
+    @Override
+    public double dot(Tensor x, Tensor y) {
+        cuda.makeCurrent();
+        GpuTensor a = dense(x);
+        GpuTensor b = dense(y);
+        requireSameSize(a, b);
+        int count = a.elements();
+        if (count == 0) {
+            return 0;
+        }
+        int blocks = blocks(count, THREADS);
+        DeviceBuffer sums = scratch("blockSums", 8L * blocks);
+        launch("block_dots_f32", blocks, 1, THREADS, 1, new KernelArgs().pointer(a.buffer).pointer(b.buffer).i32(count)
+                .pointer(sums));
+        double[] host = new double[blocks];
+        cuda.copyToHost(sums, 0, host, 0, blocks);
+        double total = 0;
+        for (double part : host) {
+            total += part;
+        }
+        return total;
+    }
+
+    @Override
+    public void tanh(Tensor in, Tensor out) {
+        cuda.makeCurrent();
+        GpuTensor x = dense(in);
+        requireSameSize(x, dense(out));
+        launch1d("tanh_forward", x.elements(), new KernelArgs().pointer(x.buffer).pointer(dense(out).buffer)
+                .i32(x.elements()));
+    }
+
+    @Override
+    public void tanhBackward(Tensor out, Tensor dOut, Tensor dIn) {
+        cuda.makeCurrent();
+        GpuTensor y = dense(out);
+        requireSameSize(y, dense(dOut));
+        requireSameSize(y, dense(dIn));
+        launch1d("tanh_backward", y.elements(), new KernelArgs().pointer(y.buffer).pointer(dense(dOut).buffer)
                 .pointer(dense(dIn).buffer).i32(y.elements()));
     }
 

@@ -9,6 +9,8 @@ import dev.neogat.nn.GraphTensor;
 final class GpuGraph implements GraphTensor {
 
     final int nodeCount;
+    /** Number of source nodes: nodeCount, or the source type's count for a bipartite relation. */
+    final int sourceCount;
     final int slotCount;
     final DeviceBuffer offsets;
     final DeviceBuffer sources;
@@ -17,9 +19,10 @@ final class GpuGraph implements GraphTensor {
     final DeviceBuffer outSlots;
     final DeviceBuffer outTargets;
 
-    GpuGraph(int nodeCount, int slotCount, DeviceBuffer offsets, DeviceBuffer sources, DeviceBuffer slotTargets,
+    GpuGraph(int nodeCount, int sourceCount, int slotCount, DeviceBuffer offsets, DeviceBuffer sources, DeviceBuffer slotTargets,
              DeviceBuffer outOffsets, DeviceBuffer outSlots, DeviceBuffer outTargets) {
         this.nodeCount = nodeCount;
+        this.sourceCount = sourceCount;
         this.slotCount = slotCount;
         this.offsets = offsets;
         this.sources = sources;
@@ -36,6 +39,11 @@ final class GpuGraph implements GraphTensor {
     @Override
     public int nodeCount() {
         return nodeCount;
+    }
+
+    @Override
+    public int sourceCount() {
+        return sourceCount;
     }
 
     @Override

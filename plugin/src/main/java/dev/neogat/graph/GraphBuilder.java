@@ -8,12 +8,18 @@ import java.util.Arrays;
  * <p>Defaults follow PyG's {@code GATConv}: orientation as stored, self loops added (any self-loop
  * edge of the input is replaced by the added loop, which is the last slot of its node), duplicates
  * kept (each copy is its own softmax term).
+ *
+ * <p>{@link #bipartite(int, int)} builds a relation between two node types (PyG's
+ * {@code GATConv((in_src, in_dst), ..., add_self_loops=False)}): sources and targets are indexed in
+ * their own ranges, so there are no self loops and edges are read as stored.
  */
 public final class GraphBuilder {
 
     private static final int MAX_EDGES = Integer.MAX_VALUE / 2;
 
     private final int nodeCount;
+    private final int sourceCount;
+    private final boolean bipartite;
     private Orientation orientation = Orientation.NATURAL;
     private boolean selfLoops = true;
     private boolean dropDuplicates = false;
@@ -23,14 +29,43 @@ public final class GraphBuilder {
             throw new IllegalArgumentException("Node count must not be negative, got " + nodeCount);
         }
         this.nodeCount = nodeCount;
+        this.sourceCount = nodeCount;
+        this.bipartite = false;
+    }
+
+    private GraphBuilder(int sourceCount, int targetCount) {
+        if (sourceCount < 0 || targetCount < 0) {
+            throw new IllegalArgumentException("Node counts must not be negative, got " + sourceCount + " sources and "
+                    + targetCount + " targets");
+        }
+        this.nodeCount = targetCount;
+        this.sourceCount = sourceCount;
+        this.bipartite = true;
+        this.selfLoops = false;
+    }
+
+    /**
+     * A builder for edges from {@code sourceCount} source nodes to {@code targetCount} target nodes of
+     * another node set: no self loops (an index names a different node on each side), natural orientation.
+     */
+    public static GraphBuilder bipartite(int sourceCount, int targetCount) {
+        return new GraphBuilder(sourceCount, targetCount);
     }
 
     public GraphBuilder orientation(Orientation orientation) {
+        if (bipartite && orientation != Orientation.NATURAL) {
+            throw new IllegalArgumentException("A bipartite graph is read as stored; build the reverse relation from "
+                    + "swapped edge arrays instead of orientation " + orientation);
+        }
         this.orientation = java.util.Objects.requireNonNull(orientation, "orientation");
         return this;
     }
 
     public GraphBuilder selfLoops(boolean selfLoops) {
+        if (bipartite && selfLoops) {
+            throw new IllegalArgumentException("A bipartite graph has no self loops: its sources and targets are "
+                    + "different nodes");
+        }
         this.selfLoops = selfLoops;
         return this;
     }
@@ -40,7 +75,10 @@ public final class GraphBuilder {
         return this;
     }
 
-    /** Edge e goes from {@code sources[e]} to {@code targets[e]}, both dense node ids in [0, nodeCount). */
+    /**
+     * Edge e goes from {@code sources[e]} to {@code targets[e]}, both dense node ids in [0, nodeCount)
+     * (bipartite: sources in [0, sourceCount), targets in [0, targetCount)).
+     */
     public IncomingCsr build(int[] sources, int[] targets) {
         validate(sources, targets);
         int edgeCount = sources.length;
@@ -52,7 +90,7 @@ public final class GraphBuilder {
         for (int e = 0; e < edgeCount; e++) {
             int s = sources[e];
             int t = targets[e];
-            if (s == t) {
+            if (s == t && !bipartite) {
                 if (!selfLoops) {
                     offsets[t + 1]++;
                 }
@@ -83,7 +121,7 @@ public final class GraphBuilder {
         for (int e = 0; e < edgeCount; e++) {
             int s = sources[e];
             int t = targets[e];
-            if (s == t) {
+            if (s == t && !bipartite) {
                 if (!selfLoops) {
                     edgeSlots[e] = place(cursor, slotSources, slotOrigins, t, s, e, false);
                 }
@@ -110,7 +148,7 @@ public final class GraphBuilder {
                     edgeSlots[e] = selfLoopSlots[sources[e]];
                 }
             }
-        } else {
+        } else if (!bipartite) {
             for (int e = edgeCount - 1; e >= 0; e--) {
                 if (sources[e] == targets[e]) {
                     selfLoopSlots[sources[e]] = edgeSlots[e];
@@ -143,8 +181,8 @@ public final class GraphBuilder {
      * fills {@code newSlotOf} (old slot → kept slot) and returns the new slot count.
      */
     private int compactDuplicates(int[] offsets, int[] slotSources, int[] slotOrigins, int[] newSlotOf) {
-        int[] seenForTarget = new int[nodeCount];
-        int[] keptSlotOfSource = new int[nodeCount];
+        int[] seenForTarget = new int[sourceCount];
+        int[] keptSlotOfSource = new int[sourceCount];
         Arrays.fill(seenForTarget, -1);
         int write = 0;
         int segmentStart = 0;
@@ -180,14 +218,14 @@ public final class GraphBuilder {
     private IncomingCsr withOutgoingIndex(int[] offsets, int[] slotSources, int[] slotOrigins, int[] edgeSlots,
                                           int[] edgeReverseSlots, int[] selfLoopSlots) {
         int slotCount = slotSources.length;
-        int[] outOffsets = new int[nodeCount + 1];
+        int[] outOffsets = new int[sourceCount + 1];
         for (int slot = 0; slot < slotCount; slot++) {
             outOffsets[slotSources[slot] + 1]++;
         }
-        for (int j = 0; j < nodeCount; j++) {
+        for (int j = 0; j < sourceCount; j++) {
             outOffsets[j + 1] += outOffsets[j];
         }
-        int[] cursor = Arrays.copyOf(outOffsets, nodeCount);
+        int[] cursor = Arrays.copyOf(outOffsets, sourceCount);
         int[] outSlots = new int[slotCount];
         int[] outTargets = new int[slotCount];
         for (int t = 0; t < nodeCount; t++) {
@@ -197,8 +235,8 @@ public final class GraphBuilder {
                 outTargets[position] = t;
             }
         }
-        return new IncomingCsr(nodeCount, offsets, slotSources, slotOrigins, outOffsets, outSlots, outTargets,
-                edgeSlots, edgeReverseSlots, selfLoopSlots);
+        return new IncomingCsr(nodeCount, sourceCount, offsets, slotSources, slotOrigins, outOffsets, outSlots,
+                outTargets, edgeSlots, edgeReverseSlots, selfLoopSlots, bipartite);
     }
 
     private void validate(int[] sources, int[] targets) {
@@ -216,15 +254,15 @@ public final class GraphBuilder {
                     + " message edges; at most " + (Integer.MAX_VALUE - 8) + " fit in one graph");
         }
         for (int e = 0; e < sources.length; e++) {
-            checkEndpoint("source", sources[e], e);
-            checkEndpoint("target", targets[e], e);
+            checkEndpoint("source", sources[e], e, sourceCount);
+            checkEndpoint("target", targets[e], e, nodeCount);
         }
     }
 
-    private void checkEndpoint(String role, int node, int edge) {
-        if (node < 0 || node >= nodeCount) {
+    private void checkEndpoint(String role, int node, int edge, int count) {
+        if (node < 0 || node >= count) {
             throw new IllegalArgumentException("Edge " + edge + " has " + role + " " + node
-                    + " outside the node range [0, " + nodeCount + ")");
+                    + " outside the " + (bipartite ? role + " " : "") + "node range [0, " + count + ")");
         }
     }
 }

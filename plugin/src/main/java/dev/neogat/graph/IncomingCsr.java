@@ -20,6 +20,7 @@ public final class IncomingCsr {
     public static final int ADDED_SELF_LOOP = -1;
 
     private final int nodeCount;
+    private final int sourceCount;
     private final int[] offsets;
     private final int[] sources;
     private final int[] slotOrigins;
@@ -29,10 +30,12 @@ public final class IncomingCsr {
     private final int[] edgeSlots;
     private final int[] edgeReverseSlots;
     private final int[] selfLoopSlots;
+    private final boolean bipartite;
 
-    IncomingCsr(int nodeCount, int[] offsets, int[] sources, int[] slotOrigins, int[] outOffsets,
-                int[] outSlots, int[] outTargets, int[] edgeSlots, int[] edgeReverseSlots, int[] selfLoopSlots) {
+    IncomingCsr(int nodeCount, int sourceCount, int[] offsets, int[] sources, int[] slotOrigins, int[] outOffsets,
+                int[] outSlots, int[] outTargets, int[] edgeSlots, int[] edgeReverseSlots, int[] selfLoopSlots, boolean bipartite) {
         this.nodeCount = nodeCount;
+        this.sourceCount = sourceCount;
         this.offsets = offsets;
         this.sources = sources;
         this.slotOrigins = slotOrigins;
@@ -42,10 +45,25 @@ public final class IncomingCsr {
         this.edgeSlots = edgeSlots;
         this.edgeReverseSlots = edgeReverseSlots;
         this.selfLoopSlots = selfLoopSlots;
+        this.bipartite = bipartite;
     }
 
+    /** Number of target nodes (the rows of the CSR); all nodes of a graph over one node set. */
     public int nodeCount() {
         return nodeCount;
+    }
+
+    /**
+     * Number of source nodes: {@link #nodeCount()} for a graph over one node set; the source type's node
+     * count for a bipartite relation between two node types, whose sources are indexed in their own range.
+     */
+    public int sourceCount() {
+        return sourceCount;
+    }
+
+    /** Whether sources and targets are different node sets (a relation between two node types). */
+    public boolean isBipartite() {
+        return bipartite;
     }
 
     /** Number of slots (message edges), self loops included. */
@@ -68,7 +86,10 @@ public final class IncomingCsr {
         return sources;
     }
 
-    /** outOffsets[j] .. outOffsets[j+1] index {@link #outSlots()} and {@link #outTargets()} for source j. */
+    /**
+     * outOffsets[j] .. outOffsets[j+1] index {@link #outSlots()} and {@link #outTargets()} for source j;
+     * length sourceCount + 1.
+     */
     public int[] outOffsets() {
         return outOffsets;
     }
@@ -137,7 +158,7 @@ public final class IncomingCsr {
         return edgeReverseSlots[edge];
     }
 
-    /** Slot of node i's self loop, or -1 when it has none. */
+    /** Slot of node i's self loop, or -1 when it has none (always for a bipartite graph). */
     public int selfLoopSlot(int node) {
         return selfLoopSlots[node];
     }

@@ -126,6 +126,26 @@ public interface Backend extends AutoCloseable {
     /** dIn = dOut ∘ ELU'(x), computed from out = ELU(x); dIn may be dOut. */
     void eluBackward(Tensor out, Tensor dOut, Tensor dIn);
 
+    // ---- typed layers: combining the relations into a node type -----------------------------------------
+
+    /**
+     * x += scale · y, element-wise over equally shaped tensors (x added to, y read). It is its own
+     * backward: for x = Σ_r β_r z_r, dz_r += β_r · dX.
+     */
+    void scaledAdd(Tensor x, float scale, Tensor y);
+
+    /**
+     * Σ over all elements of x ∘ y (both read), summed in double in a fixed order. The gradient of a
+     * weight β in x = Σ_r β_r z_r: dβ_r = dot(dX, z_r).
+     */
+    double dot(Tensor x, Tensor y);
+
+    /** out = tanh(in) element-wise (out overwritten; may be in). */
+    void tanh(Tensor in, Tensor out);
+
+    /** dIn = dOut ∘ (1 - out²), from out = tanh(x) (dIn overwritten; may be dOut). */
+    void tanhBackward(Tensor out, Tensor dOut, Tensor dIn);
+
     // ---- losses and metrics -------------------------------------------------------------------------
 
     /**

@@ -6,4 +6,9 @@ public interface GraphTensor {
     int nodeCount();
 
     int slotCount();
+
+    /** Number of source nodes; differs from {@link #nodeCount()} only for a relation between two node types. */
+    default int sourceCount() {
+        return nodeCount();
+    }
 }

@@ -20,9 +20,14 @@ public final class Weights {
 
     /** PyG's initialisation, drawn deterministically from {@code seed}. */
     public static Weights initialize(GatConfig config, long seed) {
+        return initialize(ParameterShape.of(config), seed);
+    }
+
+    /** PyG's initialisation of {@code shapes}, drawn deterministically from {@code seed} in their order. */
+    public static Weights initialize(List<ParameterShape> shapes, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, DenseMatrix> tensors = new LinkedHashMap<>();
-        for (ParameterShape shape : ParameterShape.of(config)) {
+        for (ParameterShape shape : shapes) {
             float[] values = new float[shape.size()];
             if (shape.init() != ParameterShape.Init.ZEROS) {
                 for (int e = 0; e < values.length; e++) {
@@ -36,7 +41,11 @@ public final class Weights {
 
     /** Checks that the tensors are exactly those {@code config} needs, with their shapes. */
     public void requireMatches(GatConfig config) {
-        List<ParameterShape> shapes = ParameterShape.of(config);
+        requireMatches(ParameterShape.of(config));
+    }
+
+    /** Checks that the tensors are exactly {@code shapes}, by name and shape. */
+    public void requireMatches(List<ParameterShape> shapes) {
         for (ParameterShape shape : shapes) {
             DenseMatrix tensor = tensors.get(shape.name());
             if (tensor == null) {

@@ -117,7 +117,7 @@ final class Aggregation {
         int[] outSlots = graph.csr.outSlots();
         int[] outTargets = graph.csr.outTargets();
         float[] dm = dMessages.data;
-        parallel.forRange(graph.nodeCount(), graph.sourceGrain(width), (start, end) -> {
+        parallel.forRange(graph.sourceCount(), graph.sourceGrain(width), (start, end) -> {
             for (int j = start; j < end; j++) {
                 int first = outOffsets[j];
                 int last = outOffsets[j + 1];

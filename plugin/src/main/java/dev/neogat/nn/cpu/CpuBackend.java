@@ -272,6 +272,31 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void scaledAdd(Tensor x, float scale, Tensor y) {
+        requireSameLength(dense(x).data, dense(y).data);
+        WeightedSum.scaledAdd(parallel, dense(x), scale, dense(y));
+    }
+
+    @Override
+    public double dot(Tensor x, Tensor y) {
+        requireSameLength(dense(x).data, dense(y).data);
+        return WeightedSum.dot(parallel, dense(x), dense(y));
+    }
+
+    @Override
+    public void tanh(Tensor in, Tensor out) {
+        requireSameLength(dense(in).data, dense(out).data);
+        Tanh.forward(parallel, dense(in), dense(out));
+    }
+
+    @Override
+    public void tanhBackward(Tensor out, Tensor dOut, Tensor dIn) {
+        requireSameLength(dense(out).data, dense(dOut).data);
+        requireSameLength(dense(out).data, dense(dIn).data);
+        Tanh.backward(parallel, dense(out), dense(dOut), dense(dIn));
+    }
+
+    @Override
     public double loss(Tensor logits, Targets targets, Tensor dLogits) {
         return Losses.loss(parallel, dense(logits), (CpuTargets) targets, denseOrNull(dLogits));
     }

@@ -20,6 +20,11 @@ final class CpuGraph implements GraphTensor {
     }
 
     @Override
+    public int sourceCount() {
+        return csr.sourceCount();
+    }
+
+    @Override
     public int slotCount() {
         return csr.slotCount();
     }

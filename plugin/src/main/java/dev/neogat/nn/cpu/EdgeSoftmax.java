@@ -117,7 +117,7 @@ final class EdgeSoftmax {
     static void sumOverOutgoing(Parallel parallel, CpuGraph graph, float[] perSlot, int heads, float[] perSource) {
         int[] outOffsets = graph.csr.outOffsets();
         int[] outSlots = graph.csr.outSlots();
-        parallel.forRange(graph.nodeCount(), graph.sourceGrain(heads), (start, end) -> {
+        parallel.forRange(graph.sourceCount(), graph.sourceGrain(heads), (start, end) -> {
             for (int j = start; j < end; j++) {
                 for (int h = 0; h < heads; h++) {
                     perSource[j * heads + h] = 0f;

@@ -101,7 +101,7 @@ final class GatV2Attention {
         int[] outSlots = graph.csr.outSlots();
         int[] outTargets = graph.csr.outTargets();
         float[] dxs = dXSource.data;
-        parallel.forRange(n, graph.sourceGrain(2L * width), (start, end) -> {
+        parallel.forRange(graph.sourceCount(), graph.sourceGrain(2L * width), (start, end) -> {
             for (int j = start; j < end; j++) {
                 for (int p = outOffsets[j]; p < outOffsets[j + 1]; p++) {
                     int slot = outSlots[p];

@@ -1,0 +1,320 @@
+package dev.neogat.nn;
+
+import dev.neogat.graph.TypedGraph;
+import dev.neogat.spec.ParameterShape;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.spec.TypedLayerSpec;
+import dev.neogat.util.CounterRng;
+import dev.neogat.util.DropoutMask;
+import dev.neogat.util.InputDropout;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A stack of {@link TypedGatLayer}s bound to a {@link TypedGraph} and its features (one matrix per node
+ * type) on a {@link Backend}: forward in training or inference mode, backward to parameter gradients,
+ * Adam steps, the logits of the target type's nodes, and each layer's attention and relation weights.
+ *
+ * <p>Training-mode dropout masks are keyed by (seed, step, layer, purpose), the purpose naming the node
+ * type (input dropout) or relation (attention and message dropout), so a forward pass can be replayed
+ * exactly by backward or by a finite-difference check.
+ */
+public final class TypedGatNetwork {
+
+    private static final int INPUT_DROPOUT = 0;
+    private static final int ATTENTION_DROPOUT = 1;
+    private static final int MESSAGE_DROPOUT = 2;
+    private static final int PURPOSES = 3;
+
+    private final Backend backend;
+    private final TypedGatConfig config;
+    private final Map<String, Tensor> features;
+    private final boolean computeInputGradient;
+    private final Map<Relation, GraphTensor> graphs = new LinkedHashMap<>();
+    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final TypedGatLayer[] layers;
+    private final List<Map<String, Tensor>> outputGradients = new ArrayList<>();
+    private final Map<String, Tensor> inputGradients = new LinkedHashMap<>();
+    private Tensor dLogits;
+    private int adamSteps;
+
+    /**
+     * {@code features} holds one tensor per node type of {@code config} (rows: the type's nodes in
+     * {@code graph}, columns: its input width). The graph must have exactly the config's node types and
+     * relations. With {@code computeInputGradient}, backward also yields d loss / d features of each type
+     * whose features are dense.
+     */
+    public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
+                           Map<String, Tensor> features, boolean computeInputGradient) {
+        requireSameSchema(config, graph, features);
+        weights.requireMatches(config.parameterShapes());
+        this.backend = backend;
+        this.config = config;
+        this.features = new LinkedHashMap<>(features);
+        this.computeInputGradient = computeInputGradient;
+        for (Relation r : config.relations()) {
+            graphs.put(r, backend.upload(graph.graph(r)));
+        }
+        for (ParameterShape shape : config.parameterShapes()) {
+            parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
+        }
+        Map<String, Integer> nodeCounts = new LinkedHashMap<>();
+        for (String type : config.nodeTypes()) {
+            nodeCounts.put(type, graph.nodeCount(type));
+        }
+        layers = new TypedGatLayer[config.layers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new TypedGatLayer(backend, config.layer(l), graphs, nodeCounts, parameters,
+                    TypedGatConfig.layerPrefix(l));
+            outputGradients.add(new LinkedHashMap<>());
+        }
+    }
+
+    private static void requireSameSchema(TypedGatConfig config, TypedGraph graph, Map<String, Tensor> features) {
+        if (!new HashSet<>(graph.nodeTypes()).equals(new HashSet<>(config.nodeTypes()))) {
+            throw new IllegalArgumentException("The graph's node types " + graph.nodeTypes()
+                    + " differ from the model's " + config.nodeTypes());
+        }
+        Set<Relation> modelRelations = new HashSet<>(config.relations());
+        for (Relation r : graph.relations()) {
+            if (!modelRelations.contains(r)) {
+                throw new IllegalArgumentException("The graph has the relation " + r + ", which the model does not know;"
+                        + " its relations are " + config.relations());
+            }
+        }
+        for (Relation r : config.relations()) {
+            if (!graph.relations().contains(r)) {
+                throw new IllegalArgumentException("The graph lacks the model's relation " + r + "; it has "
+                        + graph.relations());
+            }
+        }
+        for (String type : config.nodeTypes()) {
+            Tensor x = features.get(type);
+            if (x == null) {
+                throw new IllegalArgumentException("No features for node type '" + type + "'");
+            }
+            if (x.rows() != graph.nodeCount(type)) {
+                throw new IllegalArgumentException("Node type '" + type + "' has " + x.rows() + " feature rows for "
+                        + graph.nodeCount(type) + " nodes");
+            }
+            int width = config.inputWidths().get(type);
+            if (x.cols() != width) {
+                throw new IllegalArgumentException("The features of node type '" + type + "' have " + x.cols()
+                        + " columns but the model expects " + width);
+            }
+        }
+    }
+
+    public TypedGatConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Inference: no dropout. Returns the logits [target type's nodes, classes]. */
+    public Tensor forward() {
+        return forward(false, 0, 0);
+    }
+
+    /** Runs every layer; in training mode with the dropout masks of (seed, step). Returns the logits. */
+    public Tensor forward(boolean training, long seed, long step) {
+        Map<String, Tensor> inputs = features;
+        for (int l = 0; l < layers.length; l++) {
+            inputs = layers[l].forward(inputs, training ? masks(seed, step, l) : TypedGatLayer.NO_DROPOUT);
+        }
+        return logits();
+    }
+
+    private TypedGatLayer.Masks masks(long seed, long step, int layer) {
+        TypedLayerSpec spec = config.layer(layer);
+        List<String> types = config.nodeTypes();
+        List<Relation> relations = config.relations();
+        return new TypedGatLayer.Masks() {
+            @Override
+            public InputDropout input(String type) {
+                DropoutMask mask = mask(spec.featureDropout(), INPUT_DROPOUT, types.indexOf(type));
+                return mask == null ? null : InputDropout.shared(mask);
+            }
+
+            @Override
+            public DropoutMask attention(Relation relation) {
+                return mask(spec.attentionDropout(), ATTENTION_DROPOUT, relations.indexOf(relation));
+            }
+
+            @Override
+            public DropoutMask message(Relation relation) {
+                return mask(spec.messageDropout(), MESSAGE_DROPOUT, relations.indexOf(relation));
+            }
+
+            private DropoutMask mask(double probability, int purpose, int index) {
+                if (probability == 0) {
+                    return null;
+                }
+                return new DropoutMask(CounterRng.streamKey(seed, step, layer, (long) index * PURPOSES + purpose),
+                        probability);
+            }
+        };
+    }
+
+    /** The target type's output of the last layer from the last forward pass. */
+    public Tensor logits() {
+        return layers[layers.length - 1].output(config.targetType());
+    }
+
+    public TypedGatLayer layer(int layer) {
+        return layers[layer];
+    }
+
+    /** Attention [slots, heads] of a relation in a layer from the last forward pass, in its graph's slot order. */
+    public Tensor attention(int layer, Relation relation) {
+        return layers[layer].attention(relation);
+    }
+
+    /**
+     * The weight of each relation into {@code type} at {@code layer} in the last forward pass (1 for sum,
+     * 1/R for mean, β for semantic attention), by relation.
+     */
+    public Map<Relation, Double> relationWeights(int layer, String type) {
+        double[] weights = layers[layer].relationWeights(type);
+        List<Relation> into = config.layer(layer).relationsInto(type);
+        Map<Relation, Double> out = new LinkedHashMap<>();
+        for (int r = 0; r < into.size(); r++) {
+            out.put(into.get(r), weights[r]);
+        }
+        return out;
+    }
+
+    /** Mean loss on {@code targets} (nodes of the target type) and, by backward, every gradient. */
+    public double lossAndGradients(Targets targets) {
+        if (dLogits == null) {
+            Tensor logits = logits();
+            dLogits = backend.zeros(logits.rows(), logits.cols());
+        }
+        double loss = backend.loss(logits(), targets, dLogits);
+        backward(dLogits);
+        return loss;
+    }
+
+    /** Gradients of {@code Σ logits ∘ dLogits} for the last forward pass; dLogits is consumed. */
+    public void backward(Tensor dLogitsGiven) {
+        Map<String, Tensor> dOut = Map.of(config.targetType(), dLogitsGiven);
+        for (int l = layers.length - 1; l >= 0; l--) {
+            Map<String, Tensor> input = l == 0 ? features : layers[l - 1].outputs();
+            Map<String, Tensor> dIn = l > 0 ? outputGradients(l - 1) : computeInputGradient ? inputGradients()
+                    : Map.of();
+            for (Tensor t : dIn.values()) {
+                backend.fill(t, 0f);
+            }
+            layers[l].backward(input, dOut, dIn);
+            dOut = dIn;
+        }
+    }
+
+    private Map<String, Tensor> outputGradients(int layer) {
+        Map<String, Tensor> gradients = outputGradients.get(layer);
+        if (gradients.isEmpty()) {
+            layers[layer].outputs().forEach((type, out) -> gradients.put(type, backend.zeros(out.rows(), out.cols())));
+        }
+        return gradients;
+    }
+
+    private Map<String, Tensor> inputGradients() {
+        if (inputGradients.isEmpty()) {
+            features.forEach((type, x) -> {
+                if (!x.isSparse()) {
+                    inputGradients.put(type, backend.zeros(x.rows(), x.cols()));
+                }
+            });
+        }
+        return inputGradients;
+    }
+
+    /** d loss / d features of a node type from the last backward pass (only with computeInputGradient). */
+    public Tensor inputGradient(String type) {
+        return inputGradients.get(type);
+    }
+
+    /** One Adam step over all parameters, using the gradients of the last backward pass. */
+    public void adamStep(AdamSettings settings) {
+        adamSteps++;
+        for (Parameter p : parameters.values()) {
+            p.adamStep(settings, adamSteps);
+        }
+    }
+
+    public int adamSteps() {
+        return adamSteps;
+    }
+
+    /** Parameter names in file order ({@link TypedGatConfig#parameterShapes()}). */
+    public List<String> parameterNames() {
+        return new ArrayList<>(parameters.keySet());
+    }
+
+    public Tensor parameter(String name) {
+        return require(name).value();
+    }
+
+    public Tensor gradient(String name) {
+        return require(name).gradient();
+    }
+
+    /** Copies the current parameters to the host. */
+    public Weights weights() {
+        Map<String, DenseMatrix> host = new LinkedHashMap<>();
+        for (Parameter p : parameters.values()) {
+            host.put(p.name(), p.download());
+        }
+        return new Weights(host);
+    }
+
+    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
+    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
+        Map<String, Tensor> copies = reuse == null ? new LinkedHashMap<>() : reuse;
+        for (Parameter p : parameters.values()) {
+            Tensor value = p.value();
+            Tensor copy = copies.computeIfAbsent(p.name(), n -> backend.zeros(value.rows(), value.cols()));
+            backend.copy(value, copy);
+        }
+        return copies;
+    }
+
+    /** Puts the parameters of a {@link #snapshot} back. */
+    public void restore(Map<String, Tensor> snapshot) {
+        for (Parameter p : parameters.values()) {
+            backend.copy(snapshot.get(p.name()), p.value());
+        }
+    }
+
+    /** Frees everything this network allocated on its backend (its graphs included; not the features). */
+    public void release() {
+        parameters.values().forEach(Parameter::release);
+        for (TypedGatLayer layer : layers) {
+            layer.release();
+        }
+        for (Map<String, Tensor> gradients : outputGradients) {
+            gradients.values().forEach(backend::release);
+        }
+        inputGradients.values().forEach(backend::release);
+        graphs.values().forEach(backend::release);
+        if (dLogits != null) {
+            backend.release(dLogits);
+        }
+    }
+
+    private Parameter require(String name) {
+        Parameter p = parameters.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("No parameter named '" + name + "'");
+        }
+        return p;
+    }
+}

@@ -1,0 +1,232 @@
+package dev.neogat.spec;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The architecture of a typed GAT: {@code layers} typed layers ({@link TypedLayerSpec}) over the node types
+ * (with their input feature widths) and relations of a typed graph, the last producing one score per class
+ * for the nodes of {@code targetType} (heads averaged), the others an output for every node type (heads
+ * concatenated or averaged, then ELU). Each relation is a GAT or GATv2 ({@code variant}); the relations
+ * into a type are combined by {@code aggregation}. Dropout rates, slope, residual and multi-label mean what
+ * they mean in {@link GatConfig}.
+ */
+public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                             int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
+                             int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
+                             double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
+                             RelationAggregation aggregation, int semanticDim) {
+
+    /** HAN's semantic attention vector size. */
+    public static final int DEFAULT_SEMANTIC_DIM = 128;
+
+    public TypedGatConfig {
+        inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
+        relations = List.copyOf(relations);
+        if (inputWidths.isEmpty()) {
+            throw new IllegalArgumentException("A typed model needs at least one node type");
+        }
+        TypedLayerSpec.requireType(inputWidths, targetType, "target type");
+        requireAtLeast("classCount", classCount, 1);
+        requireAtLeast("layers", layers, 1);
+        requireAtLeast("hiddenChannels", hiddenChannels, 1);
+        requireAtLeast("heads", hiddenHeads, 1);
+        requireAtLeast("outputHeads", outputHeads, 1);
+        requireProbability("dropout", featureDropout);
+        requireProbability("attentionDropout", attentionDropout);
+        requireProbability("messageDropout", messageDropout);
+        if (aggregation == null) {
+            throw new IllegalArgumentException("relationAggregation must be given");
+        }
+        if (variant == null) {
+            throw new IllegalArgumentException("The attention variant must be given");
+        }
+        // The fields are assigned after this block; check every layer's spec from the arguments.
+        for (int l = 0; l < layers; l++) {
+            layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                    outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope,
+                    residual, aggregation, semanticDim, l);
+        }
+    }
+
+    public static Builder builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                                  int classCount) {
+        return new Builder(inputWidths, relations, targetType, classCount);
+    }
+
+    public List<String> nodeTypes() {
+        return List.copyOf(inputWidths.keySet());
+    }
+
+    public boolean isOutputLayer(int layer) {
+        return layer == layers - 1;
+    }
+
+    /** Layer {@code layer} (0 reads the features): every node type's output, the last only the target type's. */
+    public TypedLayerSpec layer(int layer) {
+        if (layer < 0 || layer >= layers) {
+            throw new IllegalArgumentException("Layer " + layer + " outside [0, " + layers + ")");
+        }
+        return layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
+                aggregation, semanticDim, layer);
+    }
+
+    private static TypedLayerSpec layerSpec(Map<String, Integer> inputWidths, List<Relation> relations,
+                                            String targetType, int classCount, Variant variant, int layers,
+                                            int hiddenChannels, int hiddenHeads, int outputHeads,
+                                            boolean concatHidden, double featureDropout, double attentionDropout,
+                                            double messageDropout, double negativeSlope, boolean residual,
+                                            RelationAggregation aggregation, int semanticDim, int layer) {
+        boolean last = layer == layers - 1;
+        int hiddenOutputDim = concatHidden ? hiddenHeads * hiddenChannels : hiddenChannels;
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        for (String type : inputWidths.keySet()) {
+            widths.put(type, layer == 0 ? inputWidths.get(type) : hiddenOutputDim);
+        }
+        List<String> outputs = last ? List.of(targetType) : List.copyOf(inputWidths.keySet());
+        return new TypedLayerSpec(variant, widths, relations, outputs, last ? outputHeads : hiddenHeads,
+                last ? classCount : hiddenChannels, !last && concatHidden, residual, !last, negativeSlope,
+                featureDropout, attentionDropout, messageDropout, aggregation, semanticDim);
+    }
+
+    /** Name prefix of layer {@code l}'s parameters, as in the untyped model. */
+    public static String layerPrefix(int layer) {
+        return ParameterShape.layerPrefix(layer);
+    }
+
+    /** All parameters, layer after layer, in their fixed order (initialisation and file order). */
+    public List<ParameterShape> parameterShapes() {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            shapes.addAll(layer(l).parameterShapes(layerPrefix(l)));
+        }
+        return shapes;
+    }
+
+    private static void requireAtLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    private static void requireProbability(String name, double p) {
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException(name + " must be in [0, 1), got " + p);
+        }
+    }
+
+    /** Defaults as {@link GatConfig.Builder}'s: 2 layers, 8 heads of 8 channels, dropout 0.6, sum over relations. */
+    public static final class Builder {
+        private final Map<String, Integer> inputWidths;
+        private final List<Relation> relations;
+        private final String targetType;
+        private final int classCount;
+        private Variant variant = Variant.GAT;
+        private int layers = 2;
+        private int hiddenChannels = 8;
+        private int hiddenHeads = 8;
+        private int outputHeads = 1;
+        private boolean concatHidden = true;
+        private double featureDropout = 0.6;
+        private double attentionDropout = 0.6;
+        private double messageDropout = 0;
+        private double negativeSlope = 0.2;
+        private boolean residual = false;
+        private boolean multiLabel = false;
+        private RelationAggregation aggregation = RelationAggregation.SUM;
+        private int semanticDim = DEFAULT_SEMANTIC_DIM;
+
+        private Builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                        int classCount) {
+            this.inputWidths = inputWidths;
+            this.relations = relations;
+            this.targetType = targetType;
+            this.classCount = classCount;
+        }
+
+        public Builder variant(Variant variant) {
+            this.variant = variant;
+            return this;
+        }
+
+        public Builder layers(int layers) {
+            this.layers = layers;
+            return this;
+        }
+
+        public Builder hiddenChannels(int hiddenChannels) {
+            this.hiddenChannels = hiddenChannels;
+            return this;
+        }
+
+        public Builder hiddenHeads(int hiddenHeads) {
+            this.hiddenHeads = hiddenHeads;
+            return this;
+        }
+
+        public Builder outputHeads(int outputHeads) {
+            this.outputHeads = outputHeads;
+            return this;
+        }
+
+        public Builder concatHidden(boolean concatHidden) {
+            this.concatHidden = concatHidden;
+            return this;
+        }
+
+        public Builder featureDropout(double featureDropout) {
+            this.featureDropout = featureDropout;
+            return this;
+        }
+
+        public Builder attentionDropout(double attentionDropout) {
+            this.attentionDropout = attentionDropout;
+            return this;
+        }
+
+        public Builder messageDropout(double messageDropout) {
+            this.messageDropout = messageDropout;
+            return this;
+        }
+
+        /** Sets feature and attention dropout alike. */
+        public Builder dropout(double both) {
+            return featureDropout(both).attentionDropout(both);
+        }
+
+        public Builder negativeSlope(double negativeSlope) {
+            this.negativeSlope = negativeSlope;
+            return this;
+        }
+
+        public Builder residual(boolean residual) {
+            this.residual = residual;
+            return this;
+        }
+
+        public Builder multiLabel(boolean multiLabel) {
+            this.multiLabel = multiLabel;
+            return this;
+        }
+
+        public Builder aggregation(RelationAggregation aggregation) {
+            this.aggregation = aggregation;
+            return this;
+        }
+
+        public Builder semanticDim(int semanticDim) {
+            this.semanticDim = semanticDim;
+            return this;
+        }
+
+        public TypedGatConfig build() {
+            return new TypedGatConfig(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels,
+                    hiddenHeads, outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout,
+                    negativeSlope, residual, multiLabel, aggregation, semanticDim);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package dev.neogat.spec;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One typed attention layer, as PyG's {@code HeteroConv({relation: GATConv or GATv2Conv}, aggr)}: the
+ * input width of each node type, the relations of the graph, the node types whose outputs the layer
+ * computes, heads × channels per relation (the same for all, so that the relations into a type can be
+ * combined), heads concatenated or averaged, the relation aggregation, an optional residual projection
+ * per output type, ELU after it or not, and the dropout rates of {@link LayerSpec}.
+ *
+ * <p>A relation takes part when its target is an output type. An output type that no relation points
+ * into gets a skip projection (a linear map of its input with a bias) instead, so that it has an output.
+ */
+public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, List<Relation> relations,
+                             List<String> outputTypes, int heads, int channels, boolean concat, boolean residual,
+                             boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
+                             double messageDropout, RelationAggregation aggregation, int semanticDim) {
+
+    public TypedLayerSpec {
+        inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
+        relations = List.copyOf(relations);
+        outputTypes = List.copyOf(outputTypes);
+        if (heads < 1 || channels < 1) {
+            throw new IllegalArgumentException("A typed layer needs positive heads and channels, got " + heads + " and "
+                    + channels);
+        }
+        if (aggregation == RelationAggregation.ATTENTION && semanticDim < 1) {
+            throw new IllegalArgumentException("Semantic attention needs a positive hidden width, got " + semanticDim);
+        }
+        inputWidths.forEach((type, width) -> {
+            if (width == null || width < 1) {
+                throw new IllegalArgumentException("Node type '" + type + "' needs a positive input width, got " + width);
+            }
+        });
+        for (String type : outputTypes) {
+            requireType(inputWidths, type, "output type");
+        }
+        for (Relation r : relations) {
+            requireType(inputWidths, r.sourceType(), "source type of relation " + r);
+            requireType(inputWidths, r.targetType(), "target type of relation " + r);
+        }
+        if (relations.stream().distinct().count() != relations.size()) {
+            throw new IllegalArgumentException("A relation is listed twice in " + relations);
+        }
+        // LayerSpec checks the slope and forms the per-relation specs.
+        new LayerSpec(variant, 1, heads, channels, concat, false, elu, negativeSlope, featureDropout,
+                attentionDropout, messageDropout);
+    }
+
+    static void requireType(Map<String, Integer> widths, String type, String role) {
+        if (!widths.containsKey(type)) {
+            throw new IllegalArgumentException("The " + role + " '" + type + "' is not a node type; the node types are "
+                    + widths.keySet());
+        }
+    }
+
+    /** heads · channels, the width of each relation's projection. */
+    public int width() {
+        return heads * channels;
+    }
+
+    public int outputDim() {
+        return concat ? heads * channels : channels;
+    }
+
+    public int inputWidth(String type) {
+        Integer width = inputWidths.get(type);
+        if (width == null) {
+            requireType(inputWidths, type, "node type");
+        }
+        return width;
+    }
+
+    /** The relations this layer computes: those into an output type, in the graph's relation order. */
+    public List<Relation> activeRelations() {
+        List<Relation> active = new ArrayList<>();
+        for (Relation r : relations) {
+            if (outputTypes.contains(r.targetType())) {
+                active.add(r);
+            }
+        }
+        return active;
+    }
+
+    /** The relations into {@code type}, in the graph's relation order. */
+    public List<Relation> relationsInto(String type) {
+        List<Relation> into = new ArrayList<>();
+        for (Relation r : relations) {
+            if (r.targetType().equals(type)) {
+                into.add(r);
+            }
+        }
+        return into;
+    }
+
+    /**
+     * The untyped layer spec of one relation: the source type's input width; a bipartite relation's target
+     * side reads {@link #inputWidth(String)} of its target type. The residual belongs to the target type.
+     */
+    public LayerSpec relationSpec(Relation relation) {
+        return new LayerSpec(variant, inputWidth(relation.sourceType()), heads, channels, concat, false, elu,
+                negativeSlope, featureDropout, attentionDropout, messageDropout);
+    }
+
+    /**
+     * Whether {@code type}'s relations are weighted by semantic attention: with 'attention' and at least
+     * two relations into it (over one relation β is 1, and the attention would have nothing to learn).
+     */
+    public boolean usesSemanticAttention(String type) {
+        return aggregation == RelationAggregation.ATTENTION && relationsInto(type).size() > 1;
+    }
+
+    /** Name prefix of a relation's parameters within a layer: {@code source__name__target.}. */
+    public static String relationPrefix(String layerPrefix, Relation relation) {
+        return layerPrefix + relation.key() + ".";
+    }
+
+    /** Name prefix of a node type's own parameters (residual, skip, semantic attention) within a layer. */
+    public static String typePrefix(String layerPrefix, String type) {
+        return layerPrefix + type + ".";
+    }
+
+    /**
+     * Every parameter of this layer, named {@code layerPrefix + key + "." + PyG name} per relation
+     * (GAT within a type: att_src, att_dst, bias, lin.weight; GAT between two types: lin_src.weight and
+     * lin_dst.weight instead of lin.weight; GATv2: att, bias, lin_l.weight/bias, lin_r.weight/bias) and
+     * {@code layerPrefix + type + "."} res.weight, semantic.weight/bias/query, skip.weight/bias per output
+     * type. Weights are stored [in, out] (the transpose of PyTorch's layout), as in {@link ParameterShape}.
+     */
+    public List<ParameterShape> parameterShapes(String layerPrefix) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        int width = width();
+        for (Relation r : activeRelations()) {
+            String p = relationPrefix(layerPrefix, r);
+            int inSource = inputWidth(r.sourceType());
+            int inTarget = inputWidth(r.targetType());
+            if (variant == Variant.GAT) {
+                shapes.add(glorot(p + "att_src", heads, channels));
+                shapes.add(glorot(p + "att_dst", heads, channels));
+                shapes.add(zeros(p + "bias", outputDim()));
+                if (r.isBipartite()) {
+                    shapes.add(glorot(p + "lin_src.weight", inSource, width));
+                    shapes.add(glorot(p + "lin_dst.weight", inTarget, width));
+                } else {
+                    shapes.add(glorot(p + "lin.weight", inSource, width));
+                }
+            } else {
+                shapes.add(glorot(p + "att", heads, channels));
+                shapes.add(zeros(p + "bias", outputDim()));
+                shapes.add(glorot(p + "lin_l.weight", inSource, width));
+                shapes.add(uniformBias(p + "lin_l.bias", width, inSource));
+                shapes.add(glorot(p + "lin_r.weight", inTarget, width));
+                shapes.add(uniformBias(p + "lin_r.bias", width, inTarget));
+            }
+        }
+        for (String type : outputTypes) {
+            String p = typePrefix(layerPrefix, type);
+            int in = inputWidth(type);
+            if (relationsInto(type).isEmpty()) {
+                shapes.add(glorot(p + "skip.weight", in, outputDim()));
+                shapes.add(zeros(p + "skip.bias", outputDim()));
+                continue;
+            }
+            if (residual) {
+                shapes.add(glorot(p + "res.weight", in, outputDim()));
+            }
+            if (usesSemanticAttention(type)) {
+                shapes.add(glorot(p + "semantic.weight", outputDim(), semanticDim));
+                shapes.add(zeros(p + "semantic.bias", semanticDim));
+                shapes.add(glorot(p + "semantic.query", 1, semanticDim));
+            }
+        }
+        return shapes;
+    }
+
+    private static ParameterShape glorot(String name, int rows, int cols) {
+        return new ParameterShape(name, rows, cols, ParameterShape.Init.GLOROT, Math.sqrt(6.0 / (rows + cols)));
+    }
+
+    private static ParameterShape zeros(String name, int width) {
+        return new ParameterShape(name, 1, width, ParameterShape.Init.ZEROS, 0);
+    }
+
+    private static ParameterShape uniformBias(String name, int width, int in) {
+        return new ParameterShape(name, 1, width, ParameterShape.Init.UNIFORM, 1.0 / Math.sqrt(in));
+    }
+}

@@ -1,0 +1,156 @@
+package dev.neogat.train;
+
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.nn.TypedGatNetwork;
+import dev.neogat.nn.Weights;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Full-batch training of a typed GAT, as {@link Trainer} trains an untyped one: per epoch one step (forward
+ * with dropout, loss on the target type's training nodes, backward, Adam), then an evaluation without
+ * dropout for the history and early stopping; the best epoch's weights are restored at the end.
+ */
+public final class TypedTrainer {
+
+    private TypedTrainer() {
+    }
+
+    /** Trains from {@link Weights#initialize(List, long)} of the config's parameters with the training seed. */
+    public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
+                                            TrainingConfig training, TrainingListener listener,
+                                            TerminationFlag termination) {
+        return train(backend, data, config, Weights.initialize(config.parameterShapes(), training.seed()), training,
+                listener, termination);
+    }
+
+    public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
+                                            Weights initial, TrainingConfig training, TrainingListener listener,
+                                            TerminationFlag termination) {
+        data.validate();
+        requireConfigFits(config, data);
+        long start = System.nanoTime();
+        List<Object> resources = new ArrayList<>();
+        TypedGatNetwork network = null;
+        try {
+            Map<String, Tensor> features = new LinkedHashMap<>();
+            for (String type : config.nodeTypes()) {
+                features.put(type, keep(resources, backend.upload(data.features().get(type))));
+            }
+            network = new TypedGatNetwork(backend, config, initial, data.graph(), features, false);
+            Targets trainTargets = keep(resources, backend.upload(data.labels(), data.split().train()));
+            Targets validationTargets = keep(resources, backend.upload(data.labels(), data.split().validation()));
+            Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
+            boolean canStopEarly = validationTargets.size() > 0;
+            AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            Map<String, Tensor> best = null;
+            List<EpochStats> history = new ArrayList<>();
+            StopReason stopReason = StopReason.MAX_EPOCHS;
+
+            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+                termination.assertRunning();
+                long stepStart = System.nanoTime();
+                network.forward(true, training.seed(), epoch);
+                double loss = network.lossAndGradients(trainTargets);
+                if (!Double.isFinite(loss)) {
+                    throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is " + loss
+                            + "; try a lower learningRate (now " + training.learningRate() + ")");
+                }
+                network.adamStep(adam);
+                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+
+                long evaluationStart = System.nanoTime();
+                Tensor logits = network.forward();
+                MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
+                MetricCounts validationMetrics = canStopEarly ? backend.evaluate(logits, validationTargets) : null;
+                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
+                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
+                        evaluationMillis);
+                history.add(stats);
+                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
+                    best = network.snapshot(best);
+                }
+                listener.onEpoch(stats, training.epochs());
+                if (stopping.shouldStop()) {
+                    stopReason = StopReason.EARLY_STOPPING;
+                    break;
+                }
+            }
+            if (best != null) {
+                network.restore(best);
+                best.values().forEach(backend::release);
+            }
+            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            Tensor logits = network.forward();
+            MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
+            MetricCounts validationMetrics = backend.evaluate(logits, validationTargets);
+            MetricCounts testMetrics = backend.evaluate(logits, testTargets);
+            double millis = (System.nanoTime() - start) / 1e6;
+            return new TypedTrainingResult(config, network.weights(), List.copyOf(history), bestEpoch, stopReason,
+                    trainMetrics, validationMetrics, testMetrics, relationWeights(network, config), millis,
+                    backend.description());
+        } finally {
+            if (network != null) {
+                network.release();
+            }
+            resources.forEach(backend::release);
+        }
+    }
+
+    /** The last (inference) forward pass's relation weights, per layer and output type. */
+    private static List<Map<String, Map<Relation, Double>>> relationWeights(TypedGatNetwork network,
+                                                                           TypedGatConfig config) {
+        List<Map<String, Map<Relation, Double>>> layers = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            Map<String, Map<Relation, Double>> byType = new LinkedHashMap<>();
+            for (String type : config.layer(l).outputTypes()) {
+                if (!config.layer(l).relationsInto(type).isEmpty()) {
+                    byType.put(type, network.relationWeights(l, type));
+                }
+            }
+            layers.add(byType);
+        }
+        return layers;
+    }
+
+    private static <T> T keep(List<Object> resources, T handle) {
+        resources.add(handle);
+        return handle;
+    }
+
+    private static void requireConfigFits(TypedGatConfig config, TypedTrainingData data) {
+        if (!config.targetType().equals(data.targetType())) {
+            throw new IllegalArgumentException("The model predicts node type '" + config.targetType()
+                    + "' but the labels are of '" + data.targetType() + "'");
+        }
+        for (String type : config.nodeTypes()) {
+            int width = config.inputWidths().get(type);
+            if (data.features().get(type) != null && data.features().get(type).cols() != width) {
+                throw new IllegalArgumentException("The model expects " + width + " input features for node type '"
+                        + type + "' but there are " + data.features().get(type).cols());
+            }
+        }
+        if (config.classCount() != data.labels().classCount()) {
+            throw new IllegalArgumentException("The model predicts " + config.classCount()
+                    + " classes but the labels have " + data.labels().classCount());
+        }
+        if (config.multiLabel() != data.labels().isMultiLabel()) {
+            throw new IllegalArgumentException(config.multiLabel()
+                    ? "The model is multi-label but the labels give one class per node"
+                    : "The labels are multi-label but the model predicts one class per node");
+        }
+    }
+}

@@ -1,0 +1,198 @@
+package dev.neogat.bench;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.graph.Orientation;
+import dev.neogat.graph.TypedGraph;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.nn.TypedGatNetwork;
+import dev.neogat.nn.Weights;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.util.TerminationFlag;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Epoch time and peak heap of typed and untyped training on one synthetic typed graph, printed as numbers:
+ * N papers (64 features) citing 5 papers each, N/2 authors (32 features) writing 2 papers per paper, N/100
+ * venues (16 features) hosting each paper once, read undirected (papers also rev_write authors and
+ * rev_host venues); 10 classes on the papers. Typed: the GAT paper's model (8 heads of 8, one output head)
+ * per relation with sum and with semantic attention; untyped: the same model on the same nodes and edges
+ * as one graph, every feature row zero-padded to 64.
+ * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedBenchmark
+ * -Dbench.args="100000"} (-Dbench.heap=8g for 1000000; threads: -Dbench.threads).
+ */
+public final class TypedBenchmark {
+
+    private static final int WARMUP = 2;
+    private static final int MEASURED = 5;
+
+    public static void main(String[] args) {
+        String[] words = BenchArgs.words(args);
+        int papers = words.length == 0 ? 100_000 : Integer.parseInt(words[0]);
+        int threads = BenchArgs.threads();
+        System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %d papers%n",
+                System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
+                Runtime.getRuntime().maxMemory() / (double) (1L << 30), papers);
+        SplittableRandom random = new SplittableRandom(1);
+        int authors = papers / 2;
+        int venues = Math.max(1, papers / 100);
+        int[][] cites = edges(random, papers, papers, 5L * papers);
+        int[][] writes = edges(random, authors, papers, 2L * papers);
+        int[] hostVenue = new int[papers];
+        int[] hosted = new int[papers];
+        for (int p = 0; p < papers; p++) {
+            hostVenue[p] = random.nextInt(venues);
+            hosted[p] = p;
+        }
+        Map<String, DenseMatrix> features = new LinkedHashMap<>();
+        features.put("paper", noise(random, papers, 64));
+        features.put("author", noise(random, authors, 32));
+        features.put("venue", noise(random, venues, 16));
+        int[] classOf = new int[papers];
+        for (int p = 0; p < papers; p++) {
+            classOf[p] = random.nextInt(10);
+        }
+        int[] train = new int[papers / 10];
+        for (int i = 0; i < train.length; i++) {
+            train[i] = i * 10;
+        }
+        NodeLabels labels = NodeLabels.singleLabel(classOf, 10);
+
+        long buildStart = System.nanoTime();
+        TypedGraph graph = TypedGraph.builder().nodeType("paper", papers).nodeType("author", authors)
+                .nodeType("venue", venues).relation("paper", "cites", "paper", cites[0], cites[1])
+                .relation("author", "writes", "paper", writes[0], writes[1])
+                .relation("venue", "hosts", "paper", hostVenue, hosted).undirected().build();
+        System.out.printf(Locale.ROOT, "typed graph: %d relations, %d message edges, built in %.0f ms%n",
+                graph.relations().size(), graph.relations().stream().mapToLong(r -> graph.graph(r).slotCount()).sum(),
+                (System.nanoTime() - buildStart) / 1e6);
+
+        for (RelationAggregation aggregation : new RelationAggregation[]{RelationAggregation.SUM,
+                RelationAggregation.ATTENTION}) {
+            Map<String, Integer> widths = new LinkedHashMap<>();
+            features.forEach((type, x) -> widths.put(type, x.cols()));
+            TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 10)
+                    .aggregation(aggregation).build();
+            resetPeaks();
+            try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+                Map<String, Tensor> x = new LinkedHashMap<>();
+                features.forEach((type, matrix) -> x.put(type, backend.upload(matrix)));
+                TypedGatNetwork network = new TypedGatNetwork(backend, config,
+                        Weights.initialize(config.parameterShapes(), 1), graph, x, false);
+                Targets targets = backend.upload(labels, train);
+                double median = epochs(() -> {
+                    network.forward(true, 1, 1);
+                    network.lossAndGradients(targets);
+                    network.adamStep(AdamSettings.of(0.005, 5e-4));
+                });
+                System.out.printf(Locale.ROOT, "typed %-9s training epoch median %.0f ms, peak heap %.2f GiB%n",
+                        aggregation.key(), median, peakHeap() / (double) (1L << 30));
+            }
+        }
+
+        int nodes = papers + authors + venues;
+        float[] padded = new float[Math.multiplyExact(nodes, 64)];
+        int row = 0;
+        for (DenseMatrix matrix : features.values()) {
+            for (int i = 0; i < matrix.rows(); i++, row++) {
+                System.arraycopy(matrix.data(), i * matrix.cols(), padded, row * 64, matrix.cols());
+            }
+        }
+        int edgeCount = cites[0].length + writes[0].length + papers;
+        int[] sources = new int[edgeCount];
+        int[] targets = new int[edgeCount];
+        int e = 0;
+        for (int k = 0; k < cites[0].length; k++, e++) {
+            sources[e] = cites[0][k];
+            targets[e] = cites[1][k];
+        }
+        for (int k = 0; k < writes[0].length; k++, e++) {
+            sources[e] = papers + writes[0][k];
+            targets[e] = writes[1][k];
+        }
+        for (int k = 0; k < papers; k++, e++) {
+            sources[e] = papers + authors + hostVenue[k];
+            targets[e] = k;
+        }
+        IncomingCsr csr = new GraphBuilder(nodes).orientation(Orientation.UNDIRECTED).build(sources, targets);
+        int[] untypedClass = new int[nodes];
+        java.util.Arrays.fill(untypedClass, NodeLabels.NO_LABEL);
+        System.arraycopy(classOf, 0, untypedClass, 0, papers);
+        GatConfig config = GatConfig.builder(64, 10).build();
+        resetPeaks();
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            GatNetwork network = new GatNetwork(backend, config, Weights.initialize(config, 1), backend.upload(csr),
+                    backend.upload(new DenseMatrix(nodes, 64, padded)));
+            Targets t = backend.upload(NodeLabels.singleLabel(untypedClass, 10), train);
+            double median = epochs(() -> {
+                network.forward(true, 1, 1);
+                network.lossAndGradients(t);
+                network.adamStep(AdamSettings.of(0.005, 5e-4));
+            });
+            System.out.printf(Locale.ROOT, "untyped         training epoch median %.0f ms, peak heap %.2f GiB "
+                    + "(%d message edges)%n", median, peakHeap() / (double) (1L << 30), csr.slotCount());
+        }
+    }
+
+    private static double epochs(Runnable epoch) {
+        double[] times = new double[MEASURED];
+        for (int i = 0; i < WARMUP + MEASURED; i++) {
+            long start = System.nanoTime();
+            epoch.run();
+            if (i >= WARMUP) {
+                times[i - WARMUP] = (System.nanoTime() - start) / 1e6;
+            }
+        }
+        return EngineBenchmark.median(times);
+    }
+
+    private static int[][] edges(SplittableRandom random, int sources, int targets, long count) {
+        int n = Math.toIntExact(count);
+        int[][] e = new int[2][n];
+        for (int k = 0; k < n; k++) {
+            e[0][k] = random.nextInt(sources);
+            e[1][k] = random.nextInt(targets);
+        }
+        return e;
+    }
+
+    private static DenseMatrix noise(SplittableRandom random, int rows, int cols) {
+        float[] values = new float[Math.multiplyExact(rows, cols)];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return new DenseMatrix(rows, cols, values);
+    }
+
+    private static void resetPeaks() {
+        System.gc();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            pool.resetPeakUsage();
+        }
+    }
+
+    private static long peakHeap() {
+        long peak = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                peak += pool.getPeakUsage().getUsed();
+            }
+        }
+        return peak;
+    }
+}

@@ -1,0 +1,141 @@
+package dev.neogat.gpu;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.TypedGraph;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.nn.TypedGatNetwork;
+import dev.neogat.nn.Weights;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.spec.Variant;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Typed networks on the GPU backend, its kernels run by the CPU emulation, against the CPU reference: a
+ * training step (forward with dropout, loss, every gradient, Adam) and an inference pass, with bipartite
+ * relations (source counts other than the target counts), a type with only a skip projection, and each
+ * relation aggregation, semantic attention's β included.
+ */
+class TypedGpuParityTest {
+
+    private static final double TOLERANCE = 2e-5;
+
+    private static TypedGraph graph(SplittableRandom random) {
+        int papers = 31;
+        int authors = 17;
+        int venues = 5;
+        TypedGraph.Builder builder = TypedGraph.builder().nodeType("paper", papers).nodeType("author", authors)
+                .nodeType("venue", venues);
+        builder.relation("paper", "cites", "paper", ints(random, 70, papers), ints(random, 70, papers));
+        int[] writer = ints(random, 60, authors);
+        int[] written = ints(random, 60, papers - 1);
+        builder.relation("author", "writes", "paper", writer, written);
+        builder.relation("paper", "rev_writes", "author", written, writer);
+        builder.relation("venue", "hosts", "paper", ints(random, 40, venues), ints(random, 40, papers));
+        return builder.build();
+    }
+
+    private static int[] ints(SplittableRandom random, int count, int bound) {
+        int[] values = new int[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = random.nextInt(bound);
+        }
+        return values;
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"GAT, SUM", "GAT, ATTENTION", "GATV2, MEAN", "GATV2, ATTENTION"})
+    void aTrainingStepMatchesTheCpu(Variant variant, RelationAggregation aggregation) {
+        assumeTrue(EmulatedCuda.unavailableBecause().isEmpty(),
+                () -> "GPU emulator unavailable: " + EmulatedCuda.unavailableBecause().orElse(""));
+        SplittableRandom random = new SplittableRandom(3);
+        TypedGraph graph = graph(random);
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        widths.put("paper", 6);
+        widths.put("author", 3);
+        widths.put("venue", 2);
+        TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4).variant(variant)
+                .aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4).residual(true)
+                .featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).build();
+        Weights weights = Weights.initialize(config.parameterShapes(), 5);
+        Map<String, float[]> features = new LinkedHashMap<>();
+        widths.forEach((type, width) -> {
+            float[] x = new float[graph.nodeCount(type) * width];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+            features.put(type, x);
+        });
+        int[] classOf = ints(random, graph.nodeCount("paper"), 4);
+        int[] train = {0, 3, 4, 7, 9, 12, 15, 20, 22, 27, 30};
+
+        try (CpuBackend cpu = CpuBackend.sequential(); GpuBackend gpu = new GpuBackend(EmulatedCuda.open())) {
+            Run onCpu = new Run(cpu, config, weights, graph, features, widths, classOf, train);
+            Run onGpu = new Run(gpu, config, weights, graph, features, widths, classOf, train);
+            assertEquals(onCpu.loss, onGpu.loss, TOLERANCE, "training loss");
+            for (String name : onCpu.network.parameterNames()) {
+                assertClose(cpu, onCpu.network.gradient(name), gpu, onGpu.network.gradient(name), "d/d" + name);
+            }
+            for (String type : widths.keySet()) {
+                assertClose(cpu, onCpu.network.inputGradient(type), gpu, onGpu.network.inputGradient(type),
+                        "d/dx " + type);
+            }
+            AdamSettings adam = AdamSettings.of(0.01, 5e-4);
+            onCpu.network.adamStep(adam);
+            onGpu.network.adamStep(adam);
+            assertClose(cpu, onCpu.network.forward(), gpu, onGpu.network.forward(), "logits after an Adam step");
+            for (Relation r : graph.relations()) {
+                assertClose(cpu, onCpu.network.attention(0, r), gpu, onGpu.network.attention(0, r), "attention " + r);
+            }
+            Map<Relation, Double> cpuWeights = onCpu.network.relationWeights(1, "paper");
+            Map<Relation, Double> gpuWeights = onGpu.network.relationWeights(1, "paper");
+            cpuWeights.forEach((r, w) -> assertEquals(w, gpuWeights.get(r), TOLERANCE, "weight of " + r));
+            onGpu.network.release();
+        }
+    }
+
+    /** One training step's forward and backward on a backend. */
+    private static final class Run {
+        final TypedGatNetwork network;
+        final double loss;
+
+        Run(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph, Map<String, float[]> features,
+            Map<String, Integer> widths, int[] classOf, int[] train) {
+            Map<String, Tensor> x = new LinkedHashMap<>();
+            features.forEach((type, values) -> x.put(type, backend.upload(values, graph.nodeCount(type),
+                    widths.get(type))));
+            network = new TypedGatNetwork(backend, config, weights, graph, x, true);
+            Targets targets = backend.upload(NodeLabels.singleLabel(classOf, config.classCount()), train);
+            network.forward(true, 77, 3);
+            loss = network.lossAndGradients(targets);
+        }
+    }
+
+    private static void assertClose(Backend cpu, Tensor expected, Backend gpu, Tensor actual, String what) {
+        float[] e = new float[expected.rows() * expected.cols()];
+        float[] a = new float[actual.rows() * actual.cols()];
+        cpu.download(expected, e);
+        gpu.download(actual, a);
+        assertEquals(e.length, a.length, what + ": size");
+        for (int i = 0; i < e.length; i++) {
+            double error = Math.abs(e[i] - a[i]);
+            if (!(error <= TOLERANCE * Math.max(0.1, Math.abs(e[i])))) {
+                throw new AssertionError(what + ": element " + i + " is " + a[i] + " on the GPU, " + e[i]
+                        + " on the CPU");
+            }
+        }
+    }
+}
