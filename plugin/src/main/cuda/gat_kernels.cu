@@ -312,7 +312,7 @@ extern "C" __global__ void sparse_linear_weight_gradient(const int* columnOffset
     }
 }
 
-// ---- GAT attention scores ----------------------------------------------------------------------------
+// ---- per-node attention scores -----------------------------------------------------------------------
 
 // s[i, h] = z[i, h, :] . attSource[h, :], t[i, h] likewise. One thread per (i, h).
 extern "C" __global__ void attention_scores(const float* z, int n, int heads, int channels, const float* attSource,
@@ -399,42 +399,57 @@ __device__ void softmax_backward_in_place(const float* a, float* g, int first, i
     }
 }
 
-// alpha[slot, h] = softmax over target i's slots of LeakyReLU(s[source, h] + t[i, h]). One thread per (i, h).
-extern "C" __global__ void edge_softmax(const int* offsets, const int* sources, int n, int heads, const float* s,
-                                        const float* t, float slope, float* alpha) {
+// In place: the raw scores of target i's slots become their softmax, per head. One thread per (i, h).
+extern "C" __global__ void edge_softmax(const int* offsets, int n, int heads, float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
-        int h = e % heads;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        float ti = t[e];
-        for (int slot = first; slot < last; slot++) {
-            alpha[slot * heads + h] = leaky_relu(s[sources[slot] * heads + h] + ti, slope);
-        }
-        softmax_in_place(alpha, first, last, heads, h);
+        softmax_in_place(scores, offsets[i], offsets[i + 1], heads, e % heads);
     }
 }
 
-// Target side of the softmax backward: dAlpha becomes the raw-score gradient (times LeakyReLU'),
-// dT[i, h] = its sum over i's slots. One thread per (i, h).
-extern "C" __global__ void edge_softmax_backward(const int* offsets, const int* sources, int n, int heads,
-                                                 const float* s, const float* t, float slope, const float* alpha,
-                                                 float* dAlpha, float* dT) {
+// In place: dAlpha becomes the gradient of the raw scores of target i's slots. One thread per (i, h).
+extern "C" __global__ void edge_softmax_backward(const int* offsets, int n, int heads, const float* alpha,
+                                                 float* dAlpha) {
+    int e = global_index();
+    if (e < n * heads) {
+        int i = e / heads;
+        softmax_backward_in_place(alpha, dAlpha, offsets[i], offsets[i + 1], heads, e % heads);
+    }
+}
+
+// ---- GAT scores ----------------------------------------------------------------------------------------
+
+// scores[slot, h] = LeakyReLU(s[source, h] + t[i, h]) over target i's slots. One thread per (i, h).
+extern "C" __global__ void gat_scores(const int* offsets, const int* sources, int n, int heads, const float* s,
+                                      const float* t, float slope, float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        softmax_backward_in_place(alpha, dAlpha, first, last, heads, h);
+        float ti = t[e];
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
+            scores[slot * heads + h] = leaky_relu(s[sources[slot] * heads + h] + ti, slope);
+        }
+    }
+}
+
+// Target side of the GAT score backward: dScores becomes the pre-activation gradient (times LeakyReLU'),
+// dT[i, h] = its sum over i's slots. One thread per (i, h).
+extern "C" __global__ void gat_scores_backward(const int* offsets, const int* sources, int n, int heads,
+                                               const float* s, const float* t, float slope, float* dScores,
+                                               float* dT) {
+    int e = global_index();
+    if (e < n * heads) {
+        int i = e / heads;
+        int h = e % heads;
         float ti = t[e];
         float sum = 0.0f;
-        for (int slot = first; slot < last; slot++) {
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
             int q = slot * heads + h;
-            float de = dAlpha[q] * leaky_relu_slope(s[sources[slot] * heads + h] + ti, slope);
-            dAlpha[q] = de;
-            sum += de;
+            float du = dScores[q] * leaky_relu_slope(s[sources[slot] * heads + h] + ti, slope);
+            dScores[q] = du;
+            sum += du;
         }
         dT[e] = sum;
     }
@@ -455,47 +470,42 @@ extern "C" __global__ void sum_over_outgoing(const int* outOffsets, const int* o
     }
 }
 
-// ---- GATv2 attention -----------------------------------------------------------------------------------
+// ---- GATv2 scores ------------------------------------------------------------------------------------
 
-// alpha = softmax over i's slots of sum_c att[h, c] * LeakyReLU(xt[i, h, c] + xs[source, h, c]).
-extern "C" __global__ void gatv2_softmax(const int* offsets, const int* sources, int n, int heads, int channels,
-                                         const float* xs, const float* xt, const float* att, float slope,
-                                         float* alpha) {
+// scores[slot, h] = sum_c att[h, c] * LeakyReLU(xt[i, h, c] + xs[source, h, c]) over target i's slots.
+// One thread per (i, h).
+extern "C" __global__ void gatv2_scores(const int* offsets, const int* sources, int n, int heads, int channels,
+                                        const float* xs, const float* xt, const float* att, float slope,
+                                        float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
         int width = heads * channels;
-        int first = offsets[i];
-        int last = offsets[i + 1];
         const float* ti = xt + i * width + h * channels;
         const float* ah = att + h * channels;
-        for (int slot = first; slot < last; slot++) {
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
             const float* sj = xs + sources[slot] * width + h * channels;
             float score = 0.0f;
             for (int c = 0; c < channels; c++) {
                 score += ah[c] * leaky_relu(ti[c] + sj[c], slope);
             }
-            alpha[slot * heads + h] = score;
+            scores[slot * heads + h] = score;
         }
-        softmax_in_place(alpha, first, last, heads, h);
     }
 }
 
-// Target side: dAlpha becomes the score gradient de; dXt[i, h, :] += sum_slots de * att * LReLU'(u);
+// Target side, with de = dScores: dXt[i, h, :] += sum_slots de * att * LReLU'(u);
 // contributions[i, h, :] = sum_slots de * LReLU(u) (rows summed later into dAtt). One thread per (i, h).
 extern "C" __global__ void gatv2_backward_target(const int* offsets, const int* sources, int n, int heads,
                                                  int channels, const float* xs, const float* xt, const float* att,
-                                                 float slope, const float* alpha, float* dAlpha, float* dXt,
+                                                 float slope, const float* dScores, float* dXt,
                                                  float* contributions) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
         int width = heads * channels;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        softmax_backward_in_place(alpha, dAlpha, first, last, heads, h);
         const float* ti = xt + i * width + h * channels;
         const float* ah = att + h * channels;
         float* dti = dXt + i * width + h * channels;
@@ -503,8 +513,8 @@ extern "C" __global__ void gatv2_backward_target(const int* offsets, const int* 
         for (int c = 0; c < channels; c++) {
             ci[c] = 0.0f;
         }
-        for (int slot = first; slot < last; slot++) {
-            float de = dAlpha[slot * heads + h];
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
+            float de = dScores[slot * heads + h];
             const float* sj = xs + sources[slot] * width + h * channels;
             for (int c = 0; c < channels; c++) {
                 float u = ti[c] + sj[c];

@@ -1,9 +1,10 @@
 package dev.neogat.model;
 
+import dev.neogat.nn.AttentionVariant;
+import dev.neogat.nn.GatNetwork;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.LayerSpec;
 import dev.neogat.spec.ParameterShape;
-import dev.neogat.spec.Variant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,7 +30,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         long graph = 4 * (2 * (nodes + 1) + 4 * slots + 2 * originalEdges + nodes);
         long features = sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues + (training ? 12 * featureValues : 0)
                 : 4 * featureValues;
-        long parameterCount = ParameterShape.of(config).stream().mapToLong(ParameterShape::size).sum();
+        long parameterCount = GatNetwork.parameterShapes(config).stream().mapToLong(ParameterShape::size).sum();
         long parameters = 4 * parameterCount * (training ? 4 : 1);
         long activations = 0;
         long gradients = 0;
@@ -39,16 +40,14 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
             long width = layer.width();
             long heads = layer.heads();
             long out = layer.outputDim();
-            long perNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
-                    + (layer.variant() == Variant.GAT ? 2 * heads : 0)
-                    + out * (layer.residual() ? 2 : 1)
+            AttentionVariant variant = AttentionVariant.of(layer.variant());
+            long perNode = out * (layer.residual() ? 2 : 1)
                     + (training && layer.messageDropout() > 0 ? width : 0);
-            activations += 4 * (nodes * perNode + slots * heads);
+            activations += 4 * (variant.activationFloats(layer, nodes, slots) + nodes * perNode + slots * heads);
             if (training) {
-                long gradientPerNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
-                        + (layer.variant() == Variant.GAT ? 2 * heads : 0) + out
-                        + (layer.messageDropout() > 0 ? width : 0);
-                gradients += 4 * (nodes * gradientPerNode + slots * heads);
+                long gradientPerNode = width + out + (layer.messageDropout() > 0 ? width : 0);
+                gradients += 4 * (variant.gradientFloats(layer, nodes, slots) + nodes * gradientPerNode
+                        + slots * heads);
                 long inputElements = l == 0 ? featureValues : nodes * config.inputDim(l);
                 long inputMasks = config.inputDropoutPerHead() ? heads : 1;
                 masks += (inputElements * inputMasks + slots * heads + (layer.messageDropout() > 0 ? nodes * width : 0))

@@ -1,10 +1,10 @@
 package dev.neogat.model;
 
 import dev.neogat.spec.GatConfig;
-import dev.neogat.spec.ParameterShape;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.Weights;
 
 import java.io.IOException;
@@ -45,7 +45,7 @@ import java.util.zip.CRC32C;
  * checksum      8 bytes   int64 CRC32C (java.util.zip.CRC32C) of every byte before it
  * </pre>
  *
- * <p>Tensors are written in {@link ParameterShape} order and matched by name when read. Metadata holds
+ * <p>Tensors are written in {@link GatNetwork#parameterShapes} order and matched by name when read. Metadata holds
  * JSON values and comes back as {@link HeaderJson} reads them: integers as {@code Long}, other numbers as
  * {@code Double}. A reader refuses versions newer than its own; a later reader keeps reading version 1.
  *

@@ -63,14 +63,28 @@ public final class GatNetwork {
         this.graph = graph;
         this.features = features;
         this.computeInputGradient = computeInputGradient;
-        for (ParameterShape shape : ParameterShape.of(config)) {
+        for (ParameterShape shape : parameterShapes(config)) {
             parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
         }
         layers = new GatLayer[config.layerCount()];
         outputGradients = new Tensor[config.layerCount()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l));
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, layerPrefix(l));
         }
+    }
+
+    /** All parameters of a model, in their fixed order (initialisation and file order). */
+    public static List<ParameterShape> parameterShapes(GatConfig config) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (int l = 0; l < config.layerCount(); l++) {
+            shapes.addAll(GatLayer.parameterShapes(config.layer(l), layerPrefix(l)));
+        }
+        return shapes;
+    }
+
+    /** Name prefix of layer {@code l}'s parameters in a model. */
+    public static String layerPrefix(int layer) {
+        return "layers." + layer + ".";
     }
 
     public GatConfig config() {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** The learnable tensors of a model on the host, by name, in {@link ParameterShape} order. */
+/** The learnable tensors of a model on the host, by name, in {@link GatNetwork#parameterShapes} order. */
 public final class Weights {
 
     private final Map<String, DenseMatrix> tensors;
@@ -22,7 +22,7 @@ public final class Weights {
     public static Weights initialize(GatConfig config, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, DenseMatrix> tensors = new LinkedHashMap<>();
-        for (ParameterShape shape : ParameterShape.of(config)) {
+        for (ParameterShape shape : GatNetwork.parameterShapes(config)) {
             float[] values = new float[shape.size()];
             if (shape.init() != ParameterShape.Init.ZEROS) {
                 for (int e = 0; e < values.length; e++) {
@@ -36,7 +36,7 @@ public final class Weights {
 
     /** Checks that the tensors are exactly those {@code config} needs, with their shapes. */
     public void requireMatches(GatConfig config) {
-        List<ParameterShape> shapes = ParameterShape.of(config);
+        List<ParameterShape> shapes = GatNetwork.parameterShapes(config);
         for (ParameterShape shape : shapes) {
             DenseMatrix tensor = tensors.get(shape.name());
             if (tensor == null) {

@@ -225,7 +225,7 @@ abstract class GpuBackendParityTest {
     // ---- attention ----------------------------------------------------------------------------------
 
     @Test
-    void gatAttentionScoresAndSoftmaxWithGradients() {
+    void gatScoresAndSoftmaxWithGradients() {
         int width = HEADS * CHANNELS;
         Pair z = random(NODES, width);
         Pair attS = random(HEADS, CHANNELS);
@@ -238,16 +238,22 @@ abstract class GpuBackendParityTest {
         assertSame(t, "target scores");
 
         Pair alpha = zeros(csr.slotCount(), HEADS);
-        cpu.edgeSoftmax(cpuGraph, s.cpu, t.cpu, 0.2f, alpha.cpu);
-        gpu.edgeSoftmax(gpuGraph, s.gpu, t.gpu, 0.2f, alpha.gpu);
+        cpu.gatScores(cpuGraph, s.cpu, t.cpu, 0.2f, alpha.cpu);
+        gpu.gatScores(gpuGraph, s.gpu, t.gpu, 0.2f, alpha.gpu);
+        assertSame(alpha, "raw scores");
+        cpu.edgeSoftmax(cpuGraph, alpha.cpu);
+        gpu.edgeSoftmax(gpuGraph, alpha.gpu);
         assertSame(alpha, "alpha");
 
         Pair dAlpha = random(csr.slotCount(), HEADS);
+        cpu.edgeSoftmaxBackward(cpuGraph, alpha.cpu, dAlpha.cpu);
+        gpu.edgeSoftmaxBackward(gpuGraph, alpha.gpu, dAlpha.gpu);
+        assertSame(dAlpha, "score gradient");
         Pair dS = zeros(NODES, HEADS);
         Pair dT = zeros(NODES, HEADS);
-        cpu.edgeSoftmaxBackward(cpuGraph, s.cpu, t.cpu, 0.2f, alpha.cpu, dAlpha.cpu, dS.cpu, dT.cpu);
-        gpu.edgeSoftmaxBackward(gpuGraph, s.gpu, t.gpu, 0.2f, alpha.gpu, dAlpha.gpu, dS.gpu, dT.gpu);
-        assertSame(dAlpha, "score gradient");
+        cpu.gatScoresBackward(cpuGraph, s.cpu, t.cpu, 0.2f, dAlpha.cpu, dS.cpu, dT.cpu);
+        gpu.gatScoresBackward(gpuGraph, s.gpu, t.gpu, 0.2f, dAlpha.gpu, dS.gpu, dT.gpu);
+        assertSame(dAlpha, "pre-activation gradient");
         assertSame(dS, "dSource");
         assertSame(dT, "dTarget");
 
@@ -262,25 +268,22 @@ abstract class GpuBackendParityTest {
     }
 
     @Test
-    void gatV2SoftmaxWithGradients() {
+    void gatV2ScoresWithGradients() {
         int width = HEADS * CHANNELS;
         Pair xs = random(NODES, width);
         Pair xt = random(NODES, width);
         Pair att = random(HEADS, CHANNELS);
-        Pair alpha = zeros(csr.slotCount(), HEADS);
-        cpu.gatV2Softmax(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, alpha.cpu);
-        gpu.gatV2Softmax(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, alpha.gpu);
-        assertSame(alpha, "alpha");
+        Pair scores = zeros(csr.slotCount(), HEADS);
+        cpu.gatV2Scores(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, scores.cpu);
+        gpu.gatV2Scores(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, scores.gpu);
+        assertSame(scores, "raw scores");
 
-        Pair dAlpha = random(csr.slotCount(), HEADS);
+        Pair dScores = random(csr.slotCount(), HEADS);
         Pair dXs = random(NODES, width);
         Pair dXt = random(NODES, width);
         Pair dAtt = zeros(HEADS, CHANNELS);
-        cpu.gatV2SoftmaxBackward(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, alpha.cpu, dAlpha.cpu, dXs.cpu, dXt.cpu,
-                dAtt.cpu);
-        gpu.gatV2SoftmaxBackward(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, alpha.gpu, dAlpha.gpu, dXs.gpu, dXt.gpu,
-                dAtt.gpu);
-        assertSame(dAlpha, "score gradient");
+        cpu.gatV2ScoresBackward(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, dScores.cpu, dXs.cpu, dXt.cpu, dAtt.cpu);
+        gpu.gatV2ScoresBackward(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, dScores.gpu, dXs.gpu, dXt.gpu, dAtt.gpu);
         assertSame(dXs, "dXSource (accumulated)");
         assertSame(dXt, "dXTarget (accumulated)");
         assertSame(dAtt, "dAtt");

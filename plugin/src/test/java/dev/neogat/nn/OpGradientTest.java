@@ -157,65 +157,59 @@ class OpGradientTest {
 
     @Test
     void edgeSoftmax() {
-        CpuTensor source = randomTensor(NODES, HEADS);
-        CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor scores = randomTensor(csr.slotCount(), HEADS);
         CpuTensor alpha = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
         CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
-        CpuTensor dSource = zeros(NODES, HEADS);
-        CpuTensor dTarget = zeros(NODES, HEADS);
-        backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+        backend.copy(scores, alpha);
+        backend.edgeSoftmax(graph, alpha);
         backend.copy(r, dAlpha);
-        backend.edgeSoftmaxBackward(graph, source, target, 0.2f, alpha, dAlpha, dSource, dTarget);
+        backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+            backend.copy(scores, alpha);
+            backend.edgeSoftmax(graph, alpha);
             return dot(alpha, r);
         };
-        check("softmax d/dsource", source.data(), dSource.data(), loss);
-        check("softmax d/dtarget", target.data(), dTarget.data(), loss);
+        check("softmax d/dscores", scores.data(), dAlpha.data(), loss);
     }
 
     @Test
-    void gatV2Softmax() {
+    void gatScores() {
+        CpuTensor source = randomTensor(NODES, HEADS);
+        CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dScores = zeros(csr.slotCount(), HEADS);
+        CpuTensor dSource = zeros(NODES, HEADS);
+        CpuTensor dTarget = zeros(NODES, HEADS);
+        backend.copy(r, dScores);
+        backend.gatScoresBackward(graph, source, target, 0.2f, dScores, dSource, dTarget);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.gatScores(graph, source, target, 0.2f, scores);
+            return dot(scores, r);
+        };
+        check("gat scores d/dsource", source.data(), dSource.data(), loss);
+        check("gat scores d/dtarget", target.data(), dTarget.data(), loss);
+    }
+
+    @Test
+    void gatV2Scores() {
         CpuTensor xs = randomTensor(NODES, HEADS * CHANNELS);
         CpuTensor xt = randomTensor(NODES, HEADS * CHANNELS);
         CpuTensor att = randomTensor(HEADS, CHANNELS);
-        CpuTensor alpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
-        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
         CpuTensor dXs = zeros(NODES, HEADS * CHANNELS);
         CpuTensor dXt = zeros(NODES, HEADS * CHANNELS);
         CpuTensor dAtt = zeros(HEADS, CHANNELS);
-        backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
-        backend.copy(r, dAlpha);
-        backend.gatV2SoftmaxBackward(graph, xs, xt, att, 0.2f, alpha, dAlpha, dXs, dXt, dAtt);
+        backend.gatV2ScoresBackward(graph, xs, xt, att, 0.2f, r, dXs, dXt, dAtt);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
-            return dot(alpha, r);
+            backend.gatV2Scores(graph, xs, xt, att, 0.2f, scores);
+            return dot(scores, r);
         };
-        check("gatv2 d/dxs", xs.data(), dXs.data(), loss);
-        check("gatv2 d/dxt", xt.data(), dXt.data(), loss);
-        check("gatv2 d/datt", att.data(), dAtt.data(), loss);
-    }
-
-    @ParameterizedTest(name = "concat={0}")
-    @ValueSource(booleans = {true, false})
-    void aggregationWithAttentionDropout(boolean concat) {
-        CpuTensor alpha = randomTensor(csr.slotCount(), HEADS);
-        CpuTensor messages = randomTensor(NODES, HEADS * CHANNELS);
-        int outWidth = concat ? HEADS * CHANNELS : CHANNELS;
-        CpuTensor out = zeros(NODES, outWidth);
-        CpuTensor r = randomTensor(NODES, outWidth);
-        DropoutMask mask = new DropoutMask(5, 0.4);
-        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
-        CpuTensor dMessages = zeros(NODES, HEADS * CHANNELS);
-        backend.aggregateBackward(graph, alpha, mask, messages, concat, r, dMessages, dAlpha);
-        java.util.function.DoubleSupplier loss = () -> {
-            backend.aggregate(graph, alpha, mask, messages, concat, out);
-            return dot(out, r);
-        };
-        check("aggregate d/dalpha", alpha.data(), dAlpha.data(), loss);
-        check("aggregate d/dmessages", messages.data(), dMessages.data(), loss);
+        check("gatv2 scores d/dxs", xs.data(), dXs.data(), loss);
+        check("gatv2 scores d/dxt", xt.data(), dXt.data(), loss);
+        check("gatv2 scores d/datt", att.data(), dAtt.data(), loss);
     }
 
     @Test

@@ -172,33 +172,42 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                            Tensor alpha) {
-        EdgeSoftmax.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(alpha));
+    public void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
+                          Tensor scores) {
+        GatScores.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
+                dense(scores));
     }
 
     @Override
-    public void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores,
-                                    float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dSourceScores,
-                                    Tensor dTargetScores) {
-        EdgeSoftmax.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(alpha), dense(dAlpha), dense(dSourceScores), dense(dTargetScores));
+    public void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
+                                  Tensor dScores, Tensor dSourceScores, Tensor dTargetScores) {
+        GatScores.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
+                dense(dScores), dense(dSourceScores), dense(dTargetScores));
     }
 
     @Override
-    public void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                             Tensor alpha) {
-        GatV2Attention.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
-                negativeSlope, dense(alpha));
+    public void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
+                            Tensor scores) {
+        GatV2Scores.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att), negativeSlope,
+                dense(scores));
     }
 
     @Override
-    public void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
-                                     float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dXSource,
-                                     Tensor dXTarget, Tensor dAtt) {
-        GatV2Attention.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
-                negativeSlope, dense(alpha), dense(dAlpha), dense(dXSource), dense(dXTarget), dense(dAtt));
+    public void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
+                                    float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget,
+                                    Tensor dAtt) {
+        GatV2Scores.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att), negativeSlope,
+                dense(dScores), dense(dXSource), dense(dXTarget), dense(dAtt));
+    }
+
+    @Override
+    public void edgeSoftmax(GraphTensor graph, Tensor scores) {
+        EdgeSoftmax.forward(parallel, (CpuGraph) graph, dense(scores));
+    }
+
+    @Override
+    public void edgeSoftmaxBackward(GraphTensor graph, Tensor alpha, Tensor dAlpha) {
+        EdgeSoftmax.backward(parallel, (CpuGraph) graph, dense(alpha), dense(dAlpha));
     }
 
     @Override

@@ -93,7 +93,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
                         + trainFraction + " + " + validationFraction + " = " + (trainFraction + validationFraction));
             }
         }
-        Variant variant = Variant.valueOf(config.choice("variant", "GAT", List.of("GAT", "GATV2")));
+        Variant variant = Variant.valueOf(config.choice("variant", "GAT",
+                java.util.Arrays.stream(Variant.values()).map(Variant::name).toList()));
         int layers = config.integer("layers", 2, 1, 16);
         List<Integer> hiddenChannels = config.integers("hiddenChannels", 8, 1, 4096);
         List<Integer> heads = config.integers("heads", 8, 1, 1024);

@@ -3,21 +3,21 @@ package dev.neogat.nn.cpu;
 import dev.neogat.util.Parallel;
 
 /**
- * GATv2 attention (Brody et al. 2022): the nonlinearity sits between the projection and the attention
- * vector, {@code e[j→i,h] = Σ_c a[h,c]·LeakyReLU(xt[i,h,c] + xs[j,h,c])}, with xs = W_l·x_j (also the
- * message) and xt = W_r·x_i; then the same per-target softmax as GAT.
+ * GATv2's raw edge score (Brody et al. 2022): the nonlinearity sits between the projection and the
+ * attention vector, {@code e[j→i,h] = Σ_c a[h,c]·LeakyReLU(xt[i,h,c] + xs[j,h,c])}, with xs = W_l·x_j
+ * (also the message) and xt = W_r·x_i.
  *
- * <p>Backward, with {@code de} from the softmax backward and {@code u = xt[i] + xs[j]}:
+ * <p>Backward, with {@code de} the gradient of the score and {@code u = xt[i] + xs[j]}:
  * {@code dxt[i] += Σ_in de·a·LReLU'(u)}, {@code dxs[j] += Σ_out de·a·LReLU'(u)} (gathered over the
  * transposed index), {@code da = Σ_slots de·LReLU(u)} as a fixed-order reduction over target chunks.
  */
-final class GatV2Attention {
+final class GatV2Scores {
 
-    private GatV2Attention() {
+    private GatV2Scores() {
     }
 
     static void forward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
-                        float negativeSlope, CpuTensor alpha) {
+                        float negativeSlope, CpuTensor scores) {
         int heads = att.rows;
         int channels = att.cols;
         int width = heads * channels;
@@ -26,7 +26,7 @@ final class GatV2Attention {
         float[] xs = xSource.data;
         float[] xt = xTarget.data;
         float[] at = att.data;
-        float[] a = alpha.data;
+        float[] a = scores.data;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(2L * width), (start, end) -> {
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
@@ -45,13 +45,12 @@ final class GatV2Attention {
                         a[slot * heads + h] = e;
                     }
                 }
-                EdgeSoftmax.normalize(a, first, last, heads);
             }
         });
     }
 
     static void backward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
-                         float negativeSlope, CpuTensor alpha, CpuTensor dAlpha, CpuTensor dXSource,
+                         float negativeSlope, CpuTensor dScores, CpuTensor dXSource,
                          CpuTensor dXTarget, CpuTensor dAtt) {
         int n = graph.nodeCount();
         int heads = att.rows;
@@ -62,8 +61,7 @@ final class GatV2Attention {
         float[] xs = xSource.data;
         float[] xt = xTarget.data;
         float[] at = att.data;
-        float[] a = alpha.data;
-        float[] g = dAlpha.data;
+        float[] g = dScores.data;
         float[] dxt = dXTarget.data;
         int grain = Chunking.reductionGrain(n);
         float[][] partials = new float[Parallel.chunkCount(n, grain)][];
@@ -72,7 +70,6 @@ final class GatV2Attention {
             for (int i = start; i < end; i++) {
                 int first = offsets[i];
                 int last = offsets[i + 1];
-                EdgeSoftmax.softmaxBackward(a, g, first, last, heads);
                 for (int slot = first; slot < last; slot++) {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
