@@ -39,9 +39,13 @@ public interface AttentionVariant {
     /** Floats of the gradients the variant keeps in a backward pass (the messages' gradient is the layer's). */
     long gradientFloats(LayerSpec layer, long nodes, long slots);
 
-    /** The variant's tensors for one layer on one graph; {@code parameters} holds them under their names. */
+    /**
+     * The variant's tensors for one layer on one graph; {@code parameters} holds them under their names.
+     * {@code edgeFeatures} [slots, layer.edgeDim()] are the relationship features per slot
+     * ({@link EdgeFeatures#perSlot}), null exactly when the layer has none.
+     */
     Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                String prefix);
+                String prefix, Tensor edgeFeatures);
 
     /** One layer's projection and scores, with the activations its backward needs. */
     interface Scorer {
@@ -55,10 +59,11 @@ public interface AttentionVariant {
 
         /**
          * From the scores' gradient {@code dScores} and the messages' gradient {@code dMessages} (both
-         * consumed), overwrites the variant's parameter gradients and adds d loss / d input to {@code dIn}
-         * when it is not null.
+         * consumed), overwrites the variant's parameter gradients and adds d loss / d input to {@code dIn} and
+         * d loss / d edge features to {@code dEdgeFeatures} when they are not null.
          */
-        void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn);
+        void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
+                      Tensor dEdgeFeatures);
 
         /** Frees the activations and gradient buffers. */
         void release();
@@ -71,5 +76,26 @@ public interface AttentionVariant {
             throw new IllegalArgumentException("Missing layer parameter '" + name + "'");
         }
         return p;
+    }
+
+    /** The relationship features a layer was given, checked against its spec and graph. */
+    static Tensor requireEdgeFeatures(LayerSpec layer, GraphTensor graph, Tensor edgeFeatures) {
+        if (layer.edgeDim() == 0) {
+            if (edgeFeatures != null) {
+                throw new IllegalArgumentException("Relationship features were given to a layer without them"
+                        + " (edgeDim 0)");
+            }
+            return null;
+        }
+        if (edgeFeatures == null) {
+            throw new IllegalArgumentException("The layer attends over " + layer.edgeDim()
+                    + " relationship features per edge, but none were given");
+        }
+        if (edgeFeatures.rows() != graph.slotCount() || edgeFeatures.cols() != layer.edgeDim()) {
+            throw new IllegalArgumentException("Relationship features are " + edgeFeatures.rows() + " x "
+                    + edgeFeatures.cols() + " but the layer needs " + graph.slotCount() + " slots x "
+                    + layer.edgeDim());
+        }
+        return edgeFeatures;
     }
 }

@@ -70,23 +70,38 @@ public interface Backend extends AutoCloseable {
     void attentionScoresBackward(Tensor z, Tensor attSource, Tensor attTarget, Tensor dSourceScores,
                                  Tensor dTargetScores, Tensor dZ, Tensor dAttSource, Tensor dAttTarget);
 
-    /** GAT: scores[slot,h] = LeakyReLU(sourceScores[source,h] + targetScores[target,h]), overwritten. */
-    void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope, Tensor scores);
+    /** scores[r,h] = Σ_c z[r,hC+c]·att[h,c] for any rows r (e.g. edge slots), overwritten. */
+    void headScores(Tensor z, Tensor att, Tensor scores);
+
+    /** dZ += dScores times the attention vector; dAtt overwritten. */
+    void headScoresBackward(Tensor z, Tensor att, Tensor dScores, Tensor dZ, Tensor dAtt);
 
     /**
-     * dScores is consumed (overwritten with the gradient of the pre-activation); dSourceScores and
-     * dTargetScores overwritten with its sums over each node's outgoing and incoming slots.
+     * GAT: scores[slot,h] = LeakyReLU(sourceScores[source,h] + targetScores[target,h] + edgeScores[slot,h]),
+     * overwritten; edgeScores [E, H] may be null (no relationship features).
      */
-    void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                           Tensor dScores, Tensor dSourceScores, Tensor dTargetScores);
+    void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                   float negativeSlope, Tensor scores);
 
-    /** GATv2: scores[slot,h] = Σ_c att[h,c]·LeakyReLU(xTarget[target,hC+c] + xSource[source,hC+c]), overwritten. */
-    void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                     Tensor scores);
+    /**
+     * dScores is consumed (overwritten with the gradient of the pre-activation, which is also the gradient of
+     * the edge scores); dSourceScores and dTargetScores overwritten with its sums over each node's outgoing
+     * and incoming slots.
+     */
+    void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                           float negativeSlope, Tensor dScores, Tensor dSourceScores, Tensor dTargetScores);
 
-    /** dScores read; dXSource += , dXTarget += , dAtt overwritten. */
-    void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                             Tensor dScores, Tensor dXSource, Tensor dXTarget, Tensor dAtt);
+    /**
+     * GATv2: scores[slot,h] = Σ_c att[h,c]·LeakyReLU(xTarget[target,hC+c] + xSource[source,hC+c]
+     * + xEdge[slot,hC+c]), overwritten; xEdge [E, H·C] may be null (no relationship features).
+     */
+    void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                     float negativeSlope, Tensor scores);
+
+    /** dScores read; dXSource += , dXTarget += , dXEdge overwritten (null exactly when xEdge is), dAtt overwritten. */
+    void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                             float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget, Tensor dXEdge,
+                             Tensor dAtt);
 
     // ---- softmax over each target's incoming slots (every variant) -----------------------------------
 

@@ -48,10 +48,20 @@ public final class GatLayer {
     /** {@code parameters} holds this layer's tensors under {@code prefix + local name}. */
     public GatLayer(Backend backend, GraphTensor graph, LayerSpec spec, Map<String, Parameter> parameters,
                     String prefix) {
+        this(backend, graph, spec, parameters, prefix, null);
+    }
+
+    /**
+     * With relationship features {@code edgeFeatures} [slots, spec.edgeDim()] ({@link EdgeFeatures#perSlot}),
+     * which the layer reads and does not own; null exactly when {@code spec.edgeDim()} is 0.
+     */
+    public GatLayer(Backend backend, GraphTensor graph, LayerSpec spec, Map<String, Parameter> parameters,
+                    String prefix, Tensor edgeFeatures) {
         this.backend = backend;
         this.graph = graph;
         this.spec = spec;
-        this.scorer = AttentionVariant.of(spec.variant()).bind(backend, graph, spec, parameters, prefix);
+        this.scorer = AttentionVariant.of(spec.variant()).bind(backend, graph, spec, parameters, prefix,
+                edgeFeatures);
         residual = spec.residual() ? AttentionVariant.require(parameters, prefix + "weight_res") : null;
         bias = AttentionVariant.require(parameters, prefix + "bias");
         int n = graph.nodeCount();
@@ -113,6 +123,11 @@ public final class GatLayer {
      * consumed (overwritten). When {@code dIn} is not null, d loss / d input is added to it.
      */
     public void backward(Tensor input, Tensor dOutput, Tensor dIn) {
+        backward(input, dOutput, dIn, null);
+    }
+
+    /** As {@link #backward(Tensor, Tensor, Tensor)}, also adding d loss / d edge features to {@code dEdgeFeatures}. */
+    public void backward(Tensor input, Tensor dOutput, Tensor dIn, Tensor dEdgeFeatures) {
         allocateGradients();
         if (spec.elu()) {
             backend.eluBackward(out, dOutput, dOutput);
@@ -132,7 +147,7 @@ public final class GatLayer {
             backend.dropoutBackward(messageMask, dDroppedMessages, dMessages);
         }
         backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
-        scorer.backward(input, inputMask, dAlpha, dMessages, dIn);
+        scorer.backward(input, inputMask, dAlpha, dMessages, dIn, dEdgeFeatures);
     }
 
     /** The messages, dropped out when message dropout is on (the scores see them whole). */

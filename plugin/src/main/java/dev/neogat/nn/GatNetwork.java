@@ -46,6 +46,25 @@ public final class GatNetwork {
     /** With {@code computeInputGradient}, backward also yields d loss / d features (dense features only). */
     public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features,
                       boolean computeInputGradient) {
+        this(backend, config, weights, graph, features, null, computeInputGradient);
+    }
+
+    /**
+     * With relationship features in attention: {@code edgeFeatures} [slots, config.edgeDim()] per attention
+     * slot of {@code graph}, as {@link EdgeFeatures#perSlot} makes them from the features of the caller's
+     * edges, uploaded to {@code backend}; every layer's scores see them. Null exactly when the model has none
+     * (edgeDim 0). The network reads them and does not own them.
+     */
+    public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features,
+                      Tensor edgeFeatures, boolean computeInputGradient) {
+        if (config.edgeDim() > 0 && edgeFeatures == null) {
+            throw new IllegalArgumentException("The model attends over " + config.edgeDim()
+                    + " relationship features per relationship, but none were given");
+        }
+        if (config.edgeDim() == 0 && edgeFeatures != null) {
+            throw new IllegalArgumentException("Relationship features were given to a model without them"
+                    + " (edgeDim 0)");
+        }
         if (features.rows() != graph.nodeCount()) {
             throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
                     + graph.nodeCount() + " nodes");
@@ -69,7 +88,7 @@ public final class GatNetwork {
         layers = new GatLayer[config.layerCount()];
         outputGradients = new Tensor[config.layerCount()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, layerPrefix(l));
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, layerPrefix(l), edgeFeatures);
         }
     }
 

@@ -26,6 +26,7 @@ public final class GatConfig {
     private final boolean residual;
     private final boolean multiLabel;
     private final boolean normalizeFeatures;
+    private final int edgeDim;
 
     private GatConfig(Builder b) {
         this.variant = b.variant;
@@ -43,6 +44,7 @@ public final class GatConfig {
         this.residual = b.residual;
         this.multiLabel = b.multiLabel;
         this.normalizeFeatures = b.normalizeFeatures;
+        this.edgeDim = b.edgeDim;
     }
 
     public static Builder builder(int inputDim, int classCount) {
@@ -64,7 +66,8 @@ public final class GatConfig {
                 .negativeSlope(negativeSlope)
                 .residual(residual)
                 .multiLabel(multiLabel)
-                .normalizeFeatures(normalizeFeatures);
+                .normalizeFeatures(normalizeFeatures)
+                .edgeDim(edgeDim);
     }
 
     public Variant variant() {
@@ -73,6 +76,11 @@ public final class GatConfig {
 
     public int inputDim() {
         return inputDim;
+    }
+
+    /** Width of the relationship features every layer's edge scores see (PyG's {@code edge_dim}); 0 for none. */
+    public int edgeDim() {
+        return edgeDim;
     }
 
     public int classCount() {
@@ -162,7 +170,7 @@ public final class GatConfig {
     /** Layer {@code layer} (0 = the one reading the features) as a stand-alone spec. */
     public LayerSpec layer(int layer) {
         return new LayerSpec(variant, inputDim(layer), heads(layer), channels(layer), concat(layer), residual,
-                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout, messageDropout);
+                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout, messageDropout, edgeDim);
     }
 
     /** Plain values (strings, numbers, booleans, lists) for JSON and for reporting to users. */
@@ -184,10 +192,14 @@ public final class GatConfig {
         map.put("residual", residual);
         map.put("multiLabel", multiLabel);
         map.put("normalizeFeatures", normalizeFeatures);
+        if (edgeDim > 0) {
+            // Only when used, so that models without relationship features keep their stored bytes.
+            map.put("edgeDim", edgeDim);
+        }
         return map;
     }
 
-    /** Inverse of {@link #toMap()}. */
+    /** Inverse of {@link #toMap()}; a key added after a model was stored (edgeDim) takes its default. */
     public static GatConfig fromMap(Map<String, ?> map) {
         Builder b = builder(intValue(map, "inputDim"), intValue(map, "classCount"))
                 .variant(Variant.valueOf(String.valueOf(map.get("variant")).toUpperCase()))
@@ -203,7 +215,8 @@ public final class GatConfig {
                 .negativeSlope(doubleValue(map, "negativeSlope"))
                 .residual((Boolean) map.get("residual"))
                 .multiLabel((Boolean) map.get("multiLabel"))
-                .normalizeFeatures((Boolean) map.get("normalizeFeatures"));
+                .normalizeFeatures((Boolean) map.get("normalizeFeatures"))
+                .edgeDim(map.containsKey("edgeDim") ? intValue(map, "edgeDim") : 0);
         return b.build();
     }
 
@@ -264,6 +277,7 @@ public final class GatConfig {
         private boolean residual = false;
         private boolean multiLabel = false;
         private boolean normalizeFeatures = false;
+        private int edgeDim = 0;
         private int defaultChannels = 8;
         private int defaultHeads = 8;
 
@@ -362,11 +376,18 @@ public final class GatConfig {
             return this;
         }
 
+        /** Width of the relationship features per edge; 0 (the default) for none. */
+        public Builder edgeDim(int edgeDim) {
+            this.edgeDim = edgeDim;
+            return this;
+        }
+
         public GatConfig build() {
             requireAtLeast("inputDim", inputDim, 1);
             requireAtLeast("classCount", classCount, 1);
             requireAtLeast("layers", layers, 1);
             requireAtLeast("outputHeads", outputHeads, 1);
+            requireAtLeast("edgeDim", edgeDim, 0);
             int hidden = layers - 1;
             hiddenChannels = perLayer("hiddenChannels", hiddenChannels, defaultChannels, hidden);
             hiddenHeads = perLayer("heads", hiddenHeads, defaultHeads, hidden);

@@ -10,9 +10,12 @@ import dev.neogat.testing.RandomGraphs;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.DoubleSupplier;
@@ -22,29 +25,41 @@ import static dev.neogat.nn.FiniteDifferences.check;
 /**
  * Every attention variant's projection and scores as one op, against finite differences of
  * {@code L = Σ scores ∘ R + Σ messages ∘ M}: the gradients of the input and of each parameter the variant
- * declares, with input dropout in place. A new variant is checked without a new test.
+ * declares (and of the relationship features per slot when the layer has them), with input dropout in
+ * place. A new variant is checked without a new test.
  */
 class AttentionVariantGradientTest {
 
     private static final int NODES = 9;
     private static final int INPUTS = 5;
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(Variant.class)
-    void scoresAndMessagesMatchFiniteDifferences(Variant variant) {
+    static List<Arguments> cases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (Variant variant : Variant.values()) {
+            cases.add(Arguments.of(variant, 0));
+            cases.add(Arguments.of(variant, 2));
+        }
+        return cases;
+    }
+
+    @ParameterizedTest(name = "{0}, edgeDim {1}")
+    @MethodSource("cases")
+    void scoresAndMessagesMatchFiniteDifferences(Variant variant, int edgeDim) {
         FiniteDifferences.requireFloat64();
         SplittableRandom random = new SplittableRandom(11);
         try (CpuBackend backend = new CpuBackend(2, () -> false)) {
             IncomingCsr csr = RandomGraphs.graph(NODES, 30, 3, false);
             GraphTensor graph = backend.upload(csr);
-            LayerSpec spec = new LayerSpec(variant, INPUTS, 3, 4, true, false, true, 0.2, 0, 0, 0);
+            LayerSpec spec = new LayerSpec(variant, INPUTS, 3, 4, true, false, true, 0.2, 0, 0, 0, edgeDim);
             AttentionVariant attention = AttentionVariant.of(variant);
             Map<String, Parameter> parameters = new LinkedHashMap<>();
             for (ParameterShape shape : attention.parameters(spec, "p.")) {
                 parameters.put(shape.name(), new Parameter(backend, shape.name(),
                         new DenseMatrix(shape.rows(), shape.cols(), randomValues(random, shape.size()))));
             }
-            AttentionVariant.Scorer scorer = attention.bind(backend, graph, spec, parameters, "p.");
+            CpuTensor edgeFeatures = edgeDim == 0 ? null : (CpuTensor) backend.upload(
+                    randomValues(random, csr.slotCount() * edgeDim), csr.slotCount(), edgeDim);
+            AttentionVariant.Scorer scorer = attention.bind(backend, graph, spec, parameters, "p.", edgeFeatures);
             CpuTensor input = (CpuTensor) backend.upload(randomValues(random, NODES * INPUTS), NODES, INPUTS);
             InputDropout dropout = InputDropout.shared(new DropoutMask(5, 0.3));
             CpuTensor scores = (CpuTensor) backend.zeros(csr.slotCount(), spec.heads());
@@ -60,11 +75,15 @@ class AttentionVariantGradientTest {
             CpuTensor dScores = (CpuTensor) backend.zeros(csr.slotCount(), spec.heads());
             CpuTensor dMessages = (CpuTensor) backend.zeros(NODES, spec.width());
             CpuTensor dIn = (CpuTensor) backend.zeros(NODES, INPUTS);
+            CpuTensor dEdgeFeatures = edgeDim == 0 ? null : (CpuTensor) backend.zeros(csr.slotCount(), edgeDim);
             backend.copy(r, dScores);
             backend.copy(m, dMessages);
-            scorer.backward(input, dropout, dScores, dMessages, dIn);
+            scorer.backward(input, dropout, dScores, dMessages, dIn, dEdgeFeatures);
 
             check(variant + " d/dinput", input.data(), dIn.data(), loss);
+            if (edgeFeatures != null) {
+                check(variant + " d/dedge features", edgeFeatures.data(), dEdgeFeatures.data(), loss);
+            }
             for (Parameter p : parameters.values()) {
                 check(variant + " d/d" + p.name(), ((CpuTensor) p.value()).data(),
                         ((CpuTensor) p.gradient()).data(), loss);

@@ -174,42 +174,90 @@ class OpGradientTest {
     }
 
     @Test
-    void gatScores() {
+    void headScores() {
+        CpuTensor z = randomTensor(csr.slotCount(), HEADS * CHANNELS);
+        CpuTensor att = randomTensor(HEADS, CHANNELS);
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dZ = zeros(csr.slotCount(), HEADS * CHANNELS);
+        CpuTensor dAtt = zeros(HEADS, CHANNELS);
+        backend.headScoresBackward(z, att, r, dZ, dAtt);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.headScores(z, att, scores);
+            return dot(scores, r);
+        };
+        check("head scores d/dz", z.data(), dZ.data(), loss);
+        check("head scores d/datt", att.data(), dAtt.data(), loss);
+    }
+
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatScores(boolean withEdgeScores) {
         CpuTensor source = randomTensor(NODES, HEADS);
         CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor edge = withEdgeScores ? randomTensor(csr.slotCount(), HEADS) : null;
         CpuTensor scores = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
         CpuTensor dScores = zeros(csr.slotCount(), HEADS);
         CpuTensor dSource = zeros(NODES, HEADS);
         CpuTensor dTarget = zeros(NODES, HEADS);
         backend.copy(r, dScores);
-        backend.gatScoresBackward(graph, source, target, 0.2f, dScores, dSource, dTarget);
+        backend.gatScoresBackward(graph, source, target, edge, 0.2f, dScores, dSource, dTarget);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.gatScores(graph, source, target, 0.2f, scores);
+            backend.gatScores(graph, source, target, edge, 0.2f, scores);
             return dot(scores, r);
         };
         check("gat scores d/dsource", source.data(), dSource.data(), loss);
         check("gat scores d/dtarget", target.data(), dTarget.data(), loss);
+        if (edge != null) {
+            check("gat scores d/dedge", edge.data(), dScores.data(), loss);
+        }
     }
 
-    @Test
-    void gatV2Scores() {
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatV2Scores(boolean withEdgeProjection) {
         CpuTensor xs = randomTensor(NODES, HEADS * CHANNELS);
         CpuTensor xt = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor xe = withEdgeProjection ? randomTensor(csr.slotCount(), HEADS * CHANNELS) : null;
         CpuTensor att = randomTensor(HEADS, CHANNELS);
         CpuTensor scores = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
         CpuTensor dXs = zeros(NODES, HEADS * CHANNELS);
         CpuTensor dXt = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dXe = withEdgeProjection ? zeros(csr.slotCount(), HEADS * CHANNELS) : null;
         CpuTensor dAtt = zeros(HEADS, CHANNELS);
-        backend.gatV2ScoresBackward(graph, xs, xt, att, 0.2f, r, dXs, dXt, dAtt);
+        backend.gatV2ScoresBackward(graph, xs, xt, xe, att, 0.2f, r, dXs, dXt, dXe, dAtt);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.gatV2Scores(graph, xs, xt, att, 0.2f, scores);
+            backend.gatV2Scores(graph, xs, xt, xe, att, 0.2f, scores);
             return dot(scores, r);
         };
         check("gatv2 scores d/dxs", xs.data(), dXs.data(), loss);
         check("gatv2 scores d/dxt", xt.data(), dXt.data(), loss);
         check("gatv2 scores d/datt", att.data(), dAtt.data(), loss);
+        if (xe != null) {
+            check("gatv2 scores d/dxe", xe.data(), dXe.data(), loss);
+        }
+    }
+
+    /** Self loops carry the mean of their node's other incoming features; the gradient flows back through it. */
+    @Test
+    void relationshipFeaturesPerSlot() {
+        // Self loops added (some replacing input loops) and duplicate edges.
+        IncomingCsr looped = RandomGraphs.graph(NODES, 30, 3, true);
+        CpuTensor perEdge = randomTensor(looped.originalEdgeCount(), 2);
+        CpuTensor r = randomTensor(looped.slotCount(), 2);
+        DenseMatrix dEdges = EdgeFeatures.edgeGradient(looped, new DenseMatrix(looped.slotCount(), 2, r.data().clone()));
+        java.util.function.DoubleSupplier loss = () -> {
+            DenseMatrix slots = EdgeFeatures.perSlot(looped, new DenseMatrix(looped.originalEdgeCount(), 2,
+                    perEdge.data().clone()));
+            double sum = 0;
+            for (int i = 0; i < slots.data().length; i++) {
+                sum += slots.data()[i] * r.data()[i];
+            }
+            return sum;
+        };
+        check("slot features d/dedge features", perEdge.data(), dEdges.data(), loss);
     }
 
     @Test

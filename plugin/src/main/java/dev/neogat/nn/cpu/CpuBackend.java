@@ -172,32 +172,43 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                          Tensor scores) {
-        GatScores.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(scores));
+    public void headScores(Tensor z, Tensor att, Tensor scores) {
+        HeadScores.forward(parallel, dense(z), dense(att), dense(scores));
     }
 
     @Override
-    public void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                                  Tensor dScores, Tensor dSourceScores, Tensor dTargetScores) {
-        GatScores.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(dScores), dense(dSourceScores), dense(dTargetScores));
+    public void headScoresBackward(Tensor z, Tensor att, Tensor dScores, Tensor dZ, Tensor dAtt) {
+        HeadScores.backward(parallel, dense(z), dense(att), dense(dScores), dense(dZ), dense(dAtt));
     }
 
     @Override
-    public void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                            Tensor scores) {
-        GatV2Scores.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att), negativeSlope,
-                dense(scores));
+    public void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                          float negativeSlope, Tensor scores) {
+        GatScores.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores),
+                denseOrNull(edgeScores), negativeSlope, dense(scores));
     }
 
     @Override
-    public void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
+    public void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                                  float negativeSlope, Tensor dScores, Tensor dSourceScores, Tensor dTargetScores) {
+        GatScores.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores),
+                denseOrNull(edgeScores), negativeSlope, dense(dScores), dense(dSourceScores), dense(dTargetScores));
+    }
+
+    @Override
+    public void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                            float negativeSlope, Tensor scores) {
+        GatV2Scores.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), denseOrNull(xEdge),
+                dense(att), negativeSlope, dense(scores));
+    }
+
+    @Override
+    public void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
                                     float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget,
-                                    Tensor dAtt) {
-        GatV2Scores.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att), negativeSlope,
-                dense(dScores), dense(dXSource), dense(dXTarget), dense(dAtt));
+                                    Tensor dXEdge, Tensor dAtt) {
+        GatV2Scores.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), denseOrNull(xEdge),
+                dense(att), negativeSlope, dense(dScores), dense(dXSource), dense(dXTarget), denseOrNull(dXEdge),
+                dense(dAtt));
     }
 
     @Override
