@@ -65,7 +65,8 @@ public final class EdgeFeatures {
         int given = perEdge == null ? 0 : perEdge.cols();
         if (given != edgeDim) {
             throw new IllegalArgumentException(edgeDim == 0
-                    ? "Relationship features were given (" + given + " per relationship) but the model attends over none"
+                    ? "Relationship features were given (" + given + " per relationship) but the model attends"
+                    + " over none"
                     : "The model attends over " + edgeDim + " relationship features per relationship but "
                     + (perEdge == null ? "none were given" : "these relationships have " + given));
         }

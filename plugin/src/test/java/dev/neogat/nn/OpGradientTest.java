@@ -247,7 +247,8 @@ class OpGradientTest {
         IncomingCsr looped = RandomGraphs.graph(NODES, 30, 3, true);
         CpuTensor perEdge = randomTensor(looped.originalEdgeCount(), 2);
         CpuTensor r = randomTensor(looped.slotCount(), 2);
-        DenseMatrix dEdges = EdgeFeatures.edgeGradient(looped, new DenseMatrix(looped.slotCount(), 2, r.data().clone()));
+        DenseMatrix dEdges = EdgeFeatures.edgeGradient(looped,
+                new DenseMatrix(looped.slotCount(), 2, r.data().clone()));
         java.util.function.DoubleSupplier loss = () -> {
             DenseMatrix slots = EdgeFeatures.perSlot(looped, new DenseMatrix(looped.originalEdgeCount(), 2,
                     perEdge.data().clone()));
