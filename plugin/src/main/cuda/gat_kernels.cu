@@ -352,7 +352,7 @@ extern "C" __global__ void sparse_linear_weight_gradient(const int* columnOffset
     }
 }
 
-// ---- GAT attention scores ----------------------------------------------------------------------------
+// ---- per-node attention scores -----------------------------------------------------------------------
 
 // s[i, h] = z[i, h, :] . attSource[h, :], t[i, h] likewise. One thread per (i, h).
 extern "C" __global__ void attention_scores(const float* z, int n, int heads, int channels, const float* attSource,
@@ -407,6 +407,37 @@ extern "C" __global__ void attention_vector_partials(const float* z, int n, int 
     }
 }
 
+// scores[r, h] = sum_c z[r, h, c] * att[h, c] for any rows (edge slots). One thread per (r, h).
+extern "C" __global__ void head_scores(const float* z, int rows, int heads, int channels, const float* att,
+                                       float* scores) {
+    int e = global_index();
+    if (e < rows * heads) {
+        int h = e % heads;
+        const float* zr = z + (e / heads) * heads * channels + h * channels;
+        float sum = 0.0f;
+        for (int c = 0; c < channels; c++) {
+            sum += zr[c] * att[h * channels + c];
+        }
+        scores[e] = sum;
+    }
+}
+
+// dZ[r, h, c] += dScores[r, h] * att[h, c]; contributions[r, h, c] = dScores[r, h] * z[r, h, c] (rows summed
+// later into dAtt). One thread per element.
+extern "C" __global__ void head_scores_backward(const float* z, int rows, int heads, int channels,
+                                                const float* att, const float* dScores, float* dZ,
+                                                float* contributions) {
+    int e = global_index();
+    int width = heads * channels;
+    if (e < rows * width) {
+        int r = e / width;
+        int h = (e % width) / channels;
+        float g = dScores[r * heads + h];
+        dZ[e] += g * att[e % width];
+        contributions[e] = g * z[e];
+    }
+}
+
 // ---- softmax over each target's incoming slots ---------------------------------------------------------
 
 // a[first..last) of head h (stride heads) from raw scores to a max-subtracted softmax, in place.
@@ -439,42 +470,66 @@ __device__ void softmax_backward_in_place(const float* a, float* g, int first, i
     }
 }
 
-// alpha[slot, h] = softmax over target i's slots of LeakyReLU(s[source, h] + t[i, h]). One thread per (i, h).
-extern "C" __global__ void edge_softmax(const int* offsets, const int* sources, int n, int heads, const float* s,
-                                        const float* t, float slope, float* alpha) {
+// In place: the raw scores of target i's slots become their softmax, per head. One thread per (i, h).
+extern "C" __global__ void edge_softmax(const int* offsets, int n, int heads, float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
-        int h = e % heads;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        float ti = t[e];
-        for (int slot = first; slot < last; slot++) {
-            alpha[slot * heads + h] = leaky_relu(s[sources[slot] * heads + h] + ti, slope);
-        }
-        softmax_in_place(alpha, first, last, heads, h);
+        softmax_in_place(scores, offsets[i], offsets[i + 1], heads, e % heads);
     }
 }
 
-// Target side of the softmax backward: dAlpha becomes the raw-score gradient (times LeakyReLU'),
-// dT[i, h] = its sum over i's slots. One thread per (i, h).
-extern "C" __global__ void edge_softmax_backward(const int* offsets, const int* sources, int n, int heads,
-                                                 const float* s, const float* t, float slope, const float* alpha,
-                                                 float* dAlpha, float* dT) {
+// In place: dAlpha becomes the gradient of the raw scores of target i's slots. One thread per (i, h).
+extern "C" __global__ void edge_softmax_backward(const int* offsets, int n, int heads, const float* alpha,
+                                                 float* dAlpha) {
+    int e = global_index();
+    if (e < n * heads) {
+        int i = e / heads;
+        softmax_backward_in_place(alpha, dAlpha, offsets[i], offsets[i + 1], heads, e % heads);
+    }
+}
+
+// ---- GAT scores ----------------------------------------------------------------------------------------
+
+// scores[slot, h] = LeakyReLU(s[source, h] + t[i, h] + edge[slot, h]) over target i's slots; edge may be
+// null (no relationship features). One thread per (i, h).
+extern "C" __global__ void gat_scores(const int* offsets, const int* sources, int n, int heads, const float* s,
+                                      const float* t, const float* edge, float slope, float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        softmax_backward_in_place(alpha, dAlpha, first, last, heads, h);
+        float ti = t[e];
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
+            float u = s[sources[slot] * heads + h] + ti;
+            if (edge != nullptr) {
+                u += edge[slot * heads + h];
+            }
+            scores[slot * heads + h] = leaky_relu(u, slope);
+        }
+    }
+}
+
+// Target side of the GAT score backward: dScores becomes the pre-activation gradient (times LeakyReLU'),
+// dT[i, h] = its sum over i's slots. One thread per (i, h).
+extern "C" __global__ void gat_scores_backward(const int* offsets, const int* sources, int n, int heads,
+                                               const float* s, const float* t, const float* edge, float slope,
+                                               float* dScores, float* dT) {
+    int e = global_index();
+    if (e < n * heads) {
+        int i = e / heads;
+        int h = e % heads;
         float ti = t[e];
         float sum = 0.0f;
-        for (int slot = first; slot < last; slot++) {
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
             int q = slot * heads + h;
-            float de = dAlpha[q] * leaky_relu_slope(s[sources[slot] * heads + h] + ti, slope);
-            dAlpha[q] = de;
-            sum += de;
+            float u = s[sources[slot] * heads + h] + ti;
+            if (edge != nullptr) {
+                u += edge[q];
+            }
+            float du = dScores[q] * leaky_relu_slope(u, slope);
+            dScores[q] = du;
+            sum += du;
         }
         dT[e] = sum;
     }
@@ -495,47 +550,48 @@ extern "C" __global__ void sum_over_outgoing(const int* outOffsets, const int* o
     }
 }
 
-// ---- GATv2 attention -----------------------------------------------------------------------------------
+// ---- GATv2 scores ------------------------------------------------------------------------------------
 
-// alpha = softmax over i's slots of sum_c att[h, c] * LeakyReLU(xt[i, h, c] + xs[source, h, c]).
-extern "C" __global__ void gatv2_softmax(const int* offsets, const int* sources, int n, int heads, int channels,
-                                         const float* xs, const float* xt, const float* att, float slope,
-                                         float* alpha) {
+// scores[slot, h] = sum_c att[h, c] * LeakyReLU(xt[i, h, c] + xs[source, h, c] + xe[slot, h, c]) over target
+// i's slots; xe may be null (no relationship features). One thread per (i, h).
+extern "C" __global__ void gatv2_scores(const int* offsets, const int* sources, int n, int heads, int channels,
+                                        const float* xs, const float* xt, const float* xe, const float* att,
+                                        float slope, float* scores) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
         int width = heads * channels;
-        int first = offsets[i];
-        int last = offsets[i + 1];
         const float* ti = xt + i * width + h * channels;
         const float* ah = att + h * channels;
-        for (int slot = first; slot < last; slot++) {
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
             const float* sj = xs + sources[slot] * width + h * channels;
+            const float* es = xe == nullptr ? nullptr : xe + slot * width + h * channels;
             float score = 0.0f;
             for (int c = 0; c < channels; c++) {
-                score += ah[c] * leaky_relu(ti[c] + sj[c], slope);
+                float u = ti[c] + sj[c];
+                if (es != nullptr) {
+                    u += es[c];
+                }
+                score += ah[c] * leaky_relu(u, slope);
             }
-            alpha[slot * heads + h] = score;
+            scores[slot * heads + h] = score;
         }
-        softmax_in_place(alpha, first, last, heads, h);
     }
 }
 
-// Target side: dAlpha becomes the score gradient de; dXt[i, h, :] += sum_slots de * att * LReLU'(u);
-// contributions[i, h, :] = sum_slots de * LReLU(u) (rows summed later into dAtt). One thread per (i, h).
+// Target side, with de = dScores: dXt[i, h, :] += sum_slots de * att * LReLU'(u), dXe[slot, h, :] = that
+// slot's term (when xe is not null); contributions[i, h, :] = sum_slots de * LReLU(u) (rows summed later
+// into dAtt). One thread per (i, h).
 extern "C" __global__ void gatv2_backward_target(const int* offsets, const int* sources, int n, int heads,
-                                                 int channels, const float* xs, const float* xt, const float* att,
-                                                 float slope, const float* alpha, float* dAlpha, float* dXt,
-                                                 float* contributions) {
+                                                 int channels, const float* xs, const float* xt, const float* xe,
+                                                 const float* att, float slope, const float* dScores, float* dXt,
+                                                 float* dXe, float* contributions) {
     int e = global_index();
     if (e < n * heads) {
         int i = e / heads;
         int h = e % heads;
         int width = heads * channels;
-        int first = offsets[i];
-        int last = offsets[i + 1];
-        softmax_backward_in_place(alpha, dAlpha, first, last, heads, h);
         const float* ti = xt + i * width + h * channels;
         const float* ah = att + h * channels;
         float* dti = dXt + i * width + h * channels;
@@ -543,22 +599,32 @@ extern "C" __global__ void gatv2_backward_target(const int* offsets, const int* 
         for (int c = 0; c < channels; c++) {
             ci[c] = 0.0f;
         }
-        for (int slot = first; slot < last; slot++) {
-            float de = dAlpha[slot * heads + h];
+        for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
+            float de = dScores[slot * heads + h];
             const float* sj = xs + sources[slot] * width + h * channels;
+            int es = slot * width + h * channels;
             for (int c = 0; c < channels; c++) {
                 float u = ti[c] + sj[c];
-                dti[c] += de * ah[c] * leaky_relu_slope(u, slope);
+                if (xe != nullptr) {
+                    u += xe[es + c];
+                }
+                float du = de * ah[c] * leaky_relu_slope(u, slope);
+                dti[c] += du;
+                if (xe != nullptr) {
+                    dXe[es + c] = du;
+                }
                 ci[c] += de * leaky_relu(u, slope);
             }
         }
     }
 }
 
-// Source side: dXs[j, h, :] += sum over j's outgoing slots of de * att * LReLU'(u). One thread per (j, h).
+// Source side: dXs[j, h, :] += sum over j's outgoing slots of de * att * LReLU'(u) (xe may be null).
+// One thread per (j, h).
 extern "C" __global__ void gatv2_backward_source(const int* outOffsets, const int* outSlots, const int* outTargets,
                                                  int n, int heads, int channels, const float* xs, const float* xt,
-                                                 const float* att, float slope, const float* dAlpha, float* dXs) {
+                                                 const float* xe, const float* att, float slope,
+                                                 const float* dScores, float* dXs) {
     int e = global_index();
     if (e < n * heads) {
         int j = e / heads;
@@ -568,10 +634,16 @@ extern "C" __global__ void gatv2_backward_source(const int* outOffsets, const in
         const float* ah = att + h * channels;
         float* dsj = dXs + j * width + h * channels;
         for (int p = outOffsets[j]; p < outOffsets[j + 1]; p++) {
-            float de = dAlpha[outSlots[p] * heads + h];
+            int slot = outSlots[p];
+            float de = dScores[slot * heads + h];
             const float* ti = xt + outTargets[p] * width + h * channels;
+            const float* es = xe == nullptr ? nullptr : xe + slot * width + h * channels;
             for (int c = 0; c < channels; c++) {
-                dsj[c] += de * ah[c] * leaky_relu_slope(ti[c] + sj[c], slope);
+                float u = ti[c] + sj[c];
+                if (es != nullptr) {
+                    u += es[c];
+                }
+                dsj[c] += de * ah[c] * leaky_relu_slope(u, slope);
             }
         }
     }

@@ -346,7 +346,7 @@ public final class GpuBackend implements Backend {
         return inDropout.groupCount();
     }
 
-    // ---- GAT attention ------------------------------------------------------------------------------
+    // ---- attention scores ------------------------------------------------------------------------------
 
     @Override
     public void attentionScores(Tensor z, Tensor attSource, Tensor attTarget, Tensor sourceScores,
@@ -386,52 +386,76 @@ public final class GpuBackend implements Backend {
     }
 
     @Override
-    public void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                            Tensor alpha) {
+    public void headScores(Tensor z, Tensor att, Tensor scores) {
         cuda.makeCurrent();
-        GpuGraph gr = graph(graph);
-        GpuTensor s = dense(sourceScores);
-        launch1d("edge_softmax", (long) gr.nodeCount * s.cols, new KernelArgs().pointer(gr.offsets)
-                .pointer(gr.sources).i32(gr.nodeCount).i32(s.cols).pointer(s.buffer)
-                .pointer(dense(targetScores).buffer).f32(negativeSlope).pointer(dense(alpha).buffer));
+        GpuTensor x = dense(z);
+        GpuTensor a = dense(att);
+        launch1d("head_scores", (long) x.rows * a.rows, new KernelArgs().pointer(x.buffer).i32(x.rows).i32(a.rows)
+                .i32(a.cols).pointer(a.buffer).pointer(dense(scores).buffer));
     }
 
     @Override
-    public void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores,
-                                    float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dSourceScores,
-                                    Tensor dTargetScores) {
+    public void headScoresBackward(Tensor z, Tensor att, Tensor dScores, Tensor dZ, Tensor dAtt) {
+        cuda.makeCurrent();
+        GpuTensor x = dense(z);
+        GpuTensor a = dense(att);
+        int width = a.rows * a.cols;
+        DeviceBuffer contributions = scratch("contributions", 4L * x.rows * width);
+        launch1d("head_scores_backward", (long) x.rows * width, new KernelArgs().pointer(x.buffer).i32(x.rows)
+                .i32(a.rows).i32(a.cols).pointer(a.buffer).pointer(dense(dScores).buffer).pointer(dense(dZ).buffer)
+                .pointer(contributions));
+        columnSums(contributions, x.rows, width, dense(dAtt).buffer);
+    }
+
+    @Override
+    public void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                          float negativeSlope, Tensor scores) {
+        cuda.makeCurrent();
+        GpuGraph gr = graph(graph);
+        GpuTensor s = dense(sourceScores);
+        launch1d("gat_scores", (long) gr.nodeCount * s.cols, new KernelArgs().pointer(gr.offsets)
+                .pointer(gr.sources).i32(gr.nodeCount).i32(s.cols).pointer(s.buffer)
+                .pointer(dense(targetScores).buffer).pointer(bufferOrNull(edgeScores)).f32(negativeSlope)
+                .pointer(dense(scores).buffer));
+    }
+
+    @Override
+    public void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                                  float negativeSlope, Tensor dScores, Tensor dSourceScores, Tensor dTargetScores) {
         cuda.makeCurrent();
         GpuGraph gr = graph(graph);
         GpuTensor s = dense(sourceScores);
         int heads = s.cols;
-        GpuTensor da = dense(dAlpha);
-        launch1d("edge_softmax_backward", (long) gr.nodeCount * heads, new KernelArgs().pointer(gr.offsets)
+        GpuTensor ds = dense(dScores);
+        launch1d("gat_scores_backward", (long) gr.nodeCount * heads, new KernelArgs().pointer(gr.offsets)
                 .pointer(gr.sources).i32(gr.nodeCount).i32(heads).pointer(s.buffer)
-                .pointer(dense(targetScores).buffer).f32(negativeSlope).pointer(dense(alpha).buffer)
-                .pointer(da.buffer).pointer(dense(dTargetScores).buffer));
+                .pointer(dense(targetScores).buffer).pointer(bufferOrNull(edgeScores)).f32(negativeSlope)
+                .pointer(ds.buffer).pointer(dense(dTargetScores).buffer));
         launch1d("sum_over_outgoing", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
-                .pointer(gr.outSlots).i32(gr.sourceCount).i32(heads).pointer(da.buffer)
+                .pointer(gr.outSlots).i32(gr.sourceCount).i32(heads).pointer(ds.buffer)
                 .pointer(dense(dSourceScores).buffer));
     }
 
-    // ---- GATv2 attention ----------------------------------------------------------------------------
-
     @Override
-    public void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                             Tensor alpha) {
+    public void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                            float negativeSlope, Tensor scores) {
         cuda.makeCurrent();
         GpuGraph gr = graph(graph);
         GpuTensor a = dense(att);
-        launch1d("gatv2_softmax", (long) gr.nodeCount * a.rows, new KernelArgs().pointer(gr.offsets)
+        launch1d("gatv2_scores", (long) gr.nodeCount * a.rows, new KernelArgs().pointer(gr.offsets)
                 .pointer(gr.sources).i32(gr.nodeCount).i32(a.rows).i32(a.cols).pointer(dense(xSource).buffer)
-                .pointer(dense(xTarget).buffer).pointer(a.buffer).f32(negativeSlope).pointer(dense(alpha).buffer));
+                .pointer(dense(xTarget).buffer).pointer(bufferOrNull(xEdge)).pointer(a.buffer).f32(negativeSlope)
+                .pointer(dense(scores).buffer));
     }
 
     @Override
-    public void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
-                                     float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dXSource,
-                                     Tensor dXTarget, Tensor dAtt) {
+    public void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                                    float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget,
+                                    Tensor dXEdge, Tensor dAtt) {
         cuda.makeCurrent();
+        if ((xEdge == null) != (dXEdge == null)) {
+            throw new IllegalArgumentException("dXEdge must be given exactly when xEdge is");
+        }
         GpuGraph gr = graph(graph);
         GpuTensor a = dense(att);
         int n = gr.nodeCount;
@@ -440,17 +464,42 @@ public final class GpuBackend implements Backend {
         int width = heads * channels;
         GpuTensor xs = dense(xSource);
         GpuTensor xt = dense(xTarget);
-        GpuTensor da = dense(dAlpha);
+        DeviceBuffer xe = bufferOrNull(xEdge);
+        GpuTensor ds = dense(dScores);
         DeviceBuffer contributions = scratch("contributions", 4L * n * width);
         launch1d("gatv2_backward_target", (long) n * heads, new KernelArgs().pointer(gr.offsets).pointer(gr.sources)
-                .i32(n).i32(heads).i32(channels).pointer(xs.buffer).pointer(xt.buffer).pointer(a.buffer)
-                .f32(negativeSlope).pointer(dense(alpha).buffer).pointer(da.buffer).pointer(dense(dXTarget).buffer)
+                .i32(n).i32(heads).i32(channels).pointer(xs.buffer).pointer(xt.buffer).pointer(xe).pointer(a.buffer)
+                .f32(negativeSlope).pointer(ds.buffer).pointer(dense(dXTarget).buffer).pointer(bufferOrNull(dXEdge))
                 .pointer(contributions));
         columnSums(contributions, n, width, dense(dAtt).buffer);
         launch1d("gatv2_backward_source", (long) gr.sourceCount * heads, new KernelArgs().pointer(gr.outOffsets)
                 .pointer(gr.outSlots).pointer(gr.outTargets).i32(gr.sourceCount).i32(heads).i32(channels).pointer(xs.buffer)
-                .pointer(xt.buffer).pointer(a.buffer).f32(negativeSlope).pointer(da.buffer)
+                .pointer(xt.buffer).pointer(xe).pointer(a.buffer).f32(negativeSlope).pointer(ds.buffer)
                 .pointer(dense(dXSource).buffer));
+    }
+
+    private static DeviceBuffer bufferOrNull(Tensor tensor) {
+        return tensor == null ? null : dense(tensor).buffer;
+    }
+
+    // ---- softmax over each target's incoming slots ----------------------------------------------------
+
+    @Override
+    public void edgeSoftmax(GraphTensor graph, Tensor scores) {
+        cuda.makeCurrent();
+        GpuGraph gr = graph(graph);
+        GpuTensor a = dense(scores);
+        launch1d("edge_softmax", (long) gr.nodeCount * a.cols, new KernelArgs().pointer(gr.offsets)
+                .i32(gr.nodeCount).i32(a.cols).pointer(a.buffer));
+    }
+
+    @Override
+    public void edgeSoftmaxBackward(GraphTensor graph, Tensor alpha, Tensor dAlpha) {
+        cuda.makeCurrent();
+        GpuGraph gr = graph(graph);
+        GpuTensor a = dense(alpha);
+        launch1d("edge_softmax_backward", (long) gr.nodeCount * a.cols, new KernelArgs().pointer(gr.offsets)
+                .i32(gr.nodeCount).i32(a.cols).pointer(a.buffer).pointer(dense(dAlpha).buffer));
     }
 
     // ---- aggregation --------------------------------------------------------------------------------

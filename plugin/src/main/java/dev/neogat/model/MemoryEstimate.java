@@ -1,9 +1,10 @@
 package dev.neogat.model;
 
+import dev.neogat.nn.AttentionVariant;
+import dev.neogat.nn.GatNetwork;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.LayerSpec;
 import dev.neogat.spec.ParameterShape;
-import dev.neogat.spec.Variant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,16 +21,17 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
      * @param nodes          nodes of the graph
      * @param slots          message edges including self loops
      * @param originalEdges  edges as stored (each maps to one or two slots)
-     * @param featureValues  stored feature values (rows × columns when dense, non-zeros when sparse)
+     * @param featureValues  stored feature values (rows × columns when dense, non-zeros when sparse); the
+     *                       relationship features per slot (slots × edgeDim) come on top
      * @param sparseFeatures whether features are stored sparse (then a transposed copy is kept too)
      * @param training       whether gradients and optimiser state are needed
      */
     public static MemoryEstimate of(GatConfig config, long nodes, long slots, long originalEdges, long featureValues,
                                     boolean sparseFeatures, boolean training) {
         long graph = 4 * (2 * (nodes + 1) + 4 * slots + 2 * originalEdges + nodes);
-        long features = sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues + (training ? 12 * featureValues : 0)
-                : 4 * featureValues;
-        long parameterCount = ParameterShape.of(config).stream().mapToLong(ParameterShape::size).sum();
+        long features = (sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues + (training ? 12 * featureValues : 0)
+                : 4 * featureValues) + 4 * slots * config.edgeDim();
+        long parameterCount = GatNetwork.parameterShapes(config).stream().mapToLong(ParameterShape::size).sum();
         long parameters = 4 * parameterCount * (training ? 4 : 1);
         long activations = 0;
         long gradients = 0;
@@ -39,16 +41,14 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
             long width = layer.width();
             long heads = layer.heads();
             long out = layer.outputDim();
-            long perNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
-                    + (layer.variant() == Variant.GAT ? 2 * heads : 0)
-                    + out * (layer.residual() ? 2 : 1)
+            AttentionVariant variant = AttentionVariant.of(layer.variant());
+            long perNode = out * (layer.residual() ? 2 : 1)
                     + (training && layer.messageDropout() > 0 ? width : 0);
-            activations += 4 * (nodes * perNode + slots * heads);
+            activations += 4 * (variant.activationFloats(layer, nodes, slots) + nodes * perNode + slots * heads);
             if (training) {
-                long gradientPerNode = width * (layer.variant() == Variant.GATV2 ? 2 : 1)
-                        + (layer.variant() == Variant.GAT ? 2 * heads : 0) + out
-                        + (layer.messageDropout() > 0 ? width : 0);
-                gradients += 4 * (nodes * gradientPerNode + slots * heads);
+                long gradientPerNode = width + out + (layer.messageDropout() > 0 ? width : 0);
+                gradients += 4 * (variant.gradientFloats(layer, nodes, slots) + nodes * gradientPerNode
+                        + slots * heads);
                 long inputElements = l == 0 ? featureValues : nodes * config.inputDim(l);
                 long inputMasks = config.inputDropoutPerHead() ? heads : 1;
                 masks += (inputElements * inputMasks + slots * heads + (layer.messageDropout() > 0 ? nodes * width : 0))

@@ -1,10 +1,10 @@
 package dev.neogat.model;
 
 import dev.neogat.spec.GatConfig;
-import dev.neogat.spec.ParameterShape;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.Weights;
 
 import java.io.IOException;
@@ -45,10 +45,10 @@ import java.util.zip.CRC32C;
  * checksum      8 bytes   int64 CRC32C (java.util.zip.CRC32C) of every byte before it
  * </pre>
  *
- * <p>Tensors are written in {@link ParameterShape} order and matched by name when read. The configuration reads
- * through {@link GatConfig#fromMap} (a key added later reads as the behaviour before it), the metadata as a
- * {@link ModelMetadata} record. A reader refuses versions newer than its own; a later reader keeps reading
- * version 1.
+ * <p>Tensors are written in {@link GatNetwork#parameterShapes} order and matched by name when read. The
+ * configuration reads through {@link GatConfig#fromMap} (a key added later reads as the behaviour before it), the
+ * metadata as a {@link ModelMetadata} record. A reader refuses versions newer than its own; a later reader keeps
+ * reading version 1.
  *
  * <p>Reading holds the whole file in memory. It first walks the layout, checking every length and
  * count against the bytes left, so a cut-off file is reported as truncated at the field where it ends;

@@ -61,7 +61,7 @@ public interface Backend extends AutoCloseable {
     void linearBackward(Tensor in, InputDropout inDropout, Tensor weight, Tensor dOut, Tensor dWeight, Tensor dBias,
                         Tensor dIn);
 
-    // ---- GAT attention ------------------------------------------------------------------------------
+    // ---- attention scores: the primitives the variants (AttentionVariant) build their scores from ------
 
     /** sourceScores[i,h] = Σ_c z[i,hC+c]·attSource[h,c]; targetScores likewise with attTarget. */
     void attentionScores(Tensor z, Tensor attSource, Tensor attTarget, Tensor sourceScores, Tensor targetScores);
@@ -70,26 +70,49 @@ public interface Backend extends AutoCloseable {
     void attentionScoresBackward(Tensor z, Tensor attSource, Tensor attTarget, Tensor dSourceScores,
                                  Tensor dTargetScores, Tensor dZ, Tensor dAttSource, Tensor dAttTarget);
 
+    /** scores[r,h] = Σ_c z[r,hC+c]·att[h,c] for any rows r (e.g. edge slots), overwritten. */
+    void headScores(Tensor z, Tensor att, Tensor scores);
+
+    /** dZ += dScores times the attention vector; dAtt overwritten. */
+    void headScoresBackward(Tensor z, Tensor att, Tensor dScores, Tensor dZ, Tensor dAtt);
+
     /**
-     * alpha[slot,h] = softmax over the slots of each target of
-     * LeakyReLU(sourceScores[source,h] + targetScores[target,h]).
+     * GAT: scores[slot,h] = LeakyReLU(sourceScores[source,h] + targetScores[target,h] + edgeScores[slot,h]),
+     * overwritten; edgeScores [E, H] may be null (no relationship features).
      */
-    void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                     Tensor alpha);
+    void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                   float negativeSlope, Tensor scores);
 
-    /** dAlpha is consumed (overwritten with the gradient of the raw scores); score gradients overwritten. */
-    void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                             Tensor alpha, Tensor dAlpha, Tensor dSourceScores, Tensor dTargetScores);
+    /**
+     * dScores is consumed (overwritten with the gradient of the pre-activation, which is also the gradient of
+     * the edge scores); dSourceScores and dTargetScores overwritten with its sums over each node's outgoing
+     * and incoming slots.
+     */
+    void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                           float negativeSlope, Tensor dScores, Tensor dSourceScores, Tensor dTargetScores);
 
-    // ---- GATv2 attention ----------------------------------------------------------------------------
+    /**
+     * GATv2: scores[slot,h] = Σ_c att[h,c]·LeakyReLU(xTarget[target,hC+c] + xSource[source,hC+c]
+     * + xEdge[slot,hC+c]), overwritten; xEdge [E, H·C] may be null (no relationship features).
+     */
+    void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                     float negativeSlope, Tensor scores);
 
-    /** alpha[slot,h] = softmax over each target's slots of Σ_c att[h,c]·LeakyReLU(xTarget[target,hC+c] + xSource[source,hC+c]). */
-    void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                      Tensor alpha);
+    /** dScores read; dXSource += , dXTarget += , dXEdge overwritten (null exactly when xEdge is), dAtt overwritten. */
+    void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                             float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget, Tensor dXEdge,
+                             Tensor dAtt);
 
-    /** dAlpha is consumed; dXSource += , dXTarget += , dAtt overwritten. */
-    void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                              Tensor alpha, Tensor dAlpha, Tensor dXSource, Tensor dXTarget, Tensor dAtt);
+    // ---- softmax over each target's incoming slots (every variant) -----------------------------------
+
+    /**
+     * In place: the raw scores [E, H] become alpha[slot,h] = exp(e - max) / Σ exp(e' - max) over the slots
+     * of the slot's target, per head (max over the same slots).
+     */
+    void edgeSoftmax(GraphTensor graph, Tensor scores);
+
+    /** In place: dAlpha becomes the gradient of the raw scores, alpha ∘ (dAlpha - Σ_target alpha·dAlpha). */
+    void edgeSoftmaxBackward(GraphTensor graph, Tensor alpha, Tensor dAlpha);
 
     // ---- aggregation --------------------------------------------------------------------------------
 

@@ -1,51 +1,40 @@
 package dev.neogat.nn;
 
 import dev.neogat.spec.LayerSpec;
-import dev.neogat.spec.Variant;
+import dev.neogat.spec.ParameterShape;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
  * One attention layer on one graph, the counterpart of PyG's {@code GATConv} / {@code GATv2Conv}.
  *
- * <p>Forward reads as the equations: dropout(x) → project → score each edge → softmax over each
- * target's incoming edges → dropout(alpha) → weighted sum of (dropped-out) messages → concat or mean
- * over heads (+ residual projection) → + bias → ELU (hidden layers). Backward runs the same steps in
- * reverse, with the dropout masks of the forward pass.
+ * <p>Forward reads as the equations: dropout(x) → project and score each edge (the layer's
+ * {@link AttentionVariant}) → softmax over each target's incoming edges → dropout(alpha) → weighted sum
+ * of (dropped-out) messages → concat or mean over heads (+ residual projection) → + bias → ELU (hidden
+ * layers). Backward runs the same steps in reverse, with the dropout masks of the forward pass.
  */
 public final class GatLayer {
 
     private final Backend backend;
     private final GraphTensor graph;
     private final LayerSpec spec;
-    private final boolean gatV2;
-    private final float negativeSlope;
+    private final AttentionVariant.Scorer scorer;
 
-    private final Parameter weight;
-    private final Parameter weightTarget;
-    private final Parameter biasSource;
-    private final Parameter biasTarget;
-    private final Parameter attSource;
-    private final Parameter attTarget;
     private final Parameter residual;
     private final Parameter bias;
 
-    /** GAT: the projection z (also the message); GATv2: the source-side projection (also the message). */
-    private final Tensor projected;
-    /** GATv2: the target-side projection. */
-    private final Tensor projectedTarget;
-    private final Tensor sourceScores;
-    private final Tensor targetScores;
+    /** The variant's messages of the last forward pass (the scorer owns them). */
+    private Tensor messages;
+    /** Raw scores, turned into attention in place by the softmax. */
     private final Tensor alpha;
     private final Tensor residualOut;
     private final Tensor out;
 
-    private Tensor dProjected;
-    private Tensor dProjectedTarget;
-    private Tensor dSourceScores;
-    private Tensor dTargetScores;
+    private Tensor dMessages;
     private Tensor dAlpha;
     /** Messages after message dropout, and their gradient (only when that dropout is on). */
     private Tensor droppedMessages;
@@ -59,47 +48,36 @@ public final class GatLayer {
     /** {@code parameters} holds this layer's tensors under {@code prefix + local name}. */
     public GatLayer(Backend backend, GraphTensor graph, LayerSpec spec, Map<String, Parameter> parameters,
                     String prefix) {
+        this(backend, graph, spec, parameters, prefix, null);
+    }
+
+    /**
+     * With relationship features {@code edgeFeatures} [slots, spec.edgeDim()] ({@link EdgeFeatures#perSlot}),
+     * which the layer reads and does not own; null exactly when {@code spec.edgeDim()} is 0.
+     */
+    public GatLayer(Backend backend, GraphTensor graph, LayerSpec spec, Map<String, Parameter> parameters,
+                    String prefix, Tensor edgeFeatures) {
         this.backend = backend;
         this.graph = graph;
         this.spec = spec;
-        this.gatV2 = spec.variant() == Variant.GATV2;
-        this.negativeSlope = (float) spec.negativeSlope();
+        this.scorer = AttentionVariant.of(spec.variant()).bind(backend, graph, spec, parameters, prefix,
+                edgeFeatures);
+        residual = spec.residual() ? AttentionVariant.require(parameters, prefix + "weight_res") : null;
+        bias = AttentionVariant.require(parameters, prefix + "bias");
         int n = graph.nodeCount();
-        if (gatV2) {
-            weight = require(parameters, prefix + "weight_src");
-            biasSource = require(parameters, prefix + "bias_src");
-            weightTarget = require(parameters, prefix + "weight_dst");
-            biasTarget = require(parameters, prefix + "bias_dst");
-            attSource = require(parameters, prefix + "att");
-            attTarget = null;
-            projectedTarget = backend.zeros(n, spec.width());
-            sourceScores = null;
-            targetScores = null;
-        } else {
-            weight = require(parameters, prefix + "weight");
-            biasSource = null;
-            weightTarget = null;
-            biasTarget = null;
-            attSource = require(parameters, prefix + "att_src");
-            attTarget = require(parameters, prefix + "att_dst");
-            projectedTarget = null;
-            sourceScores = backend.zeros(n, spec.heads());
-            targetScores = backend.zeros(n, spec.heads());
-        }
-        residual = spec.residual() ? require(parameters, prefix + "weight_res") : null;
-        bias = require(parameters, prefix + "bias");
-        projected = backend.zeros(n, spec.width());
         alpha = backend.zeros(graph.slotCount(), spec.heads());
         out = backend.zeros(n, spec.outputDim());
         residualOut = residual == null ? null : backend.zeros(n, spec.outputDim());
     }
 
-    private static Parameter require(Map<String, Parameter> parameters, String name) {
-        Parameter p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("Missing layer parameter '" + name + "'");
+    /** The parameters of one layer: its variant's, then the residual projection and the bias. */
+    public static List<ParameterShape> parameterShapes(LayerSpec layer, String prefix) {
+        List<ParameterShape> shapes = new ArrayList<>(AttentionVariant.of(layer.variant()).parameters(layer, prefix));
+        if (layer.residual()) {
+            shapes.add(ParameterShape.glorot(prefix + "weight_res", layer.inputDim(), layer.outputDim()));
         }
-        return p;
+        shapes.add(ParameterShape.zeroBias(prefix + "bias", layer.outputDim()));
+        return shapes;
     }
 
     public LayerSpec spec() {
@@ -126,16 +104,9 @@ public final class GatLayer {
         this.residualMask = inputMask == null || spec.concat() ? inputMask : InputDropout.shared(inputMask.group(0));
         this.attentionMask = attentionMask;
         this.messageMask = messageMask;
-        if (gatV2) {
-            backend.linear(input, inputMask, weight.value(), biasSource.value(), projected);
-            backend.linear(input, inputMask, weightTarget.value(), biasTarget.value(), projectedTarget);
-            backend.gatV2Softmax(graph, projected, projectedTarget, attSource.value(), negativeSlope, alpha);
-        } else {
-            backend.linear(input, inputMask, weight.value(), null, projected);
-            backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
-            backend.edgeSoftmax(graph, sourceScores, targetScores, negativeSlope, alpha);
-        }
-        backend.aggregate(graph, alpha, attentionMask, messages(), spec.concat(), out);
+        messages = scorer.forward(input, inputMask, alpha);
+        backend.edgeSoftmax(graph, alpha);
+        backend.aggregate(graph, alpha, attentionMask, droppedMessages(), spec.concat(), out);
         if (residual != null) {
             backend.linear(input, residualMask, residual.value(), null, residualOut);
             backend.add(out, residualOut);
@@ -152,6 +123,11 @@ public final class GatLayer {
      * consumed (overwritten). When {@code dIn} is not null, d loss / d input is added to it.
      */
     public void backward(Tensor input, Tensor dOutput, Tensor dIn) {
+        backward(input, dOutput, dIn, null);
+    }
+
+    /** As {@link #backward(Tensor, Tensor, Tensor)}, also adding d loss / d edge features to {@code dEdgeFeatures}. */
+    public void backward(Tensor input, Tensor dOutput, Tensor dIn, Tensor dEdgeFeatures) {
         allocateGradients();
         if (spec.elu()) {
             backend.eluBackward(out, dOutput, dOutput);
@@ -160,42 +136,29 @@ public final class GatLayer {
         if (residual != null) {
             backend.linearBackward(input, residualMask, residual.value(), dOutput, residual.gradient(), null, dIn);
         }
-        backend.fill(dProjected, 0f);
+        backend.fill(dMessages, 0f);
         if (messageMask == null) {
-            backend.aggregateBackward(graph, alpha, attentionMask, projected, spec.concat(), dOutput, dProjected,
+            backend.aggregateBackward(graph, alpha, attentionMask, messages, spec.concat(), dOutput, dMessages,
                     dAlpha);
         } else {
             backend.fill(dDroppedMessages, 0f);
             backend.aggregateBackward(graph, alpha, attentionMask, droppedMessages, spec.concat(), dOutput,
                     dDroppedMessages, dAlpha);
-            backend.dropoutBackward(messageMask, dDroppedMessages, dProjected);
+            backend.dropoutBackward(messageMask, dDroppedMessages, dMessages);
         }
-        if (gatV2) {
-            backend.fill(dProjectedTarget, 0f);
-            backend.gatV2SoftmaxBackward(graph, projected, projectedTarget, attSource.value(), negativeSlope, alpha,
-                    dAlpha, dProjected, dProjectedTarget, attSource.gradient());
-            backend.linearBackward(input, inputMask, weight.value(), dProjected, weight.gradient(),
-                    biasSource.gradient(), dIn);
-            backend.linearBackward(input, inputMask, weightTarget.value(), dProjectedTarget, weightTarget.gradient(),
-                    biasTarget.gradient(), dIn);
-        } else {
-            backend.edgeSoftmaxBackward(graph, sourceScores, targetScores, negativeSlope, alpha, dAlpha,
-                    dSourceScores, dTargetScores);
-            backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
-                    dTargetScores, dProjected, attSource.gradient(), attTarget.gradient());
-            backend.linearBackward(input, inputMask, weight.value(), dProjected, weight.gradient(), null, dIn);
-        }
+        backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+        scorer.backward(input, inputMask, dAlpha, dMessages, dIn, dEdgeFeatures);
     }
 
-    /** The projected messages, dropped out when message dropout is on (the attention scores see them whole). */
-    private Tensor messages() {
+    /** The messages, dropped out when message dropout is on (the scores see them whole). */
+    private Tensor droppedMessages() {
         if (messageMask == null) {
-            return projected;
+            return messages;
         }
         if (droppedMessages == null) {
             droppedMessages = backend.zeros(graph.nodeCount(), spec.width());
         }
-        backend.dropout(projected, messageMask, droppedMessages);
+        backend.dropout(messages, messageMask, droppedMessages);
         return droppedMessages;
     }
 
@@ -204,14 +167,8 @@ public final class GatLayer {
             return;
         }
         int n = graph.nodeCount();
-        dProjected = backend.zeros(n, spec.width());
+        dMessages = backend.zeros(n, spec.width());
         dAlpha = backend.zeros(graph.slotCount(), spec.heads());
-        if (gatV2) {
-            dProjectedTarget = backend.zeros(n, spec.width());
-        } else {
-            dSourceScores = backend.zeros(n, spec.heads());
-            dTargetScores = backend.zeros(n, spec.heads());
-        }
         if (spec.messageDropout() > 0) {
             dDroppedMessages = backend.zeros(n, spec.width());
         }
@@ -219,9 +176,8 @@ public final class GatLayer {
 
     /** Frees the activations and gradient buffers (the parameters belong to the caller). */
     public void release() {
-        for (Tensor t : new Tensor[]{projected, projectedTarget, sourceScores, targetScores, alpha, residualOut, out,
-                dProjected, dProjectedTarget, dSourceScores, dTargetScores, dAlpha, droppedMessages,
-                dDroppedMessages}) {
+        scorer.release();
+        for (Tensor t : new Tensor[]{alpha, residualOut, out, dMessages, dAlpha, droppedMessages, dDroppedMessages}) {
             if (t != null) {
                 backend.release(t);
             }

@@ -46,6 +46,25 @@ public final class GatNetwork {
     /** With {@code computeInputGradient}, backward also yields d loss / d features (dense features only). */
     public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features,
                       boolean computeInputGradient) {
+        this(backend, config, weights, graph, features, null, computeInputGradient);
+    }
+
+    /**
+     * With relationship features in attention: {@code edgeFeatures} [slots, config.edgeDim()] per attention
+     * slot of {@code graph}, as {@link EdgeFeatures#perSlot} makes them from the features of the caller's
+     * edges, uploaded to {@code backend}; every layer's scores see them. Null exactly when the model has none
+     * (edgeDim 0). The network reads them and does not own them.
+     */
+    public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features,
+                      Tensor edgeFeatures, boolean computeInputGradient) {
+        if (config.edgeDim() > 0 && edgeFeatures == null) {
+            throw new IllegalArgumentException("The model attends over " + config.edgeDim()
+                    + " relationship features per relationship, but none were given");
+        }
+        if (config.edgeDim() == 0 && edgeFeatures != null) {
+            throw new IllegalArgumentException("Relationship features were given to a model without them"
+                    + " (edgeDim 0)");
+        }
         if (features.rows() != graph.nodeCount()) {
             throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
                     + graph.nodeCount() + " nodes");
@@ -63,14 +82,23 @@ public final class GatNetwork {
         this.graph = graph;
         this.features = features;
         this.computeInputGradient = computeInputGradient;
-        for (ParameterShape shape : ParameterShape.of(config)) {
+        for (ParameterShape shape : parameterShapes(config)) {
             parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
         }
         layers = new GatLayer[config.layerCount()];
         outputGradients = new Tensor[config.layerCount()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l));
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l), edgeFeatures);
         }
+    }
+
+    /** All parameters of a model, in their fixed order (initialisation and file order). */
+    public static List<ParameterShape> parameterShapes(GatConfig config) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (int l = 0; l < config.layerCount(); l++) {
+            shapes.addAll(GatLayer.parameterShapes(config.layer(l), ParameterShape.layerPrefix(l)));
+        }
+        return shapes;
     }
 
     public GatConfig config() {

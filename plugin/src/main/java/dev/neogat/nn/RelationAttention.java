@@ -144,18 +144,21 @@ final class RelationAttention {
         if (gatV2) {
             backend.linear(sourceInput, sourceMask, weightSource.value(), biasSource.value(), projected);
             backend.linear(targetInput, targetMask, weightTarget.value(), biasTarget.value(), projectedTarget);
-            backend.gatV2Softmax(graph, projected, projectedTarget, attSource.value(), negativeSlope, alpha);
+            backend.gatV2Scores(graph, projected, projectedTarget, null, attSource.value(), negativeSlope, alpha);
+            backend.edgeSoftmax(graph, alpha);
         } else if (bipartite) {
             backend.linear(sourceInput, sourceMask, weightSource.value(), null, projected);
             backend.linear(targetInput, targetMask, weightTarget.value(), null, projectedTarget);
             backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, unusedTargetSide);
             backend.attentionScores(projectedTarget, attSource.value(), attTarget.value(), unusedSourceSide,
                     targetScores);
-            backend.edgeSoftmax(graph, sourceScores, targetScores, negativeSlope, alpha);
+            backend.gatScores(graph, sourceScores, targetScores, null, negativeSlope, alpha);
+            backend.edgeSoftmax(graph, alpha);
         } else {
             backend.linear(sourceInput, sourceMask, weightSource.value(), null, projected);
             backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
-            backend.edgeSoftmax(graph, sourceScores, targetScores, negativeSlope, alpha);
+            backend.gatScores(graph, sourceScores, targetScores, null, negativeSlope, alpha);
+            backend.edgeSoftmax(graph, alpha);
         }
         backend.aggregate(graph, alpha, attentionMask, messages(), spec.concat(), out);
         backend.addBias(out, bias.value());
@@ -182,15 +185,17 @@ final class RelationAttention {
         }
         if (gatV2) {
             backend.fill(dProjectedTarget, 0f);
-            backend.gatV2SoftmaxBackward(graph, projected, projectedTarget, attSource.value(), negativeSlope, alpha,
-                    dAlpha, dProjected, dProjectedTarget, attSource.gradient());
+            backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+            backend.gatV2ScoresBackward(graph, projected, projectedTarget, null, attSource.value(), negativeSlope,
+                    dAlpha, dProjected, dProjectedTarget, null, attSource.gradient());
             backend.linearBackward(sourceInput, sourceMask, weightSource.value(), dProjected, weightSource.gradient(),
                     biasSource.gradient(), dSourceInput);
             backend.linearBackward(targetInput, targetMask, weightTarget.value(), dProjectedTarget,
                     weightTarget.gradient(), biasTarget.gradient(), dTargetInput);
         } else if (bipartite) {
-            backend.edgeSoftmaxBackward(graph, sourceScores, targetScores, negativeSlope, alpha, dAlpha,
-                    dSourceScores, dTargetScores);
+            backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+            backend.gatScoresBackward(graph, sourceScores, targetScores, null, negativeSlope, dAlpha, dSourceScores,
+                    dTargetScores);
             backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
                     zerosTargetSide, dProjected, attSource.gradient(), dAttUnused);
             backend.fill(dProjectedTarget, 0f);
@@ -201,8 +206,9 @@ final class RelationAttention {
             backend.linearBackward(targetInput, targetMask, weightTarget.value(), dProjectedTarget,
                     weightTarget.gradient(), null, dTargetInput);
         } else {
-            backend.edgeSoftmaxBackward(graph, sourceScores, targetScores, negativeSlope, alpha, dAlpha,
-                    dSourceScores, dTargetScores);
+            backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+            backend.gatScoresBackward(graph, sourceScores, targetScores, null, negativeSlope, dAlpha, dSourceScores,
+                    dTargetScores);
             backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
                     dTargetScores, dProjected, attSource.gradient(), attTarget.gradient());
             backend.linearBackward(sourceInput, sourceMask, weightSource.value(), dProjected, weightSource.gradient(),

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** The learnable tensors of a model on the host, by name, in {@link ParameterShape} order. */
+/** The learnable tensors of a model on the host, by name, in {@link GatNetwork#parameterShapes} order. */
 public final class Weights {
 
     private final Map<String, DenseMatrix> tensors;
@@ -20,7 +20,7 @@ public final class Weights {
 
     /** PyG's initialisation, drawn deterministically from {@code seed}. */
     public static Weights initialize(GatConfig config, long seed) {
-        return initialize(ParameterShape.of(config), seed);
+        return initialize(GatNetwork.parameterShapes(config), seed);
     }
 
     /** PyG's initialisation of {@code shapes}, drawn deterministically from {@code seed} in their order. */
@@ -41,7 +41,7 @@ public final class Weights {
 
     /** Checks that the tensors are exactly those {@code config} needs, with their shapes. */
     public void requireMatches(GatConfig config) {
-        requireMatches(ParameterShape.of(config));
+        requireMatches(GatNetwork.parameterShapes(config));
     }
 
     /** Checks that the tensors are exactly {@code shapes}, by name and shape. */

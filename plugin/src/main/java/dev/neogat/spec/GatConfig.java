@@ -45,6 +45,7 @@ public final class GatConfig {
     private final boolean residual;
     private final boolean multiLabel;
     private final boolean normalizeFeatures;
+    private final int edgeDim;
 
     private GatConfig(Builder b) {
         this.variant = b.variant;
@@ -63,6 +64,7 @@ public final class GatConfig {
         this.residual = b.residual;
         this.multiLabel = b.multiLabel;
         this.normalizeFeatures = b.normalizeFeatures;
+        this.edgeDim = b.edgeDim;
     }
 
     public static Builder builder(int inputDim, int classCount) {
@@ -84,7 +86,8 @@ public final class GatConfig {
                 .negativeSlope(negativeSlope)
                 .residual(residual)
                 .multiLabel(multiLabel)
-                .normalizeFeatures(normalizeFeatures);
+                .normalizeFeatures(normalizeFeatures)
+                .edgeDim(edgeDim);
     }
 
     public Variant variant() {
@@ -93,6 +96,11 @@ public final class GatConfig {
 
     public int inputDim() {
         return inputDim;
+    }
+
+    /** Width of the relationship features every layer's edge scores see (PyG's {@code edge_dim}); 0 for none. */
+    public int edgeDim() {
+        return edgeDim;
     }
 
     public int classCount() {
@@ -182,7 +190,7 @@ public final class GatConfig {
     /** Layer {@code layer} (0 = the one reading the features) as a stand-alone spec. */
     public LayerSpec layer(int layer) {
         return new LayerSpec(variant, inputDim(layer), heads(layer), channels(layer), concat(layer), residual,
-                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout, messageDropout);
+                !isOutputLayer(layer), negativeSlope, featureDropout, attentionDropout, messageDropout, edgeDim);
     }
 
     /** Plain values (strings, numbers, booleans, lists) for JSON and for reporting to users. */
@@ -204,6 +212,10 @@ public final class GatConfig {
         map.put("residual", residual);
         map.put("multiLabel", multiLabel);
         map.put("normalizeFeatures", normalizeFeatures);
+        if (edgeDim > 0) {
+            // Only when used, so that models without relationship features keep their stored bytes.
+            map.put("edgeDim", edgeDim);
+        }
         return map;
     }
 
@@ -221,7 +233,9 @@ public final class GatConfig {
             // Before messageDropout, the projected messages had no dropout.
             "messageDropout", 0.0,
             // Before inputDropoutPerHead, the heads shared one input dropout mask (as PyG).
-            "inputDropoutPerHead", false);
+            "inputDropoutPerHead", false,
+            // Before edgeDim, attention looked at no relationship features.
+            "edgeDim", 0);
 
     /**
      * Inverse of {@link #toMap()}, for the configuration stored with a model: a key added after the model was
@@ -256,6 +270,7 @@ public final class GatConfig {
                 .residual(stored.bool("residual"))
                 .multiLabel(stored.bool("multiLabel"))
                 .normalizeFeatures(stored.bool("normalizeFeatures"))
+                .edgeDim(stored.integer("edgeDim"))
                 .build();
     }
 
@@ -357,6 +372,7 @@ public final class GatConfig {
         private boolean residual = DEFAULT_RESIDUAL;
         private boolean multiLabel = false;
         private boolean normalizeFeatures = DEFAULT_NORMALIZE_FEATURES;
+        private int edgeDim = 0;
         private int defaultChannels = DEFAULT_HIDDEN_CHANNELS;
         private int defaultHeads = DEFAULT_HEADS;
 
@@ -462,11 +478,18 @@ public final class GatConfig {
             return this;
         }
 
+        /** Width of the relationship features per edge; 0 (the default) for none. */
+        public Builder edgeDim(int edgeDim) {
+            this.edgeDim = edgeDim;
+            return this;
+        }
+
         public GatConfig build() {
             requireAtLeast("inputDim", inputDim, 1);
             requireAtLeast("classCount", classCount, 1);
             requireAtLeast("layers", layers, 1);
             requireAtLeast("outputHeads", outputHeads, 1);
+            requireAtLeast("edgeDim", edgeDim, 0);
             int hidden = layers - 1;
             hiddenChannels = perLayer("hiddenChannels", hiddenChannels, defaultChannels, hidden);
             hiddenHeads = perLayer("heads", hiddenHeads, defaultHeads, hidden);

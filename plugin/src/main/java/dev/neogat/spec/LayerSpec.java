@@ -4,20 +4,32 @@ package dev.neogat.spec;
  * One attention layer, as PyG's {@code GATConv}/{@code GATv2Conv}: input width, heads × channels,
  * heads concatenated or averaged, optional residual projection, ELU after it or not, and its dropout
  * rates: input features, attention coefficients, and projected messages (the reference GAT
- * implementation drops those too; PyG does not).
+ * implementation drops those too; PyG does not). {@code edgeDim} is the width of the relationship features
+ * each edge's score also sees (PyG's {@code edge_dim}); 0 for none.
  */
 public record LayerSpec(Variant variant, int inputDim, int heads, int channels, boolean concat, boolean residual,
                         boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
-                        double messageDropout) {
+                        double messageDropout, int edgeDim) {
 
     public LayerSpec {
         if (inputDim < 1 || heads < 1 || channels < 1) {
             throw new IllegalArgumentException("A layer needs a positive input width, heads and channels, got "
                     + inputDim + ", " + heads + ", " + channels);
         }
+        if (edgeDim < 0) {
+            throw new IllegalArgumentException("edgeDim must be at least 0, got " + edgeDim);
+        }
         if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
             throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
         }
+    }
+
+    /** A layer without relationship features. */
+    public LayerSpec(Variant variant, int inputDim, int heads, int channels, boolean concat, boolean residual,
+                     boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
+                     double messageDropout) {
+        this(variant, inputDim, heads, channels, concat, residual, elu, negativeSlope, featureDropout,
+                attentionDropout, messageDropout, 0);
     }
 
     /** heads · channels, the width of the projection. */

@@ -1,6 +1,9 @@
 package dev.neogat.spec;
 
-/** Which attention scoring a layer uses. */
+/**
+ * The attention variants users can name; each is implemented by one class in nn (see
+ * nn.AttentionVariant#of), which declares its parameters, its memory and its scores.
+ */
 public enum Variant {
     /** Veličković et al. 2018: {@code LeakyReLU(a · [W h_i ‖ W h_j])}. */
     GAT,

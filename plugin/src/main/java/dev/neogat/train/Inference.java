@@ -4,6 +4,8 @@ import dev.neogat.graph.IncomingCsr;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -42,14 +44,26 @@ public final class Inference {
 
     public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
                                  Request request) {
+        return run(backend, model, graph, features, null, request);
+    }
+
+    /**
+     * With relationship features for a model that attends over them: one row per edge given to the graph
+     * builder, in that order (null for none).
+     */
+    public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                 DenseMatrix relationshipFeatures, Request request) {
         GatConfig config = model.config();
         requireInput(config, graph, features);
+        EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
         FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
         GraphTensor graphTensor = backend.upload(graph);
         Tensor featureTensor = backend.upload(input);
+        Tensor edgeFeatures = EdgeFeatures.upload(backend, graph, relationshipFeatures);
         GatNetwork network = null;
         try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor);
+            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeFeatures,
+                    false);
             network.forward();
             float[] logits = download(backend, network.logits());
             List<float[]> attention = new ArrayList<>();
@@ -68,6 +82,9 @@ public final class Inference {
                 network.release();
             }
             backend.release(featureTensor);
+            if (edgeFeatures != null) {
+                backend.release(edgeFeatures);
+            }
             backend.release(graphTensor);
         }
     }

@@ -5,6 +5,7 @@ import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -39,8 +40,12 @@ public final class Trainer {
         try {
             GraphTensor graph = keep(resources, backend.upload(data.graph()));
             Tensor featureTensor = keep(resources, backend.upload(features));
+            Tensor edgeFeatures = EdgeFeatures.upload(backend, data.graph(), data.relationshipFeatures());
+            if (edgeFeatures != null) {
+                keep(resources, edgeFeatures);
+            }
             network = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), graph,
-                    featureTensor);
+                    featureTensor, edgeFeatures, false);
             Targets trainTargets = keep(resources, backend.upload(data.labels(), data.split().train()));
             Targets validationTargets = keep(resources, backend.upload(data.labels(), data.split().validation()));
             Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
@@ -114,6 +119,7 @@ public final class Trainer {
             throw new IllegalArgumentException("The model expects " + config.inputDim()
                     + " input features but there are " + data.features().cols());
         }
+        EdgeFeatures.requireFits(config.edgeDim(), data.graph(), data.relationshipFeatures());
         if (config.classCount() != data.labels().classCount()) {
             throw new IllegalArgumentException("The model predicts " + config.classCount()
                     + " classes but the labels have " + data.labels().classCount());

@@ -1,6 +1,7 @@
 package dev.neogat.gpu;
 
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.GoldenEdgeFeaturesTest;
 import dev.neogat.nn.GoldenLayerTest;
 import dev.neogat.nn.GoldenModelTest;
 import org.junit.jupiter.api.Nested;
@@ -42,7 +43,23 @@ class GoldenOnGpuTest {
     }
 
     @Nested
+    class EmulatedEdgeFeatures extends GoldenEdgeFeaturesTest {
+        @Override
+        protected Backend newBackend() {
+            return emulated();
+        }
+    }
+
+    @Nested
     class DeviceLayer extends GoldenLayerTest {
+        @Override
+        protected Backend newBackend() {
+            return device();
+        }
+    }
+
+    @Nested
+    class DeviceEdgeFeatures extends GoldenEdgeFeaturesTest {
         @Override
         protected Backend newBackend() {
             return device();

@@ -9,6 +9,7 @@ import dev.neogat.spec.Variant;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -224,8 +225,9 @@ abstract class GpuBackendParityTest {
 
     // ---- attention ----------------------------------------------------------------------------------
 
-    @Test
-    void gatAttentionScoresAndSoftmaxWithGradients() {
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatScoresAndSoftmaxWithGradients(boolean withEdgeScores) {
         int width = HEADS * CHANNELS;
         Pair z = random(NODES, width);
         Pair attS = random(HEADS, CHANNELS);
@@ -237,17 +239,26 @@ abstract class GpuBackendParityTest {
         assertSame(s, "source scores");
         assertSame(t, "target scores");
 
+        Pair edge = withEdgeScores ? random(csr.slotCount(), HEADS) : null;
         Pair alpha = zeros(csr.slotCount(), HEADS);
-        cpu.edgeSoftmax(cpuGraph, s.cpu, t.cpu, 0.2f, alpha.cpu);
-        gpu.edgeSoftmax(gpuGraph, s.gpu, t.gpu, 0.2f, alpha.gpu);
+        cpu.gatScores(cpuGraph, s.cpu, t.cpu, edge == null ? null : edge.cpu, 0.2f, alpha.cpu);
+        gpu.gatScores(gpuGraph, s.gpu, t.gpu, edge == null ? null : edge.gpu, 0.2f, alpha.gpu);
+        assertSame(alpha, "raw scores");
+        cpu.edgeSoftmax(cpuGraph, alpha.cpu);
+        gpu.edgeSoftmax(gpuGraph, alpha.gpu);
         assertSame(alpha, "alpha");
 
         Pair dAlpha = random(csr.slotCount(), HEADS);
+        cpu.edgeSoftmaxBackward(cpuGraph, alpha.cpu, dAlpha.cpu);
+        gpu.edgeSoftmaxBackward(gpuGraph, alpha.gpu, dAlpha.gpu);
+        assertSame(dAlpha, "score gradient");
         Pair dS = zeros(NODES, HEADS);
         Pair dT = zeros(NODES, HEADS);
-        cpu.edgeSoftmaxBackward(cpuGraph, s.cpu, t.cpu, 0.2f, alpha.cpu, dAlpha.cpu, dS.cpu, dT.cpu);
-        gpu.edgeSoftmaxBackward(gpuGraph, s.gpu, t.gpu, 0.2f, alpha.gpu, dAlpha.gpu, dS.gpu, dT.gpu);
-        assertSame(dAlpha, "score gradient");
+        cpu.gatScoresBackward(cpuGraph, s.cpu, t.cpu, edge == null ? null : edge.cpu, 0.2f, dAlpha.cpu, dS.cpu,
+                dT.cpu);
+        gpu.gatScoresBackward(gpuGraph, s.gpu, t.gpu, edge == null ? null : edge.gpu, 0.2f, dAlpha.gpu, dS.gpu,
+                dT.gpu);
+        assertSame(dAlpha, "pre-activation gradient");
         assertSame(dS, "dSource");
         assertSame(dT, "dTarget");
 
@@ -261,28 +272,51 @@ abstract class GpuBackendParityTest {
         assertSame(dAttT, "dAttTarget");
     }
 
-    @Test
-    void gatV2SoftmaxWithGradients() {
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatV2ScoresWithGradients(boolean withEdgeProjection) {
         int width = HEADS * CHANNELS;
         Pair xs = random(NODES, width);
         Pair xt = random(NODES, width);
+        Pair xe = withEdgeProjection ? random(csr.slotCount(), width) : null;
         Pair att = random(HEADS, CHANNELS);
-        Pair alpha = zeros(csr.slotCount(), HEADS);
-        cpu.gatV2Softmax(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, alpha.cpu);
-        gpu.gatV2Softmax(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, alpha.gpu);
-        assertSame(alpha, "alpha");
+        Pair scores = zeros(csr.slotCount(), HEADS);
+        cpu.gatV2Scores(cpuGraph, xs.cpu, xt.cpu, xe == null ? null : xe.cpu, att.cpu, 0.2f, scores.cpu);
+        gpu.gatV2Scores(gpuGraph, xs.gpu, xt.gpu, xe == null ? null : xe.gpu, att.gpu, 0.2f, scores.gpu);
+        assertSame(scores, "raw scores");
 
-        Pair dAlpha = random(csr.slotCount(), HEADS);
+        Pair dScores = random(csr.slotCount(), HEADS);
         Pair dXs = random(NODES, width);
         Pair dXt = random(NODES, width);
+        Pair dXe = withEdgeProjection ? zeros(csr.slotCount(), width) : null;
         Pair dAtt = zeros(HEADS, CHANNELS);
-        cpu.gatV2SoftmaxBackward(cpuGraph, xs.cpu, xt.cpu, att.cpu, 0.2f, alpha.cpu, dAlpha.cpu, dXs.cpu, dXt.cpu,
-                dAtt.cpu);
-        gpu.gatV2SoftmaxBackward(gpuGraph, xs.gpu, xt.gpu, att.gpu, 0.2f, alpha.gpu, dAlpha.gpu, dXs.gpu, dXt.gpu,
-                dAtt.gpu);
-        assertSame(dAlpha, "score gradient");
+        cpu.gatV2ScoresBackward(cpuGraph, xs.cpu, xt.cpu, xe == null ? null : xe.cpu, att.cpu, 0.2f, dScores.cpu,
+                dXs.cpu, dXt.cpu, dXe == null ? null : dXe.cpu, dAtt.cpu);
+        gpu.gatV2ScoresBackward(gpuGraph, xs.gpu, xt.gpu, xe == null ? null : xe.gpu, att.gpu, 0.2f, dScores.gpu,
+                dXs.gpu, dXt.gpu, dXe == null ? null : dXe.gpu, dAtt.gpu);
+        if (dXe != null) {
+            assertSame(dXe, "dXEdge");
+        }
         assertSame(dXs, "dXSource (accumulated)");
         assertSame(dXt, "dXTarget (accumulated)");
+        assertSame(dAtt, "dAtt");
+    }
+
+    @Test
+    void headScoresWithGradients() {
+        int width = HEADS * CHANNELS;
+        Pair z = random(csr.slotCount(), width);
+        Pair att = random(HEADS, CHANNELS);
+        Pair scores = zeros(csr.slotCount(), HEADS);
+        cpu.headScores(z.cpu, att.cpu, scores.cpu);
+        gpu.headScores(z.gpu, att.gpu, scores.gpu);
+        assertSame(scores, "head scores");
+        Pair dScores = random(csr.slotCount(), HEADS);
+        Pair dZ = random(csr.slotCount(), width);
+        Pair dAtt = zeros(HEADS, CHANNELS);
+        cpu.headScoresBackward(z.cpu, att.cpu, dScores.cpu, dZ.cpu, dAtt.cpu);
+        gpu.headScoresBackward(z.gpu, att.gpu, dScores.gpu, dZ.gpu, dAtt.gpu);
+        assertSame(dZ, "dZ (accumulated)");
         assertSame(dAtt, "dAtt");
     }
 
@@ -418,7 +452,8 @@ abstract class GpuBackendParityTest {
     // ---- whole networks and trainings ---------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"gat", "gatv2-residual-mean-heads", "gat-multi-label-dense"})
+    @ValueSource(strings = {"gat", "gatv2-residual-mean-heads", "gat-multi-label-dense", "gat-relationship-features",
+            "gatv2-relationship-features"})
     void networkStepsMatchTheCpu(String variant) {
         boolean multiLabel = variant.contains("multi-label");
         int classes = 4;
@@ -427,7 +462,7 @@ abstract class GpuBackendParityTest {
                 .outputHeads(2).variant(variant.startsWith("gatv2") ? Variant.GATV2 : Variant.GAT)
                 .residual(variant.contains("residual")).concatHidden(!variant.contains("mean-heads"))
                 .multiLabel(multiLabel).dropout(0.4).messageDropout(0.2).inputDropoutPerHead(true)
-                .normalizeFeatures(false).build();
+                .normalizeFeatures(false).edgeDim(variant.contains("relationship-features") ? 2 : 0).build();
         float[] dense = randomValues(NODES * featureCount);
         for (int i = 0; i < dense.length; i++) {
             dense[i] = random.nextDouble() < 0.7 ? 0f : Math.abs(dense[i]);
@@ -452,8 +487,12 @@ abstract class GpuBackendParityTest {
         }
         int[] train = {0, 1, 2, 3, 5, 8, 13, 17, 20};
         Weights weights = Weights.initialize(config, 3);
-        GatNetwork onCpu = new GatNetwork(cpu, config, weights, cpuGraph, cpu.upload(features));
-        GatNetwork onGpu = new GatNetwork(gpu, config, weights, gpuGraph, gpu.upload(features));
+        DenseMatrix relationshipFeatures = config.edgeDim() == 0 ? null : new DenseMatrix(csr.originalEdgeCount(),
+                config.edgeDim(), randomValues(csr.originalEdgeCount() * config.edgeDim()));
+        GatNetwork onCpu = new GatNetwork(cpu, config, weights, cpuGraph, cpu.upload(features),
+                EdgeFeatures.upload(cpu, csr, relationshipFeatures), false);
+        GatNetwork onGpu = new GatNetwork(gpu, config, weights, gpuGraph, gpu.upload(features),
+                EdgeFeatures.upload(gpu, csr, relationshipFeatures), false);
         Targets cpuTargets = cpu.upload(labels, train);
         Targets gpuTargets = gpu.upload(labels, train);
         AdamSettings adam = AdamSettings.of(0.01, 5e-4);

@@ -27,6 +27,7 @@ import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +65,18 @@ class ModelFileTest {
         TrainedModel model = model(GATV2_RESIDUAL, 11);
         assertTrue(model.weights().asMap().containsKey("layers.0.weight_res"));
         assertSameModel(model, ModelFile.decode(ModelFile.encode(model), "gatv2.neogat"));
+    }
+
+    @Test
+    void relationshipFeaturesRoundTripAndTheirAbsenceStaysUnwritten() throws IOException {
+        GatConfig withEdges = GAT.toBuilder().edgeDim(3).build();
+        TrainedModel model = model(withEdges, 4);
+        assertTrue(model.weights().asMap().containsKey("layers.1.att_edge"));
+        TrainedModel read = ModelFile.decode(ModelFile.encode(model), "edges.neogat");
+        assertSameModel(model, read);
+        assertEquals(3, read.config().edgeDim());
+        assertFalse(GAT.toMap().containsKey("edgeDim"), "a model without relationship features keeps its old header");
+        assertEquals(0, GatConfig.fromMap(GAT.toMap()).edgeDim());
     }
 
     @Test
@@ -457,9 +470,9 @@ class ModelFileTest {
 
     @Test
     void aKeyFromANewerVersionIsRefusedRatherThanIgnored() {
-        assertEquals(CONFIG_PROBLEM + "the model configuration has the key 'edgeDim', which this version does not "
-                + "know (the model was written by a newer version of NeoGAT; upgrade to use it)",
-                problemWithConfig("edgeDim", 4L));
+        assertEquals(CONFIG_PROBLEM + "the model configuration has the key 'relationAggregation', which this "
+                + "version does not know (the model was written by a newer version of NeoGAT; upgrade to use it)",
+                problemWithConfig("relationAggregation", "attention"));
     }
 
     // ---- helpers ----

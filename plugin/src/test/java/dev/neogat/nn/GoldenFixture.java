@@ -75,6 +75,7 @@ final class GoldenFixture {
             case "lin_l.bias" -> "bias_src";
             case "lin_r.weight" -> "weight_dst";
             case "lin_r.bias" -> "bias_dst";
+            case "lin_edge.weight" -> "weight_edge";
             default -> pygLocalName;
         };
     }

@@ -20,8 +20,8 @@ import static dev.neogat.nn.FiniteDifferences.check;
 /**
  * Whole networks against finite differences of the training loss: every parameter and the input
  * features, in training mode with dropout (its masks are fixed by the step), for GAT and GATv2 with
- * and without residual projections, concatenated and averaged hidden heads, three layers, and
- * multi-label targets.
+ * and without residual projections, concatenated and averaged hidden heads, three layers,
+ * multi-label targets, and relationship features in attention.
  */
 class ModelGradientTest {
 
@@ -44,7 +44,11 @@ class ModelGradientTest {
                         .hiddenChannels(3, 2).outputHeads(2).build(), false),
                 Arguments.of("GAT multi-label", base(Variant.GAT).multiLabel(true).build(), true),
                 Arguments.of("GATv2 multi-label, no dropout", base(Variant.GATV2).multiLabel(true).dropout(0).build(),
-                        true));
+                        true),
+                Arguments.of("GAT relationship features, residual", base(Variant.GAT).edgeDim(3).residual(true)
+                        .messageDropout(0.2).build(), false),
+                Arguments.of("GATv2 relationship features, mean heads", base(Variant.GATV2).edgeDim(2)
+                        .concatHidden(false).build(), false));
     }
 
     private static GatConfig.Builder base(Variant variant) {
@@ -68,8 +72,14 @@ class ModelGradientTest {
         int[] train = {0, 2, 3, 5, 6, 9};
         try (CpuBackend backend = new CpuBackend(2, () -> false)) {
             CpuTensor features = (CpuTensor) backend.upload(x, nodes, config.inputDim());
+            float[] perEdge = new float[csr.originalEdgeCount() * config.edgeDim()];
+            for (int i = 0; i < perEdge.length; i++) {
+                perEdge[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+            Tensor edgeFeatures = EdgeFeatures.upload(backend, csr, config.edgeDim() == 0 ? null
+                    : new DenseMatrix(csr.originalEdgeCount(), config.edgeDim(), perEdge));
             GatNetwork network = new GatNetwork(backend, config, genericWeights(config, random), backend.upload(csr),
-                    features, true);
+                    features, edgeFeatures, true);
             Targets targets = backend.upload(labels, train);
             network.forward(true, 99, 4);
             network.lossAndGradients(targets);

@@ -157,65 +157,108 @@ class OpGradientTest {
 
     @Test
     void edgeSoftmax() {
-        CpuTensor source = randomTensor(NODES, HEADS);
-        CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor scores = randomTensor(csr.slotCount(), HEADS);
         CpuTensor alpha = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
         CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
-        CpuTensor dSource = zeros(NODES, HEADS);
-        CpuTensor dTarget = zeros(NODES, HEADS);
-        backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+        backend.copy(scores, alpha);
+        backend.edgeSoftmax(graph, alpha);
         backend.copy(r, dAlpha);
-        backend.edgeSoftmaxBackward(graph, source, target, 0.2f, alpha, dAlpha, dSource, dTarget);
+        backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+            backend.copy(scores, alpha);
+            backend.edgeSoftmax(graph, alpha);
             return dot(alpha, r);
         };
-        check("softmax d/dsource", source.data(), dSource.data(), loss);
-        check("softmax d/dtarget", target.data(), dTarget.data(), loss);
+        check("softmax d/dscores", scores.data(), dAlpha.data(), loss);
     }
 
     @Test
-    void gatV2Softmax() {
-        CpuTensor xs = randomTensor(NODES, HEADS * CHANNELS);
-        CpuTensor xt = randomTensor(NODES, HEADS * CHANNELS);
+    void headScores() {
+        CpuTensor z = randomTensor(csr.slotCount(), HEADS * CHANNELS);
         CpuTensor att = randomTensor(HEADS, CHANNELS);
-        CpuTensor alpha = zeros(csr.slotCount(), HEADS);
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
         CpuTensor r = randomTensor(csr.slotCount(), HEADS);
-        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
-        CpuTensor dXs = zeros(NODES, HEADS * CHANNELS);
-        CpuTensor dXt = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dZ = zeros(csr.slotCount(), HEADS * CHANNELS);
         CpuTensor dAtt = zeros(HEADS, CHANNELS);
-        backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
-        backend.copy(r, dAlpha);
-        backend.gatV2SoftmaxBackward(graph, xs, xt, att, 0.2f, alpha, dAlpha, dXs, dXt, dAtt);
+        backend.headScoresBackward(z, att, r, dZ, dAtt);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
-            return dot(alpha, r);
+            backend.headScores(z, att, scores);
+            return dot(scores, r);
         };
-        check("gatv2 d/dxs", xs.data(), dXs.data(), loss);
-        check("gatv2 d/dxt", xt.data(), dXt.data(), loss);
-        check("gatv2 d/datt", att.data(), dAtt.data(), loss);
+        check("head scores d/dz", z.data(), dZ.data(), loss);
+        check("head scores d/datt", att.data(), dAtt.data(), loss);
     }
 
-    @ParameterizedTest(name = "concat={0}")
-    @ValueSource(booleans = {true, false})
-    void aggregationWithAttentionDropout(boolean concat) {
-        CpuTensor alpha = randomTensor(csr.slotCount(), HEADS);
-        CpuTensor messages = randomTensor(NODES, HEADS * CHANNELS);
-        int outWidth = concat ? HEADS * CHANNELS : CHANNELS;
-        CpuTensor out = zeros(NODES, outWidth);
-        CpuTensor r = randomTensor(NODES, outWidth);
-        DropoutMask mask = new DropoutMask(5, 0.4);
-        CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
-        CpuTensor dMessages = zeros(NODES, HEADS * CHANNELS);
-        backend.aggregateBackward(graph, alpha, mask, messages, concat, r, dMessages, dAlpha);
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatScores(boolean withEdgeScores) {
+        CpuTensor source = randomTensor(NODES, HEADS);
+        CpuTensor target = randomTensor(NODES, HEADS);
+        CpuTensor edge = withEdgeScores ? randomTensor(csr.slotCount(), HEADS) : null;
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dScores = zeros(csr.slotCount(), HEADS);
+        CpuTensor dSource = zeros(NODES, HEADS);
+        CpuTensor dTarget = zeros(NODES, HEADS);
+        backend.copy(r, dScores);
+        backend.gatScoresBackward(graph, source, target, edge, 0.2f, dScores, dSource, dTarget);
         java.util.function.DoubleSupplier loss = () -> {
-            backend.aggregate(graph, alpha, mask, messages, concat, out);
-            return dot(out, r);
+            backend.gatScores(graph, source, target, edge, 0.2f, scores);
+            return dot(scores, r);
         };
-        check("aggregate d/dalpha", alpha.data(), dAlpha.data(), loss);
-        check("aggregate d/dmessages", messages.data(), dMessages.data(), loss);
+        check("gat scores d/dsource", source.data(), dSource.data(), loss);
+        check("gat scores d/dtarget", target.data(), dTarget.data(), loss);
+        if (edge != null) {
+            check("gat scores d/dedge", edge.data(), dScores.data(), loss);
+        }
+    }
+
+    @ParameterizedTest(name = "relationship features: {0}")
+    @ValueSource(booleans = {false, true})
+    void gatV2Scores(boolean withEdgeProjection) {
+        CpuTensor xs = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor xt = randomTensor(NODES, HEADS * CHANNELS);
+        CpuTensor xe = withEdgeProjection ? randomTensor(csr.slotCount(), HEADS * CHANNELS) : null;
+        CpuTensor att = randomTensor(HEADS, CHANNELS);
+        CpuTensor scores = zeros(csr.slotCount(), HEADS);
+        CpuTensor r = randomTensor(csr.slotCount(), HEADS);
+        CpuTensor dXs = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dXt = zeros(NODES, HEADS * CHANNELS);
+        CpuTensor dXe = withEdgeProjection ? zeros(csr.slotCount(), HEADS * CHANNELS) : null;
+        CpuTensor dAtt = zeros(HEADS, CHANNELS);
+        backend.gatV2ScoresBackward(graph, xs, xt, xe, att, 0.2f, r, dXs, dXt, dXe, dAtt);
+        java.util.function.DoubleSupplier loss = () -> {
+            backend.gatV2Scores(graph, xs, xt, xe, att, 0.2f, scores);
+            return dot(scores, r);
+        };
+        check("gatv2 scores d/dxs", xs.data(), dXs.data(), loss);
+        check("gatv2 scores d/dxt", xt.data(), dXt.data(), loss);
+        check("gatv2 scores d/datt", att.data(), dAtt.data(), loss);
+        if (xe != null) {
+            check("gatv2 scores d/dxe", xe.data(), dXe.data(), loss);
+        }
+    }
+
+    /** Self loops carry the mean of their node's other incoming features; the gradient flows back through it. */
+    @Test
+    void relationshipFeaturesPerSlot() {
+        // Self loops added (some replacing input loops) and duplicate edges.
+        IncomingCsr looped = RandomGraphs.graph(NODES, 30, 3, true);
+        CpuTensor perEdge = randomTensor(looped.originalEdgeCount(), 2);
+        CpuTensor r = randomTensor(looped.slotCount(), 2);
+        DenseMatrix dEdges = EdgeFeatures.edgeGradient(looped,
+                new DenseMatrix(looped.slotCount(), 2, r.data().clone()));
+        java.util.function.DoubleSupplier loss = () -> {
+            DenseMatrix slots = EdgeFeatures.perSlot(looped, new DenseMatrix(looped.originalEdgeCount(), 2,
+                    perEdge.data().clone()));
+            double sum = 0;
+            for (int i = 0; i < slots.data().length; i++) {
+                sum += slots.data()[i] * r.data()[i];
+            }
+            return sum;
+        };
+        check("slot features d/dedge features", perEdge.data(), dEdges.data(), loss);
     }
 
     @Test

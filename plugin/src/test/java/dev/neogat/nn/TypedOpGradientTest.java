@@ -124,11 +124,14 @@ class TypedOpGradientTest {
         CpuTensor dAlpha = zeros(csr.slotCount(), HEADS);
         CpuTensor dSource = zeros(SOURCES, HEADS);
         CpuTensor dTarget = zeros(TARGETS, HEADS);
-        backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+        backend.gatScores(graph, source, target, null, 0.2f, alpha);
+        backend.edgeSoftmax(graph, alpha);
         backend.copy(r, dAlpha);
-        backend.edgeSoftmaxBackward(graph, source, target, 0.2f, alpha, dAlpha, dSource, dTarget);
+        backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+        backend.gatScoresBackward(graph, source, target, null, 0.2f, dAlpha, dSource, dTarget);
         DoubleSupplier loss = () -> {
-            backend.edgeSoftmax(graph, source, target, 0.2f, alpha);
+            backend.gatScores(graph, source, target, null, 0.2f, alpha);
+            backend.edgeSoftmax(graph, alpha);
             return dot(alpha, r);
         };
         check("bipartite softmax d/dsource", source.data(), dSource.data(), loss);
@@ -146,11 +149,14 @@ class TypedOpGradientTest {
         CpuTensor dXs = zeros(SOURCES, HEADS * CHANNELS);
         CpuTensor dXt = zeros(TARGETS, HEADS * CHANNELS);
         CpuTensor dAtt = zeros(HEADS, CHANNELS);
-        backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
+        backend.gatV2Scores(graph, xs, xt, null, att, 0.2f, alpha);
+        backend.edgeSoftmax(graph, alpha);
         backend.copy(r, dAlpha);
-        backend.gatV2SoftmaxBackward(graph, xs, xt, att, 0.2f, alpha, dAlpha, dXs, dXt, dAtt);
+        backend.edgeSoftmaxBackward(graph, alpha, dAlpha);
+        backend.gatV2ScoresBackward(graph, xs, xt, null, att, 0.2f, dAlpha, dXs, dXt, null, dAtt);
         DoubleSupplier loss = () -> {
-            backend.gatV2Softmax(graph, xs, xt, att, 0.2f, alpha);
+            backend.gatV2Scores(graph, xs, xt, null, att, 0.2f, alpha);
+            backend.edgeSoftmax(graph, alpha);
             return dot(alpha, r);
         };
         check("bipartite gatv2 d/dxs", xs.data(), dXs.data(), loss);

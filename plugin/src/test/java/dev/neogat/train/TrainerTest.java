@@ -63,6 +63,51 @@ class TrainerTest {
         assertThat(losses(otherSeed)).isNotEqualTo(losses(one));
     }
 
+    @Test
+    void relationshipFeaturesTrainBitIdenticallyForAnyThreadCountAndChangeThePredictions() {
+        TrainingData plain = SMALL.trainingData();
+        int edges = plain.graph().originalEdgeCount();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        float[] values = new float[edges * 3];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextDouble();
+        }
+        DenseMatrix relationshipFeatures = new DenseMatrix(edges, 3, values);
+        TrainingData data = new TrainingData(plain.graph(), plain.features(), plain.labels(), plain.split(),
+                relationshipFeatures);
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(8).withPatience(0);
+        for (Variant variant : Variant.values()) {
+            GatConfig config = config(SMALL).toBuilder().variant(variant).edgeDim(3).build();
+            TrainingResult one;
+            try (CpuBackend backend = new CpuBackend(1, TerminationFlag.RUNNING)) {
+                one = Trainer.train(backend, data, config, training, TrainingListener.NONE, TerminationFlag.RUNNING);
+            }
+            TrainingResult three;
+            try (CpuBackend backend = new CpuBackend(3, TerminationFlag.RUNNING)) {
+                three = Trainer.train(backend, data, config, training, TrainingListener.NONE, TerminationFlag.RUNNING);
+            }
+            assertThat(one.model().weights().asMap()).containsKey("layers.0.weight_edge");
+            for (String name : one.model().weights().asMap().keySet()) {
+                assertArrayEquals(one.model().weights().get(name).data(), three.model().weights().get(name).data(),
+                        variant + " " + name + " differs between 1 and 3 threads");
+            }
+            float[] reversed = values.clone();
+            for (int i = 0; i < reversed.length; i++) {
+                reversed[i] = values[values.length - 1 - i];
+            }
+            try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+                float[] given = Inference.run(backend, one.model(), data.graph(), data.features(),
+                        relationshipFeatures, Inference.Request.LOGITS_ONLY).logits();
+                float[] other = Inference.run(backend, one.model(), data.graph(), data.features(),
+                        new DenseMatrix(edges, 3, reversed), Inference.Request.LOGITS_ONLY).logits();
+                assertThat(other).as("%s logits with other relationship features", variant).isNotEqualTo(given);
+                IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Inference.run(
+                        backend, one.model(), data.graph(), data.features(), Inference.Request.LOGITS_ONLY));
+                assertThat(missing).hasMessageContaining("attends over 3 relationship features");
+            }
+        }
+    }
+
     private static String losses(TrainingResult result) {
         return Arrays.toString(result.history().stream().mapToDouble(EpochStats::loss).toArray());
     }

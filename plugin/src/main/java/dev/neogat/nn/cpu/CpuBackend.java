@@ -172,33 +172,53 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void edgeSoftmax(GraphTensor graph, Tensor sourceScores, Tensor targetScores, float negativeSlope,
-                            Tensor alpha) {
-        EdgeSoftmax.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(alpha));
+    public void headScores(Tensor z, Tensor att, Tensor scores) {
+        HeadScores.forward(parallel, dense(z), dense(att), dense(scores));
     }
 
     @Override
-    public void edgeSoftmaxBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores,
-                                    float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dSourceScores,
-                                    Tensor dTargetScores) {
-        EdgeSoftmax.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores), negativeSlope,
-                dense(alpha), dense(dAlpha), dense(dSourceScores), dense(dTargetScores));
+    public void headScoresBackward(Tensor z, Tensor att, Tensor dScores, Tensor dZ, Tensor dAtt) {
+        HeadScores.backward(parallel, dense(z), dense(att), dense(dScores), dense(dZ), dense(dAtt));
     }
 
     @Override
-    public void gatV2Softmax(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att, float negativeSlope,
-                             Tensor alpha) {
-        GatV2Attention.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
-                negativeSlope, dense(alpha));
+    public void gatScores(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                          float negativeSlope, Tensor scores) {
+        GatScores.forward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores),
+                denseOrNull(edgeScores), negativeSlope, dense(scores));
     }
 
     @Override
-    public void gatV2SoftmaxBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor att,
-                                     float negativeSlope, Tensor alpha, Tensor dAlpha, Tensor dXSource,
-                                     Tensor dXTarget, Tensor dAtt) {
-        GatV2Attention.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), dense(att),
-                negativeSlope, dense(alpha), dense(dAlpha), dense(dXSource), dense(dXTarget), dense(dAtt));
+    public void gatScoresBackward(GraphTensor graph, Tensor sourceScores, Tensor targetScores, Tensor edgeScores,
+                                  float negativeSlope, Tensor dScores, Tensor dSourceScores, Tensor dTargetScores) {
+        GatScores.backward(parallel, (CpuGraph) graph, dense(sourceScores), dense(targetScores),
+                denseOrNull(edgeScores), negativeSlope, dense(dScores), dense(dSourceScores), dense(dTargetScores));
+    }
+
+    @Override
+    public void gatV2Scores(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                            float negativeSlope, Tensor scores) {
+        GatV2Scores.forward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), denseOrNull(xEdge),
+                dense(att), negativeSlope, dense(scores));
+    }
+
+    @Override
+    public void gatV2ScoresBackward(GraphTensor graph, Tensor xSource, Tensor xTarget, Tensor xEdge, Tensor att,
+                                    float negativeSlope, Tensor dScores, Tensor dXSource, Tensor dXTarget,
+                                    Tensor dXEdge, Tensor dAtt) {
+        GatV2Scores.backward(parallel, (CpuGraph) graph, dense(xSource), dense(xTarget), denseOrNull(xEdge),
+                dense(att), negativeSlope, dense(dScores), dense(dXSource), dense(dXTarget), denseOrNull(dXEdge),
+                dense(dAtt));
+    }
+
+    @Override
+    public void edgeSoftmax(GraphTensor graph, Tensor scores) {
+        EdgeSoftmax.forward(parallel, (CpuGraph) graph, dense(scores));
+    }
+
+    @Override
+    public void edgeSoftmaxBackward(GraphTensor graph, Tensor alpha, Tensor dAlpha) {
+        EdgeSoftmax.backward(parallel, (CpuGraph) graph, dense(alpha), dense(dAlpha));
     }
 
     @Override

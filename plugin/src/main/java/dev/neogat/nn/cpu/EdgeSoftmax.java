@@ -4,41 +4,37 @@ import dev.neogat.util.Exponential;
 import dev.neogat.util.Parallel;
 
 /**
- * GAT attention: {@code e[j→i,h] = LeakyReLU(source[j,h] + target[i,h])}, then
- * {@code alpha[j→i,h] = exp(e - max_i) / Σ_(k→i) exp(e[k→i,h] - max_i)} over the incoming slots of each
- * target i. Subtracting the target's maximum keeps exp finite; a target without incoming slots has no
- * attention and receives nothing. LeakyReLU is written max(e, slope·e), valid for slopes in [0, 1] and
- * free of branches on the sign of e.
+ * The softmax over each target's incoming slots that every attention variant shares:
+ * {@code alpha[j→i,h] = exp(e - max_i) / Σ_(k→i) exp(e[k→i,h] - max_i)}, per head, in place over the raw
+ * scores e. Subtracting the target's maximum keeps exp finite; a target without incoming slots has no
+ * attention and receives nothing.
  *
- * <p>Backward: {@code de = alpha ∘ (dAlpha - Σ_i alpha·dAlpha)} per target and head, times
- * LeakyReLU'(pre-activation) (slope for pre ≤ 0, as PyTorch); {@code dTarget[i] = Σ_in de},
- * {@code dSource[j] = Σ_out de}, the latter gathered over the transposed index.
+ * <p>Backward: {@code de = alpha ∘ (dAlpha - Σ_i alpha·dAlpha)} per target and head, in place over dAlpha.
  */
 final class EdgeSoftmax {
 
     private EdgeSoftmax() {
     }
 
-    static void forward(Parallel parallel, CpuGraph graph, CpuTensor sourceScores, CpuTensor targetScores,
-                        float negativeSlope, CpuTensor alpha) {
-        int heads = sourceScores.cols;
+    static void forward(Parallel parallel, CpuGraph graph, CpuTensor scores) {
+        int heads = scores.cols;
         int[] offsets = graph.csr.offsets();
-        int[] sources = graph.csr.sources();
-        float[] s = sourceScores.data;
-        float[] t = targetScores.data;
-        float[] a = alpha.data;
-        parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 8L), (start, end) -> {
+        float[] a = scores.data;
+        parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 6L), (start, end) -> {
             for (int i = start; i < end; i++) {
-                int first = offsets[i];
-                int last = offsets[i + 1];
-                for (int slot = first; slot < last; slot++) {
-                    int j = sources[slot];
-                    for (int h = 0; h < heads; h++) {
-                        float e = s[j * heads + h] + t[i * heads + h];
-                        a[slot * heads + h] = Math.max(e, e * negativeSlope);
-                    }
-                }
-                normalize(a, first, last, heads);
+                normalize(a, offsets[i], offsets[i + 1], heads);
+            }
+        });
+    }
+
+    static void backward(Parallel parallel, CpuGraph graph, CpuTensor alpha, CpuTensor dAlpha) {
+        int heads = alpha.cols;
+        int[] offsets = graph.csr.offsets();
+        float[] a = alpha.data;
+        float[] g = dAlpha.data;
+        parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 4L), (start, end) -> {
+            for (int i = start; i < end; i++) {
+                softmaxBackward(a, g, offsets[i], offsets[i + 1], heads);
             }
         });
     }
@@ -77,40 +73,6 @@ final class EdgeSoftmax {
                 g[e] = a[e] * (g[e] - dot);
             }
         }
-    }
-
-    static void backward(Parallel parallel, CpuGraph graph, CpuTensor sourceScores, CpuTensor targetScores,
-                         float negativeSlope, CpuTensor alpha, CpuTensor dAlpha, CpuTensor dSourceScores,
-                         CpuTensor dTargetScores) {
-        int heads = sourceScores.cols;
-        int[] offsets = graph.csr.offsets();
-        int[] sources = graph.csr.sources();
-        float[] s = sourceScores.data;
-        float[] t = targetScores.data;
-        float[] a = alpha.data;
-        float[] g = dAlpha.data;
-        float[] dt = dTargetScores.data;
-        parallel.forRange(graph.nodeCount(), graph.targetGrain(heads * 6L), (start, end) -> {
-            for (int i = start; i < end; i++) {
-                int first = offsets[i];
-                int last = offsets[i + 1];
-                softmaxBackward(a, g, first, last, heads);
-                for (int h = 0; h < heads; h++) {
-                    dt[i * heads + h] = 0f;
-                }
-                for (int slot = first; slot < last; slot++) {
-                    int j = sources[slot];
-                    for (int h = 0; h < heads; h++) {
-                        int e = slot * heads + h;
-                        float pre = s[j * heads + h] + t[i * heads + h];
-                        float de = g[e] * (pre > 0f ? 1f : negativeSlope);
-                        g[e] = de;
-                        dt[i * heads + h] += de;
-                    }
-                }
-            }
-        });
-        sumOverOutgoing(parallel, graph, g, heads, dSourceScores.data);
     }
 
     /** perSource[j,h] = Σ over the outgoing slots of j of perSlot[slot,h]. */

@@ -1,6 +1,7 @@
 package dev.neogat.procedures.config;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Variant;
 import dev.neogat.train.TrainingConfig;
 
 import java.util.List;
@@ -41,7 +42,7 @@ public final class TrainKeys {
 
     // The model.
     public static final ConfigKey<String> VARIANT = ConfigKey.choice("variant", GatConfig.DEFAULT_VARIANT.name(),
-            List.of("GAT", "GATV2"), "'gat' or 'gatv2'");
+            java.util.Arrays.stream(Variant.values()).map(Variant::name).toList(), "'gat' or 'gatv2'");
     public static final ConfigKey<Integer> LAYERS = ConfigKey.integer("layers", GatConfig.DEFAULT_LAYERS, 1, 16,
             "attention layers; all but the last are hidden");
     public static final ConfigKey<List<Integer>> HIDDEN_CHANNELS = ConfigKey.integers("hiddenChannels",

@@ -3,21 +3,22 @@ package dev.neogat.nn.cpu;
 import dev.neogat.util.Parallel;
 
 /**
- * GATv2 attention (Brody et al. 2022): the nonlinearity sits between the projection and the attention
- * vector, {@code e[j→i,h] = Σ_c a[h,c]·LeakyReLU(xt[i,h,c] + xs[j,h,c])}, with xs = W_l·x_j (also the
- * message) and xt = W_r·x_i; then the same per-target softmax as GAT.
+ * GATv2's raw edge score (Brody et al. 2022): the nonlinearity sits between the projection and the
+ * attention vector, {@code e[j→i,h] = Σ_c a[h,c]·LeakyReLU(xt[i,h,c] + xs[j,h,c] + xe[j→i,h,c])}, with
+ * xs = W_l·x_j (also the message), xt = W_r·x_i and, with relationship features, xe = W_e·f_ji per slot.
  *
- * <p>Backward, with {@code de} from the softmax backward and {@code u = xt[i] + xs[j]}:
- * {@code dxt[i] += Σ_in de·a·LReLU'(u)}, {@code dxs[j] += Σ_out de·a·LReLU'(u)} (gathered over the
- * transposed index), {@code da = Σ_slots de·LReLU(u)} as a fixed-order reduction over target chunks.
+ * <p>Backward, with {@code de} the gradient of the score and {@code u} the sum inside the LeakyReLU:
+ * {@code dxt[i] += Σ_in de·a·LReLU'(u)}, {@code dxe[j→i] = de·a·LReLU'(u)}, {@code dxs[j] += Σ_out
+ * de·a·LReLU'(u)} (gathered over the transposed index), {@code da = Σ_slots de·LReLU(u)} as a fixed-order
+ * reduction over target chunks.
  */
-final class GatV2Attention {
+final class GatV2Scores {
 
-    private GatV2Attention() {
+    private GatV2Scores() {
     }
 
-    static void forward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
-                        float negativeSlope, CpuTensor alpha) {
+    static void forward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor xEdge,
+                        CpuTensor att, float negativeSlope, CpuTensor scores) {
         int heads = att.rows;
         int channels = att.cols;
         int width = heads * channels;
@@ -25,34 +26,36 @@ final class GatV2Attention {
         int[] sources = graph.csr.sources();
         float[] xs = xSource.data;
         float[] xt = xTarget.data;
+        float[] xe = xEdge == null ? null : xEdge.data;
         float[] at = att.data;
-        float[] a = alpha.data;
+        float[] a = scores.data;
         parallel.forRange(graph.nodeCount(), graph.targetGrain(2L * width), (start, end) -> {
             for (int i = start; i < end; i++) {
-                int first = offsets[i];
-                int last = offsets[i + 1];
-                for (int slot = first; slot < last; slot++) {
+                for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
                         int ti = i * width + h * channels;
                         int sj = j * width + h * channels;
+                        int es = slot * width + h * channels;
                         int ah = h * channels;
                         float e = 0f;
                         for (int c = 0; c < channels; c++) {
                             float u = xt[ti + c] + xs[sj + c];
+                            if (xe != null) {
+                                u += xe[es + c];
+                            }
                             e += at[ah + c] * Math.max(u, u * negativeSlope);
                         }
                         a[slot * heads + h] = e;
                     }
                 }
-                EdgeSoftmax.normalize(a, first, last, heads);
             }
         });
     }
 
-    static void backward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor att,
-                         float negativeSlope, CpuTensor alpha, CpuTensor dAlpha, CpuTensor dXSource,
-                         CpuTensor dXTarget, CpuTensor dAtt) {
+    static void backward(Parallel parallel, CpuGraph graph, CpuTensor xSource, CpuTensor xTarget, CpuTensor xEdge,
+                         CpuTensor att, float negativeSlope, CpuTensor dScores, CpuTensor dXSource,
+                         CpuTensor dXTarget, CpuTensor dXEdge, CpuTensor dAtt) {
         int n = graph.nodeCount();
         int heads = att.rows;
         int channels = att.cols;
@@ -61,34 +64,35 @@ final class GatV2Attention {
         int[] sources = graph.csr.sources();
         float[] xs = xSource.data;
         float[] xt = xTarget.data;
+        float[] xe = xEdge == null ? null : xEdge.data;
+        float[] dxe = dXEdge == null ? null : dXEdge.data;
         float[] at = att.data;
-        float[] a = alpha.data;
-        float[] g = dAlpha.data;
+        float[] g = dScores.data;
         float[] dxt = dXTarget.data;
         int grain = Chunking.reductionGrain(n);
         float[][] partials = new float[Parallel.chunkCount(n, grain)][];
         parallel.forChunks(n, grain, (chunk, start, end) -> {
             float[] part = new float[width];
             for (int i = start; i < end; i++) {
-                int first = offsets[i];
-                int last = offsets[i + 1];
-                EdgeSoftmax.softmaxBackward(a, g, first, last, heads);
-                for (int slot = first; slot < last; slot++) {
+                for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
                     int j = sources[slot];
                     for (int h = 0; h < heads; h++) {
                         float de = g[slot * heads + h];
                         int ti = i * width + h * channels;
                         int sj = j * width + h * channels;
+                        int es = slot * width + h * channels;
                         int ah = h * channels;
                         for (int c = 0; c < channels; c++) {
                             float u = xt[ti + c] + xs[sj + c];
-                            if (u > 0f) {
-                                dxt[ti + c] += de * at[ah + c];
-                                part[ah + c] += de * u;
-                            } else {
-                                dxt[ti + c] += de * at[ah + c] * negativeSlope;
-                                part[ah + c] += de * (u * negativeSlope);
+                            if (xe != null) {
+                                u += xe[es + c];
                             }
+                            float du = u > 0f ? de * at[ah + c] : de * at[ah + c] * negativeSlope;
+                            dxt[ti + c] += du;
+                            if (dxe != null) {
+                                dxe[es + c] = du;
+                            }
+                            part[ah + c] += u > 0f ? de * u : de * (u * negativeSlope);
                         }
                     }
                 }
@@ -110,9 +114,13 @@ final class GatV2Attention {
                         float de = g[slot * heads + h];
                         int ti = i * width + h * channels;
                         int sj = j * width + h * channels;
+                        int es = slot * width + h * channels;
                         int ah = h * channels;
                         for (int c = 0; c < channels; c++) {
                             float u = xt[ti + c] + xs[sj + c];
+                            if (xe != null) {
+                                u += xe[es + c];
+                            }
                             dxs[sj + c] += u > 0f ? de * at[ah + c] : de * at[ah + c] * negativeSlope;
                         }
                     }

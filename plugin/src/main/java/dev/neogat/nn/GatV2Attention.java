@@ -1,0 +1,142 @@
+package dev.neogat.nn;
+
+import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.ParameterShape;
+import dev.neogat.util.InputDropout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GATv2 (Brody et al. 2022), PyG's {@code GATv2Conv(share_weights=False)}: two projections with bias,
+ * the source side xs = x·W_l + b_l (also the message) and the target side xt = x·W_r + b_r; the score of
+ * edge j→i is {@code Σ_c a[h,c]·LeakyReLU(xt_i + xs_j + W_e f_ji)[h,c]}, the nonlinearity before the
+ * attention vector, the relationship-feature term f only when the layer has them. Parameters:
+ * {@code weight_src}, {@code bias_src}, {@code weight_dst}, {@code bias_dst}, {@code att} [H, C]; with
+ * relationship features also {@code weight_edge} [edgeDim, H·C] (PyG's {@code lin_edge}, no bias).
+ */
+final class GatV2Attention implements AttentionVariant {
+
+    static final GatV2Attention INSTANCE = new GatV2Attention();
+
+    private GatV2Attention() {
+    }
+
+    @Override
+    public List<ParameterShape> parameters(LayerSpec layer, String prefix) {
+        int in = layer.inputDim();
+        int width = layer.width();
+        List<ParameterShape> shapes = new ArrayList<>(List.of(
+                ParameterShape.glorot(prefix + "weight_src", in, width),
+                ParameterShape.linearBias(prefix + "bias_src", width, in),
+                ParameterShape.glorot(prefix + "weight_dst", in, width),
+                ParameterShape.linearBias(prefix + "bias_dst", width, in),
+                ParameterShape.glorot(prefix + "att", layer.heads(), layer.channels())));
+        if (layer.edgeDim() > 0) {
+            shapes.add(ParameterShape.glorot(prefix + "weight_edge", layer.edgeDim(), width));
+        }
+        return shapes;
+    }
+
+    @Override
+    public long activationFloats(LayerSpec layer, long nodes, long slots) {
+        return nodes * 2L * layer.width() + (layer.edgeDim() > 0 ? slots * layer.width() : 0);
+    }
+
+    @Override
+    public long gradientFloats(LayerSpec layer, long nodes, long slots) {
+        return nodes * layer.width() + (layer.edgeDim() > 0 ? slots * layer.width() : 0);
+    }
+
+    @Override
+    public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                       String prefix, Tensor edgeFeatures) {
+        return new Bound(backend, graph, layer, parameters, prefix, edgeFeatures);
+    }
+
+    private static final class Bound implements Scorer {
+        private final Backend backend;
+        private final GraphTensor graph;
+        private final float negativeSlope;
+        private final Parameter weightSource;
+        private final Parameter biasSource;
+        private final Parameter weightTarget;
+        private final Parameter biasTarget;
+        private final Parameter att;
+        private final Tensor projectedSource;
+        private final Tensor projectedTarget;
+        private Tensor dProjectedTarget;
+        /** Relationship features per slot, their projection and its gradient; all null without them. */
+        private final Tensor edgeFeatures;
+        private final Parameter weightEdge;
+        private final Tensor projectedEdge;
+        private Tensor dProjectedEdge;
+
+        Bound(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+              String prefix, Tensor edgeFeatures) {
+            this.backend = backend;
+            this.graph = graph;
+            this.negativeSlope = (float) layer.negativeSlope();
+            weightSource = AttentionVariant.require(parameters, prefix + "weight_src");
+            biasSource = AttentionVariant.require(parameters, prefix + "bias_src");
+            weightTarget = AttentionVariant.require(parameters, prefix + "weight_dst");
+            biasTarget = AttentionVariant.require(parameters, prefix + "bias_dst");
+            att = AttentionVariant.require(parameters, prefix + "att");
+            projectedSource = backend.zeros(graph.nodeCount(), layer.width());
+            projectedTarget = backend.zeros(graph.nodeCount(), layer.width());
+            this.edgeFeatures = AttentionVariant.requireEdgeFeatures(layer, graph, edgeFeatures);
+            if (edgeFeatures != null) {
+                weightEdge = AttentionVariant.require(parameters, prefix + "weight_edge");
+                projectedEdge = backend.zeros(graph.slotCount(), layer.width());
+            } else {
+                weightEdge = null;
+                projectedEdge = null;
+            }
+        }
+
+        @Override
+        public Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {
+            backend.linear(input, inputMask, weightSource.value(), biasSource.value(), projectedSource);
+            backend.linear(input, inputMask, weightTarget.value(), biasTarget.value(), projectedTarget);
+            if (edgeFeatures != null) {
+                backend.linear(edgeFeatures, null, weightEdge.value(), null, projectedEdge);
+            }
+            backend.gatV2Scores(graph, projectedSource, projectedTarget, projectedEdge, att.value(), negativeSlope,
+                    scores);
+            return projectedSource;
+        }
+
+        @Override
+        public void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
+                             Tensor dEdgeFeatures) {
+            if (dProjectedTarget == null) {
+                dProjectedTarget = backend.zeros(graph.nodeCount(), projectedTarget.cols());
+                if (edgeFeatures != null) {
+                    dProjectedEdge = backend.zeros(graph.slotCount(), projectedEdge.cols());
+                }
+            }
+            backend.fill(dProjectedTarget, 0f);
+            backend.gatV2ScoresBackward(graph, projectedSource, projectedTarget, projectedEdge, att.value(),
+                    negativeSlope, dScores, dMessages, dProjectedTarget, dProjectedEdge, att.gradient());
+            if (edgeFeatures != null) {
+                backend.linearBackward(edgeFeatures, null, weightEdge.value(), dProjectedEdge, weightEdge.gradient(),
+                        null, dEdgeFeatures);
+            }
+            backend.linearBackward(input, inputMask, weightSource.value(), dMessages, weightSource.gradient(),
+                    biasSource.gradient(), dIn);
+            backend.linearBackward(input, inputMask, weightTarget.value(), dProjectedTarget, weightTarget.gradient(),
+                    biasTarget.gradient(), dIn);
+        }
+
+        @Override
+        public void release() {
+            for (Tensor t : new Tensor[]{projectedSource, projectedTarget, dProjectedTarget, projectedEdge,
+                    dProjectedEdge}) {
+                if (t != null) {
+                    backend.release(t);
+                }
+            }
+        }
+    }
+}
