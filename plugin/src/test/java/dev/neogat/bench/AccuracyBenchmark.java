@@ -30,15 +30,17 @@ import java.util.Locale;
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
  * -Dbench.args="cora citeseer 10"}
  *
- * <p>{@code minibatch} (with optional {@code batch=512} and {@code fanouts=10,10}) trains each seed full-batch
- * and on sampled mini-batches and prints both accuracies, their difference, the median epoch time (training step
- * plus validation) and the peak heap of each run: {@code -Dbench.args="minibatch cora citeseer 10"}.
+ * <p>{@code minibatch} (with optional {@code batch=512}, {@code fanouts=10,10} and {@code from=0}, the first
+ * seed) trains each seed full-batch and on sampled mini-batches and prints both accuracies, their difference,
+ * the median epoch time (training step plus validation) and the peak heap of each run:
+ * {@code -Dbench.args="minibatch cora citeseer 10"}.
  */
 public final class AccuracyBenchmark {
 
     public static void main(String[] args) throws Exception {
         String[] words = BenchArgs.words(args);
         int seeds = 10;
+        int firstSeed = 0;
         Boolean perHead = null;
         boolean miniBatch = false;
         int batchSize = MiniBatchConfig.DEFAULT_BATCH_SIZE;
@@ -47,6 +49,8 @@ public final class AccuracyBenchmark {
         for (String word : words) {
             if (word.equals("minibatch")) {
                 miniBatch = true;
+            } else if (word.startsWith("from=")) {
+                firstSeed = Integer.parseInt(word.substring("from=".length()));
             } else if (word.startsWith("batch=")) {
                 batchSize = Integer.parseInt(word.substring("batch=".length()));
             } else if (word.startsWith("fanouts=")) {
@@ -72,7 +76,8 @@ public final class AccuracyBenchmark {
             System.out.printf(Locale.ROOT, "%s: input dropout %s%n", name,
                     config.inputDropoutPerHead() ? "per head" : "shared by the heads");
             if (miniBatch) {
-                compareMiniBatch(name, dataset, config, new MiniBatchConfig(batchSize, fanouts), seeds, threads);
+                compareMiniBatch(name, dataset, config, new MiniBatchConfig(batchSize, fanouts), firstSeed, seeds,
+                        threads);
                 continue;
             }
             double[] accuracies = new double[seeds];
@@ -105,7 +110,7 @@ public final class AccuracyBenchmark {
 
     /** Per seed: full-batch and mini-batch test accuracy, median epoch time and peak heap; then the means. */
     private static void compareMiniBatch(String name, Dataset dataset, GatConfig config, MiniBatchConfig miniBatch,
-                                         int seeds, int threads) {
+                                         int firstSeed, int seeds, int threads) {
         double[][] accuracy = new double[2][seeds];
         double[][] epochMillis = new double[2][seeds];
         long[][] peakHeap = new long[2][seeds];
@@ -113,13 +118,13 @@ public final class AccuracyBenchmark {
         for (int seed = 0; seed < seeds; seed++) {
             for (int m = 0; m < 2; m++) {
                 resetHeapPeaks();
-                TrainingResult result = train(dataset, config, m == 0 ? null : miniBatch, seed, threads);
+                TrainingResult result = train(dataset, config, m == 0 ? null : miniBatch, firstSeed + seed, threads);
                 peakHeap[m][seed] = heapPeak();
                 accuracy[m][seed] = result.test().score();
                 epochMillis[m][seed] = median(result.history().stream()
                         .mapToDouble(e -> e.stepMillis() + e.evaluationMillis()).toArray());
                 System.out.printf(Locale.ROOT, "%s seed %d %s: test %.2f%% epochs %d best %d, %.1f ms/epoch median, "
-                                + "peak heap %.0f MiB%n", name, seed, modes[m], 100 * accuracy[m][seed],
+                                + "peak heap %.0f MiB%n", name, firstSeed + seed, modes[m], 100 * accuracy[m][seed],
                         result.epochsRun(), result.bestEpoch(), epochMillis[m][seed], peakHeap[m][seed] / 1048576.0);
             }
         }
