@@ -58,6 +58,37 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
     }
 
+    /**
+     * Bytes of sampled mini-batch training: the whole graph and features as held, inference activations over
+     * the whole graph (each epoch's validation), the sampler's node map, and one training step on the largest
+     * subgraph a batch can sample: {@code batchSize} nodes, each hop's nodes times its fanout more (a fanout of
+     * -1 may reach every node), with the slots they draw plus self loops, and their share of the feature values.
+     */
+    public static MemoryEstimate miniBatch(GatConfig config, long nodes, long slots, long originalEdges,
+                                           long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts) {
+        long frontier = Math.min(batchSize, nodes);
+        long batchNodes = frontier;
+        long batchSlots = 0;
+        for (int fanout : fanouts) {
+            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
+            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
+            frontier = Math.min(nodes, drawn);
+            batchNodes = Math.min(nodes, batchNodes + frontier);
+        }
+        batchSlots = Math.min(slots, batchSlots + frontier);
+        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
+        MemoryEstimate whole = of(config, nodes, slots, originalEdges, featureValues, sparseFeatures, false);
+        MemoryEstimate batch = of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
+        return new MemoryEstimate(whole.graphBytes + batch.graphBytes + 4 * nodes,
+                whole.featureBytes + batch.featureBytes, batch.parameterBytes,
+                whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
+    }
+
+    private static long saturatingProduct(long a, long b) {
+        long product = a * b;
+        return b != 0 && product / b != a ? Long.MAX_VALUE : product;
+    }
+
     /** Room the CUDA context, the kernel module and small scratch buffers take on a GPU. */
     public static final long DEVICE_OVERHEAD_BYTES = 128L << 20;
 

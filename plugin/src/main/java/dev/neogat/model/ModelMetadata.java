@@ -30,9 +30,19 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
     public static final ModelMetadata NONE = new ModelMetadata(null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, null, null);
 
-    /** The optimiser settings the model was trained with. */
-    @JsonPropertyOrder({"epochs", "learningRate", "weightDecay", "patience", "seed"})
-    public record Training(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+    /**
+     * The optimiser settings the model was trained with; {@code batchSize} and {@code fanouts} only when it was
+     * trained in mini-batches (null, and not written, for full-batch training and for older files).
+     */
+    @JsonPropertyOrder({"epochs", "learningRate", "weightDecay", "patience", "seed", "batchSize", "fanouts"})
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Training(int epochs, double learningRate, double weightDecay, int patience, long seed,
+                           Integer batchSize, List<Integer> fanouts) {
+
+        /** Full-batch training. */
+        public Training(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+            this(epochs, learningRate, weightDecay, patience, seed, null, null);
+        }
     }
 
     /** One epoch of the history: losses and scores (NaN where there were no validation nodes), the step's time. */

@@ -17,7 +17,11 @@ import java.util.Map;
  * embeddings of the last forward pass.
  *
  * <p>Training-mode dropout masks are keyed by (seed, step, layer), so a forward pass can be replayed
- * exactly, by backward or by a finite-difference check.
+ * exactly, by backward or by a finite-difference check. On a sampled subgraph they are keyed by the whole
+ * graph's node and slot ids too, so that a subgraph holding every neighbour drops what the whole graph does.
+ *
+ * <p>Networks made by {@link #sharingParameters} run other graphs (mini-batches, the whole graph for
+ * validation) with the same parameters, gradients, Adam moments and step count.
  */
 public final class GatNetwork {
 
@@ -29,10 +33,12 @@ public final class GatNetwork {
 
     private final Backend backend;
     private final GatConfig config;
+    /** The network whose parameters (and Adam step count) this one uses: itself unless made by sharingParameters. */
+    private final GatNetwork parameterOwner;
     private final GraphTensor graph;
     private final Tensor features;
     private final boolean computeInputGradient;
-    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final Map<String, Parameter> parameters;
     private final GatLayer[] layers;
     private final Tensor[] outputGradients;
     private Tensor dLogits;
@@ -79,9 +85,11 @@ public final class GatNetwork {
         weights.requireMatches(config);
         this.backend = backend;
         this.config = config;
+        this.parameterOwner = this;
         this.graph = graph;
         this.features = features;
         this.computeInputGradient = computeInputGradient;
+        this.parameters = new LinkedHashMap<>();
         for (ParameterShape shape : parameterShapes(config)) {
             parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
         }
@@ -99,6 +107,43 @@ public final class GatNetwork {
             shapes.addAll(GatLayer.parameterShapes(config.layer(l), ParameterShape.layerPrefix(l)));
         }
         return shapes;
+    }
+
+    private GatNetwork(GatNetwork owner, GraphTensor graph, Tensor features, Tensor edgeFeatures) {
+        if (features.rows() != graph.nodeCount()) {
+            throw new IllegalArgumentException("There are " + features.rows() + " feature rows for "
+                    + graph.nodeCount() + " nodes");
+        }
+        if (features.cols() != owner.config.inputDim()) {
+            throw new IllegalArgumentException("The features have " + features.cols()
+                    + " columns but the model expects " + owner.config.inputDim());
+        }
+        this.backend = owner.backend;
+        this.config = owner.config;
+        this.parameterOwner = owner.parameterOwner;
+        this.graph = graph;
+        this.features = features;
+        this.computeInputGradient = false;
+        this.parameters = owner.parameters;
+        layers = new GatLayer[config.layerCount()];
+        outputGradients = new Tensor[config.layerCount()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l),
+                    edgeFeatures);
+        }
+    }
+
+    /**
+     * A network over another graph and its features with this network's parameters (shared, not copied):
+     * its gradients and Adam steps act on them. Its {@link #release} leaves the parameters to their owner.
+     */
+    public GatNetwork sharingParameters(GraphTensor otherGraph, Tensor otherFeatures) {
+        return sharingParameters(otherGraph, otherFeatures, null);
+    }
+
+    /** As {@link #sharingParameters(GraphTensor, Tensor)}, with the other graph's relationship features per slot. */
+    public GatNetwork sharingParameters(GraphTensor otherGraph, Tensor otherFeatures, Tensor otherEdgeFeatures) {
+        return new GatNetwork(this, otherGraph, otherFeatures, otherEdgeFeatures);
     }
 
     public GatConfig config() {
@@ -119,37 +164,62 @@ public final class GatNetwork {
      * the same masks. Returns the logits [n, classes].
      */
     public Tensor forward(boolean training, long seed, long step) {
+        return forward(training, seed, step, null, null);
+    }
+
+    /**
+     * As {@link #forward(boolean, long, long)} on a subgraph of a whole graph: {@code wholeNodes[i]} is the
+     * whole graph's id of node i and {@code wholeSlots[s]} its slot of slot s, so that each dropout mask
+     * drops what it would drop on the whole graph. Both null: this graph is the whole graph.
+     */
+    public Tensor forward(boolean training, long seed, long step, int[] wholeNodes, int[] wholeSlots) {
+        if ((wholeNodes == null) != (wholeSlots == null)) {
+            throw new IllegalArgumentException("Give both the whole graph's node ids and its slot ids, or neither");
+        }
+        if (wholeNodes != null && (wholeNodes.length != graph.nodeCount() || wholeSlots.length != graph.slotCount())) {
+            throw new IllegalArgumentException("The subgraph has " + graph.nodeCount() + " nodes and "
+                    + graph.slotCount() + " slots but " + wholeNodes.length + " node ids and " + wholeSlots.length
+                    + " slot ids were given");
+        }
         Tensor input = features;
         for (int l = 0; l < layers.length; l++) {
-            InputDropout inputMask = inputDropout(training, seed, step, l);
-            DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT);
-            DropoutMask messageMask = mask(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT);
+            InputDropout inputMask = inputDropout(training, seed, step, l, wholeNodes);
+            DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT,
+                    wholeSlots, config.heads(l));
+            DropoutMask messageMask = mask(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT,
+                    wholeNodes, config.layer(l).width());
             input = layers[l].forward(input, inputMask, attentionMask, messageMask);
         }
         return logits();
     }
 
-    private InputDropout inputDropout(boolean training, long seed, long step, int layer) {
+    private InputDropout inputDropout(boolean training, long seed, long step, int layer, int[] wholeNodes) {
         int heads = config.heads(layer);
+        int inputWidth = config.inputDim(layer);
         if (!config.inputDropoutPerHead() || heads == 1) {
-            return InputDropout.shared(mask(training, config.featureDropout(), seed, step, layer, INPUT_DROPOUT));
+            return InputDropout.shared(mask(training, config.featureDropout(), seed, step, layer, INPUT_DROPOUT,
+                    wholeNodes, inputWidth));
         }
         if (!training || config.featureDropout() == 0) {
             return null;
         }
         DropoutMask[] perHead = new DropoutMask[heads];
         for (int h = 0; h < heads; h++) {
-            perHead[h] = mask(true, config.featureDropout(), seed, step, layer, PER_HEAD_INPUT_DROPOUT + h);
+            perHead[h] = mask(true, config.featureDropout(), seed, step, layer, PER_HEAD_INPUT_DROPOUT + h,
+                    wholeNodes, inputWidth);
         }
         return InputDropout.perGroup(perHead);
     }
 
+    /** {@code wholeRows}: the whole tensor's row of each row (null: this tensor is whole), rows of rowWidth. */
     private static DropoutMask mask(boolean training, double probability, long seed, long step, int layer,
-                                    int purpose) {
+                                    int purpose, int[] wholeRows, int rowWidth) {
         if (!training || probability == 0) {
             return null;
         }
-        return new DropoutMask(CounterRng.streamKey(seed, step, layer, purpose), probability);
+        long key = CounterRng.streamKey(seed, step, layer, purpose);
+        return wholeRows == null ? new DropoutMask(key, probability)
+                : DropoutMask.overRows(key, probability, wholeRows, rowWidth);
     }
 
     /** Output of the last layer from the last forward pass. */
@@ -216,6 +286,10 @@ public final class GatNetwork {
 
     /** One Adam step over all parameters, using the gradients of the last backward pass. */
     public void adamStep(AdamSettings settings) {
+        if (parameterOwner != this) {
+            parameterOwner.adamStep(settings);
+            return;
+        }
         adamSteps++;
         for (Parameter p : parameters.values()) {
             p.adamStep(settings, adamSteps);
@@ -223,7 +297,7 @@ public final class GatNetwork {
     }
 
     public int adamSteps() {
-        return adamSteps;
+        return parameterOwner.adamSteps;
     }
 
     /** Parameter names in file order. */
@@ -268,7 +342,9 @@ public final class GatNetwork {
 
     /** Frees everything this network allocated on its backend (not the graph and the features). */
     public void release() {
-        parameters.values().forEach(Parameter::release);
+        if (parameterOwner == this) {
+            parameters.values().forEach(Parameter::release);
+        }
         for (GatLayer layer : layers) {
             layer.release();
         }

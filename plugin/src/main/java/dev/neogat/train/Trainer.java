@@ -23,6 +23,9 @@ import java.util.Map;
  * Full-batch training: per epoch one training step (forward with dropout, loss on the training nodes,
  * backward, Adam), then an evaluation without dropout on the training and validation nodes for the
  * history and early stopping. The best epoch's weights are kept on the backend and restored at the end.
+ *
+ * <p>Mini-batch training ({@link MiniBatchConfig}) replaces the one step by an Adam step per sampled batch
+ * ({@link MiniBatchSteps}); evaluation, early stopping and the result stay the same, on the whole graph.
  */
 public final class Trainer {
 
@@ -31,7 +34,17 @@ public final class Trainer {
 
     public static TrainingResult train(Backend backend, TrainingData data, GatConfig config, TrainingConfig training,
                                        TrainingListener listener, TerminationFlag termination) {
+        return train(backend, data, config, training, null, listener, termination);
+    }
+
+    /** {@code miniBatch}: how to sample batches, or null for full-batch training. */
+    public static TrainingResult train(Backend backend, TrainingData data, GatConfig config, TrainingConfig training,
+                                       MiniBatchConfig miniBatch, TrainingListener listener,
+                                       TerminationFlag termination) {
         data.validate();
+        if (miniBatch != null) {
+            miniBatch.requireLayers(config.layerCount());
+        }
         requireConfigFits(config, data);
         FeatureMatrix features = config.normalizeFeatures() ? data.features().rowNormalized() : data.features();
         long start = System.nanoTime();
@@ -51,6 +64,8 @@ public final class Trainer {
             Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
             boolean canStopEarly = validationTargets.size() > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
+            MiniBatchSteps batches = miniBatch == null ? null
+                    : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed());
             EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
             Map<String, Tensor> best = null;
             List<EpochStats> history = new ArrayList<>();
@@ -59,13 +74,18 @@ public final class Trainer {
             for (int epoch = 1; epoch <= training.epochs(); epoch++) {
                 termination.assertRunning();
                 long stepStart = System.nanoTime();
-                network.forward(true, training.seed(), epoch);
-                double loss = network.lossAndGradients(trainTargets);
-                if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is " + loss
-                            + "; try a lower learningRate (now " + training.learningRate() + ")");
+                double loss;
+                if (batches != null) {
+                    loss = batches.epoch(epoch, adam, termination);
+                } else {
+                    network.forward(true, training.seed(), epoch);
+                    loss = network.lossAndGradients(trainTargets);
+                    if (!Double.isFinite(loss)) {
+                        throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is "
+                                + loss + "; try a lower learningRate (now " + training.learningRate() + ")");
+                    }
+                    network.adamStep(adam);
                 }
-                network.adamStep(adam);
                 double stepMillis = (System.nanoTime() - stepStart) / 1e6;
 
                 long evaluationStart = System.nanoTime();
@@ -97,7 +117,7 @@ public final class Trainer {
             MetricCounts validationMetrics = backend.evaluate(logits, validationTargets);
             MetricCounts testMetrics = backend.evaluate(logits, testTargets);
             TrainedModel model = new TrainedModel(config, network.weights(),
-                    trainingMetadata(training, history, bestEpoch, stopReason));
+                    trainingMetadata(training, miniBatch, history, bestEpoch, stopReason));
             double millis = (System.nanoTime() - start) / 1e6;
             return new TrainingResult(model, List.copyOf(history), bestEpoch, stopReason, trainMetrics,
                     validationMetrics, testMetrics, millis, backend.description());
@@ -131,10 +151,12 @@ public final class Trainer {
         }
     }
 
-    private static ModelMetadata trainingMetadata(TrainingConfig training, List<EpochStats> history,
-                                                  int bestEpoch, StopReason stopReason) {
+    private static ModelMetadata trainingMetadata(TrainingConfig training, MiniBatchConfig miniBatch,
+                                                  List<EpochStats> history, int bestEpoch, StopReason stopReason) {
         ModelMetadata.Training settings = new ModelMetadata.Training(training.epochs(), training.learningRate(),
-                training.weightDecay(), training.patience(), training.seed());
+                training.weightDecay(), training.patience(), training.seed(),
+                miniBatch == null ? null : miniBatch.batchSize(),
+                miniBatch == null ? null : java.util.Arrays.stream(miniBatch.fanouts()).boxed().toList());
         return ModelMetadata.ofTraining(settings, bestEpoch, history.size(), stopReason.name(),
                 history.stream().map(EpochStats::toMetadata).toList());
     }

@@ -7,12 +7,16 @@ import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
+import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
 import dev.neogat.util.TerminationFlag;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -25,16 +29,34 @@ import java.util.Locale;
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
  * -Dbench.args="cora citeseer 10"}
+ *
+ * <p>{@code minibatch} (with optional {@code batch=512}, {@code fanouts=10,10} and {@code from=0}, the first
+ * seed) trains each seed full-batch and on sampled mini-batches and prints both accuracies, their difference,
+ * the median epoch time (training step plus validation) and the peak heap of each run:
+ * {@code -Dbench.args="minibatch cora citeseer 10"}.
  */
 public final class AccuracyBenchmark {
 
     public static void main(String[] args) throws Exception {
         String[] words = BenchArgs.words(args);
         int seeds = 10;
+        int firstSeed = 0;
         Boolean perHead = null;
+        boolean miniBatch = false;
+        int batchSize = MiniBatchConfig.DEFAULT_BATCH_SIZE;
+        int[] fanouts = MiniBatchConfig.defaultFanouts(2);
         java.util.List<String> datasets = new java.util.ArrayList<>();
         for (String word : words) {
-            if (word.matches("\\d+")) {
+            if (word.equals("minibatch")) {
+                miniBatch = true;
+            } else if (word.startsWith("from=")) {
+                firstSeed = Integer.parseInt(word.substring("from=".length()));
+            } else if (word.startsWith("batch=")) {
+                batchSize = Integer.parseInt(word.substring("batch=".length()));
+            } else if (word.startsWith("fanouts=")) {
+                fanouts = Arrays.stream(word.substring("fanouts=".length()).split(",")).mapToInt(Integer::parseInt)
+                        .toArray();
+            } else if (word.matches("\\d+")) {
                 seeds = Integer.parseInt(word);
             } else if (word.equals("per-head") || word.equals("shared")) {
                 perHead = word.equals("per-head");
@@ -53,6 +75,11 @@ public final class AccuracyBenchmark {
                     : paperConfig(dataset).toBuilder().inputDropoutPerHead(perHead).build();
             System.out.printf(Locale.ROOT, "%s: input dropout %s%n", name,
                     config.inputDropoutPerHead() ? "per head" : "shared by the heads");
+            if (miniBatch) {
+                compareMiniBatch(name, dataset, config, new MiniBatchConfig(batchSize, fanouts), firstSeed, seeds,
+                        threads);
+                continue;
+            }
             double[] accuracies = new double[seeds];
             for (int seed = 0; seed < seeds; seed++) {
                 TrainingResult result = train(dataset, config, seed, threads);
@@ -70,10 +97,81 @@ public final class AccuracyBenchmark {
     }
 
     static TrainingResult train(Dataset dataset, GatConfig config, long seed, int threads) {
+        return train(dataset, config, null, seed, threads);
+    }
+
+    static TrainingResult train(Dataset dataset, GatConfig config, MiniBatchConfig miniBatch, long seed,
+                                int threads) {
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
             return Trainer.train(backend, dataset.trainingData(), config, TrainingConfig.defaults().withSeed(seed),
-                    TrainingListener.NONE, TerminationFlag.RUNNING);
+                    miniBatch, TrainingListener.NONE, TerminationFlag.RUNNING);
         }
+    }
+
+    /** Per seed: full-batch and mini-batch test accuracy, median epoch time and peak heap; then the means. */
+    private static void compareMiniBatch(String name, Dataset dataset, GatConfig config, MiniBatchConfig miniBatch,
+                                         int firstSeed, int seeds, int threads) {
+        double[][] accuracy = new double[2][seeds];
+        double[][] epochMillis = new double[2][seeds];
+        long[][] peakHeap = new long[2][seeds];
+        String[] modes = {"full-batch", "mini-batch " + miniBatch};
+        for (int seed = 0; seed < seeds; seed++) {
+            for (int m = 0; m < 2; m++) {
+                resetHeapPeaks();
+                TrainingResult result = train(dataset, config, m == 0 ? null : miniBatch, firstSeed + seed, threads);
+                peakHeap[m][seed] = heapPeak();
+                accuracy[m][seed] = result.test().score();
+                epochMillis[m][seed] = median(result.history().stream()
+                        .mapToDouble(e -> e.stepMillis() + e.evaluationMillis()).toArray());
+                System.out.printf(Locale.ROOT, "%s seed %d %s: test %.2f%% epochs %d best %d, %.1f ms/epoch median, "
+                                + "peak heap %.0f MiB%n", name, firstSeed + seed, modes[m], 100 * accuracy[m][seed],
+                        result.epochsRun(), result.bestEpoch(), epochMillis[m][seed], peakHeap[m][seed] / 1048576.0);
+            }
+        }
+        for (int m = 0; m < 2; m++) {
+            System.out.printf(Locale.ROOT, "%s %s: test accuracy %.2f ± %.2f %% over %d seeds, %.1f ms/epoch median, "
+                            + "peak heap %.0f MiB max (%d threads)%n", name, modes[m], 100 * mean(accuracy[m]),
+                    100 * std(accuracy[m]), seeds, median(epochMillis[m]),
+                    Arrays.stream(peakHeap[m]).max().orElse(0) / 1048576.0, threads);
+        }
+        System.out.printf(Locale.ROOT, "%s: mini-batch minus full-batch %+.2f points%n", name,
+                100 * (mean(accuracy[1]) - mean(accuracy[0])));
+    }
+
+    private static void resetHeapPeaks() {
+        System.gc();
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                pool.resetPeakUsage();
+            }
+        }
+    }
+
+    /** Sum of the heap pools' peaks since the reset (an upper bound of the live peak: garbage counts too). */
+    private static long heapPeak() {
+        long sum = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                sum += pool.getPeakUsage().getUsed();
+            }
+        }
+        return sum;
+    }
+
+    private static double mean(double[] values) {
+        return Arrays.stream(values).average().orElse(Double.NaN);
+    }
+
+    private static double std(double[] values) {
+        double mean = mean(values);
+        return Math.sqrt(Arrays.stream(values).map(a -> (a - mean) * (a - mean)).sum() / Math.max(1, values.length - 1));
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? Double.NaN : sorted.length % 2 == 1 ? sorted[sorted.length / 2]
+                : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
     }
 
     /**

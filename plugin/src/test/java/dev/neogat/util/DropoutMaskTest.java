@@ -20,6 +20,21 @@ class DropoutMaskTest {
     private static final long KEY = CounterRng.streamKey(42, 7, 1, 0);
 
     @Test
+    void aMaskOverGatheredRowsDropsWhatTheWholeTensorDrops() {
+        DropoutMask whole = new DropoutMask(KEY, 0.4);
+        int[] rowIds = {9, 2, 2, 40};
+        int width = 7;
+        DropoutMask gathered = DropoutMask.overRows(KEY, 0.4, rowIds, width);
+        for (int r = 0; r < rowIds.length; r++) {
+            for (int c = 0; c < width; c++) {
+                assertEquals(whole.keep(rowIds[r] * width + c), gathered.keep(r * width + c), "row " + r + ", col " + c);
+                assertEquals(whole.keepBit(rowIds[r] * width + c), gathered.keepBit(r * width + c));
+            }
+        }
+        assertNull(DropoutMask.overRows(KEY, 0, rowIds, width));
+    }
+
+    @Test
     void sameKeyAndIndexGiveTheSameBitsAndMaskBit() {
         DropoutMask a = new DropoutMask(KEY, 0.5);
         DropoutMask b = new DropoutMask(KEY, 0.5);

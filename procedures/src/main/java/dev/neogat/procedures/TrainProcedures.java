@@ -16,7 +16,8 @@ public class TrainProcedures extends ProcedureBase {
     @Procedure(name = "gat.train", mode = Mode.WRITE)
     @Description("Trains a graph attention network (GAT or GATv2) to classify nodes, stores it in the model catalog "
             + "under modelName and, when writeProperty, probabilityProperty, attentionProperty, selfAttentionProperty "
-            + "or embeddingProperty are given, writes predictions and attention back in the same call.")
+            + "or embeddingProperty are given, writes predictions and attention back in the same call. Trains "
+            + "full-batch or on sampled mini-batches (config mode); mode and modeReason say which ran and why.")
     public Stream<TrainFacade.TrainResult> train(
             @Name(value = "modelName", description = "Name for the trained model: 1 to 128 letters, digits, '_', '-' "
                     + "or '.', starting with a letter or digit.") String modelName,
@@ -29,7 +30,8 @@ public class TrainProcedures extends ProcedureBase {
     @Procedure(name = "gat.train.estimate", mode = Mode.READ)
     @Description("Estimates the memory gat.train would need with this configuration (graph, features, parameters, "
             + "activations, gradients), without training, and whether it fits in the free heap; requiredDeviceBytes is "
-            + "what the GPU backend would hold on a GPU.")
+            + "what the GPU backend would hold on a GPU. fullBatchBytes and miniBatchBytes give both training modes; "
+            + "mode is the one gat.train would run, and requiredBytes, breakdown and fits are for it.")
     public Stream<EstimateFacade.EstimateResult> estimate(
             @Name(value = "config", description = "The configuration gat.train would get.") Map<String, Object> config) {
         return Stream.of(EstimateFacade.estimate(context(), config));

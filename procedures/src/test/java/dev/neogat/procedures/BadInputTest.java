@@ -126,6 +126,29 @@ class BadInputTest {
             cases.add(train("deviceGpuUnavailable", c -> c.put("device", "gpu"))
                     .expect("device 'gpu' was requested but no GPU is usable", "use device 'auto' or 'cpu'"));
         }
+        cases.add(train("modeTypo", c -> c.put("mode", "minibatches"))
+                .expect("Configuration 'mode' must be one of [auto, fullBatch, miniBatch], got 'minibatches'"));
+        cases.add(train("batchSizeZero", c -> c.put("batchSize", 0))
+                .expect("Configuration 'batchSize' must be at least 1, got 0"));
+        cases.add(train("fanoutsWrongCount", c -> c.put("fanouts", List.of(5, 5, 5)))
+                .expect("Configuration 'fanouts' lists 3 values [5, 5, 5] but 'layers' is 2; give one fanout per "
+                        + "layer"));
+        cases.add(train("fanoutsZero", c -> c.put("fanouts", List.of(5, 0)))
+                .expect("Configuration 'fanouts' has 0 at position 1 in [5, 0]; each fanout must be at least 1, or -1 "
+                        + "for all neighbours"));
+        cases.add(train("fanoutsMinusTwo", c -> c.put("fanouts", -2))
+                .expect("Configuration 'fanouts' has -2 at position 0 in -2; each fanout must be at least 1, or -1"));
+        cases.add(train("fanoutsText", c -> c.put("fanouts", List.of("ten", 10)))
+                .expect("Configuration 'fanouts' must be an integer or a list of integers, got"));
+        cases.add(train("memoryBudgetNoUnit", c -> c.put("memoryBudget", "2 gigs"))
+                .expect("Configuration 'memoryBudget' must be a number of bytes or a size such as '512MiB' or '2GiB'",
+                        "got '2 gigs'"));
+        cases.add(train("memoryBudgetZero", c -> c.put("memoryBudget", 0))
+                .expect("Configuration 'memoryBudget' must be at least 1 byte, got 0"));
+        cases.add(train("miniBatchWithAutoTune", c -> {
+            c.put("mode", "miniBatch");
+            c.put("autoTune", true);
+        }).expect("autoTune trains its trials full-batch", "not mode 'miniBatch'"));
         cases.add(train("concurrencyZero", c -> c.put("concurrency", 0))
                 .expect("Configuration 'concurrency' must be between 1 and 1024, got 0"));
         cases.add(train("writeBatchSizeZero", c -> c.put("writeBatchSize", 0))

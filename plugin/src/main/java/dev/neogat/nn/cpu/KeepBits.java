@@ -13,13 +13,16 @@ import dev.neogat.util.Parallel;
 final class KeepBits {
 
     final long key;
+    /** The mask's row map (compared by identity: a gathered sub-tensor's bits differ from the whole's). */
+    final int[] rowIds;
     final int length;
     final boolean overSparseEntries;
     final long[] words;
     final float scale;
 
-    private KeepBits(long key, int length, boolean overSparseEntries, long[] words, float scale) {
+    private KeepBits(long key, int[] rowIds, int length, boolean overSparseEntries, long[] words, float scale) {
         this.key = key;
+        this.rowIds = rowIds;
         this.length = length;
         this.overSparseEntries = overSparseEntries;
         this.words = words;
@@ -50,7 +53,7 @@ final class KeepBits {
                 words[w] = bits;
             }
         });
-        return new KeepBits(mask.key(), length, false, words, (float) mask.scale());
+        return new KeepBits(mask.key(), mask.rowIds(), length, false, words, (float) mask.scale());
     }
 
     /** Evaluates {@code mask} for the entries of a sparse matrix, keyed by their dense index. */
@@ -76,7 +79,7 @@ final class KeepBits {
                 words[w] = bits;
             }
         });
-        return new KeepBits(mask.key(), length, true, words, (float) mask.scale());
+        return new KeepBits(mask.key(), mask.rowIds(), length, true, words, (float) mask.scale());
     }
 
     /** The row holding entry p: the last row whose offset is at most p. */

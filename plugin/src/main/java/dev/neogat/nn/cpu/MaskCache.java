@@ -62,7 +62,8 @@ final class MaskCache {
 
     private KeepBits find(DropoutMask mask, int length, boolean overSparseEntries) {
         for (KeepBits entry : entries) {
-            if (entry.key == mask.key() && entry.length == length && entry.overSparseEntries == overSparseEntries) {
+            if (entry.key == mask.key() && entry.rowIds == mask.rowIds() && entry.length == length
+                    && entry.overSparseEntries == overSparseEntries) {
                 return entry;
             }
         }

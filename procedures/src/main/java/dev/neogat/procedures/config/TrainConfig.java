@@ -2,6 +2,7 @@ package dev.neogat.procedures.config;
 
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
+import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.tune.TuneSettings;
 
@@ -16,7 +17,19 @@ import java.util.Map;
 public record TrainConfig(ProjectionConfig projection, String labelProperty, String splitProperty,
                           double trainFraction, double validationFraction, ModelShape model,
                           TrainingConfig training, TuneSettings autoTune, int concurrency, String device,
-                          WriteConfig write, Map<String, Object> used) {
+                          WriteConfig write, Batching batching, Map<String, Object> used) {
+
+    /** Training modes of the 'mode' key; 'auto' trains full-batch when its estimate fits the memory budget. */
+    public static final String AUTO = "auto";
+    public static final String FULL_BATCH = "fullBatch";
+    public static final String MINI_BATCH = "miniBatch";
+
+    /**
+     * How to batch: {@code mode} 'auto', 'fullBatch' or 'miniBatch'; the sampling for mini-batches; and the
+     * memory 'auto' may use, in bytes (null: the heap free when training starts).
+     */
+    public record Batching(String mode, MiniBatchConfig miniBatch, Long memoryBudget) {
+    }
 
     /** Architecture settings; input and class counts come from the data. */
     public record ModelShape(Variant variant, int layers, List<Integer> hiddenChannels, List<Integer> heads,
@@ -110,12 +123,56 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         int concurrency = TrainKeys.CONCURRENCY.read(config);
         String device = TrainKeys.DEVICE.read(config);
         WriteConfig write = WriteConfig.read(config);
+        Batching batching = batching(config, layers);
+        if (autoTune != null && batching.mode().equals(MINI_BATCH)) {
+            throw new IllegalArgumentException("autoTune trains its trials full-batch; give 'mode' 'fullBatch' or "
+                    + "'auto', or leave out autoTune, not mode 'miniBatch'");
+        }
         new RunProperties().inputs("featureProperties", projection.featureProperties())
                 .input("labelProperty", labelProperty).input("splitProperty", splitProperty)
                 .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
-                training, autoTune, concurrency, device, write, config.used());
+                training, autoTune, concurrency, device, write, batching, config.used());
+    }
+
+    private static Batching batching(ConfigMap config, int layers) {
+        String mode = TrainKeys.MODE.read(config);
+        int batchSize = TrainKeys.BATCH_SIZE.read(config);
+        List<Integer> fanouts = fanouts(config, layers);
+        Long memoryBudget = TrainKeys.MEMORY_BUDGET.read(config);
+        return new Batching(mode, new MiniBatchConfig(batchSize, fanouts.stream().mapToInt(Integer::intValue)
+                .toArray()), memoryBudget);
+    }
+
+    /** One fanout per layer, each at least 1 or -1 for all neighbours; one value alone serves every layer. */
+    private static List<Integer> fanouts(ConfigMap config, int layers) {
+        Object raw = config.rawValue("fanouts");
+        if (raw == null) {
+            List<Integer> defaults = java.util.Arrays.stream(MiniBatchConfig.defaultFanouts(layers)).boxed().toList();
+            config.record("fanouts", defaults);
+            return defaults;
+        }
+        List<?> items = raw instanceof List<?> list ? list : List.of(raw);
+        for (int h = 0; h < items.size(); h++) {
+            if ((items.get(h) instanceof Long || items.get(h) instanceof Integer)
+                    && ((Number) items.get(h)).longValue() < 1 && ((Number) items.get(h)).longValue() != -1) {
+                throw new IllegalArgumentException("Configuration 'fanouts' has " + items.get(h) + " at position " + h
+                        + " in " + raw + "; each fanout must be at least 1, or -1 for all neighbours");
+            }
+        }
+        List<Integer> given = TrainKeys.FANOUTS.read(config);
+        if (!(raw instanceof List<?>)) {
+            List<Integer> same = java.util.Collections.nCopies(layers, given.get(0));
+            config.record("fanouts", same);
+            return same;
+        }
+        if (given.size() != layers) {
+            throw new IllegalArgumentException("Configuration 'fanouts' lists " + given.size() + " values " + raw
+                    + " but 'layers' is " + layers + "; give one fanout per layer, the first for the batch nodes' "
+                    + "own neighbours");
+        }
+        return given;
     }
 
     /** true, false or 'auto' (the default; null here): per head for sparse features, shared for dense ones. */

@@ -2,6 +2,7 @@ package dev.neogat.procedures.config;
 
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
+import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.TrainingConfig;
 
 import java.util.List;
@@ -94,6 +95,19 @@ public final class TrainKeys {
     public static final ConfigKey<String> DEVICE = ConfigKey.choice("device", "auto", List.of("auto", "cpu", "gpu"),
             "where to train");
 
+    // How it batches (see TrainConfig.batching for the reading of fanouts, which depends on layers).
+    public static final ConfigKey<String> MODE = ConfigKey.choice("mode", TrainConfig.AUTO,
+            List.of(TrainConfig.AUTO, TrainConfig.FULL_BATCH, TrainConfig.MINI_BATCH),
+            "'fullBatch', 'miniBatch', or 'auto': full-batch when its estimate fits memoryBudget");
+    public static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("batchSize",
+            MiniBatchConfig.DEFAULT_BATCH_SIZE, 1, Integer.MAX_VALUE, "training nodes per mini-batch");
+    public static final ConfigKey<List<Integer>> FANOUTS = ConfigKey.integers("fanouts",
+            MiniBatchConfig.DEFAULT_FANOUT, -1, Integer.MAX_VALUE,
+            "incoming neighbours each node draws, per layer; -1: all").shownAs("`10` per layer");
+    public static final ConfigKey<Long> MEMORY_BUDGET = new ConfigKey<Long>("memoryBudget", null, "the free heap",
+            "the memory 'auto' lets full-batch training use", (config, key, given) -> config.has(key)
+            ? Long.valueOf(config.byteSize(key)) : given);
+
     // What it writes.
     public static final ConfigKey<String> WRITE_PROPERTY = ConfigKey.string("writeProperty",
             "node property for the predicted class");
@@ -128,7 +142,8 @@ public final class TrainKeys {
             DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, LABEL_PROPERTY, SPLIT_PROPERTY, TRAIN_FRACTION,
             VAL_FRACTION, VARIANT, LAYERS, HIDDEN_CHANNELS, HEADS, OUTPUT_HEADS, CONCAT, DROPOUT, ATTENTION_DROPOUT,
             MESSAGE_DROPOUT, INPUT_DROPOUT_PER_HEAD, NEGATIVE_SLOPE, RESIDUAL, NORMALIZE_FEATURES, LEARNING_RATE,
-            WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, WRITE_PROPERTY,
+            WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, MODE, BATCH_SIZE, FANOUTS,
+            MEMORY_BUDGET, WRITE_PROPERTY,
             PROBABILITY_PROPERTY, ATTENTION_PROPERTY, SELF_ATTENTION_PROPERTY, EMBEDDING_PROPERTY, ATTENTION_LAYER,
             ATTENTION_HEADS, ATTENTION_DIRECTIONS, EMBEDDING_LAYER, WRITE_BATCH_SIZE);
 

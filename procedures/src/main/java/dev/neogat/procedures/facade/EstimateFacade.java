@@ -7,6 +7,7 @@ import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;
+import dev.neogat.train.BatchingChoice;
 import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
@@ -35,6 +36,10 @@ public final class EstimateFacade {
         public long relationshipCount;
         public long featureWidth;
         public boolean sparseFeatures;
+        public String mode;
+        public String modeReason;
+        public long fullBatchBytes;
+        public long miniBatchBytes;
         public long requiredBytes;
         public String required;
         public long requiredDeviceBytes;
@@ -84,10 +89,18 @@ public final class EstimateFacade {
         long slots = relationships * (projection.orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (projection.selfLoops() ? nodes : 0);
         GatConfig gat = config.model().toConfig(width, 2, false, sparse);
-        MemoryEstimate estimate = MemoryEstimate.of(config.largestModel(gat), nodes, slots, relationships, featureValues,
-                sparse, true);
+        MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(gat), nodes, slots, relationships,
+                featureValues, sparse, true);
+        MemoryEstimate miniBatch = MemoryEstimate.miniBatch(gat, nodes, slots, relationships, featureValues, sparse,
+                config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
+        BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);
+        MemoryEstimate estimate = batching.estimate();
         Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();
+        row.mode = batching.mode();
+        row.modeReason = batching.reason();
+        row.fullBatchBytes = fullBatch.totalBytes();
+        row.miniBatchBytes = miniBatch.totalBytes();
         row.nodeCount = nodes;
         row.relationshipCount = relationships;
         row.featureWidth = width;

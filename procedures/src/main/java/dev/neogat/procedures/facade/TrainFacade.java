@@ -17,6 +17,7 @@ import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.train.BatchingChoice;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
 import dev.neogat.train.Trainer;
@@ -52,6 +53,8 @@ public final class TrainFacade {
         public String modelName;
         public String device;
         public String deviceReason;
+        public String mode;
+        public String modeReason;
         public long nodeCount;
         public long relationshipCount;
         public List<Object> classes;
@@ -86,22 +89,28 @@ public final class TrainFacade {
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
                     graph.labels().isMultiLabel(), graph.features() instanceof SparseMatrix);
             WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
-            MemoryEstimate need = MemoryEstimate.of(config.largestModel(gatConfig), graph.nodeCount(), graph.graph().slotCount(),
-                    graph.relationshipCount(), graph.features().storedValues(),
+            MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(gatConfig), graph.nodeCount(),
+                    graph.graph().slotCount(), graph.relationshipCount(), graph.features().storedValues(),
                     graph.features() instanceof SparseMatrix, true);
+            MemoryEstimate miniBatch = MemoryEstimate.miniBatch(gatConfig, graph.nodeCount(),
+                    graph.graph().slotCount(), graph.relationshipCount(), graph.features().storedValues(),
+                    graph.features() instanceof SparseMatrix, config.batching().miniBatch().batchSize(),
+                    config.batching().miniBatch().fanouts());
+            BatchingChoice batching = chooseBatching(config, fullBatch, miniBatch);
+            MemoryEstimate need = batching.estimate();
             requireHeap(need);
             DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag(),
                     need);
-            context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s)",
+            context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s), %s (%s)",
                     modelName, graph.nodeCount(), graph.relationshipCount(), graph.features().cols(),
-                    graph.classValues().size(), device.device(), device.reason());
+                    graph.classValues().size(), device.device(), device.reason(), batching.mode(), batching.reason());
             try (Backend backend = device.backend()) {
                 TrainingData data = new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split());
                 TrainingResult result;
                 Map<String, Object> configuration = config.used();
                 if (config.autoTune() == null) {
                     job.phase("training");
-                    result = Trainer.train(backend, data, gatConfig, config.training(),
+                    result = Trainer.train(backend, data, gatConfig, config.training(), batching.miniBatch(),
                             listener(context, job, modelName), context.terminationFlag());
                 } else {
                     AutoTuner.Result tuned = AutoTuner.tuneAndTrain(backend, data, gatConfig, config.training(),
@@ -129,7 +138,7 @@ public final class TrainFacade {
                 if (config.write().writesAnything()) {
                     written = writeResults(context, config, graph, prediction, job, modelName);
                 }
-                return row(modelName, configuration, graph, result, device, written,
+                return row(modelName, configuration, graph, result, device, batching, written,
                         (System.nanoTime() - writeStart) / 1e6);
             }
         } catch (IOException e) {
@@ -154,6 +163,30 @@ public final class TrainFacade {
             context.log().error("gat.train '" + modelName + "': writing results failed", e);
             throw failure;
         }
+    }
+
+    /**
+     * The 'mode' key resolved: 'auto' trains full-batch when its estimate fits 'memoryBudget' (default: the heap
+     * free now), else mini-batch; autoTune's trials are full-batch, so with autoTune 'auto' is full-batch.
+     */
+    static BatchingChoice chooseBatching(TrainConfig config, MemoryEstimate fullBatch, MemoryEstimate miniBatch) {
+        TrainConfig.Batching batching = config.batching();
+        return switch (batching.mode()) {
+            case TrainConfig.FULL_BATCH -> BatchingChoice.fullBatch(fullBatch, "mode 'fullBatch' was asked for");
+            case TrainConfig.MINI_BATCH -> BatchingChoice.miniBatch(batching.miniBatch(), miniBatch,
+                    "mode 'miniBatch' was asked for");
+            default -> config.autoTune() != null
+                    ? BatchingChoice.fullBatch(fullBatch, "auto: autoTune trains full-batch")
+                    : batching.memoryBudget() != null
+                    ? BatchingChoice.auto(fullBatch, miniBatch, batching.miniBatch(), batching.memoryBudget(),
+                    "memoryBudget")
+                    : BatchingChoice.auto(fullBatch, miniBatch, batching.miniBatch(), freeHeap(), "the free heap");
+        };
+    }
+
+    static long freeHeap() {
+        Runtime runtime = Runtime.getRuntime();
+        return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
     }
 
     /** Refuses a job whose estimated memory exceeds the heap that is free now. */
@@ -258,12 +291,14 @@ public final class TrainFacade {
     }
 
     private static TrainResult row(String modelName, Map<String, Object> configuration, LoadedGraph graph,
-                                   TrainingResult result, DeviceChoice device, WriteBack.Summary written,
-                                   double writeMillis) {
+                                   TrainingResult result, DeviceChoice device, BatchingChoice batching,
+                                   WriteBack.Summary written, double writeMillis) {
         TrainResult row = new TrainResult();
         row.modelName = modelName;
         row.device = device.device();
         row.deviceReason = device.reason();
+        row.mode = batching.mode();
+        row.modeReason = batching.reason();
         row.nodeCount = graph.nodeCount();
         row.relationshipCount = graph.relationshipCount();
         row.classes = graph.classValues();

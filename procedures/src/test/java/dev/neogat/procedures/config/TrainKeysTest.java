@@ -1,6 +1,7 @@
 package dev.neogat.procedures.config;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.train.MiniBatchConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -33,6 +34,10 @@ class TrainKeysTest {
             }
             if (key == TrainKeys.CONCURRENCY) {
                 assertThat(used).containsEntry(key.name(), Runtime.getRuntime().availableProcessors());
+            } else if (key == TrainKeys.FANOUTS) {
+                // One default fanout serves every layer; the output lists it per layer (2 by default).
+                assertThat(used).containsEntry(key.name(), List.of(MiniBatchConfig.DEFAULT_FANOUT,
+                        MiniBatchConfig.DEFAULT_FANOUT));
             } else if (key.defaultValue() == null || key == TrainKeys.AUTO_TUNE) {
                 // No value to report: an optional property left out, or no search.
                 assertThat(used).doesNotContainKey(key.name());

@@ -1,0 +1,170 @@
+package dev.neogat.train;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.graph.NeighbourSampler;
+import dev.neogat.graph.SampledSubgraph;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.SparseMatrix;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.util.CounterRng;
+import dev.neogat.util.TerminationFlag;
+
+/**
+ * One epoch of sampled mini-batch training: the training nodes shuffled by (seed, epoch), cut into batches,
+ * and per batch its sampled computation subgraph with its nodes' features, a forward pass with dropout keyed
+ * by the whole graph's ids, the loss on the batch nodes, backward and one Adam step on the shared parameters.
+ */
+final class MiniBatchSteps {
+
+    private static final long SHUFFLE_STREAM = 0x2c1b_3c6d_8e4f_a071L;
+
+    private final Backend backend;
+    private final GatNetwork parameters;
+    private final FeatureMatrix features;
+    private final NodeLabels labels;
+    private final int[] trainNodes;
+    private final MiniBatchConfig miniBatch;
+    private final NeighbourSampler sampler;
+    private final long seed;
+    /** The whole graph's relationship features per attention slot, or null without them. */
+    private final DenseMatrix slotFeatures;
+
+    MiniBatchSteps(Backend backend, GatNetwork parameters, TrainingData data, FeatureMatrix features,
+                   MiniBatchConfig miniBatch, long seed) {
+        miniBatch.requireLayers(parameters.config().layerCount());
+        this.backend = backend;
+        this.parameters = parameters;
+        this.features = features;
+        this.labels = data.labels();
+        this.trainNodes = data.split().train().clone();
+        this.miniBatch = miniBatch;
+        this.sampler = new NeighbourSampler(data.graph(), miniBatch.fanouts(), seed);
+        this.seed = seed;
+        // A batch slot takes its whole-graph slot's features, so a self loop keeps the mean over all its node's
+        // relationships, not only the sampled ones.
+        this.slotFeatures = data.relationshipFeatures() == null ? null
+                : EdgeFeatures.perSlot(data.graph(), data.relationshipFeatures());
+    }
+
+    /** Runs every batch of an epoch; returns the mean training loss over the batch nodes. */
+    double epoch(int epoch, AdamSettings adam, TerminationFlag termination) {
+        int[] order = shuffled(trainNodes, seed, epoch);
+        int batchSize = miniBatch.batchSize();
+        double weightedLoss = 0;
+        for (int start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
+            termination.assertRunning();
+            int[] batchNodes = java.util.Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize));
+            double loss = step(sampler.sample(batchNodes, epoch, batch), adam);
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDivergedException("Training diverged at epoch " + epoch + ", batch " + (batch + 1)
+                        + ": the loss is " + loss + "; try a lower learningRate");
+            }
+            weightedLoss += loss * batchNodes.length;
+        }
+        return weightedLoss / order.length;
+    }
+
+    private double step(SampledSubgraph batch, AdamSettings adam) {
+        GraphTensor graph = null;
+        Tensor batchFeatures = null;
+        Targets targets = null;
+        Tensor batchEdgeFeatures = null;
+        GatNetwork network = null;
+        try {
+            graph = backend.upload(batch.graph());
+            batchFeatures = backend.upload(rows(features, batch.wholeNodes()));
+            targets = backend.upload(batchLabels(labels, batch), batch.batchLocals());
+            if (slotFeatures != null) {
+                batchEdgeFeatures = backend.upload(rows(slotFeatures, batch.wholeSlots()));
+            }
+            network = parameters.sharingParameters(graph, batchFeatures, batchEdgeFeatures);
+            // The step number keys dropout as the full-batch trainer's epoch does: one batch per epoch is that.
+            network.forward(true, seed, parameters.adamSteps() + 1L, batch.wholeNodes(), batch.wholeSlots());
+            double loss = network.lossAndGradients(targets);
+            if (Double.isFinite(loss)) {
+                network.adamStep(adam);
+            }
+            return loss;
+        } finally {
+            if (network != null) {
+                network.release();
+            }
+            for (Object handle : new Object[]{targets, batchEdgeFeatures, batchFeatures, graph}) {
+                if (handle != null) {
+                    backend.release(handle);
+                }
+            }
+        }
+    }
+
+    /** A permutation of {@code nodes} drawn from (seed, epoch) by Fisher–Yates. */
+    static int[] shuffled(int[] nodes, long seed, long epoch) {
+        int[] order = nodes.clone();
+        long key = CounterRng.streamKey(CounterRng.mix64(seed ^ SHUFFLE_STREAM), epoch, 0, 0);
+        for (int i = order.length - 1; i > 0; i--) {
+            long bits = CounterRng.bits(key, i) & 0xffff_ffffL;
+            int j = (int) ((bits * (i + 1)) >>> 32);
+            int swap = order[i];
+            order[i] = order[j];
+            order[j] = swap;
+        }
+        return order;
+    }
+
+    /** The rows {@code rowIds} of a feature matrix, in that order, stored as the matrix is. */
+    static FeatureMatrix rows(FeatureMatrix matrix, int[] rowIds) {
+        int cols = matrix.cols();
+        if (matrix instanceof DenseMatrix dense) {
+            float[] source = dense.data();
+            float[] gathered = new float[Math.multiplyExact(rowIds.length, cols)];
+            for (int r = 0; r < rowIds.length; r++) {
+                System.arraycopy(source, rowIds[r] * cols, gathered, r * cols, cols);
+            }
+            return new DenseMatrix(rowIds.length, cols, gathered);
+        }
+        SparseMatrix sparse = (SparseMatrix) matrix;
+        int[] offsets = sparse.rowOffsets();
+        int[] gatheredOffsets = new int[rowIds.length + 1];
+        for (int r = 0; r < rowIds.length; r++) {
+            gatheredOffsets[r + 1] = gatheredOffsets[r] + offsets[rowIds[r] + 1] - offsets[rowIds[r]];
+        }
+        int[] columns = new int[gatheredOffsets[rowIds.length]];
+        float[] values = new float[columns.length];
+        for (int r = 0; r < rowIds.length; r++) {
+            int from = offsets[rowIds[r]];
+            int length = offsets[rowIds[r] + 1] - from;
+            System.arraycopy(sparse.columns(), from, columns, gatheredOffsets[r], length);
+            System.arraycopy(sparse.values(), from, values, gatheredOffsets[r], length);
+        }
+        return new SparseMatrix(rowIds.length, cols, gatheredOffsets, columns, values);
+    }
+
+    /** Labels over the subgraph's nodes: the batch nodes keep theirs, the others have none. */
+    private static NodeLabels batchLabels(NodeLabels labels, SampledSubgraph batch) {
+        int[] wholeNodes = batch.wholeNodes();
+        int classCount = labels.classCount();
+        if (!labels.isMultiLabel()) {
+            int[] classOf = new int[wholeNodes.length];
+            java.util.Arrays.fill(classOf, NodeLabels.NO_LABEL);
+            for (int i = 0; i < batch.batchSize(); i++) {
+                classOf[i] = labels.classOf(wholeNodes[i]);
+            }
+            return NodeLabels.singleLabel(classOf, classCount);
+        }
+        byte[] memberships = new byte[Math.multiplyExact(wholeNodes.length, classCount)];
+        boolean[] labeled = new boolean[wholeNodes.length];
+        for (int i = 0; i < batch.batchSize(); i++) {
+            labeled[i] = true;
+            System.arraycopy(labels.memberships(), wholeNodes[i] * classCount, memberships, i * classCount,
+                    classCount);
+        }
+        return NodeLabels.multiLabel(classCount, memberships, labeled);
+    }
+}
