@@ -7,6 +7,7 @@ import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
+import dev.neogat.train.EpochStats;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingListener;
@@ -24,7 +25,10 @@ import java.util.Map;
  * Test accuracy over seeds on the Planetoid citation datasets (or {@code dense}: issue 14's dense
  * synthetic shape) with the GAT paper's setup: 2 layers, 8 heads × 8 hidden, ELU, 1 output head, dropout
  * 0.6 on each head's input, on messages and on attention, lr 0.005, L2 5e-4, early stopping (patience
- * 100), row-normalised features. {@code per-head} or {@code shared} overrides the input-dropout masks.
+ * 100), row-normalised features. {@code per-head} or {@code shared} overrides the input-dropout masks;
+ * {@code key=value} words vary the configuration (see {@link #configure} and {@link #training}); a dataset is
+ * any folder of {@code ../shared/datasets} (typed ones, such as acm, with all relations as one graph);
+ * {@code firstSeed=K} starts the seeds at K; {@code history=N} prints every N-th epoch.
  * Prints mean ± std per dataset.
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
@@ -36,6 +40,7 @@ public final class AccuracyBenchmark {
         String[] words = BenchArgs.words(args);
         int seeds = 10;
         int firstSeed = 0;
+        int historyEvery = 0;
         Boolean perHead = null;
         Map<String, String> overrides = new LinkedHashMap<>();
         List<String> datasets = new ArrayList<>();
@@ -44,6 +49,8 @@ public final class AccuracyBenchmark {
                 seeds = Integer.parseInt(word);
             } else if (word.equals("per-head") || word.equals("shared")) {
                 perHead = word.equals("per-head");
+            } else if (word.startsWith("history=")) {
+                historyEvery = Integer.parseInt(word.substring("history=".length()));
             } else if (word.startsWith("firstSeed=")) {
                 firstSeed = Integer.parseInt(word.substring("firstSeed=".length()));
             } else if (word.contains("=")) {
@@ -75,6 +82,13 @@ public final class AccuracyBenchmark {
                         100 * result.test().score(), 100 * result.validation().score(), 100 * result.train().score(),
                         result.epochsRun(), result.bestEpoch(), result.trainMillis(), result.medianStepMillis(),
                         result.trainMillis() / result.epochsRun());
+                for (EpochStats epoch : result.history()) {
+                    if (historyEvery > 0 && epoch.epoch() % historyEvery == 0) {
+                        System.out.printf(Locale.ROOT, "  epoch %d: step loss %.4f train %.2f%% val %.2f%% "
+                                        + "val loss %.4f%n", epoch.epoch(), epoch.loss(), 100 * epoch.trainScore(),
+                                100 * epoch.validationScore(), epoch.validationLoss());
+                    }
+                }
             }
             double mean = Arrays.stream(accuracies).average().orElse(Double.NaN);
             double std = Math.sqrt(Arrays.stream(accuracies).map(a -> (a - mean) * (a - mean)).sum()
