@@ -5,8 +5,8 @@
 // nodeId is the id within its type, class the class name from labels.txt and split train, val, test or
 // none (both only on the target type's nodes), features the type's feature vector as a list of floats
 // (feature_columns long). No parameters: everything comes from schema.txt.
-// A relation of a million relationships (ACM's PSP) is loaded in one transaction: give the server a heap of
-// 2 GB or more for it.
+// Each relation is created in one transaction, so its state must fit the server's heap (ACM's PSP relation
+// has 1.1 million relationships).
 
 // Rows are found by (type, id) through a temporary label and key, removed by the last statements.
 CREATE CONSTRAINT typed_load_key IF NOT EXISTS FOR (n:TypedLoad) REQUIRE n.typedLoadKey IS UNIQUE;
