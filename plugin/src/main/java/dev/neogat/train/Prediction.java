@@ -109,7 +109,11 @@ public final class Prediction {
         if (attention.isEmpty()) {
             throw new IllegalStateException("Attention was not requested");
         }
-        return attention.get(layer);
+        float[] values = attention.get(layer);
+        if (values == null) {
+            throw new IllegalStateException("The attention of layer " + layer + " was not kept");
+        }
+        return values;
     }
 
     /** Attention of one slot and head. */
@@ -133,7 +137,11 @@ public final class Prediction {
         if (embeddings.isEmpty()) {
             throw new IllegalStateException("Embeddings were not requested");
         }
-        return embeddings.get(layer);
+        float[] values = embeddings.get(layer);
+        if (values == null) {
+            throw new IllegalStateException("The embeddings of layer " + layer + " were not kept");
+        }
+        return values;
     }
 
     public int embeddingWidth(int layer) {

@@ -1,0 +1,475 @@
+package dev.neogat.train;
+
+import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.IncomingCsr;
+import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.SparseMatrix;
+import dev.neogat.nn.Tensor;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.ParameterShape;
+import dev.neogat.spec.Variant;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Layer-wise inference ("layer-wise inference" of DGL and PyG): the same outputs as {@link Inference}, exactly (no
+ * sampling), in memory bounded by a budget instead of by slots × heads × layers.
+ *
+ * <p>Layer by layer: first every node's projection (GAT: z = x·W; GATv2: the source side x·W_l + b_l) is computed
+ * over ranges of nodes into one [n, width] array. Then the targets are taken in chunks of consecutive nodes; a
+ * chunk's incoming slots (a contiguous slot range of the {@link IncomingCsr}) become a small CSR over the chunk's
+ * "local" nodes (its targets first, then their other sources), the sources' projected rows are gathered, and the
+ * backend's own operations (attention scores, per-target softmax, aggregation, residual, bias, ELU) run on those
+ * chunk-sized tensors. Each row of every operation depends only on that row's inputs, in the same order as in the
+ * full graph, so the results are the full-batch ones bit for bit on the CPU backend, at any thread count.
+ *
+ * <p>Held at once: the previous layer's output [n, in] (the features for the first layer), the projection [n, width],
+ * the current layer's output [n, out] (not for the last layer, whose rows go straight to the consumer) and an
+ * [n] int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's tensors.
+ *
+ * <p>Chunk rule: the chunk budget is the memory budget minus the resident bytes. A chunk of T targets with S
+ * incoming slots has at most L = T + S local nodes and takes {@link #chunkBytes} bytes (every array it allocates,
+ * host copies included: about 32 + 8·heads bytes per slot, 8·width + 8·out + 8·heads per local node, and the
+ * targets' input rows). Targets are added in node order while the chunk stays within the chunk budget and below
+ * {@link #MAX_CHUNK_TARGETS} (so progress and termination are seen often); a chunk has at least one target. The
+ * projection runs over node ranges under the same budget. A budget that cannot hold the resident arrays plus the
+ * largest single-target chunk is refused, naming the minimum.
+ */
+public final class LayerWiseInference {
+
+    /** At most this many targets per chunk, so that progress is reported and termination seen often. */
+    public static final int MAX_CHUNK_TARGETS = 1 << 16;
+
+    /** Receives the results chunk by chunk; every array handed over is the consumer's to keep. */
+    public interface Consumer {
+        /** Logits of the nodes [first, end), [end - first, classes] row-major. */
+        default void logits(int first, int end, float[] values) {
+        }
+
+        /** Output (after ELU) of hidden layer {@code layer} for the nodes [first, end), [end - first, width]. */
+        default void embeddings(int layer, int first, int end, float[] values) {
+        }
+
+        /**
+         * Attention of layer {@code layer} on the incoming slots of the nodes [first, end): the slots
+         * {@code firstSlot ..} in the graph's slot order, [slots, heads] row-major.
+         */
+        default void attention(int layer, int first, int end, int firstSlot, float[] values) {
+        }
+
+        /** After each chunk: chunks done of all chunks of all layers. */
+        default void progress(long chunksDone, long chunkTotal) {
+        }
+    }
+
+    /**
+     * How a run splits its work: per layer, chunk boundaries over the targets ({@code chunks[l]} ascending from 0
+     * to n) and node ranges for the projection; the bytes held across chunks and the most a chunk may take.
+     */
+    public record Plan(long budgetBytes, long residentBytes, long chunkBudgetBytes, int[][] chunks,
+                       int[][] projectionRanges) {
+
+        public long chunkCount() {
+            long total = 0;
+            for (int[] bounds : chunks) {
+                total += bounds.length - 1;
+            }
+            return total;
+        }
+    }
+
+    private LayerWiseInference() {
+    }
+
+    /**
+     * Splits the work of a run within {@code budgetBytes}; fails with the minimum budget when even one target per
+     * chunk does not fit.
+     */
+    public static Plan plan(GatConfig config, IncomingCsr graph, FeatureMatrix features, long budgetBytes) {
+        if (budgetBytes <= 0) {
+            throw new IllegalArgumentException("The memory budget must be positive, got " + budgetBytes + " bytes");
+        }
+        long n = graph.nodeCount();
+        long resident = 0;
+        for (int l = 0; l < config.layerCount(); l++) {
+            LayerSpec spec = config.layer(l);
+            long layerBytes = 4 * n * (spec.width() + (l > 0 ? spec.inputDim() : 0)
+                    + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 1);
+            resident = Math.max(resident, layerBytes);
+        }
+        long chunkBudget = budgetBytes - resident;
+        long largestSingle = 0;
+        int[][] chunks = new int[config.layerCount()][];
+        int[][] projections = new int[config.layerCount()][];
+        for (int l = 0; l < config.layerCount(); l++) {
+            LayerSpec spec = config.layer(l);
+            FeatureMatrix input = l == 0 ? features : null;
+            int[] offsets = graph.offsets();
+            for (int i = 0; i < n; i++) {
+                long single = Math.max(chunkBytes(spec, 1, offsets[i + 1] - offsets[i], inputRowBytes(spec, input, i)),
+                        projectionBytes(spec, inputRowBytes(spec, input, i)));
+                largestSingle = Math.max(largestSingle, single);
+            }
+            if (chunkBudget < largestSingle) {
+                continue;
+            }
+            chunks[l] = targetChunks(spec, graph, input, chunkBudget);
+            projections[l] = projectionRanges(spec, graph.nodeCount(), input, chunkBudget);
+        }
+        if (chunkBudget < largestSingle) {
+            throw new IllegalArgumentException("A memory budget of " + MemoryEstimate.humanReadable(budgetBytes)
+                    + " is too small for this inference: the per-node arrays take "
+                    + MemoryEstimate.humanReadable(resident) + " and the largest node's chunk "
+                    + MemoryEstimate.humanReadable(largestSingle) + "; give at least "
+                    + MemoryEstimate.humanReadable(resident + largestSingle) + " (" + (resident + largestSingle)
+                    + " bytes)");
+        }
+        return new Plan(budgetBytes, resident, chunkBudget, chunks, projections);
+    }
+
+    /** Bytes a chunk of {@code targets} targets with {@code slots} incoming slots allocates (see the class comment). */
+    static long chunkBytes(LayerSpec spec, long targets, long slots, long targetInputBytes) {
+        long width = spec.width();
+        long heads = spec.heads();
+        long out = spec.outputDim();
+        boolean gatV2 = spec.variant() == Variant.GATV2;
+        long locals = targets + slots;
+        long perLocal = 20 + 8 * width + (gatV2 ? 8 * width : 8 * heads) + 8 * out + (spec.residual() ? 8 * out : 0);
+        long perSlot = 32 + 8 * heads;
+        long perTarget = (gatV2 ? 8 * width : 0) + 8 * out + (spec.residual() ? 8 * out : 0);
+        return perLocal * locals + perSlot * slots + perTarget * targets
+                + (needsTargetInput(spec) ? targetInputBytes : 0);
+    }
+
+    /** Bytes the projection of one node takes: its input row and its projected row (tensor and host copy). */
+    private static long projectionBytes(LayerSpec spec, long inputRowBytes) {
+        return inputRowBytes + 8L * spec.width();
+    }
+
+    private static boolean needsTargetInput(LayerSpec spec) {
+        return spec.variant() == Variant.GATV2 || spec.residual();
+    }
+
+    /** Bytes of row {@code row} of a layer's input: dense, or sparse with its transposed index (null: hidden). */
+    private static long inputRowBytes(LayerSpec spec, FeatureMatrix input, int row) {
+        if (input instanceof SparseMatrix sparse) {
+            return 20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8;
+        }
+        return 4L * spec.inputDim();
+    }
+
+    private static int[] targetChunks(LayerSpec spec, IncomingCsr graph, FeatureMatrix input, long chunkBudget) {
+        int n = graph.nodeCount();
+        int[] offsets = graph.offsets();
+        List<Integer> starts = new ArrayList<>();
+        int start = 0;
+        while (start < n) {
+            starts.add(start);
+            long inputBytes = inputRowBytes(spec, input, start);
+            int end = start + 1;
+            while (end < n && end - start < MAX_CHUNK_TARGETS) {
+                long withNext = inputBytes + inputRowBytes(spec, input, end);
+                if (chunkBytes(spec, end + 1 - start, offsets[end + 1] - offsets[start], withNext) > chunkBudget) {
+                    break;
+                }
+                inputBytes = withNext;
+                end++;
+            }
+            start = end;
+        }
+        starts.add(n);
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int[] projectionRanges(LayerSpec spec, int n, FeatureMatrix input, long chunkBudget) {
+        List<Integer> starts = new ArrayList<>();
+        int start = 0;
+        while (start < n) {
+            starts.add(start);
+            long bytes = projectionBytes(spec, inputRowBytes(spec, input, start));
+            int end = start + 1;
+            while (end < n && end - start < MAX_CHUNK_TARGETS) {
+                long next = projectionBytes(spec, inputRowBytes(spec, input, end));
+                if (bytes + next > chunkBudget) {
+                    break;
+                }
+                bytes += next;
+                end++;
+            }
+            start = end;
+        }
+        starts.add(n);
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Runs {@code model} over {@code graph} layer by layer within {@code budgetBytes} (see the class comment),
+     * handing each chunk's results to {@code consumer}: logits always, attention and hidden outputs as
+     * {@code request} asks. {@code terminationFlag} is asked between chunks.
+     */
+    public static Plan run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                           long budgetBytes, Inference.Request request, Consumer consumer,
+                           TerminationFlag terminationFlag) {
+        GatConfig config = model.config();
+        Inference.requireInput(config, graph, features);
+        model.weights().requireMatches(config);
+        FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
+        Plan plan = plan(config, graph, input, budgetBytes);
+        int n = graph.nodeCount();
+        int[] localOf = new int[n];
+        Arrays.fill(localOf, -1);
+        long total = plan.chunkCount();
+        long done = 0;
+        FeatureMatrix layerInput = input;
+        for (int l = 0; l < config.layerCount(); l++) {
+            terminationFlag.assertRunning();
+            LayerSpec spec = config.layer(l);
+            LayerTensors layer = new LayerTensors(backend, model, spec, ParameterShape.layerPrefix(l));
+            boolean last = config.isOutputLayer(l);
+            int out = spec.outputDim();
+            try {
+                float[] projected = project(backend, layerInput, layer.weight, layer.biasSource, spec.width(),
+                        plan.projectionRanges()[l], terminationFlag);
+                float[] output = last ? null : new float[Math.multiplyExact(n, out)];
+                int[] bounds = plan.chunks()[l];
+                for (int c = 0; c + 1 < bounds.length; c++) {
+                    terminationFlag.assertRunning();
+                    int start = bounds[c];
+                    int end = bounds[c + 1];
+                    ChunkResult result = chunk(backend, graph, layerInput, projected, layer, spec, start, end,
+                            localOf, request.attention());
+                    if (last) {
+                        consumer.logits(start, end, result.output);
+                    } else {
+                        System.arraycopy(result.output, 0, output, start * out, result.output.length);
+                        if (request.embeddings()) {
+                            consumer.embeddings(l, start, end, result.output);
+                        }
+                    }
+                    if (request.attention()) {
+                        consumer.attention(l, start, end, graph.offsets()[start], result.attention);
+                    }
+                    consumer.progress(++done, total);
+                }
+                layerInput = last ? null : new DenseMatrix(n, out, output);
+            } finally {
+                layer.release();
+            }
+        }
+        return plan;
+    }
+
+    /** As {@link #run}, collecting everything {@code request} asks for into a {@link Prediction}. */
+    public static Prediction predict(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                     long budgetBytes, Inference.Request request, TerminationFlag terminationFlag) {
+        GatConfig config = model.config();
+        boolean[] attention = new boolean[config.layerCount()];
+        boolean[] embeddings = new boolean[config.layerCount()];
+        Arrays.fill(attention, request.attention());
+        for (int l = 0; l + 1 < config.layerCount(); l++) {
+            embeddings[l] = request.embeddings();
+        }
+        PredictionCollector collector = new PredictionCollector(config, graph, attention, embeddings);
+        run(backend, model, graph, features, budgetBytes, request, collector, terminationFlag);
+        return collector.prediction();
+    }
+
+    /** Every node's projection [n, width], computed over node ranges. */
+    private static float[] project(Backend backend, FeatureMatrix input, Tensor weight, Tensor bias, int width,
+                                   int[] ranges, TerminationFlag terminationFlag) {
+        float[] projected = new float[Math.multiplyExact(input.rows(), width)];
+        for (int r = 0; r + 1 < ranges.length; r++) {
+            terminationFlag.assertRunning();
+            int start = ranges[r];
+            int end = ranges[r + 1];
+            Tensor rows = backend.upload(rows(input, start, end));
+            Tensor result = backend.zeros(end - start, width);
+            try {
+                backend.linear(rows, null, weight, bias, result);
+                float[] values = new float[(end - start) * width];
+                backend.download(result, values);
+                System.arraycopy(values, 0, projected, start * width, values.length);
+            } finally {
+                backend.release(result);
+                backend.release(rows);
+            }
+        }
+        return projected;
+    }
+
+    private record ChunkResult(float[] output, float[] attention) {
+    }
+
+    /** One layer's output for the targets [start, end), and their attention when asked for. */
+    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput, float[] projected,
+                                     LayerTensors layer, LayerSpec spec, int start, int end, int[] localOf,
+                                     boolean keepAttention) {
+        int[] offsets = graph.offsets();
+        int[] sources = graph.sources();
+        int targets = end - start;
+        int firstSlot = offsets[start];
+        int slots = offsets[end] - firstSlot;
+        int width = spec.width();
+        int heads = spec.heads();
+        int out = spec.outputDim();
+        // Local ids: the targets first, then their other sources in order of first appearance.
+        int[] local = new int[targets + slots];
+        int locals = 0;
+        for (int i = start; i < end; i++) {
+            localOf[i] = locals;
+            local[locals++] = i;
+        }
+        int[] localSources = new int[slots];
+        int[] localTargets = new int[slots];
+        for (int i = start; i < end; i++) {
+            for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
+                int j = sources[slot];
+                if (localOf[j] < 0) {
+                    localOf[j] = locals;
+                    local[locals++] = j;
+                }
+                localSources[slot - firstSlot] = localOf[j];
+                localTargets[slot - firstSlot] = i - start;
+            }
+        }
+        for (int k = 0; k < locals; k++) {
+            localOf[local[k]] = -1;
+        }
+        // No self loops added and no duplicates dropped: the slots keep the full graph's order per target.
+        IncomingCsr chunkCsr = new GraphBuilder(locals).selfLoops(false).build(localSources, localTargets);
+        List<Object> owned = new ArrayList<>();
+        try {
+            GraphTensor chunkGraph = own(owned, backend.upload(chunkCsr));
+            Tensor messages = own(owned, backend.upload(gather(projected, width, local, locals), locals, width));
+            Tensor alpha = own(owned, backend.zeros(slots, heads));
+            Tensor targetInput = needsTargetInput(spec) ? own(owned, backend.upload(rows(layerInput, start, end)))
+                    : null;
+            float negativeSlope = (float) spec.negativeSlope();
+            if (spec.variant() == Variant.GATV2) {
+                Tensor projectedTargets = padded(backend, owned, targetInput, layer.weightTarget, layer.biasTarget,
+                        targets, locals, width);
+                backend.gatV2Softmax(chunkGraph, messages, projectedTargets, layer.attSource, negativeSlope, alpha);
+            } else {
+                Tensor sourceScores = own(owned, backend.zeros(locals, heads));
+                Tensor targetScores = own(owned, backend.zeros(locals, heads));
+                backend.attentionScores(messages, layer.attSource, layer.attTarget, sourceScores, targetScores);
+                backend.edgeSoftmax(chunkGraph, sourceScores, targetScores, negativeSlope, alpha);
+            }
+            Tensor output = own(owned, backend.zeros(locals, out));
+            backend.aggregate(chunkGraph, alpha, null, messages, spec.concat(), output);
+            if (layer.residual != null) {
+                backend.add(output, padded(backend, owned, targetInput, layer.residual, null, targets, locals, out));
+            }
+            backend.addBias(output, layer.bias);
+            if (spec.elu()) {
+                backend.elu(output, output);
+            }
+            float[] all = new float[locals * out];
+            backend.download(output, all);
+            float[] attention = null;
+            if (keepAttention) {
+                attention = new float[slots * heads];
+                backend.download(alpha, attention);
+            }
+            return new ChunkResult(Arrays.copyOf(all, targets * out), attention);
+        } finally {
+            for (Object tensor : owned) {
+                backend.release(tensor);
+            }
+        }
+    }
+
+    /**
+     * The targets' rows of {@code input · weight (+ bias)} as a [locals, cols] tensor whose other rows are zero, so
+     * that it lines up with the chunk's local nodes.
+     */
+    private static Tensor padded(Backend backend, List<Object> owned, Tensor targetInput, Tensor weight, Tensor bias,
+                                 int targets, int locals, int cols) {
+        Tensor result = own(owned, backend.zeros(targets, cols));
+        backend.linear(targetInput, null, weight, bias, result);
+        float[] values = new float[locals * cols];
+        float[] targetRows = new float[targets * cols];
+        backend.download(result, targetRows);
+        System.arraycopy(targetRows, 0, values, 0, targetRows.length);
+        return own(owned, backend.upload(values, locals, cols));
+    }
+
+    private static <T> T own(List<Object> owned, T tensor) {
+        owned.add(tensor);
+        return tensor;
+    }
+
+    /** Rows {@code nodes[0 .. count)} of a row-major [n, width] array. */
+    private static float[] gather(float[] values, int width, int[] nodes, int count) {
+        float[] rows = new float[count * width];
+        for (int k = 0; k < count; k++) {
+            System.arraycopy(values, nodes[k] * width, rows, k * width, width);
+        }
+        return rows;
+    }
+
+    /** Rows [start, end) of a feature matrix, in the same storage. */
+    static FeatureMatrix rows(FeatureMatrix matrix, int start, int end) {
+        if (matrix instanceof SparseMatrix sparse) {
+            int[] rowOffsets = sparse.rowOffsets();
+            int first = rowOffsets[start];
+            int[] offsets = new int[end - start + 1];
+            for (int i = start; i <= end; i++) {
+                offsets[i - start] = rowOffsets[i] - first;
+            }
+            return new SparseMatrix(end - start, sparse.cols(), offsets,
+                    Arrays.copyOfRange(sparse.columns(), first, rowOffsets[end]),
+                    Arrays.copyOfRange(sparse.values(), first, rowOffsets[end]));
+        }
+        DenseMatrix dense = (DenseMatrix) matrix;
+        return new DenseMatrix(end - start, dense.cols(),
+                Arrays.copyOfRange(dense.data(), start * dense.cols(), end * dense.cols()));
+    }
+
+    /** One layer's parameters on the backend. */
+    private static final class LayerTensors {
+        private final Backend backend;
+        private final List<Tensor> all = new ArrayList<>();
+        final Tensor weight;
+        final Tensor biasSource;
+        final Tensor weightTarget;
+        final Tensor biasTarget;
+        final Tensor attSource;
+        final Tensor attTarget;
+        final Tensor residual;
+        final Tensor bias;
+
+        LayerTensors(Backend backend, TrainedModel model, LayerSpec spec, String prefix) {
+            this.backend = backend;
+            boolean gatV2 = spec.variant() == Variant.GATV2;
+            weight = upload(model, prefix + (gatV2 ? "weight_src" : "weight"));
+            biasSource = gatV2 ? upload(model, prefix + "bias_src") : null;
+            weightTarget = gatV2 ? upload(model, prefix + "weight_dst") : null;
+            biasTarget = gatV2 ? upload(model, prefix + "bias_dst") : null;
+            attSource = upload(model, prefix + (gatV2 ? "att" : "att_src"));
+            attTarget = gatV2 ? null : upload(model, prefix + "att_dst");
+            residual = spec.residual() ? upload(model, prefix + "weight_res") : null;
+            bias = upload(model, prefix + "bias");
+        }
+
+        private Tensor upload(TrainedModel model, String name) {
+            DenseMatrix values = model.weights().get(name);
+            Tensor tensor = backend.upload(values.data(), values.rows(), values.cols());
+            all.add(tensor);
+            return tensor;
+        }
+
+        void release() {
+            all.forEach(backend::release);
+        }
+    }
+}
