@@ -24,25 +24,28 @@ import java.util.List;
  * Layer-wise inference ("layer-wise inference" of DGL and PyG): the same outputs as {@link Inference}, exactly (no
  * sampling), in memory bounded by a budget instead of by slots × heads × layers.
  *
- * <p>Layer by layer: first every node's projection (GAT: z = x·W; GATv2: the source side x·W_l + b_l) is computed
- * over ranges of nodes into one [n, width] array. Then the targets are taken in chunks of consecutive nodes; a
- * chunk's incoming slots (a contiguous slot range of the {@link IncomingCsr}) become a small CSR over the chunk's
- * "local" nodes (its targets first, then their other sources), the sources' projected rows are gathered, and the
- * backend's own operations (attention scores, per-target softmax, aggregation, residual, bias, ELU) run on those
- * chunk-sized tensors. Each row of every operation depends only on that row's inputs, in the same order as in the
- * full graph, so the results are the full-batch ones bit for bit on the CPU backend, at any thread count.
+ * <p>Layer by layer: first every node's projection (GAT: z = x·W and its per-node attention scores; GATv2: the
+ * source side x·W_l + b_l) is computed over ranges of nodes into [n, ·] arrays. Then the targets are taken in chunks
+ * of consecutive nodes; a chunk's incoming slots (a contiguous slot range of the {@link IncomingCsr}) become a small
+ * CSR over the chunk's "local" nodes (its targets first, then their other sources), the local nodes' projected rows
+ * are gathered, and the backend's own operations (per-target softmax, aggregation, then residual, bias and ELU on the
+ * targets' rows) run on those chunk-sized tensors. Each row of every operation depends only on that row's inputs, in
+ * the same order as in the full graph, so the results are the full-batch ones bit for bit on the CPU backend, at any
+ * thread count.
  *
- * <p>Held at once: the previous layer's output [n, in] (the features for the first layer), the projection [n, width],
- * the current layer's output [n, out] (not for the last layer, whose rows go straight to the consumer) and an
- * [n] int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's tensors.
+ * <p>Held at once: the previous layer's output [n, in] (the features for the first layer), the projection [n, width]
+ * (GAT: and its scores [n, 2·heads]), the current layer's output [n, out] (not for the last layer, whose rows go
+ * straight to the consumer) and an [n] int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's
+ * tensors.
  *
  * <p>Chunk rule: the chunk budget is the memory budget minus the resident bytes. A chunk of T targets with S
  * incoming slots has at most L = T + S local nodes and takes {@link #chunkBytes} bytes (every array it allocates,
- * host copies included: about 32 + 8·heads bytes per slot, 8·width + 8·out + 8·heads per local node, and the
- * targets' input rows). Targets are added in node order while the chunk stays within the chunk budget and below
- * {@link #MAX_CHUNK_TARGETS} (so progress and termination are seen often); a chunk has at least one target. The
- * projection runs over node ranges under the same budget. A budget that cannot hold the resident arrays plus the
- * largest single-target chunk is refused, naming the minimum.
+ * host copies included: about 32 + 8·heads bytes per slot, 20 + 8·width + 8·out (+ 16·heads for GAT, 8·width more for
+ * GATv2) per local node, 20·out per target, and the targets' input rows when the layer reads them). Targets are added
+ * in node order while the chunk stays within the chunk budget and below {@link #MAX_CHUNK_TARGETS} (so progress and
+ * termination are seen often); a chunk has at least one target. The projection runs over node ranges under the same
+ * budget. A budget that cannot hold the resident arrays plus the largest single-target chunk is refused, naming the
+ * minimum.
  */
 public final class LayerWiseInference {
 
@@ -102,8 +105,8 @@ public final class LayerWiseInference {
         long resident = 0;
         for (int l = 0; l < config.layerCount(); l++) {
             LayerSpec spec = config.layer(l);
-            long layerBytes = 4 * n * (spec.width() + (l > 0 ? spec.inputDim() : 0)
-                    + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 1);
+            long layerBytes = 4 * n * (spec.width() + (spec.variant() == Variant.GAT ? 2L * spec.heads() : 0)
+                    + (l > 0 ? spec.inputDim() : 0) + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 1);
             resident = Math.max(resident, layerBytes);
         }
         long chunkBudget = budgetBytes - resident;
@@ -143,16 +146,16 @@ public final class LayerWiseInference {
         long out = spec.outputDim();
         boolean gatV2 = spec.variant() == Variant.GATV2;
         long locals = targets + slots;
-        long perLocal = 20 + 8 * width + (gatV2 ? 8 * width : 8 * heads) + 8 * out + (spec.residual() ? 8 * out : 0);
+        long perLocal = 20 + 8 * width + 8 * out + (gatV2 ? 8 * width : 16 * heads);
         long perSlot = 32 + 8 * heads;
-        long perTarget = (gatV2 ? 8 * width : 0) + 8 * out + (spec.residual() ? 8 * out : 0);
+        long perTarget = 20 * out + (gatV2 ? 8 * width : 0);
         return perLocal * locals + perSlot * slots + perTarget * targets
                 + (needsTargetInput(spec) ? targetInputBytes : 0);
     }
 
-    /** Bytes the projection of one node takes: its input row and its projected row (tensor and host copy). */
+    /** Bytes the projection of one node takes: its input row, its projected row and scores (tensor and host copy). */
     private static long projectionBytes(LayerSpec spec, long inputRowBytes) {
-        return inputRowBytes + 8L * spec.width();
+        return inputRowBytes + 8L * spec.width() + (spec.variant() == Variant.GAT ? 16L * spec.heads() : 0);
     }
 
     private static boolean needsTargetInput(LayerSpec spec) {
@@ -237,8 +240,8 @@ public final class LayerWiseInference {
             boolean last = config.isOutputLayer(l);
             int out = spec.outputDim();
             try {
-                float[] projected = project(backend, layerInput, layer.weight, layer.biasSource, spec.width(),
-                        plan.projectionRanges()[l], terminationFlag);
+                Projection projected = project(backend, layerInput, layer, spec, plan.projectionRanges()[l],
+                        terminationFlag);
                 float[] output = last ? null : new float[Math.multiplyExact(n, out)];
                 int[] bounds = plan.chunks()[l];
                 for (int c = 0; c + 1 < bounds.length; c++) {
@@ -283,34 +286,60 @@ public final class LayerWiseInference {
         return collector.prediction();
     }
 
-    /** Every node's projection [n, width], computed over node ranges. */
-    private static float[] project(Backend backend, FeatureMatrix input, Tensor weight, Tensor bias, int width,
-                                   int[] ranges, TerminationFlag terminationFlag) {
-        float[] projected = new float[Math.multiplyExact(input.rows(), width)];
+    /** Every node's projection [n, width] and, for GAT, its source and target scores [n, heads]. */
+    private record Projection(float[] values, float[] sourceScores, float[] targetScores) {
+    }
+
+    /** Every node's projection, computed over node ranges. */
+    private static Projection project(Backend backend, FeatureMatrix input, LayerTensors layer, LayerSpec spec,
+                                      int[] ranges, TerminationFlag terminationFlag) {
+        int n = input.rows();
+        int width = spec.width();
+        int heads = spec.heads();
+        boolean gat = spec.variant() == Variant.GAT;
+        float[] projected = new float[Math.multiplyExact(n, width)];
+        float[] sourceScores = gat ? new float[Math.multiplyExact(n, heads)] : null;
+        float[] targetScores = gat ? new float[Math.multiplyExact(n, heads)] : null;
         for (int r = 0; r + 1 < ranges.length; r++) {
             terminationFlag.assertRunning();
             int start = ranges[r];
             int end = ranges[r + 1];
-            Tensor rows = backend.upload(rows(input, start, end));
-            Tensor result = backend.zeros(end - start, width);
+            List<Object> owned = new ArrayList<>();
             try {
-                backend.linear(rows, null, weight, bias, result);
-                float[] values = new float[(end - start) * width];
-                backend.download(result, values);
-                System.arraycopy(values, 0, projected, start * width, values.length);
+                Tensor rows = own(owned, backend.upload(rows(input, start, end)));
+                Tensor result = own(owned, backend.zeros(end - start, width));
+                backend.linear(rows, null, layer.weight, layer.biasSource, result);
+                downloadInto(backend, result, projected, start * width);
+                if (gat) {
+                    Tensor source = own(owned, backend.zeros(end - start, heads));
+                    Tensor target = own(owned, backend.zeros(end - start, heads));
+                    backend.attentionScores(result, layer.attSource, layer.attTarget, source, target);
+                    downloadInto(backend, source, sourceScores, start * heads);
+                    downloadInto(backend, target, targetScores, start * heads);
+                }
             } finally {
-                backend.release(result);
-                backend.release(rows);
+                owned.forEach(backend::release);
             }
         }
-        return projected;
+        return new Projection(projected, sourceScores, targetScores);
+    }
+
+    private static void downloadInto(Backend backend, Tensor tensor, float[] destination, int offset) {
+        float[] values = new float[tensor.rows() * tensor.cols()];
+        backend.download(tensor, values);
+        System.arraycopy(values, 0, destination, offset, values.length);
+    }
+
+    /** A host array as a backend tensor (a copy). */
+    private static Tensor upload(Backend backend, List<Object> owned, float[] values, int rows, int cols) {
+        return own(owned, backend.upload(values, rows, cols));
     }
 
     private record ChunkResult(float[] output, float[] attention) {
     }
 
     /** One layer's output for the targets [start, end), and their attention when asked for. */
-    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput, float[] projected,
+    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput, Projection projected,
                                      LayerTensors layer, LayerSpec spec, int start, int end, int[] localOf,
                                      boolean keepAttention) {
         int[] offsets = graph.offsets();
@@ -349,58 +378,56 @@ public final class LayerWiseInference {
         List<Object> owned = new ArrayList<>();
         try {
             GraphTensor chunkGraph = own(owned, backend.upload(chunkCsr));
-            Tensor messages = own(owned, backend.upload(gather(projected, width, local, locals), locals, width));
+            Tensor messages = upload(backend, owned, gather(projected.values(), width, local, locals), locals, width);
             Tensor alpha = own(owned, backend.zeros(slots, heads));
             Tensor targetInput = needsTargetInput(spec) ? own(owned, backend.upload(rows(layerInput, start, end)))
                     : null;
             float negativeSlope = (float) spec.negativeSlope();
             if (spec.variant() == Variant.GATV2) {
-                Tensor projectedTargets = padded(backend, owned, targetInput, layer.weightTarget, layer.biasTarget,
-                        targets, locals, width);
+                Tensor targetRows = own(owned, backend.zeros(targets, width));
+                backend.linear(targetInput, null, layer.weightTarget, layer.biasTarget, targetRows);
+                // The softmax reads target rows by local id; the targets are the first local nodes.
+                float[] padded = new float[locals * width];
+                downloadInto(backend, targetRows, padded, 0);
+                Tensor projectedTargets = upload(backend, owned, padded, locals, width);
                 backend.gatV2Softmax(chunkGraph, messages, projectedTargets, layer.attSource, negativeSlope, alpha);
             } else {
-                Tensor sourceScores = own(owned, backend.zeros(locals, heads));
-                Tensor targetScores = own(owned, backend.zeros(locals, heads));
-                backend.attentionScores(messages, layer.attSource, layer.attTarget, sourceScores, targetScores);
+                Tensor sourceScores = upload(backend, owned, gather(projected.sourceScores(), heads, local, locals),
+                        locals, heads);
+                Tensor targetScores = upload(backend, owned, gather(projected.targetScores(), heads, local, locals),
+                        locals, heads);
                 backend.edgeSoftmax(chunkGraph, sourceScores, targetScores, negativeSlope, alpha);
             }
-            Tensor output = own(owned, backend.zeros(locals, out));
-            backend.aggregate(chunkGraph, alpha, null, messages, spec.concat(), output);
+            Tensor aggregated = own(owned, backend.zeros(locals, out));
+            backend.aggregate(chunkGraph, alpha, null, messages, spec.concat(), aggregated);
+            // Residual, bias and ELU on the targets' rows only.
+            float[] targetRows = new float[targets * out];
+            float[] all = new float[locals * out];
+            backend.download(aggregated, all);
+            System.arraycopy(all, 0, targetRows, 0, targetRows.length);
+            Tensor output = upload(backend, owned, targetRows, targets, out);
             if (layer.residual != null) {
-                backend.add(output, padded(backend, owned, targetInput, layer.residual, null, targets, locals, out));
+                Tensor residual = own(owned, backend.zeros(targets, out));
+                backend.linear(targetInput, null, layer.residual, null, residual);
+                backend.add(output, residual);
             }
             backend.addBias(output, layer.bias);
             if (spec.elu()) {
                 backend.elu(output, output);
             }
-            float[] all = new float[locals * out];
-            backend.download(output, all);
+            float[] result = new float[targets * out];
+            backend.download(output, result);
             float[] attention = null;
             if (keepAttention) {
                 attention = new float[slots * heads];
                 backend.download(alpha, attention);
             }
-            return new ChunkResult(Arrays.copyOf(all, targets * out), attention);
+            return new ChunkResult(result, attention);
         } finally {
             for (Object tensor : owned) {
                 backend.release(tensor);
             }
         }
-    }
-
-    /**
-     * The targets' rows of {@code input · weight (+ bias)} as a [locals, cols] tensor whose other rows are zero, so
-     * that it lines up with the chunk's local nodes.
-     */
-    private static Tensor padded(Backend backend, List<Object> owned, Tensor targetInput, Tensor weight, Tensor bias,
-                                 int targets, int locals, int cols) {
-        Tensor result = own(owned, backend.zeros(targets, cols));
-        backend.linear(targetInput, null, weight, bias, result);
-        float[] values = new float[locals * cols];
-        float[] targetRows = new float[targets * cols];
-        backend.download(result, targetRows);
-        System.arraycopy(targetRows, 0, values, 0, targetRows.length);
-        return own(owned, backend.upload(values, locals, cols));
     }
 
     private static <T> T own(List<Object> owned, T tensor) {

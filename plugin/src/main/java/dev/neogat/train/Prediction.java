@@ -26,8 +26,16 @@ public final class Prediction {
         this.embeddings = embeddings;
     }
 
+    /**
+     * The logits of some nodes alone (e.g. one chunk of a {@link LayerWiseInference} run), their rows in the given
+     * order; no graph, attention or embeddings.
+     */
+    public static Prediction ofLogits(GatConfig config, float[] logits) {
+        return new Prediction(config, null, logits, List.of(), List.of());
+    }
+
     public int nodeCount() {
-        return graph.nodeCount();
+        return logits.length / config.classCount();
     }
 
     public int classCount() {
@@ -42,6 +50,7 @@ public final class Prediction {
         return config.multiLabel();
     }
 
+    /** The graph it ran on; null for {@link #ofLogits}. */
     public IncomingCsr graph() {
         return graph;
     }
@@ -123,8 +132,11 @@ public final class Prediction {
 
     /** Mean attention over the heads of one slot. */
     public float meanAttention(int layer, int slot) {
-        int heads = config.heads(layer);
-        float[] values = attention(layer);
+        return meanAttention(attention(layer), slot, config.heads(layer));
+    }
+
+    /** Mean over the heads of row {@code slot} of attention values [slots, heads]. */
+    public static float meanAttention(float[] values, int slot, int heads) {
         float sum = 0;
         for (int h = 0; h < heads; h++) {
             sum += values[slot * heads + h];
