@@ -33,7 +33,8 @@ import java.util.List;
  * the same order as in the full graph, so the results are the full-batch ones bit for bit on the CPU backend, at any
  * thread count.
  *
- * <p>Held at once: the previous layer's output [n, in] (the features for the first layer), the projection [n, width]
+ * <p>Held at once: the previous layer's output [n, in] (the features for the first layer, whose rows are normalised
+ * as they are read rather than copied whole), the projection [n, width]
  * (GAT: and its scores [n, 2·heads]), the current layer's output [n, out] (not for the last layer, whose rows go
  * straight to the consumer) and an [n] int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's
  * tensors.
@@ -162,12 +163,15 @@ public final class LayerWiseInference {
         return spec.variant() == Variant.GATV2 || spec.residual();
     }
 
-    /** Bytes of row {@code row} of a layer's input: dense, or sparse with its transposed index (null: hidden). */
+    /**
+     * Bytes of row {@code row} of a layer's input: dense, or sparse with its transposed index (null: hidden); twice
+     * that for the features, whose slice may be normalised into a copy.
+     */
     private static long inputRowBytes(LayerSpec spec, FeatureMatrix input, int row) {
         if (input instanceof SparseMatrix sparse) {
-            return 20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8;
+            return 2 * (20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8);
         }
-        return 4L * spec.inputDim();
+        return (input == null ? 4L : 8L) * spec.inputDim();
     }
 
     private static int[] targetChunks(LayerSpec spec, IncomingCsr graph, FeatureMatrix input, long chunkBudget) {
@@ -225,14 +229,15 @@ public final class LayerWiseInference {
         GatConfig config = model.config();
         Inference.requireInput(config, graph, features);
         model.weights().requireMatches(config);
-        FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
-        Plan plan = plan(config, graph, input, budgetBytes);
+        Plan plan = plan(config, graph, features, budgetBytes);
         int n = graph.nodeCount();
         int[] localOf = new int[n];
         Arrays.fill(localOf, -1);
         long total = plan.chunkCount();
         long done = 0;
-        FeatureMatrix layerInput = input;
+        // The first layer's rows are normalised as they are read, which gives the same rows as normalising them all.
+        FeatureMatrix layerInput = features;
+        boolean normalizeRows = config.normalizeFeatures();
         for (int l = 0; l < config.layerCount(); l++) {
             terminationFlag.assertRunning();
             LayerSpec spec = config.layer(l);
@@ -240,16 +245,16 @@ public final class LayerWiseInference {
             boolean last = config.isOutputLayer(l);
             int out = spec.outputDim();
             try {
-                Projection projected = project(backend, layerInput, layer, spec, plan.projectionRanges()[l],
-                        terminationFlag);
+                Projection projected = project(backend, layerInput, normalizeRows, layer, spec,
+                        plan.projectionRanges()[l], terminationFlag);
                 float[] output = last ? null : new float[Math.multiplyExact(n, out)];
                 int[] bounds = plan.chunks()[l];
                 for (int c = 0; c + 1 < bounds.length; c++) {
                     terminationFlag.assertRunning();
                     int start = bounds[c];
                     int end = bounds[c + 1];
-                    ChunkResult result = chunk(backend, graph, layerInput, projected, layer, spec, start, end,
-                            localOf, request.attention());
+                    ChunkResult result = chunk(backend, graph, layerInput, normalizeRows, projected, layer, spec,
+                            start, end, localOf, request.attention());
                     if (last) {
                         consumer.logits(start, end, result.output);
                     } else {
@@ -264,6 +269,7 @@ public final class LayerWiseInference {
                     consumer.progress(++done, total);
                 }
                 layerInput = last ? null : new DenseMatrix(n, out, output);
+                normalizeRows = false;
             } finally {
                 layer.release();
             }
@@ -291,8 +297,9 @@ public final class LayerWiseInference {
     }
 
     /** Every node's projection, computed over node ranges. */
-    private static Projection project(Backend backend, FeatureMatrix input, LayerTensors layer, LayerSpec spec,
-                                      int[] ranges, TerminationFlag terminationFlag) {
+    private static Projection project(Backend backend, FeatureMatrix input, boolean normalizeRows,
+                                      LayerTensors layer, LayerSpec spec, int[] ranges,
+                                      TerminationFlag terminationFlag) {
         int n = input.rows();
         int width = spec.width();
         int heads = spec.heads();
@@ -306,7 +313,7 @@ public final class LayerWiseInference {
             int end = ranges[r + 1];
             List<Object> owned = new ArrayList<>();
             try {
-                Tensor rows = own(owned, backend.upload(rows(input, start, end)));
+                Tensor rows = own(owned, backend.upload(rows(input, start, end, normalizeRows)));
                 Tensor result = own(owned, backend.zeros(end - start, width));
                 backend.linear(rows, null, layer.weight, layer.biasSource, result);
                 downloadInto(backend, result, projected, start * width);
@@ -339,7 +346,8 @@ public final class LayerWiseInference {
     }
 
     /** One layer's output for the targets [start, end), and their attention when asked for. */
-    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput, Projection projected,
+    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput,
+                                     boolean normalizeRows, Projection projected,
                                      LayerTensors layer, LayerSpec spec, int start, int end, int[] localOf,
                                      boolean keepAttention) {
         int[] offsets = graph.offsets();
@@ -380,8 +388,8 @@ public final class LayerWiseInference {
             GraphTensor chunkGraph = own(owned, backend.upload(chunkCsr));
             Tensor messages = upload(backend, owned, gather(projected.values(), width, local, locals), locals, width);
             Tensor alpha = own(owned, backend.zeros(slots, heads));
-            Tensor targetInput = needsTargetInput(spec) ? own(owned, backend.upload(rows(layerInput, start, end)))
-                    : null;
+            Tensor targetInput = needsTargetInput(spec)
+                    ? own(owned, backend.upload(rows(layerInput, start, end, normalizeRows))) : null;
             float negativeSlope = (float) spec.negativeSlope();
             if (spec.variant() == Variant.GATV2) {
                 Tensor targetRows = own(owned, backend.zeros(targets, width));
@@ -442,6 +450,12 @@ public final class LayerWiseInference {
             System.arraycopy(values, nodes[k] * width, rows, k * width, width);
         }
         return rows;
+    }
+
+    /** Rows [start, end) of a feature matrix, in the same storage, each scaled to sum to 1 when asked. */
+    static FeatureMatrix rows(FeatureMatrix matrix, int start, int end, boolean normalize) {
+        FeatureMatrix rows = rows(matrix, start, end);
+        return normalize ? rows.rowNormalized() : rows;
     }
 
     /** Rows [start, end) of a feature matrix, in the same storage. */

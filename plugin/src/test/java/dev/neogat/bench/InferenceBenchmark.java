@@ -67,6 +67,9 @@ public final class InferenceBenchmark {
                         + "estimate %s (activations %s)%n", nodes, data.edgeCount(), graph.slotCount(),
                 data.features().cols(), MemoryEstimate.humanReadable(estimate.totalBytes()),
                 MemoryEstimate.humanReadable(estimate.activationBytes()));
+        long graphAndFeatures = resetPeaks();
+        System.out.printf(Locale.ROOT, "heap in use with the graph and features loaded: %s%n",
+                MemoryEstimate.humanReadable(graphAndFeatures));
         float[] fullLogits = null;
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
             if (!which.equals("layerwise")) {

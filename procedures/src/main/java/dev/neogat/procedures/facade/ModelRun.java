@@ -55,13 +55,11 @@ public final class ModelRun {
     private final int concurrency;
     private final long predictMillis;
     private final int[] rows;
-    private final boolean layerWise;
     private final WriteBack.Summary written;
     private final long writeMillis;
 
     private ModelRun(TrainedModel model, LoadedGraph graph, Prediction prediction, ProjectionConfig projection,
-                     int concurrency, long predictMillis, int[] rows, boolean layerWise, WriteBack.Summary written,
-                     long writeMillis) {
+                     int concurrency, long predictMillis, int[] rows, WriteBack.Summary written, long writeMillis) {
         this.model = model;
         this.graph = graph;
         this.prediction = prediction;
@@ -69,7 +67,6 @@ public final class ModelRun {
         this.concurrency = concurrency;
         this.predictMillis = predictMillis;
         this.rows = rows;
-        this.layerWise = layerWise;
         this.written = written;
         this.writeMillis = writeMillis;
     }
@@ -261,7 +258,7 @@ public final class ModelRun {
         }
         int[] rows = given == null ? IntStream.range(0, graph.nodeCount()).toArray()
                 : given.stream().mapToInt(id -> graph.nodes().toDense(id)).toArray();
-        return new ModelRun(model, graph, prediction, projection, concurrency, predictMillis, rows, layerWise, written,
+        return new ModelRun(model, graph, prediction, projection, concurrency, predictMillis, rows, written,
                 writeMillis);
     }
 
@@ -337,11 +334,6 @@ public final class ModelRun {
             throw new IllegalStateException("A layer-wise write keeps no prediction");
         }
         return prediction;
-    }
-
-    /** Whether the run went layer by layer ({@link LayerWiseInference}) rather than full batch. */
-    public boolean layerWise() {
-        return layerWise;
     }
 
     /** What {@link #runAndWrite} wrote. */
