@@ -26,8 +26,16 @@ public final class Prediction {
         this.embeddings = embeddings;
     }
 
+    /**
+     * The logits of some nodes alone (e.g. one chunk of a {@link LayerWiseInference} run), their rows in the given
+     * order; no graph, attention or embeddings.
+     */
+    public static Prediction ofLogits(GatConfig config, float[] logits) {
+        return new Prediction(config, null, logits, List.of(), List.of());
+    }
+
     public int nodeCount() {
-        return graph.nodeCount();
+        return logits.length / config.classCount();
     }
 
     public int classCount() {
@@ -42,6 +50,7 @@ public final class Prediction {
         return config.multiLabel();
     }
 
+    /** The graph it ran on; null for {@link #ofLogits}. */
     public IncomingCsr graph() {
         return graph;
     }
@@ -109,7 +118,11 @@ public final class Prediction {
         if (attention.isEmpty()) {
             throw new IllegalStateException("Attention was not requested");
         }
-        return attention.get(layer);
+        float[] values = attention.get(layer);
+        if (values == null) {
+            throw new IllegalStateException("The attention of layer " + layer + " was not kept");
+        }
+        return values;
     }
 
     /** Attention of one slot and head. */
@@ -119,8 +132,11 @@ public final class Prediction {
 
     /** Mean attention over the heads of one slot. */
     public float meanAttention(int layer, int slot) {
-        int heads = config.heads(layer);
-        float[] values = attention(layer);
+        return meanAttention(attention(layer), slot, config.heads(layer));
+    }
+
+    /** Mean over the heads of row {@code slot} of attention values [slots, heads]. */
+    public static float meanAttention(float[] values, int slot, int heads) {
         float sum = 0;
         for (int h = 0; h < heads; h++) {
             sum += values[slot * heads + h];
@@ -133,7 +149,11 @@ public final class Prediction {
         if (embeddings.isEmpty()) {
             throw new IllegalStateException("Embeddings were not requested");
         }
-        return embeddings.get(layer);
+        float[] values = embeddings.get(layer);
+        if (values == null) {
+            throw new IllegalStateException("The embeddings of layer " + layer + " were not kept");
+        }
+        return values;
     }
 
     public int embeddingWidth(int layer) {

@@ -1,9 +1,11 @@
 package dev.neogat.gpu;
 
+import dev.neogat.model.ModelMetadata;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.graph.IncomingCsr;
+import dev.neogat.model.TrainedModel;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
 import dev.neogat.nn.AdamSettings;
@@ -20,7 +22,10 @@ import dev.neogat.nn.Tensor;
 import dev.neogat.nn.Weights;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.RandomGraphs;
+import dev.neogat.train.Inference;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.MiniBatchConfig;
+import dev.neogat.train.Prediction;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingListener;
@@ -34,6 +39,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Map;
 import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -520,6 +526,30 @@ abstract class GpuBackendParityTest {
             onGpu.forward();
             assertClose(download(cpu, onCpu.attention(layer)), download(gpu, onGpu.attention(layer)),
                     "attention of layer " + layer + " in inference");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"gat", "gatv2-residual-mean-heads"})
+    void layerWiseInferenceMatchesTheCpuFullBatch(String variant) {
+        int featureCount = 12;
+        GatConfig config = GatConfig.builder(featureCount, 3).layers(3).hiddenHeads(HEADS).hiddenChannels(CHANNELS)
+                .outputHeads(2).variant(variant.startsWith("gatv2") ? Variant.GATV2 : Variant.GAT)
+                .residual(variant.contains("residual")).concatHidden(!variant.contains("mean-heads")).build();
+        FeatureMatrix features = new DenseMatrix(NODES, featureCount, randomValues(NODES * featureCount));
+        TrainedModel model = new TrainedModel(config, Weights.initialize(config, 5), ModelMetadata.NONE);
+        Prediction full = Inference.run(cpu, model, csr, features, Inference.Request.EVERYTHING);
+        // Chunks of a few nodes; node 0 has no incoming edge, so some chunk may have no slots at all.
+        long budget = LayerWiseInference.plan(config, csr, features, Long.MAX_VALUE / 4).residentBytes() + 3_000;
+        assertThat(LayerWiseInference.plan(config, csr, features, budget).chunkCount()).isGreaterThan(6L);
+        Prediction layerWise = LayerWiseInference.predict(gpu, model, csr, features, budget,
+                Inference.Request.EVERYTHING, TerminationFlag.RUNNING);
+        assertClose(full.logits(), layerWise.logits(), "logits");
+        for (int layer = 0; layer < config.layerCount(); layer++) {
+            assertClose(full.attention(layer), layerWise.attention(layer), "attention of layer " + layer);
+            if (!config.isOutputLayer(layer)) {
+                assertClose(full.embeddings(layer), layerWise.embeddings(layer), "output of layer " + layer);
+            }
         }
     }
 

@@ -133,12 +133,10 @@ public class AttentionProcedures extends ProcedureBase {
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(true, false), job,
-                    write::outputs);
-            int layer = WriteBack.attentionLayer(write.attentionLayer(), run.prediction().layerCount());
-            long start = System.nanoTime();
-            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
-                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
+            ModelRun run = ModelRun.runAndWrite(context(), modelName, map, new Inference.Request(true, false), write,
+                    job);
+            int layer = WriteBack.attentionLayer(write.attentionLayer(), run.model().config().layerCount());
+            WriteBack.Summary written = run.written();
             AttentionWriteResult row = new AttentionWriteResult();
             row.relationshipCount = run.graph().relationshipCount();
             row.layer = layer;
@@ -146,7 +144,7 @@ public class AttentionProcedures extends ProcedureBase {
             row.writeRetries = written.retries();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();
-            row.writeMillis = (System.nanoTime() - start) / 1_000_000;
+            row.writeMillis = run.writeMillis();
             return Stream.of(row);
         }
     }

@@ -105,21 +105,19 @@ public class EmbedProcedures extends ProcedureBase {
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, new Inference.Request(false, true), job,
-                    write::outputs);
-            int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.prediction().layerCount(), modelName);
-            long start = System.nanoTime();
-            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
-                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
+            ModelRun run = ModelRun.runAndWrite(context(), modelName, map, new Inference.Request(false, true), write,
+                    job);
+            int layer = WriteBack.embeddingLayer(write.embeddingLayer(), run.model().config().layerCount(), modelName);
+            WriteBack.Summary written = run.written();
             EmbeddingWriteResult row = new EmbeddingWriteResult();
             row.nodeCount = run.graph().nodeCount();
             row.layer = layer;
-            row.dimension = run.prediction().embeddingWidth(layer);
+            row.dimension = run.model().config().outputDim(layer);
             row.propertiesWritten = written.propertiesWritten();
             row.writeRetries = written.retries();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();
-            row.writeMillis = (System.nanoTime() - start) / 1_000_000;
+            row.writeMillis = run.writeMillis();
             return Stream.of(row);
         }
     }

@@ -57,7 +57,9 @@ public class PredictProcedures extends ProcedureBase {
             @Name(value = "config", defaultValue = "{}", description = "Projection overrides (nodeLabels, "
                     + "relationshipTypes, orientation, featureProperties, ...; default: as in training), "
                     + "nodes (a list of nodes or node ids of the projection: predict only those), includeProbabilities, "
-                    + "concurrency, device.") Map<String, Object> config) {
+                    + "concurrency, device, memoryBudget (heap the inference may take, e.g. '1GiB' or bytes; default half "
+                    + "the free heap; when full-batch inference needs more, the model runs layer by layer in chunks "
+                    + "within it, with the same results).") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("nodes", "includeProbabilities")));
         boolean includeProbabilities = map.bool("includeProbabilities", false);
         ModelRun run;
@@ -87,10 +89,8 @@ public class PredictProcedures extends ProcedureBase {
             throw ConfigMap.missing("writeProperty", "the node property for the predicted class");
         }
         try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
-            ModelRun run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job, write::outputs);
-            long start = System.nanoTime();
-            WriteBack.Summary written = WriteBack.write(context(), modelName, run.graph(), run.prediction(), write,
-                    run.classValues(), run.projection().orientation(), run.concurrency(), job);
+            ModelRun run = ModelRun.runAndWrite(context(), modelName, map, Inference.Request.LOGITS_ONLY, write, job);
+            WriteBack.Summary written = run.written();
             PredictWriteResult row = new PredictWriteResult();
             row.nodeCount = run.graph().nodeCount();
             row.propertiesWritten = written.propertiesWritten();
@@ -98,7 +98,7 @@ public class PredictProcedures extends ProcedureBase {
             row.classes = run.classValues();
             row.loadMillis = run.graph().loadMillis();
             row.predictMillis = run.predictMillis();
-            row.writeMillis = (System.nanoTime() - start) / 1_000_000;
+            row.writeMillis = run.writeMillis();
             return Stream.of(row);
         }
     }

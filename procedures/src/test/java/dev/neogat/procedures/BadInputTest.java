@@ -141,10 +141,10 @@ class BadInputTest {
         cases.add(train("fanoutsText", c -> c.put("fanouts", List.of("ten", 10)))
                 .expect("Configuration 'fanouts' must be an integer or a list of integers, got"));
         cases.add(train("memoryBudgetNoUnit", c -> c.put("memoryBudget", "2 gigs"))
-                .expect("Configuration 'memoryBudget' must be a number of bytes or a size such as '512MiB' or '2GiB'",
-                        "got '2 gigs'"));
+                .expect("Configuration 'memoryBudget' must be a memory size, got the string '2 gigs'; unknown unit 'gigs'; use B, "
+                        + "KiB, MiB, GiB or TiB"));
         cases.add(train("memoryBudgetZero", c -> c.put("memoryBudget", 0))
-                .expect("Configuration 'memoryBudget' must be at least 1 byte, got 0"));
+                .expect("Configuration 'memoryBudget' must be a memory size, got 0 (integer); it must be positive"));
         cases.add(train("miniBatchWithAutoTune", c -> {
             c.put("mode", "miniBatch");
             c.put("autoTune", true);

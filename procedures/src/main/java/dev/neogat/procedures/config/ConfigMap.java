@@ -271,41 +271,6 @@ public final class ConfigMap {
         return remember(key, b);
     }
 
-    /**
-     * A size in bytes: a whole number of bytes, or a string of a number and a unit B, KiB, MiB, GiB or TiB
-     * (e.g. '1.5GiB'); at least 1 byte.
-     */
-    public long byteSize(String key) {
-        Object value = raw.get(key);
-        double bytes;
-        if (value instanceof Long || value instanceof Integer) {
-            bytes = ((Number) value).longValue();
-        } else if (value instanceof String s) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\s*([0-9]+(?:\\.[0-9]+)?)\\s*([KMGT]i)?B\\s*",
-                    java.util.regex.Pattern.CASE_INSENSITIVE).matcher(s);
-            if (!m.matches()) {
-                throw new IllegalArgumentException("Configuration '" + key + "' must be a number of bytes or a size "
-                        + "such as '512MiB' or '2GiB' (units B, KiB, MiB, GiB, TiB), got '" + s + "'");
-            }
-            String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(java.util.Locale.ROOT);
-            int shift = switch (unit) {
-                case "KI" -> 10;
-                case "MI" -> 20;
-                case "GI" -> 30;
-                case "TI" -> 40;
-                default -> 0;
-            };
-            bytes = Double.parseDouble(m.group(1)) * (1L << shift);
-        } else {
-            throw wrongType(key, "a number of bytes or a size such as '2GiB'", value);
-        }
-        if (!(bytes >= 1) || bytes > Long.MAX_VALUE / 2) {
-            throw new IllegalArgumentException("Configuration '" + key + "' must be at least 1 byte, got "
-                    + format(value));
-        }
-        return remember(key, Math.round(bytes));
-    }
-
     /** One of {@code choices} (case-insensitive); returned as written in {@code choices}. */
     public String choice(String key, String defaultValue, List<String> choices) {
         Object value = raw.get(key);

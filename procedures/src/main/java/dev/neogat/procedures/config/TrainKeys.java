@@ -104,9 +104,9 @@ public final class TrainKeys {
     public static final ConfigKey<List<Integer>> FANOUTS = ConfigKey.integers("fanouts",
             MiniBatchConfig.DEFAULT_FANOUT, -1, Integer.MAX_VALUE,
             "incoming neighbours each node draws, per layer; -1: all").shownAs("`10` per layer");
-    public static final ConfigKey<Long> MEMORY_BUDGET = new ConfigKey<Long>("memoryBudget", null, "the free heap",
+    public static final ConfigKey<Long> MEMORY_BUDGET = new ConfigKey<Long>(MemoryBudget.KEY, null, "the free heap",
             "the memory 'auto' lets full-batch training use", (config, key, given) -> config.has(key)
-            ? Long.valueOf(config.byteSize(key)) : given);
+            ? MemoryBudget.read(config) : given);
 
     // What it writes.
     public static final ConfigKey<String> WRITE_PROPERTY = ConfigKey.string("writeProperty",

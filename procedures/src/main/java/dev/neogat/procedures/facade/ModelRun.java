@@ -5,20 +5,28 @@ import dev.neogat.device.Devices;
 import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.Backend;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.MemoryBudget;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.RunProperties;
+import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.ChunkWriteBack;
+import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.Prediction;
+import dev.neogat.train.PredictionCollector;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -37,7 +45,7 @@ public final class ModelRun {
 
     static {
         List<String> keys = new ArrayList<>(ProjectionConfig.KEYS);
-        keys.addAll(List.of("concurrency", "device"));
+        keys.addAll(List.of("concurrency", "device", MemoryBudget.KEY));
         KEYS = List.copyOf(keys);
     }
 
@@ -48,9 +56,11 @@ public final class ModelRun {
     private final int concurrency;
     private final long predictMillis;
     private final int[] rows;
+    private final WriteBack.Summary written;
+    private final long writeMillis;
 
     private ModelRun(TrainedModel model, LoadedGraph graph, Prediction prediction, ProjectionConfig projection,
-                     int concurrency, long predictMillis, int[] rows) {
+                     int concurrency, long predictMillis, int[] rows, WriteBack.Summary written, long writeMillis) {
         this.model = model;
         this.graph = graph;
         this.prediction = prediction;
@@ -58,6 +68,8 @@ public final class ModelRun {
         this.concurrency = concurrency;
         this.predictMillis = predictMillis;
         this.rows = rows;
+        this.written = written;
+        this.writeMillis = writeMillis;
     }
 
     /** Keys this run reads, plus the procedure's own. */
@@ -168,8 +180,28 @@ public final class ModelRun {
     public static ModelRun run(ProcedureContext context, String modelName, ConfigMap config, List<Long> given,
                                IntFunction<String> what, Inference.Request request, Jobs.Job job,
                                Function<Orientation, List<RunProperties.Named>> outputs) {
+        return run(context, modelName, config, given, what, request, job, outputs, null);
+    }
+
+    /**
+     * Runs the model over the whole projection and writes what {@code write} asks for ({@link #written()}); a
+     * layer-wise run writes each chunk's node properties as soon as it is computed ({@link ChunkWriteBack}).
+     */
+    public static ModelRun runAndWrite(ProcedureContext context, String modelName, ConfigMap config,
+                                       Inference.Request request, WriteConfig write, Jobs.Job job) {
+        return run(context, modelName, config, null, null, request, job, write::outputs, write);
+    }
+
+    /**
+     * Full-batch inference when its activations and parameters fit {@code memoryBudget} (default: half the free
+     * heap), else {@link LayerWiseInference} within that budget; the same results either way.
+     */
+    private static ModelRun run(ProcedureContext context, String modelName, ConfigMap config, List<Long> given,
+                                IntFunction<String> what, Inference.Request request, Jobs.Job job,
+                                Function<Orientation, List<RunProperties.Named>> outputs, WriteConfig write) {
         int concurrency = config.concurrency();
         String device = config.device();
+        Long givenBudget = MemoryBudget.read(config);
         Loaded loaded = given == null ? load(context, modelName, config, job, outputs)
                 : loadAround(context, modelName, config, given, what, job, outputs);
         TrainedModel model = loaded.model();
@@ -178,18 +210,98 @@ public final class ModelRun {
         MemoryEstimate need = MemoryEstimate.of(model.config(), graph.nodeCount(), graph.graph().slotCount(),
                 graph.relationshipCount(), graph.features().storedValues(), graph.features() instanceof SparseMatrix,
                 false);
-        TrainFacade.requireHeap(need);
-        job.phase("predicting");
+        long budget = MemoryBudget.orDefault(givenBudget);
+        boolean layerWise = need.activationBytes() + need.parameterBytes() > budget;
+        if (layerWise) {
+            requireBudgetFree(givenBudget);
+        } else {
+            TrainFacade.requireHeap(need);
+        }
         long start = System.nanoTime();
         DeviceChoice choice = Devices.select(device, concurrency, context.terminationFlag(), need);
-        Prediction prediction;
-        try (var backend = choice.backend()) {
-            prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
+        Prediction prediction = null;
+        WriteBack.Summary written = null;
+        long writeMillis = 0;
+        try (Backend backend = choice.backend()) {
+            if (!layerWise) {
+                job.phase("predicting");
+                prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
+            } else if (write == null) {
+                job.phase("predicting layer by layer");
+                PredictionCollector collector = new PredictionCollector(model.config(), graph.graph(),
+                        everyLayer(model, request.attention()), everyLayer(model, request.embeddings()));
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget, request,
+                        withProgress(collector, job), context.terminationFlag());
+                prediction = collector.prediction();
+            } else {
+                job.phase("predicting and writing layer by layer");
+                ChunkWriteBack writer = new ChunkWriteBack(context, modelName, graph, model.config(), write,
+                        model.metadata().classes(), projection.orientation(), concurrency, job);
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget,
+                        new Inference.Request(writer.needsAttention(), writer.needsEmbeddings()), writer,
+                        context.terminationFlag());
+                written = writer.finish();
+                writeMillis = writer.writeMillis();
+            }
+        }
+        long predictMillis = (System.nanoTime() - start) / 1_000_000 - writeMillis;
+        if (layerWise) {
+            context.log().info("Model '%s' ran layer by layer within a memory budget of %s: full-batch inference "
+                    + "would take %s", modelName, MemoryEstimate.humanReadable(budget),
+                    MemoryEstimate.humanReadable(need.activationBytes() + need.parameterBytes()));
+        }
+        if (write != null && written == null) {
+            long writeStart = System.nanoTime();
+            written = WriteBack.write(context, modelName, graph, prediction, write, model.metadata().classes(),
+                    projection.orientation(), concurrency, job);
+            writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
         }
         int[] rows = given == null ? IntStream.range(0, graph.nodeCount()).toArray()
                 : given.stream().mapToInt(id -> graph.nodes().toDense(id)).toArray();
-        return new ModelRun(model, graph, prediction, projection, concurrency, (System.nanoTime() - start) / 1_000_000,
-                rows);
+        return new ModelRun(model, graph, prediction, projection, concurrency, predictMillis, rows, written,
+                writeMillis);
+    }
+
+    /** Fails when a budget that was given is more than the heap free now. */
+    private static void requireBudgetFree(Long givenBudget) {
+        long free = MemoryBudget.freeHeap();
+        if (givenBudget != null && givenBudget > free) {
+            throw new IllegalArgumentException("Configuration 'memoryBudget' of "
+                    + MemoryEstimate.humanReadable(givenBudget) + " is more than the " + MemoryEstimate.humanReadable(free)
+                    + " of heap free now; give at most that, or leave it out (default: "
+                    + Math.round(100 * MemoryBudget.DEFAULT_SHARE_OF_FREE_HEAP) + "% of the free heap)");
+        }
+    }
+
+    private static boolean[] everyLayer(TrainedModel model, boolean keep) {
+        boolean[] layers = new boolean[model.config().layerCount()];
+        Arrays.fill(layers, keep);
+        return layers;
+    }
+
+    /** {@code consumer}, with each chunk reported to gat.progress(). */
+    private static LayerWiseInference.Consumer withProgress(LayerWiseInference.Consumer consumer, Jobs.Job job) {
+        return new LayerWiseInference.Consumer() {
+            @Override
+            public void logits(int first, int end, float[] values) {
+                consumer.logits(first, end, values);
+            }
+
+            @Override
+            public void embeddings(int layer, int first, int end, float[] values) {
+                consumer.embeddings(layer, first, end, values);
+            }
+
+            @Override
+            public void attention(int layer, int first, int end, int firstSlot, float[] values) {
+                consumer.attention(layer, first, end, firstSlot, values);
+            }
+
+            @Override
+            public void progress(long chunksDone, long chunkTotal) {
+                job.progress(chunksDone, chunkTotal);
+            }
+        };
     }
 
     /**
@@ -215,8 +327,21 @@ public final class ModelRun {
         return graph;
     }
 
+    /** The results of a run that keeps them (every run but a layer-wise {@link #runAndWrite}). */
     public Prediction prediction() {
+        if (prediction == null) {
+            throw new IllegalStateException("A layer-wise write keeps no prediction");
+        }
         return prediction;
+    }
+
+    /** What {@link #runAndWrite} wrote. */
+    public WriteBack.Summary written() {
+        return written;
+    }
+
+    public long writeMillis() {
+        return writeMillis;
     }
 
     public ProjectionConfig projection() {

@@ -52,6 +52,15 @@ public final class WriteBack {
                     (tx, index) -> tx.getNodeById(graph.nodes().toNeo4j(index)), nodeColumns, write.batchSize(),
                     concurrency, context.guard(), tally, progress(job, phase, total, context.log(), modelName));
         }
+        writeRelationships(context, modelName, graph, relationshipColumns, write, concurrency, job, tally);
+        return summary(context, modelName, tally);
+    }
+
+    /** Writes the relationship columns (attention) in cells of disjoint end nodes ({@link WriteJobs}). */
+    @SuppressWarnings("deprecation")
+    static void writeRelationships(ProcedureContext context, String modelName, LoadedGraph graph,
+                                   List<PropertyWriter.Column> relationshipColumns, WriteConfig write, int concurrency,
+                                   Jobs.Job job, WriteTally tally) {
         if (!relationshipColumns.isEmpty()) {
             String phase = "writing relationship properties";
             job.phase(phase);
@@ -63,6 +72,10 @@ public final class WriteBack {
                     write.batchSize(), concurrency, context.guard(), tally,
                     progress(job, phase, total, context.log(), modelName));
         }
+    }
+
+    /** What a write-back did, its retries logged. */
+    static Summary summary(ProcedureContext context, String modelName, WriteTally tally) {
         if (tally.retries() > 0) {
             context.log().warn("Writing the results of model '%s': %s", modelName, tally.describe());
         }
@@ -211,7 +224,7 @@ public final class WriteBack {
         return values;
     }
 
-    private static List<PropertyWriter.Column> attentionColumns(IncomingCsr csr, Prediction prediction,
+    static List<PropertyWriter.Column> attentionColumns(IncomingCsr csr, Prediction prediction,
                                                                 WriteConfig write, Orientation orientation) {
         int layer = attentionLayer(write.attentionLayer(), prediction.layerCount());
         boolean perHead = write.attentionPerHead();
