@@ -53,7 +53,7 @@ public final class TypedGatNetwork {
     public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
                            Map<String, Tensor> features, boolean computeInputGradient) {
         requireSameSchema(config, graph, features);
-        weights.requireMatches(config.parameterShapes());
+        weights.requireMatches(parameterShapes(config));
         this.backend = backend;
         this.config = config;
         this.features = new LinkedHashMap<>(features);
@@ -61,7 +61,7 @@ public final class TypedGatNetwork {
         for (Relation r : config.relations()) {
             graphs.put(r, backend.upload(graph.graph(r)));
         }
-        for (ParameterShape shape : config.parameterShapes()) {
+        for (ParameterShape shape : parameterShapes(config)) {
             parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
         }
         Map<String, Integer> nodeCounts = new LinkedHashMap<>();
@@ -74,6 +74,15 @@ public final class TypedGatNetwork {
                     TypedGatConfig.layerPrefix(l));
             outputGradients.add(new LinkedHashMap<>());
         }
+    }
+
+    /** All parameters of a typed model, layer after layer, in their fixed order (initialisation and file order). */
+    public static List<ParameterShape> parameterShapes(TypedGatConfig config) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            shapes.addAll(TypedGatLayer.parameterShapes(config.layer(l), TypedGatConfig.layerPrefix(l)));
+        }
+        return shapes;
     }
 
     private static void requireSameSchema(TypedGatConfig config, TypedGraph graph, Map<String, Tensor> features) {
@@ -254,7 +263,7 @@ public final class TypedGatNetwork {
         return adamSteps;
     }
 
-    /** Parameter names in file order ({@link TypedGatConfig#parameterShapes()}). */
+    /** Parameter names in file order ({@link #parameterShapes(TypedGatConfig)}). */
     public List<String> parameterNames() {
         return new ArrayList<>(parameters.keySet());
     }

@@ -1,6 +1,5 @@
 package dev.neogat.spec;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,15 +95,6 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
     /** Name prefix of layer {@code l}'s parameters, as in the untyped model. */
     public static String layerPrefix(int layer) {
         return ParameterShape.layerPrefix(layer);
-    }
-
-    /** All parameters, layer after layer, in their fixed order (initialisation and file order). */
-    public List<ParameterShape> parameterShapes() {
-        List<ParameterShape> shapes = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            shapes.addAll(layer(l).parameterShapes(layerPrefix(l)));
-        }
-        return shapes;
     }
 
     private static void requireAtLeast(String name, int value, int min) {

@@ -70,7 +70,7 @@ class TypedGpuParityTest {
         TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4).variant(variant)
                 .aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4).residual(true)
                 .featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).build();
-        Weights weights = Weights.initialize(config.parameterShapes(), 5);
+        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 5);
         Map<String, float[]> features = new LinkedHashMap<>();
         widths.forEach((type, width) -> {
             float[] x = new float[graph.nodeCount(type) * width];
