@@ -68,6 +68,8 @@ public final class TypedGatLayer {
     private final Map<Relation, RelationAttention> relations = new LinkedHashMap<>();
     private final Map<String, TypeOutput> types = new LinkedHashMap<>();
     private Masks masks = NO_DROPOUT;
+    /** Where the backward pass in progress adds the relationship features' gradients, by relation. */
+    private Map<Relation, Tensor> dEdgeFeatures = Map.of();
 
     /**
      * {@code graphs} holds every active relation's graph on this backend, {@code nodeCounts} every output
@@ -76,6 +78,16 @@ public final class TypedGatLayer {
      */
     public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
                          Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix) {
+        this(backend, spec, graphs, nodeCounts, parameters, prefix, Map.of());
+    }
+
+    /**
+     * With relationship features: {@code edgeFeatures} holds [slots, spec.edgeDim(r)] per slot of each
+     * active relation r that has them ({@link EdgeFeatures#perSlot}); the layer reads them and does not own them.
+     */
+    public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
+                         Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix,
+                         Map<Relation, Tensor> edgeFeatures) {
         this.backend = backend;
         this.spec = spec;
         for (Relation r : spec.activeRelations()) {
@@ -85,7 +97,7 @@ public final class TypedGatLayer {
             }
             LayerSpec relationSpec = spec.relationSpec(r);
             relations.put(r, new RelationAttention(backend, r, graph, relationSpec, spec.inputWidth(r.targetType()),
-                    parameters, TypedLayerSpec.relationPrefix(prefix, r), null));
+                    parameters, TypedLayerSpec.relationPrefix(prefix, r), edgeFeatures.get(r)));
         }
         for (String type : spec.outputTypes()) {
             Integer count = nodeCounts.get(type);
@@ -192,6 +204,16 @@ public final class TypedGatLayer {
      * features).
      */
     public void backward(Map<String, Tensor> inputs, Map<String, Tensor> dOutputs, Map<String, Tensor> dInputs) {
+        backward(inputs, dOutputs, dInputs, Map.of());
+    }
+
+    /**
+     * As {@link #backward(Map, Map, Map)}, also adding d loss / d relationship features per slot to the
+     * tensor {@code dEdgeFeatures} holds for each relation that has one.
+     */
+    public void backward(Map<String, Tensor> inputs, Map<String, Tensor> dOutputs, Map<String, Tensor> dInputs,
+                         Map<Relation, Tensor> dEdgeFeatures) {
+        this.dEdgeFeatures = dEdgeFeatures;
         for (TypeOutput t : types.values()) {
             Tensor dOut = dOutputs.get(t.type);
             if (dOut == null) {
@@ -437,7 +459,7 @@ public final class TypedGatLayer {
             Relation rel = r.relation();
             r.backward(input(inputs, rel.sourceType()), masks.input(rel.sourceType()), input(inputs, rel.targetType()),
                     masks.input(rel.targetType()), dz, dInputs.get(rel.sourceType()), dInputs.get(rel.targetType()),
-                    null);
+                    dEdgeFeatures.get(rel));
         }
 
         void release() {

@@ -13,16 +13,21 @@ import java.util.Map;
  * combined), heads concatenated or averaged, the relation aggregation, an optional residual projection
  * per output type, ELU after it or not, and the dropout rates of {@link LayerSpec}.
  *
+ * <p>{@code edgeDims} holds the width of each relation's relationship features (PyG's {@code edge_dim});
+ * a relation it does not name has none.
+ *
  * <p>A relation takes part when its target is an output type. An output type that no relation points
  * into gets a skip projection (a linear map of its input with a bias) instead, so that it has an output.
  */
 public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, List<Relation> relations,
                              List<String> outputTypes, int heads, int channels, boolean concat, boolean residual,
                              boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
-                             double messageDropout, RelationAggregation aggregation, int semanticDim) {
+                             double messageDropout, RelationAggregation aggregation, int semanticDim,
+                             Map<Relation, Integer> edgeDims) {
 
     public TypedLayerSpec {
         inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
+        edgeDims = Collections.unmodifiableMap(new LinkedHashMap<>(edgeDims));
         relations = List.copyOf(relations);
         outputTypes = List.copyOf(outputTypes);
         if (heads < 1 || channels < 1) {
@@ -47,9 +52,33 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
         if (relations.stream().distinct().count() != relations.size()) {
             throw new IllegalArgumentException("A relation is listed twice in " + relations);
         }
+        for (Map.Entry<Relation, Integer> e : edgeDims.entrySet()) {
+            if (!relations.contains(e.getKey())) {
+                throw new IllegalArgumentException("Relationship features are given for " + e.getKey()
+                        + ", which is not a relation of the layer; its relations are " + relations);
+            }
+            if (e.getValue() == null || e.getValue() < 0) {
+                throw new IllegalArgumentException("Relation " + e.getKey() + " needs an edgeDim of at least 0, got "
+                        + e.getValue());
+            }
+        }
         // LayerSpec checks the slope and forms the per-relation specs.
         new LayerSpec(variant, 1, heads, channels, concat, false, elu, negativeSlope, featureDropout,
                 attentionDropout, messageDropout);
+    }
+
+    /** A layer whose relations have no relationship features. */
+    public TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, List<Relation> relations,
+                          List<String> outputTypes, int heads, int channels, boolean concat, boolean residual,
+                          boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
+                          double messageDropout, RelationAggregation aggregation, int semanticDim) {
+        this(variant, inputWidths, relations, outputTypes, heads, channels, concat, residual, elu, negativeSlope,
+                featureDropout, attentionDropout, messageDropout, aggregation, semanticDim, Map.of());
+    }
+
+    /** The width of a relation's relationship features; 0 for none. */
+    public int edgeDim(Relation relation) {
+        return edgeDims.getOrDefault(relation, 0);
     }
 
     static void requireType(Map<String, Integer> widths, String type, String role) {
@@ -104,7 +133,7 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
      */
     public LayerSpec relationSpec(Relation relation) {
         return new LayerSpec(variant, inputWidth(relation.sourceType()), heads, channels, concat, false, elu,
-                negativeSlope, featureDropout, attentionDropout, messageDropout);
+                negativeSlope, featureDropout, attentionDropout, messageDropout, edgeDim(relation));
     }
 
     /**
