@@ -30,8 +30,46 @@ public interface AttentionVariant {
         };
     }
 
-    /** The variant's learnable tensors, named {@code prefix + local name} (PyG's names, in file order). */
-    List<ParameterShape> parameters(LayerSpec layer, String prefix);
+    /**
+     * Where a scorer reads its two inputs and how its tensors are named. The source input is
+     * {@code layer.inputDim()} wide, the target input {@code targetDim}. {@code bipartite}: sources and
+     * targets are different node sets (a typed relation between two types: a projection per side, no self
+     * loops); otherwise both inputs are the same tensor. {@code typed}: PyG's {@code GATConv}/{@code
+     * GATv2Conv} module names as {@code HeteroConv} stores them ({@code lin.weight}, {@code lin_src.weight},
+     * {@code lin_l.weight}, ...) rather than the untyped model's ({@code weight}, {@code weight_src}, ...).
+     */
+    record Sides(int targetDim, boolean bipartite, boolean typed) {
+
+        /** An untyped layer: one input, the untyped model's names. */
+        public static Sides untyped(LayerSpec layer) {
+            return new Sides(layer.inputDim(), false, false);
+        }
+
+        /** A typed relation into targets {@code targetDim} wide; bipartite when it joins two node types. */
+        public static Sides relation(LayerSpec layer, boolean bipartite, int targetDim) {
+            if (!bipartite && targetDim != layer.inputDim()) {
+                throw new IllegalArgumentException("A relation within one node type reads one input, but its widths"
+                        + " are " + layer.inputDim() + " and " + targetDim);
+            }
+            return new Sides(targetDim, bipartite, true);
+        }
+
+        /** The name of a tensor: {@code untyped}, or {@code typed} (typed models), {@code typedBipartite} between two types. */
+        String name(String untyped, String typed, String typedBipartite) {
+            return !this.typed ? untyped : bipartite ? typedBipartite : typed;
+        }
+    }
+
+    /** The variant's learnable tensors of an untyped layer, named {@code prefix + local name}, in file order. */
+    default List<ParameterShape> parameters(LayerSpec layer, String prefix) {
+        return parameters(layer, Sides.untyped(layer), prefix);
+    }
+
+    /**
+     * The variant's learnable tensors for {@code sides}, named {@code prefix + local name} (PyG's names), in
+     * the order of an untyped model's file; a typed relation orders them as PyTorch's state_dict does.
+     */
+    List<ParameterShape> parameters(LayerSpec layer, Sides sides, String prefix);
 
     /** Floats the variant's activations take in one layer (messages included) over a graph of that size. */
     long activationFloats(LayerSpec layer, long nodes, long slots);
@@ -44,26 +82,49 @@ public interface AttentionVariant {
      * {@code edgeFeatures} [slots, layer.edgeDim()] are the relationship features per slot
      * ({@link EdgeFeatures#perSlot}), null exactly when the layer has none.
      */
-    Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+    default Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                        String prefix, Tensor edgeFeatures) {
+        return bind(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures);
+    }
+
+    /**
+     * As {@link #bind(Backend, GraphTensor, LayerSpec, Map, String, Tensor)} for {@code sides}; on a bipartite
+     * graph the sources are {@code graph.sourceCount()} nodes and the targets {@code graph.nodeCount()}.
+     */
+    Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
                 String prefix, Tensor edgeFeatures);
 
     /** One layer's projection and scores, with the activations its backward needs. */
     interface Scorer {
 
         /**
-         * Projects {@code input} (dropped out by {@code inputMask}, null for none) and writes each slot's raw
-         * score into {@code scores} [slots, heads] (overwritten). Returns the messages [nodes, heads·channels]
-         * the layer aggregates; the scorer owns that tensor.
+         * Projects {@code source} and {@code target} (dropped out by their masks, null for none; the same
+         * tensor and mask unless the graph is bipartite) and writes each slot's raw score into {@code scores}
+         * [slots, heads] (overwritten). Returns the messages [sources, heads·channels] the layer aggregates;
+         * the scorer owns that tensor.
          */
-        Tensor forward(Tensor input, InputDropout inputMask, Tensor scores);
+        Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                       Tensor scores);
+
+        /** {@link #forward(Tensor, InputDropout, Tensor, InputDropout, Tensor)} with one input for both sides. */
+        default Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {
+            return forward(input, inputMask, input, inputMask, scores);
+        }
 
         /**
          * From the scores' gradient {@code dScores} and the messages' gradient {@code dMessages} (both
-         * consumed), overwrites the variant's parameter gradients and adds d loss / d input to {@code dIn} and
-         * d loss / d edge features to {@code dEdgeFeatures} when they are not null.
+         * consumed), overwrites the variant's parameter gradients and adds d loss / d source and d loss /
+         * d target input to {@code dSource} and {@code dTarget} (the same tensor unless bipartite; each
+         * contribution is added once) and d loss / d edge features to {@code dEdgeFeatures}, each when not null.
          */
-        void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
-                      Tensor dEdgeFeatures);
+        void backward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask, Tensor dScores,
+                      Tensor dMessages, Tensor dSource, Tensor dTarget, Tensor dEdgeFeatures);
+
+        /** {@link #backward(Tensor, InputDropout, Tensor, InputDropout, Tensor, Tensor, Tensor, Tensor, Tensor)} with one input. */
+        default void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
+                              Tensor dEdgeFeatures) {
+            backward(input, inputMask, input, inputMask, dScores, dMessages, dIn, dIn, dEdgeFeatures);
+        }
 
         /** Frees the activations and gradient buffers. */
         void release();

@@ -14,7 +14,14 @@ import java.util.Map;
  * the per-node halves {@code a_src·z} and {@code a_dst·z} and, with relationship features f, a per-slot
  * third. Parameters: {@code weight} [in, H·C], {@code att_src} and {@code att_dst} [H, C]; with
  * relationship features also {@code weight_edge} [edgeDim, H·C] (PyG's {@code lin_edge}, no bias) and
- * {@code att_edge} [H, C].
+ * {@code att_edge} [H, C]. Typed relations name them as PyG does ({@code lin.weight}, {@code
+ * lin_edge.weight}).
+ *
+ * <p>Between two node types ({@code GATConv((in_src, in_dst), ...)}) the sources are projected by
+ * {@code lin_src} into the messages and the targets by {@code lin_dst}, which only score:
+ * {@code e_ij = LeakyReLU(a_src·z_s[j] + a_dst·z_t[i] + ...)}. The backend's two-sided score operation is
+ * then called once per side (the other side's half is discarded and its gradient fed zeros), so every
+ * backend runs a bipartite relation with the operations it already has.
  */
 final class GatAttention implements AttentionVariant {
 
@@ -24,16 +31,24 @@ final class GatAttention implements AttentionVariant {
     }
 
     @Override
-    public List<ParameterShape> parameters(LayerSpec layer, String prefix) {
-        List<ParameterShape> shapes = new ArrayList<>(List.of(
-                ParameterShape.glorot(prefix + "weight", layer.inputDim(), layer.width()),
-                ParameterShape.glorot(prefix + "att_src", layer.heads(), layer.channels()),
-                ParameterShape.glorot(prefix + "att_dst", layer.heads(), layer.channels())));
+    public List<ParameterShape> parameters(LayerSpec layer, Sides sides, String prefix) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        shapes.add(ParameterShape.glorot(prefix + sides.name("weight", "lin.weight", "lin_src.weight"),
+                layer.inputDim(), layer.width()));
+        if (sides.bipartite()) {
+            shapes.add(ParameterShape.glorot(prefix + "lin_dst.weight", sides.targetDim(), layer.width()));
+        }
+        shapes.add(ParameterShape.glorot(prefix + "att_src", layer.heads(), layer.channels()));
+        shapes.add(ParameterShape.glorot(prefix + "att_dst", layer.heads(), layer.channels()));
         if (layer.edgeDim() > 0) {
-            shapes.add(ParameterShape.glorot(prefix + "weight_edge", layer.edgeDim(), layer.width()));
+            shapes.add(ParameterShape.glorot(prefix + edgeWeightName(sides), layer.edgeDim(), layer.width()));
             shapes.add(ParameterShape.glorot(prefix + "att_edge", layer.heads(), layer.channels()));
         }
         return shapes;
+    }
+
+    private static String edgeWeightName(Sides sides) {
+        return sides.name("weight_edge", "lin_edge.weight", "lin_edge.weight");
     }
 
     @Override
@@ -48,14 +63,16 @@ final class GatAttention implements AttentionVariant {
     }
 
     @Override
-    public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                       String prefix, Tensor edgeFeatures) {
-        return new Bound(backend, graph, layer, parameters, prefix, edgeFeatures);
+    public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
+                       Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures) {
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures);
     }
 
     private static final class Bound implements Scorer {
         private final Backend backend;
         private final GraphTensor graph;
+        private final LayerSpec layer;
+        private final boolean bipartite;
         private final float negativeSlope;
         private final Parameter weight;
         private final Parameter attSource;
@@ -65,6 +82,15 @@ final class GatAttention implements AttentionVariant {
         private final Tensor targetScores;
         private Tensor dSourceScores;
         private Tensor dTargetScores;
+        /** Between two types: the targets' projection, and each side's discarded half; all null otherwise. */
+        private final Parameter weightTarget;
+        private final Tensor projectedTarget;
+        private final Tensor unusedSourceSide;
+        private final Tensor unusedTargetSide;
+        private Tensor dProjectedTarget;
+        private Tensor zerosSourceSide;
+        private Tensor zerosTargetSide;
+        private Tensor dAttUnused;
         /** Relationship features per slot and what the layer makes of them; all null without them. */
         private final Tensor edgeFeatures;
         private final Parameter weightEdge;
@@ -73,21 +99,35 @@ final class GatAttention implements AttentionVariant {
         private final Tensor edgeScores;
         private Tensor dEdgeProjected;
 
-        Bound(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+        Bound(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
               String prefix, Tensor edgeFeatures) {
             this.backend = backend;
             this.graph = graph;
+            this.layer = layer;
+            this.bipartite = sides.bipartite();
             this.negativeSlope = (float) layer.negativeSlope();
-            weight = AttentionVariant.require(parameters, prefix + "weight");
+            weight = AttentionVariant.require(parameters, prefix + sides.name("weight", "lin.weight", "lin_src.weight"));
             attSource = AttentionVariant.require(parameters, prefix + "att_src");
             attTarget = AttentionVariant.require(parameters, prefix + "att_dst");
-            int n = graph.nodeCount();
-            projected = backend.zeros(n, layer.width());
-            sourceScores = backend.zeros(n, layer.heads());
-            targetScores = backend.zeros(n, layer.heads());
+            int sources = graph.sourceCount();
+            int targets = graph.nodeCount();
+            projected = backend.zeros(sources, layer.width());
+            sourceScores = backend.zeros(sources, layer.heads());
+            targetScores = backend.zeros(targets, layer.heads());
+            if (bipartite) {
+                weightTarget = AttentionVariant.require(parameters, prefix + "lin_dst.weight");
+                projectedTarget = backend.zeros(targets, layer.width());
+                unusedSourceSide = backend.zeros(targets, layer.heads());
+                unusedTargetSide = backend.zeros(sources, layer.heads());
+            } else {
+                weightTarget = null;
+                projectedTarget = null;
+                unusedSourceSide = null;
+                unusedTargetSide = null;
+            }
             this.edgeFeatures = AttentionVariant.requireEdgeFeatures(layer, graph, edgeFeatures);
             if (edgeFeatures != null) {
-                weightEdge = AttentionVariant.require(parameters, prefix + "weight_edge");
+                weightEdge = AttentionVariant.require(parameters, prefix + edgeWeightName(sides));
                 attEdge = AttentionVariant.require(parameters, prefix + "att_edge");
                 edgeProjected = backend.zeros(graph.slotCount(), layer.width());
                 edgeScores = backend.zeros(graph.slotCount(), layer.heads());
@@ -100,9 +140,18 @@ final class GatAttention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {
-            backend.linear(input, inputMask, weight.value(), null, projected);
-            backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
+        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                              Tensor scores) {
+            backend.linear(source, sourceMask, weight.value(), null, projected);
+            if (bipartite) {
+                backend.linear(target, targetMask, weightTarget.value(), null, projectedTarget);
+                backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores,
+                        unusedTargetSide);
+                backend.attentionScores(projectedTarget, attSource.value(), attTarget.value(), unusedSourceSide,
+                        targetScores);
+            } else {
+                backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
+            }
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, edgeProjected);
                 backend.headScores(edgeProjected, attEdge.value(), edgeScores);
@@ -112,15 +161,10 @@ final class GatAttention implements AttentionVariant {
         }
 
         @Override
-        public void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
+        public void backward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                             Tensor dScores, Tensor dMessages, Tensor dSource, Tensor dTarget,
                              Tensor dEdgeFeatures) {
-            if (dSourceScores == null) {
-                dSourceScores = backend.zeros(graph.nodeCount(), sourceScores.cols());
-                dTargetScores = backend.zeros(graph.nodeCount(), targetScores.cols());
-                if (edgeFeatures != null) {
-                    dEdgeProjected = backend.zeros(graph.slotCount(), edgeProjected.cols());
-                }
-            }
+            allocateGradients();
             backend.gatScoresBackward(graph, sourceScores, targetScores, edgeScores, negativeSlope, dScores,
                     dSourceScores, dTargetScores);
             if (edgeFeatures != null) {
@@ -131,15 +175,44 @@ final class GatAttention implements AttentionVariant {
                 backend.linearBackward(edgeFeatures, null, weightEdge.value(), dEdgeProjected, weightEdge.gradient(),
                         null, dEdgeFeatures);
             }
-            backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
-                    dTargetScores, dMessages, attSource.gradient(), attTarget.gradient());
-            backend.linearBackward(input, inputMask, weight.value(), dMessages, weight.gradient(), null, dIn);
+            if (bipartite) {
+                backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
+                        zerosTargetSide, dMessages, attSource.gradient(), dAttUnused);
+                backend.fill(dProjectedTarget, 0f);
+                backend.attentionScoresBackward(projectedTarget, attSource.value(), attTarget.value(), zerosSourceSide,
+                        dTargetScores, dProjectedTarget, dAttUnused, attTarget.gradient());
+                backend.linearBackward(source, sourceMask, weight.value(), dMessages, weight.gradient(), null, dSource);
+                backend.linearBackward(target, targetMask, weightTarget.value(), dProjectedTarget,
+                        weightTarget.gradient(), null, dTarget);
+            } else {
+                backend.attentionScoresBackward(projected, attSource.value(), attTarget.value(), dSourceScores,
+                        dTargetScores, dMessages, attSource.gradient(), attTarget.gradient());
+                backend.linearBackward(source, sourceMask, weight.value(), dMessages, weight.gradient(), null, dSource);
+            }
+        }
+
+        private void allocateGradients() {
+            if (dSourceScores != null) {
+                return;
+            }
+            dSourceScores = backend.zeros(graph.sourceCount(), layer.heads());
+            dTargetScores = backend.zeros(graph.nodeCount(), layer.heads());
+            if (bipartite) {
+                dProjectedTarget = backend.zeros(graph.nodeCount(), layer.width());
+                zerosSourceSide = backend.zeros(graph.nodeCount(), layer.heads());
+                zerosTargetSide = backend.zeros(graph.sourceCount(), layer.heads());
+                dAttUnused = backend.zeros(layer.heads(), layer.channels());
+            }
+            if (edgeFeatures != null) {
+                dEdgeProjected = backend.zeros(graph.slotCount(), layer.width());
+            }
         }
 
         @Override
         public void release() {
             for (Tensor t : new Tensor[]{projected, sourceScores, targetScores, dSourceScores, dTargetScores,
-                    edgeProjected, edgeScores, dEdgeProjected}) {
+                    projectedTarget, unusedSourceSide, unusedTargetSide, dProjectedTarget, zerosSourceSide,
+                    zerosTargetSide, dAttUnused, edgeProjected, edgeScores, dEdgeProjected}) {
                 if (t != null) {
                     backend.release(t);
                 }

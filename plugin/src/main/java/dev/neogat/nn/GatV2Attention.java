@@ -14,7 +14,9 @@ import java.util.Map;
  * edge j→i is {@code Σ_c a[h,c]·LeakyReLU(xt_i + xs_j + W_e f_ji)[h,c]}, the nonlinearity before the
  * attention vector, the relationship-feature term f only when the layer has them. Parameters:
  * {@code weight_src}, {@code bias_src}, {@code weight_dst}, {@code bias_dst}, {@code att} [H, C]; with
- * relationship features also {@code weight_edge} [edgeDim, H·C] (PyG's {@code lin_edge}, no bias).
+ * relationship features also {@code weight_edge} [edgeDim, H·C] (PyG's {@code lin_edge}, no bias). Typed
+ * relations name them as PyG does: {@code lin_l}, {@code lin_r}, {@code lin_edge}; between two node types
+ * lin_l reads the sources and lin_r the targets.
  */
 final class GatV2Attention implements AttentionVariant {
 
@@ -24,19 +26,32 @@ final class GatV2Attention implements AttentionVariant {
     }
 
     @Override
-    public List<ParameterShape> parameters(LayerSpec layer, String prefix) {
+    public List<ParameterShape> parameters(LayerSpec layer, Sides sides, String prefix) {
         int in = layer.inputDim();
         int width = layer.width();
         List<ParameterShape> shapes = new ArrayList<>(List.of(
-                ParameterShape.glorot(prefix + "weight_src", in, width),
-                ParameterShape.linearBias(prefix + "bias_src", width, in),
-                ParameterShape.glorot(prefix + "weight_dst", in, width),
-                ParameterShape.linearBias(prefix + "bias_dst", width, in),
+                ParameterShape.glorot(prefix + name(sides, "weight_src"), in, width),
+                ParameterShape.linearBias(prefix + name(sides, "bias_src"), width, in),
+                ParameterShape.glorot(prefix + name(sides, "weight_dst"), sides.targetDim(), width),
+                ParameterShape.linearBias(prefix + name(sides, "bias_dst"), width, sides.targetDim()),
                 ParameterShape.glorot(prefix + "att", layer.heads(), layer.channels())));
         if (layer.edgeDim() > 0) {
-            shapes.add(ParameterShape.glorot(prefix + "weight_edge", layer.edgeDim(), width));
+            shapes.add(ParameterShape.glorot(prefix + name(sides, "weight_edge"), layer.edgeDim(), width));
         }
         return shapes;
+    }
+
+    /** A tensor's name: the untyped model's, or PyG's (lin_l source side, lin_r target side) in typed models. */
+    private static String name(Sides sides, String untyped) {
+        String typed = switch (untyped) {
+            case "weight_src" -> "lin_l.weight";
+            case "bias_src" -> "lin_l.bias";
+            case "weight_dst" -> "lin_r.weight";
+            case "bias_dst" -> "lin_r.bias";
+            case "weight_edge" -> "lin_edge.weight";
+            default -> throw new IllegalArgumentException("No GATv2 tensor '" + untyped + "'");
+        };
+        return sides.name(untyped, typed, typed);
     }
 
     @Override
@@ -50,9 +65,9 @@ final class GatV2Attention implements AttentionVariant {
     }
 
     @Override
-    public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                       String prefix, Tensor edgeFeatures) {
-        return new Bound(backend, graph, layer, parameters, prefix, edgeFeatures);
+    public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
+                       Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures) {
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures);
     }
 
     private static final class Bound implements Scorer {
@@ -73,21 +88,21 @@ final class GatV2Attention implements AttentionVariant {
         private final Tensor projectedEdge;
         private Tensor dProjectedEdge;
 
-        Bound(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+        Bound(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
               String prefix, Tensor edgeFeatures) {
             this.backend = backend;
             this.graph = graph;
             this.negativeSlope = (float) layer.negativeSlope();
-            weightSource = AttentionVariant.require(parameters, prefix + "weight_src");
-            biasSource = AttentionVariant.require(parameters, prefix + "bias_src");
-            weightTarget = AttentionVariant.require(parameters, prefix + "weight_dst");
-            biasTarget = AttentionVariant.require(parameters, prefix + "bias_dst");
+            weightSource = AttentionVariant.require(parameters, prefix + name(sides, "weight_src"));
+            biasSource = AttentionVariant.require(parameters, prefix + name(sides, "bias_src"));
+            weightTarget = AttentionVariant.require(parameters, prefix + name(sides, "weight_dst"));
+            biasTarget = AttentionVariant.require(parameters, prefix + name(sides, "bias_dst"));
             att = AttentionVariant.require(parameters, prefix + "att");
-            projectedSource = backend.zeros(graph.nodeCount(), layer.width());
+            projectedSource = backend.zeros(graph.sourceCount(), layer.width());
             projectedTarget = backend.zeros(graph.nodeCount(), layer.width());
             this.edgeFeatures = AttentionVariant.requireEdgeFeatures(layer, graph, edgeFeatures);
             if (edgeFeatures != null) {
-                weightEdge = AttentionVariant.require(parameters, prefix + "weight_edge");
+                weightEdge = AttentionVariant.require(parameters, prefix + name(sides, "weight_edge"));
                 projectedEdge = backend.zeros(graph.slotCount(), layer.width());
             } else {
                 weightEdge = null;
@@ -96,9 +111,10 @@ final class GatV2Attention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {
-            backend.linear(input, inputMask, weightSource.value(), biasSource.value(), projectedSource);
-            backend.linear(input, inputMask, weightTarget.value(), biasTarget.value(), projectedTarget);
+        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                              Tensor scores) {
+            backend.linear(source, sourceMask, weightSource.value(), biasSource.value(), projectedSource);
+            backend.linear(target, targetMask, weightTarget.value(), biasTarget.value(), projectedTarget);
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, projectedEdge);
             }
@@ -108,7 +124,8 @@ final class GatV2Attention implements AttentionVariant {
         }
 
         @Override
-        public void backward(Tensor input, InputDropout inputMask, Tensor dScores, Tensor dMessages, Tensor dIn,
+        public void backward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                             Tensor dScores, Tensor dMessages, Tensor dSource, Tensor dTarget,
                              Tensor dEdgeFeatures) {
             if (dProjectedTarget == null) {
                 dProjectedTarget = backend.zeros(graph.nodeCount(), projectedTarget.cols());
@@ -123,10 +140,10 @@ final class GatV2Attention implements AttentionVariant {
                 backend.linearBackward(edgeFeatures, null, weightEdge.value(), dProjectedEdge, weightEdge.gradient(),
                         null, dEdgeFeatures);
             }
-            backend.linearBackward(input, inputMask, weightSource.value(), dMessages, weightSource.gradient(),
-                    biasSource.gradient(), dIn);
-            backend.linearBackward(input, inputMask, weightTarget.value(), dProjectedTarget, weightTarget.gradient(),
-                    biasTarget.gradient(), dIn);
+            backend.linearBackward(source, sourceMask, weightSource.value(), dMessages, weightSource.gradient(),
+                    biasSource.gradient(), dSource);
+            backend.linearBackward(target, targetMask, weightTarget.value(), dProjectedTarget, weightTarget.gradient(),
+                    biasTarget.gradient(), dTarget);
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.neogat.nn;
 
 import dev.neogat.spec.LayerSpec;
+import dev.neogat.spec.ParameterShape;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedLayerSpec;
@@ -67,14 +68,26 @@ public final class TypedGatLayer {
     private final Map<Relation, RelationAttention> relations = new LinkedHashMap<>();
     private final Map<String, TypeOutput> types = new LinkedHashMap<>();
     private Masks masks = NO_DROPOUT;
+    /** Where the backward pass in progress adds the relationship features' gradients, by relation. */
+    private Map<Relation, Tensor> dEdgeFeatures = Map.of();
 
     /**
      * {@code graphs} holds every active relation's graph on this backend, {@code nodeCounts} every output
      * type's node count, {@code parameters} the layer's tensors under {@code prefix} + the names of
-     * {@link TypedLayerSpec#parameterShapes(String)}.
+     * {@link #parameterShapes(TypedLayerSpec, String)}.
      */
     public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
                          Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix) {
+        this(backend, spec, graphs, nodeCounts, parameters, prefix, Map.of());
+    }
+
+    /**
+     * With relationship features: {@code edgeFeatures} holds [slots, spec.edgeDim(r)] per slot of each
+     * active relation r that has them ({@link EdgeFeatures#perSlot}); the layer reads them and does not own them.
+     */
+    public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
+                         Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix,
+                         Map<Relation, Tensor> edgeFeatures) {
         this.backend = backend;
         this.spec = spec;
         for (Relation r : spec.activeRelations()) {
@@ -83,8 +96,8 @@ public final class TypedGatLayer {
                 throw new IllegalArgumentException("The graph lacks the relation " + r + " that the layer needs");
             }
             LayerSpec relationSpec = spec.relationSpec(r);
-            relations.put(r, new RelationAttention(backend, r, graph, relationSpec, parameters,
-                    TypedLayerSpec.relationPrefix(prefix, r)));
+            relations.put(r, new RelationAttention(backend, r, graph, relationSpec, spec.inputWidth(r.targetType()),
+                    parameters, TypedLayerSpec.relationPrefix(prefix, r), edgeFeatures.get(r)));
         }
         for (String type : spec.outputTypes()) {
             Integer count = nodeCounts.get(type);
@@ -97,6 +110,41 @@ public final class TypedGatLayer {
             }
             types.put(type, new TypeOutput(type, count, into, parameters, TypedLayerSpec.typePrefix(prefix, type)));
         }
+    }
+
+    /**
+     * Every parameter of a typed layer: per active relation its attention variant's tensors and bias under
+     * {@code layerPrefix + key + "."} with PyG's names (GAT within a type: att_src, att_dst, bias,
+     * lin.weight; between two types lin_src.weight and lin_dst.weight instead of lin.weight; GATv2: att,
+     * bias, lin_l.weight/bias, lin_r.weight/bias), then per output type under {@code layerPrefix + type + "."}
+     * res.weight, semantic.weight/bias/query, or skip.weight/bias. Weights are stored [in, out] (the
+     * transpose of PyTorch's layout), as in {@link ParameterShape}.
+     */
+    public static List<ParameterShape> parameterShapes(TypedLayerSpec spec, String layerPrefix) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (Relation r : spec.activeRelations()) {
+            shapes.addAll(RelationAttention.parameterShapes(r, spec.relationSpec(r), spec.inputWidth(r.targetType()),
+                    TypedLayerSpec.relationPrefix(layerPrefix, r)));
+        }
+        int outDim = spec.outputDim();
+        for (String type : spec.outputTypes()) {
+            String p = TypedLayerSpec.typePrefix(layerPrefix, type);
+            int in = spec.inputWidth(type);
+            if (spec.relationsInto(type).isEmpty()) {
+                shapes.add(ParameterShape.glorot(p + "skip.weight", in, outDim));
+                shapes.add(ParameterShape.zeroBias(p + "skip.bias", outDim));
+                continue;
+            }
+            if (spec.residual()) {
+                shapes.add(ParameterShape.glorot(p + "res.weight", in, outDim));
+            }
+            if (spec.usesSemanticAttention(type)) {
+                shapes.add(ParameterShape.glorot(p + "semantic.weight", outDim, spec.semanticDim()));
+                shapes.add(ParameterShape.zeroBias(p + "semantic.bias", spec.semanticDim()));
+                shapes.add(ParameterShape.glorot(p + "semantic.query", 1, spec.semanticDim()));
+            }
+        }
+        return shapes;
     }
 
     public TypedLayerSpec spec() {
@@ -156,6 +204,16 @@ public final class TypedGatLayer {
      * features).
      */
     public void backward(Map<String, Tensor> inputs, Map<String, Tensor> dOutputs, Map<String, Tensor> dInputs) {
+        backward(inputs, dOutputs, dInputs, Map.of());
+    }
+
+    /**
+     * As {@link #backward(Map, Map, Map)}, also adding d loss / d relationship features per slot to the
+     * tensor {@code dEdgeFeatures} holds for each relation that has one.
+     */
+    public void backward(Map<String, Tensor> inputs, Map<String, Tensor> dOutputs, Map<String, Tensor> dInputs,
+                         Map<Relation, Tensor> dEdgeFeatures) {
+        this.dEdgeFeatures = dEdgeFeatures;
         for (TypeOutput t : types.values()) {
             Tensor dOut = dOutputs.get(t.type);
             if (dOut == null) {
@@ -231,12 +289,12 @@ public final class TypedGatLayer {
             int outDim = spec.outputDim();
             boolean skip = into.isEmpty();
             boolean semantic = spec.usesSemanticAttention(type);
-            skipWeight = skip ? RelationAttention.require(parameters, prefix + "skip.weight") : null;
-            skipBias = skip ? RelationAttention.require(parameters, prefix + "skip.bias") : null;
-            residual = !skip && spec.residual() ? RelationAttention.require(parameters, prefix + "res.weight") : null;
-            semanticWeight = semantic ? RelationAttention.require(parameters, prefix + "semantic.weight") : null;
-            semanticBias = semantic ? RelationAttention.require(parameters, prefix + "semantic.bias") : null;
-            semanticQuery = semantic ? RelationAttention.require(parameters, prefix + "semantic.query") : null;
+            skipWeight = skip ? AttentionVariant.require(parameters, prefix + "skip.weight") : null;
+            skipBias = skip ? AttentionVariant.require(parameters, prefix + "skip.bias") : null;
+            residual = !skip && spec.residual() ? AttentionVariant.require(parameters, prefix + "res.weight") : null;
+            semanticWeight = semantic ? AttentionVariant.require(parameters, prefix + "semantic.weight") : null;
+            semanticBias = semantic ? AttentionVariant.require(parameters, prefix + "semantic.bias") : null;
+            semanticQuery = semantic ? AttentionVariant.require(parameters, prefix + "semantic.query") : null;
             out = backend.zeros(nodes, outDim);
             residualOut = residual == null ? null : backend.zeros(nodes, outDim);
             weights = new double[into.size()];
@@ -400,7 +458,8 @@ public final class TypedGatLayer {
                                       Map<String, Tensor> dInputs) {
             Relation rel = r.relation();
             r.backward(input(inputs, rel.sourceType()), masks.input(rel.sourceType()), input(inputs, rel.targetType()),
-                    masks.input(rel.targetType()), dz, dInputs.get(rel.sourceType()), dInputs.get(rel.targetType()));
+                    masks.input(rel.targetType()), dz, dInputs.get(rel.sourceType()), dInputs.get(rel.targetType()),
+                    dEdgeFeatures.get(rel));
         }
 
         void release() {

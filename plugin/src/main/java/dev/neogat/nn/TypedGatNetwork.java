@@ -41,6 +41,11 @@ public final class TypedGatNetwork {
     private final TypedGatLayer[] layers;
     private final List<Map<String, Tensor>> outputGradients = new ArrayList<>();
     private final Map<String, Tensor> inputGradients = new LinkedHashMap<>();
+    private final TypedGraph graph;
+    /** Relationship features per slot of the relations that have them, and whose given features they are. */
+    private final Map<Relation, Tensor> edgeFeatureSlots = new LinkedHashMap<>();
+    private final Map<Relation, Relation> edgeFeatureSource = new LinkedHashMap<>();
+    private final Map<Relation, Tensor> edgeFeatureGradients = new LinkedHashMap<>();
     private Tensor dLogits;
     private int adamSteps;
 
@@ -52,8 +57,22 @@ public final class TypedGatNetwork {
      */
     public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
                            Map<String, Tensor> features, boolean computeInputGradient) {
+        this(backend, config, weights, graph, features, Map.of(), computeInputGradient);
+    }
+
+    /**
+     * With relationship features: {@code edgeFeatures} holds [edges, config.edgeDim(r)] for each relation r
+     * that has them, rows in the order of that relation's edges as given to the {@link TypedGraph} builder.
+     * A relation that {@link TypedGraph.Builder#undirected()} added reads its declared relation's features
+     * unless given its own. Within one type a self loop the graph added gets the mean of its node's incoming
+     * features ({@link EdgeFeatures#perSlot}). With {@code computeInputGradient}, backward also yields
+     * d loss / d relationship features ({@link #edgeFeatureGradient}).
+     */
+    public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
+                           Map<String, Tensor> features, Map<Relation, DenseMatrix> edgeFeatures,
+                           boolean computeInputGradient) {
         requireSameSchema(config, graph, features);
-        weights.requireMatches(config.parameterShapes());
+        weights.requireMatches(parameterShapes(config));
         this.backend = backend;
         this.config = config;
         this.features = new LinkedHashMap<>(features);
@@ -61,7 +80,27 @@ public final class TypedGatNetwork {
         for (Relation r : config.relations()) {
             graphs.put(r, backend.upload(graph.graph(r)));
         }
-        for (ParameterShape shape : config.parameterShapes()) {
+        for (Relation given : edgeFeatures.keySet()) {
+            if (!config.relations().contains(given)) {
+                throw new IllegalArgumentException("Relationship features are given for " + given
+                        + ", which is not a relation of the model; its relations are " + config.relations());
+            }
+        }
+        this.graph = graph;
+        for (Relation r : config.relations()) {
+            Relation reads = edgeFeatures.containsKey(r) || graph.reversedFrom(r) == null ? r : graph.reversedFrom(r);
+            DenseMatrix perEdge = edgeFeatures.get(reads);
+            try {
+                EdgeFeatures.requireFits(config.edgeDim(r), graph.graph(r), perEdge);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Relation " + r + ": " + e.getMessage(), e);
+            }
+            if (perEdge != null) {
+                edgeFeatureSource.put(r, reads);
+                edgeFeatureSlots.put(r, EdgeFeatures.upload(backend, graph.graph(r), perEdge));
+            }
+        }
+        for (ParameterShape shape : parameterShapes(config)) {
             parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
         }
         Map<String, Integer> nodeCounts = new LinkedHashMap<>();
@@ -71,9 +110,18 @@ public final class TypedGatNetwork {
         layers = new TypedGatLayer[config.layers()];
         for (int l = 0; l < layers.length; l++) {
             layers[l] = new TypedGatLayer(backend, config.layer(l), graphs, nodeCounts, parameters,
-                    TypedGatConfig.layerPrefix(l));
+                    TypedGatConfig.layerPrefix(l), edgeFeatureSlots);
             outputGradients.add(new LinkedHashMap<>());
         }
+    }
+
+    /** All parameters of a typed model, layer after layer, in their fixed order (initialisation and file order). */
+    public static List<ParameterShape> parameterShapes(TypedGatConfig config) {
+        List<ParameterShape> shapes = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            shapes.addAll(TypedGatLayer.parameterShapes(config.layer(l), TypedGatConfig.layerPrefix(l)));
+        }
+        return shapes;
     }
 
     private static void requireSameSchema(TypedGatConfig config, TypedGraph graph, Map<String, Tensor> features) {
@@ -205,6 +253,7 @@ public final class TypedGatNetwork {
 
     /** Gradients of {@code Σ logits ∘ dLogits} for the last forward pass; dLogits is consumed. */
     public void backward(Tensor dLogitsGiven) {
+        resetEdgeFeatureGradients();
         Map<String, Tensor> dOut = Map.of(config.targetType(), dLogitsGiven);
         for (int l = layers.length - 1; l >= 0; l--) {
             Map<String, Tensor> input = l == 0 ? features : layers[l - 1].outputs();
@@ -213,9 +262,52 @@ public final class TypedGatNetwork {
             for (Tensor t : dIn.values()) {
                 backend.fill(t, 0f);
             }
-            layers[l].backward(input, dOut, dIn);
+            layers[l].backward(input, dOut, dIn, edgeFeatureGradients);
             dOut = dIn;
         }
+    }
+
+    /** Where backward adds d loss / d relationship features per slot, zeroed; empty without computeInputGradient. */
+    private void resetEdgeFeatureGradients() {
+        if (!computeInputGradient) {
+            return;
+        }
+        if (edgeFeatureGradients.isEmpty()) {
+            edgeFeatureSlots.forEach((r, f) -> edgeFeatureGradients.put(r, backend.zeros(f.rows(), f.cols())));
+        }
+        edgeFeatureGradients.values().forEach(t -> backend.fill(t, 0f));
+    }
+
+    /**
+     * d loss / d the relationship features given for {@code relation} [edges, edgeDim] from the last backward
+     * pass (only with computeInputGradient), summed over every relation that reads them.
+     */
+    public DenseMatrix edgeFeatureGradient(Relation relation) {
+        DenseMatrix sum = null;
+        for (Map.Entry<Relation, Relation> e : edgeFeatureSource.entrySet()) {
+            Tensor dSlots = edgeFeatureGradients.get(e.getKey());
+            if (!e.getValue().equals(relation) || dSlots == null) {
+                continue;
+            }
+            float[] slots = new float[dSlots.rows() * dSlots.cols()];
+            backend.download(dSlots, slots);
+            DenseMatrix d = EdgeFeatures.edgeGradient(graph.graph(e.getKey()),
+                    new DenseMatrix(dSlots.rows(), dSlots.cols(), slots));
+            if (sum == null) {
+                sum = d;
+            } else {
+                float[] a = sum.data();
+                float[] b = d.data();
+                for (int i = 0; i < a.length; i++) {
+                    a[i] += b[i];
+                }
+            }
+        }
+        if (sum == null) {
+            throw new IllegalArgumentException("No gradient of relationship features given for " + relation
+                    + " (they need computeInputGradient)");
+        }
+        return sum;
     }
 
     private Map<String, Tensor> outputGradients(int layer) {
@@ -254,7 +346,7 @@ public final class TypedGatNetwork {
         return adamSteps;
     }
 
-    /** Parameter names in file order ({@link TypedGatConfig#parameterShapes()}). */
+    /** Parameter names in file order ({@link #parameterShapes(TypedGatConfig)}). */
     public List<String> parameterNames() {
         return new ArrayList<>(parameters.keySet());
     }
@@ -305,6 +397,8 @@ public final class TypedGatNetwork {
         }
         inputGradients.values().forEach(backend::release);
         graphs.values().forEach(backend::release);
+        edgeFeatureSlots.values().forEach(backend::release);
+        edgeFeatureGradients.values().forEach(backend::release);
         if (dLogits != null) {
             backend.release(dLogits);
         }

@@ -1,6 +1,5 @@
 package dev.neogat.spec;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,13 +11,14 @@ import java.util.Map;
  * for the nodes of {@code targetType} (heads averaged), the others an output for every node type (heads
  * concatenated or averaged, then ELU). Each relation is a GAT or GATv2 ({@code variant}); the relations
  * into a type are combined by {@code aggregation}. Dropout rates, slope, residual and multi-label mean what
- * they mean in {@link GatConfig}.
+ * they mean in {@link GatConfig}. {@code edgeDims}: the width of each relation's relationship features, which
+ * every layer's scores of that relation see (a relation it does not name has none).
  */
 public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                              int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
                              int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
                              double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
-                             RelationAggregation aggregation, int semanticDim) {
+                             RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims) {
 
     /** HAN's semantic attention vector size. */
     public static final int DEFAULT_SEMANTIC_DIM = 128;
@@ -26,6 +26,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
     public TypedGatConfig {
         inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
         relations = List.copyOf(relations);
+        edgeDims = Collections.unmodifiableMap(new LinkedHashMap<>(edgeDims));
         if (inputWidths.isEmpty()) {
             throw new IllegalArgumentException("A typed model needs at least one node type");
         }
@@ -48,8 +49,24 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         for (int l = 0; l < layers; l++) {
             layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
                     outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope,
-                    residual, aggregation, semanticDim, l);
+                    residual, aggregation, semanticDim, edgeDims, l);
         }
+    }
+
+    /** A model whose relations have no relationship features. */
+    public TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                          int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
+                          int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
+                          double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
+                          RelationAggregation aggregation, int semanticDim) {
+        this(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
+                multiLabel, aggregation, semanticDim, Map.of());
+    }
+
+    /** The width of a relation's relationship features; 0 for none. */
+    public int edgeDim(Relation relation) {
+        return edgeDims.getOrDefault(relation, 0);
     }
 
     public static Builder builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
@@ -72,7 +89,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         }
         return layerSpec(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
                 outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
-                aggregation, semanticDim, layer);
+                aggregation, semanticDim, edgeDims, layer);
     }
 
     private static TypedLayerSpec layerSpec(Map<String, Integer> inputWidths, List<Relation> relations,
@@ -80,7 +97,8 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                                             int hiddenChannels, int hiddenHeads, int outputHeads,
                                             boolean concatHidden, double featureDropout, double attentionDropout,
                                             double messageDropout, double negativeSlope, boolean residual,
-                                            RelationAggregation aggregation, int semanticDim, int layer) {
+                                            RelationAggregation aggregation, int semanticDim,
+                                            Map<Relation, Integer> edgeDims, int layer) {
         boolean last = layer == layers - 1;
         int hiddenOutputDim = concatHidden ? hiddenHeads * hiddenChannels : hiddenChannels;
         Map<String, Integer> widths = new LinkedHashMap<>();
@@ -90,21 +108,12 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         List<String> outputs = last ? List.of(targetType) : List.copyOf(inputWidths.keySet());
         return new TypedLayerSpec(variant, widths, relations, outputs, last ? outputHeads : hiddenHeads,
                 last ? classCount : hiddenChannels, !last && concatHidden, residual, !last, negativeSlope,
-                featureDropout, attentionDropout, messageDropout, aggregation, semanticDim);
+                featureDropout, attentionDropout, messageDropout, aggregation, semanticDim, edgeDims);
     }
 
     /** Name prefix of layer {@code l}'s parameters, as in the untyped model. */
     public static String layerPrefix(int layer) {
         return ParameterShape.layerPrefix(layer);
-    }
-
-    /** All parameters, layer after layer, in their fixed order (initialisation and file order). */
-    public List<ParameterShape> parameterShapes() {
-        List<ParameterShape> shapes = new ArrayList<>();
-        for (int l = 0; l < layers; l++) {
-            shapes.addAll(layer(l).parameterShapes(layerPrefix(l)));
-        }
-        return shapes;
     }
 
     private static void requireAtLeast(String name, int value, int min) {
@@ -139,6 +148,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         private boolean multiLabel = false;
         private RelationAggregation aggregation = RelationAggregation.SUM;
         private int semanticDim = DEFAULT_SEMANTIC_DIM;
+        private final Map<Relation, Integer> edgeDims = new LinkedHashMap<>();
 
         private Builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                         int classCount) {
@@ -223,10 +233,16 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             return this;
         }
 
+        /** Relationship features of {@code edgeDim} values per edge of {@code relation} (0: none). */
+        public Builder edgeDim(Relation relation, int edgeDim) {
+            edgeDims.put(relation, edgeDim);
+            return this;
+        }
+
         public TypedGatConfig build() {
             return new TypedGatConfig(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels,
                     hiddenHeads, outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout,
-                    negativeSlope, residual, multiLabel, aggregation, semanticDim);
+                    negativeSlope, residual, multiLabel, aggregation, semanticDim, edgeDims);
         }
     }
 }

@@ -13,16 +13,21 @@ import java.util.Map;
  * combined), heads concatenated or averaged, the relation aggregation, an optional residual projection
  * per output type, ELU after it or not, and the dropout rates of {@link LayerSpec}.
  *
+ * <p>{@code edgeDims} holds the width of each relation's relationship features (PyG's {@code edge_dim});
+ * a relation it does not name has none.
+ *
  * <p>A relation takes part when its target is an output type. An output type that no relation points
  * into gets a skip projection (a linear map of its input with a bias) instead, so that it has an output.
  */
 public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, List<Relation> relations,
                              List<String> outputTypes, int heads, int channels, boolean concat, boolean residual,
                              boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
-                             double messageDropout, RelationAggregation aggregation, int semanticDim) {
+                             double messageDropout, RelationAggregation aggregation, int semanticDim,
+                             Map<Relation, Integer> edgeDims) {
 
     public TypedLayerSpec {
         inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
+        edgeDims = Collections.unmodifiableMap(new LinkedHashMap<>(edgeDims));
         relations = List.copyOf(relations);
         outputTypes = List.copyOf(outputTypes);
         if (heads < 1 || channels < 1) {
@@ -47,9 +52,33 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
         if (relations.stream().distinct().count() != relations.size()) {
             throw new IllegalArgumentException("A relation is listed twice in " + relations);
         }
+        for (Map.Entry<Relation, Integer> e : edgeDims.entrySet()) {
+            if (!relations.contains(e.getKey())) {
+                throw new IllegalArgumentException("Relationship features are given for " + e.getKey()
+                        + ", which is not a relation of the layer; its relations are " + relations);
+            }
+            if (e.getValue() == null || e.getValue() < 0) {
+                throw new IllegalArgumentException("Relation " + e.getKey() + " needs an edgeDim of at least 0, got "
+                        + e.getValue());
+            }
+        }
         // LayerSpec checks the slope and forms the per-relation specs.
         new LayerSpec(variant, 1, heads, channels, concat, false, elu, negativeSlope, featureDropout,
                 attentionDropout, messageDropout);
+    }
+
+    /** A layer whose relations have no relationship features. */
+    public TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, List<Relation> relations,
+                          List<String> outputTypes, int heads, int channels, boolean concat, boolean residual,
+                          boolean elu, double negativeSlope, double featureDropout, double attentionDropout,
+                          double messageDropout, RelationAggregation aggregation, int semanticDim) {
+        this(variant, inputWidths, relations, outputTypes, heads, channels, concat, residual, elu, negativeSlope,
+                featureDropout, attentionDropout, messageDropout, aggregation, semanticDim, Map.of());
+    }
+
+    /** The width of a relation's relationship features; 0 for none. */
+    public int edgeDim(Relation relation) {
+        return edgeDims.getOrDefault(relation, 0);
     }
 
     static void requireType(Map<String, Integer> widths, String type, String role) {
@@ -104,7 +133,7 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
      */
     public LayerSpec relationSpec(Relation relation) {
         return new LayerSpec(variant, inputWidth(relation.sourceType()), heads, channels, concat, false, elu,
-                negativeSlope, featureDropout, attentionDropout, messageDropout);
+                negativeSlope, featureDropout, attentionDropout, messageDropout, edgeDim(relation));
     }
 
     /**
@@ -123,70 +152,5 @@ public record TypedLayerSpec(Variant variant, Map<String, Integer> inputWidths, 
     /** Name prefix of a node type's own parameters (residual, skip, semantic attention) within a layer. */
     public static String typePrefix(String layerPrefix, String type) {
         return layerPrefix + type + ".";
-    }
-
-    /**
-     * Every parameter of this layer, named {@code layerPrefix + key + "." + PyG name} per relation
-     * (GAT within a type: att_src, att_dst, bias, lin.weight; GAT between two types: lin_src.weight and
-     * lin_dst.weight instead of lin.weight; GATv2: att, bias, lin_l.weight/bias, lin_r.weight/bias) and
-     * {@code layerPrefix + type + "."} res.weight, semantic.weight/bias/query, skip.weight/bias per output
-     * type. Weights are stored [in, out] (the transpose of PyTorch's layout), as in {@link ParameterShape}.
-     */
-    public List<ParameterShape> parameterShapes(String layerPrefix) {
-        List<ParameterShape> shapes = new ArrayList<>();
-        int width = width();
-        for (Relation r : activeRelations()) {
-            String p = relationPrefix(layerPrefix, r);
-            int inSource = inputWidth(r.sourceType());
-            int inTarget = inputWidth(r.targetType());
-            if (variant == Variant.GAT) {
-                shapes.add(glorot(p + "att_src", heads, channels));
-                shapes.add(glorot(p + "att_dst", heads, channels));
-                shapes.add(zeros(p + "bias", outputDim()));
-                if (r.isBipartite()) {
-                    shapes.add(glorot(p + "lin_src.weight", inSource, width));
-                    shapes.add(glorot(p + "lin_dst.weight", inTarget, width));
-                } else {
-                    shapes.add(glorot(p + "lin.weight", inSource, width));
-                }
-            } else {
-                shapes.add(glorot(p + "att", heads, channels));
-                shapes.add(zeros(p + "bias", outputDim()));
-                shapes.add(glorot(p + "lin_l.weight", inSource, width));
-                shapes.add(uniformBias(p + "lin_l.bias", width, inSource));
-                shapes.add(glorot(p + "lin_r.weight", inTarget, width));
-                shapes.add(uniformBias(p + "lin_r.bias", width, inTarget));
-            }
-        }
-        for (String type : outputTypes) {
-            String p = typePrefix(layerPrefix, type);
-            int in = inputWidth(type);
-            if (relationsInto(type).isEmpty()) {
-                shapes.add(glorot(p + "skip.weight", in, outputDim()));
-                shapes.add(zeros(p + "skip.bias", outputDim()));
-                continue;
-            }
-            if (residual) {
-                shapes.add(glorot(p + "res.weight", in, outputDim()));
-            }
-            if (usesSemanticAttention(type)) {
-                shapes.add(glorot(p + "semantic.weight", outputDim(), semanticDim));
-                shapes.add(zeros(p + "semantic.bias", semanticDim));
-                shapes.add(glorot(p + "semantic.query", 1, semanticDim));
-            }
-        }
-        return shapes;
-    }
-
-    private static ParameterShape glorot(String name, int rows, int cols) {
-        return new ParameterShape(name, rows, cols, ParameterShape.Init.GLOROT, Math.sqrt(6.0 / (rows + cols)));
-    }
-
-    private static ParameterShape zeros(String name, int width) {
-        return new ParameterShape(name, 1, width, ParameterShape.Init.ZEROS, 0);
-    }
-
-    private static ParameterShape uniformBias(String name, int width, int in) {
-        return new ParameterShape(name, 1, width, ParameterShape.Init.UNIFORM, 1.0 / Math.sqrt(in));
     }
 }

@@ -30,7 +30,7 @@ public final class TypedTrainer {
     public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
                                             TrainingConfig training, TrainingListener listener,
                                             TerminationFlag termination) {
-        return train(backend, data, config, Weights.initialize(config.parameterShapes(), training.seed()), training,
+        return train(backend, data, config, Weights.initialize(TypedGatNetwork.parameterShapes(config), training.seed()), training,
                 listener, termination);
     }
 

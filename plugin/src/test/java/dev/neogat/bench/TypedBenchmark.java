@@ -93,7 +93,7 @@ public final class TypedBenchmark {
                 Map<String, Tensor> x = new LinkedHashMap<>();
                 features.forEach((type, matrix) -> x.put(type, backend.upload(matrix)));
                 TypedGatNetwork network = new TypedGatNetwork(backend, config,
-                        Weights.initialize(config.parameterShapes(), 1), graph, x, false);
+                        Weights.initialize(TypedGatNetwork.parameterShapes(config), 1), graph, x, false);
                 Targets targets = backend.upload(labels, train);
                 double median = epochs(() -> {
                     network.forward(true, 1, 1);

@@ -4,6 +4,7 @@ import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.TypedGraph;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.nn.TypedGatNetwork;
@@ -17,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -26,8 +28,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Typed networks on the GPU backend, its kernels run by the CPU emulation, against the CPU reference: a
  * training step (forward with dropout, loss, every gradient, Adam) and an inference pass, with bipartite
- * relations (source counts other than the target counts), a type with only a skip projection, and each
- * relation aggregation, semantic attention's β included.
+ * relations (source counts other than the target counts), a type with only a skip projection, each
+ * relation aggregation, semantic attention's β included, and relationship features on a relation between
+ * two types and one within a type (their gradients included).
  */
 class TypedGpuParityTest {
 
@@ -56,9 +59,10 @@ class TypedGpuParityTest {
         return values;
     }
 
-    @ParameterizedTest(name = "{0}, {1}")
-    @CsvSource({"GAT, SUM", "GAT, ATTENTION", "GATV2, MEAN", "GATV2, ATTENTION"})
-    void aTrainingStepMatchesTheCpu(Variant variant, RelationAggregation aggregation) {
+    @ParameterizedTest(name = "{0}, {1}, edgeDim {2}")
+    @CsvSource({"GAT, SUM, 0", "GAT, ATTENTION, 0", "GATV2, MEAN, 0", "GATV2, ATTENTION, 0", "GAT, SUM, 2",
+            "GATV2, ATTENTION, 2"})
+    void aTrainingStepMatchesTheCpu(Variant variant, RelationAggregation aggregation, int edgeDim) {
         assumeTrue(EmulatedCuda.unavailableBecause().isEmpty(),
                 () -> "GPU emulator unavailable: " + EmulatedCuda.unavailableBecause().orElse(""));
         SplittableRandom random = new SplittableRandom(3);
@@ -67,10 +71,25 @@ class TypedGpuParityTest {
         widths.put("paper", 6);
         widths.put("author", 3);
         widths.put("venue", 2);
+        // Relationship features on a relation between two types and on one within a type.
+        Relation cites = new Relation("paper", "cites", "paper");
+        Relation writes = new Relation("author", "writes", "paper");
         TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4).variant(variant)
                 .aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4).residual(true)
-                .featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).build();
-        Weights weights = Weights.initialize(config.parameterShapes(), 5);
+                .featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).edgeDim(cites, edgeDim)
+                .edgeDim(writes, edgeDim).build();
+        Map<Relation, DenseMatrix> edges = new LinkedHashMap<>();
+        if (edgeDim > 0) {
+            for (Relation r : List.of(cites, writes)) {
+                int count = graph.graph(r).originalEdgeCount();
+                float[] values = new float[count * edgeDim];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (random.nextDouble() * 2 - 1);
+                }
+                edges.put(r, new DenseMatrix(count, edgeDim, values));
+            }
+        }
+        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 5);
         Map<String, float[]> features = new LinkedHashMap<>();
         widths.forEach((type, width) -> {
             float[] x = new float[graph.nodeCount(type) * width];
@@ -83,8 +102,8 @@ class TypedGpuParityTest {
         int[] train = {0, 3, 4, 7, 9, 12, 15, 20, 22, 27, 30};
 
         try (CpuBackend cpu = CpuBackend.sequential(); GpuBackend gpu = new GpuBackend(EmulatedCuda.open())) {
-            Run onCpu = new Run(cpu, config, weights, graph, features, widths, classOf, train);
-            Run onGpu = new Run(gpu, config, weights, graph, features, widths, classOf, train);
+            Run onCpu = new Run(cpu, config, weights, graph, features, edges, widths, classOf, train);
+            Run onGpu = new Run(gpu, config, weights, graph, features, edges, widths, classOf, train);
             assertEquals(onCpu.loss, onGpu.loss, TOLERANCE, "training loss");
             for (String name : onCpu.network.parameterNames()) {
                 assertClose(cpu, onCpu.network.gradient(name), gpu, onGpu.network.gradient(name), "d/d" + name);
@@ -92,6 +111,13 @@ class TypedGpuParityTest {
             for (String type : widths.keySet()) {
                 assertClose(cpu, onCpu.network.inputGradient(type), gpu, onGpu.network.inputGradient(type),
                         "d/dx " + type);
+            }
+            for (Relation r : edges.keySet()) {
+                float[] e = onCpu.network.edgeFeatureGradient(r).data();
+                float[] a = onGpu.network.edgeFeatureGradient(r).data();
+                for (int i = 0; i < e.length; i++) {
+                    assertEquals(e[i], a[i], TOLERANCE * Math.max(0.1, Math.abs(e[i])), "d/d features of " + r);
+                }
             }
             AdamSettings adam = AdamSettings.of(0.01, 5e-4);
             onCpu.network.adamStep(adam);
@@ -113,11 +139,11 @@ class TypedGpuParityTest {
         final double loss;
 
         Run(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph, Map<String, float[]> features,
-            Map<String, Integer> widths, int[] classOf, int[] train) {
+            Map<Relation, DenseMatrix> edges, Map<String, Integer> widths, int[] classOf, int[] train) {
             Map<String, Tensor> x = new LinkedHashMap<>();
             features.forEach((type, values) -> x.put(type, backend.upload(values, graph.nodeCount(type),
                     widths.get(type))));
-            network = new TypedGatNetwork(backend, config, weights, graph, x, true);
+            network = new TypedGatNetwork(backend, config, weights, graph, x, edges, true);
             Targets targets = backend.upload(NodeLabels.singleLabel(classOf, config.classCount()), train);
             network.forward(true, 77, 3);
             loss = network.lossAndGradients(targets);

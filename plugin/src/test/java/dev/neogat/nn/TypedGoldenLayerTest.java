@@ -73,7 +73,7 @@ public class TypedGoldenLayerTest {
                     parameters.put(engineName, new Parameter(backend, engineName, GoldenFixture.parameter(value, name)));
                 });
             }
-            assertEquals(spec.parameterShapes("").stream().map(s -> s.name()).sorted().toList(),
+            assertEquals(TypedGatLayer.parameterShapes(spec, "").stream().map(s -> s.name()).sorted().toList(),
                     parameters.keySet().stream().sorted().toList(), "the layer's parameter names are PyG's, by relation");
             Map<String, Tensor> inputs = new LinkedHashMap<>();
             for (String type : widths.keySet()) {

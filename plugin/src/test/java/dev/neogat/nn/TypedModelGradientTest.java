@@ -191,7 +191,7 @@ class TypedModelGradientTest {
      */
     static Weights genericWeights(TypedGatConfig config, SplittableRandom random) {
         Map<String, DenseMatrix> tensors = new LinkedHashMap<>();
-        Weights.initialize(config.parameterShapes(), 3).asMap().forEach((name, tensor) -> {
+        Weights.initialize(TypedGatNetwork.parameterShapes(config), 3).asMap().forEach((name, tensor) -> {
             float[] values = tensor.data().clone();
             float scale = name.endsWith("att_src") ? 3f : 1f;
             for (int i = 0; i < values.length; i++) {
