@@ -111,6 +111,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
         String device = TrainKeys.DEVICE.read(config);
         WriteConfig write = WriteConfig.read(config);
         new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .inputs("relationshipFeatures", projection.relationshipFeatures() == null ? List.of()
+                        : projection.relationshipFeatures().allProperties())
                 .input("labelProperty", labelProperty).input("splitProperty", splitProperty)
                 .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
