@@ -227,6 +227,40 @@ class RelationshipFeatureProcedureTest {
         }
     }
 
+    /** The map form, GATv2 and an undirected projection: stored, read back, and the given-nodes run agrees. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aMapPerTypeOnAnUndirectedGatV2Model() {
+        Map<String, Object> config = config(false);
+        config.put("variant", "gatv2");
+        config.put("orientation", "UNDIRECTED");
+        config.put("epochs", 5);
+        config.put("relationshipFeatures", Map.of("LINK", List.of("weight")));
+        config.put("missingRelationshipFeatures", "zero");
+        Map<String, Object> trained = train("perType", config);
+        assertThat((Map<String, Object>) trained.get("configuration"))
+                .containsEntry("relationshipFeatures", Map.of("LINK", List.of("weight")));
+        Map<String, Object> projection = db.executeTransactionally("CALL gat.model.info('perType') YIELD projection "
+                + "RETURN projection", Map.of(), result -> (Map<String, Object>) result.next().get("projection"));
+        assertThat((Map<String, Object>) projection.get("relationshipFeatures"))
+                .containsEntry("byType", Map.of("LINK", List.of("weight"))).containsEntry("missing", "zero")
+                .doesNotContainKey("mean");
+        Map<Long, List<Double>> full = new HashMap<>();
+        db.executeTransactionally("CALL gat.predict.stream('perType', {includeProbabilities: true}) "
+                + "YIELD node, probabilities RETURN id(node) AS id, probabilities", Map.of(), result -> {
+                    result.stream().forEach(row -> full.put((Long) row.get("id"), probabilities(row)));
+                    return null;
+                });
+        List<Long> given = full.keySet().stream().sorted().limit(200).skip(140).toList();
+        List<Map<String, Object>> around = db.executeTransactionally("CALL gat.predict.stream('perType', "
+                + "{nodes: $nodes, includeProbabilities: true}) YIELD node, probabilities "
+                + "RETURN id(node) AS id, probabilities", Map.of("nodes", given), result -> result.stream().toList());
+        assertThat(around).hasSize(given.size());
+        for (Map<String, Object> row : around) {
+            assertClose(probabilities(row), full.get((Long) row.get("id")));
+        }
+    }
+
     private static Map<Long, List<Double>> trainedProbabilities() {
         Map<Long, List<Double>> trained = new HashMap<>();
         db.executeTransactionally("MATCH (n:Node) RETURN id(n) AS id, n.trainedProbabilities AS p", Map.of(),
