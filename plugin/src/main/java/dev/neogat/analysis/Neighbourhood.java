@@ -193,6 +193,55 @@ public final class Neighbourhood {
         return new GraphBuilder(nodes.length).selfLoops(false).build(sources, targets);
     }
 
+    /**
+     * The relationship features of the edges of {@link #build}({@code removed}), one row per kept local slot in
+     * order, from {@code perEdge} (one row per edge of the whole graph), as {@link dev.neogat.nn.EdgeFeatures#perSlot}
+     * gives them on the whole graph without the removed slots: a slot carries its edge's row; a self loop the graph
+     * added carries the mean over its node's other kept incoming slots (a node that has one is closer than
+     * {@code hops}, so all its incoming slots are here), zeros when none is kept.
+     */
+    public DenseMatrix slotFeatures(DenseMatrix perEdge, boolean[] removed) {
+        int d = perEdge.cols();
+        float[] edges = perEdge.data();
+        int[] sources = graph.sources();
+        // A node's incoming slots are listed together in slot order: float sums in EdgeFeatures' order.
+        float[] sums = new float[Math.multiplyExact(nodes.length, d)];
+        int[] counted = new int[nodes.length];
+        int kept = 0;
+        for (int k = 0; k < slotGlobal.length; k++) {
+            if (removed != null && removed[k]) {
+                continue;
+            }
+            kept++;
+            int edge = graph.originalEdge(slotGlobal[k]);
+            if (edge != IncomingCsr.ADDED_SELF_LOOP && sources[slotGlobal[k]] != nodes[slotTarget[k]]) {
+                int target = slotTarget[k];
+                for (int c = 0; c < d; c++) {
+                    sums[target * d + c] += edges[edge * d + c];
+                }
+                counted[target]++;
+            }
+        }
+        float[] rows = new float[Math.multiplyExact(kept, d)];
+        int row = 0;
+        for (int k = 0; k < slotGlobal.length; k++) {
+            if (removed != null && removed[k]) {
+                continue;
+            }
+            int edge = graph.originalEdge(slotGlobal[k]);
+            if (edge != IncomingCsr.ADDED_SELF_LOOP) {
+                System.arraycopy(edges, edge * d, rows, row * d, d);
+            } else {
+                int target = slotTarget[k];
+                for (int c = 0; counted[target] > 0 && c < d; c++) {
+                    rows[row * d + c] = sums[target * d + c] / counted[target];
+                }
+            }
+            row++;
+        }
+        return new DenseMatrix(kept, d, rows);
+    }
+
     /** The rows of {@code features} for the neighbourhood's nodes, sparse when they are sparse. */
     public FeatureMatrix features(FeatureMatrix features) {
         int cols = features.cols();

@@ -5,6 +5,7 @@ import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -44,7 +45,9 @@ import java.util.function.IntFunction;
  *   <li><b>Features</b>: gradient × input of log p(c) with respect to the input features the model saw (after
  *       its row normalisation), per node of the neighbourhood: the largest by absolute value.</li>
  * </ul>
- * Removing relationships does not change which nodes are computed on, so every occlusion run is exact.
+ * Removing relationships does not change which nodes are computed on, so every occlusion run is exact. A model
+ * that attends over relationship features gets them on every run: each kept message edge its relationship's, an
+ * added self loop the mean of its node's kept incoming ones, as on the whole graph without the removed ones.
  */
 public final class PredictionExplainer {
 
@@ -59,9 +62,13 @@ public final class PredictionExplainer {
     private final float[] logits;
     private final int predictedClass;
     private final double[][] attention;
+    /** The whole graph's relationship features, one row per edge; null for a model without. */
+    private final DenseMatrix relationshipFeatures;
 
     private PredictionExplainer(Backend backend, TrainedModel model, Neighbourhood neighbourhood,
-                                FeatureMatrix features, float[] logits, double[][] attention) {
+                                FeatureMatrix features, DenseMatrix relationshipFeatures, float[] logits,
+                                double[][] attention) {
+        this.relationshipFeatures = relationshipFeatures;
         this.backend = backend;
         this.config = model.config();
         this.model = model;
@@ -80,8 +87,20 @@ public final class PredictionExplainer {
      */
     public static PredictionExplainer of(Backend backend, TrainedModel model, IncomingCsr graph,
                                          FeatureMatrix features, int target, int head) {
+        return of(backend, model, graph, features, null, target, head);
+    }
+
+    /**
+     * As {@link #of(Backend, TrainedModel, IncomingCsr, FeatureMatrix, int, int)} for a model that attends over
+     * relationship features: {@code relationshipFeatures} has one row per edge given to the graph builder (null for
+     * none); every run on the neighbourhood carries the rows of the slots it keeps.
+     */
+    public static PredictionExplainer of(Backend backend, TrainedModel model, IncomingCsr graph,
+                                         FeatureMatrix features, DenseMatrix relationshipFeatures, int target,
+                                         int head) {
         GatConfig config = model.config();
         Inference.requireInput(config, graph, features);
+        EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
         for (int l = 0; l < config.layerCount(); l++) {
             if (head != MEAN_HEADS && config.heads(l) > 1 && (head < 0 || head >= config.heads(l))) {
                 throw new IllegalArgumentException("Head " + head + " does not exist in layer " + l + ", which has "
@@ -94,11 +113,14 @@ public final class PredictionExplainer {
             local = local.rowNormalized();
         }
         IncomingCsr subgraph = neighbourhood.build(null);
+        DenseMatrix slotFeatures = relationshipFeatures == null ? null
+                : neighbourhood.slotFeatures(relationshipFeatures, null);
         Tensor featureTensor = backend.upload(local);
         GraphTensor graphTensor = backend.upload(subgraph);
+        Tensor edgeTensor = EdgeFeatures.upload(backend, subgraph, slotFeatures);
         GatNetwork network = null;
         try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor);
+            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeTensor, false);
             network.forward();
             float[] logits = targetRow(backend, network.logits());
             double[][] attention = new double[config.layerCount()][neighbourhood.slotCount()];
@@ -120,11 +142,13 @@ public final class PredictionExplainer {
                     attention[l][k] = a;
                 }
             }
-            return new PredictionExplainer(backend, model, neighbourhood, local, logits, attention);
+            return new PredictionExplainer(backend, model, neighbourhood, local, relationshipFeatures, logits,
+                    attention);
         } finally {
             if (network != null) {
                 network.release();
             }
+            release(backend, edgeTensor);
             backend.release(graphTensor);
             backend.release(featureTensor);
         }
@@ -316,11 +340,13 @@ public final class PredictionExplainer {
             }
         }
         Tensor featureTensor = backend.upload(dense, n, cols);
-        GraphTensor graphTensor = backend.upload(neighbourhood.build(null));
+        IncomingCsr subgraph = neighbourhood.build(null);
+        GraphTensor graphTensor = backend.upload(subgraph);
+        Tensor edgeTensor = EdgeFeatures.upload(backend, subgraph, keptRows(null));
         Tensor dLogitsTensor = backend.upload(dLogits, n, classes);
         GatNetwork network = null;
         try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, true);
+            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeTensor, true);
             network.forward();
             network.backward(dLogitsTensor);
             float[] gradient = download(backend, network.inputGradient());
@@ -336,6 +362,7 @@ public final class PredictionExplainer {
                 network.release();
             }
             backend.release(dLogitsTensor);
+            release(backend, edgeTensor);
             backend.release(graphTensor);
             backend.release(featureTensor);
         }
@@ -373,18 +400,32 @@ public final class PredictionExplainer {
 
     private float[] logitsWithout(Backend runner, boolean[] removed) {
         Tensor featureTensor = runner.upload(features);
-        GraphTensor graphTensor = runner.upload(neighbourhood.build(removed));
+        IncomingCsr subgraph = neighbourhood.build(removed);
+        GraphTensor graphTensor = runner.upload(subgraph);
+        Tensor edgeTensor = EdgeFeatures.upload(runner, subgraph, keptRows(removed));
         GatNetwork network = null;
         try {
-            network = new GatNetwork(runner, config, model.weights(), graphTensor, featureTensor);
+            network = new GatNetwork(runner, config, model.weights(), graphTensor, featureTensor, edgeTensor, false);
             network.forward();
             return targetRow(runner, network.logits());
         } finally {
             if (network != null) {
                 network.release();
             }
+            release(runner, edgeTensor);
             runner.release(graphTensor);
             runner.release(featureTensor);
+        }
+    }
+
+    /** The relationship features of the edges of the neighbourhood without {@code removed}; null without. */
+    private DenseMatrix keptRows(boolean[] removed) {
+        return relationshipFeatures == null ? null : neighbourhood.slotFeatures(relationshipFeatures, removed);
+    }
+
+    private static void release(Backend backend, Tensor tensor) {
+        if (tensor != null) {
+            backend.release(tensor);
         }
     }
 

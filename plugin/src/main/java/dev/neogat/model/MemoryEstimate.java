@@ -22,7 +22,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
      * @param slots          message edges including self loops
      * @param originalEdges  edges as stored (each maps to one or two slots)
      * @param featureValues  stored feature values (rows × columns when dense, non-zeros when sparse); the
-     *                       relationship features per slot (slots × edgeDim) come on top
+     *                       relationship features per stored edge and per slot ((edges + slots) × edgeDim)
+     *                       come on top
      * @param sparseFeatures whether features are stored sparse (then a transposed copy is kept too)
      * @param training       whether gradients and optimiser state are needed
      */
@@ -30,7 +31,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                                     boolean sparseFeatures, boolean training) {
         long graph = 4 * (2 * (nodes + 1) + 4 * slots + 2 * originalEdges + nodes);
         long features = (sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues + (training ? 12 * featureValues : 0)
-                : 4 * featureValues) + 4 * slots * config.edgeDim();
+                : 4 * featureValues) + 4 * (originalEdges + slots) * config.edgeDim();
         long parameterCount = GatNetwork.parameterShapes(config).stream().mapToLong(ParameterShape::size).sum();
         long parameters = 4 * parameterCount * (training ? 4 : 1);
         long activations = 0;

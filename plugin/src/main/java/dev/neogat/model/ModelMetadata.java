@@ -70,10 +70,29 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
     /** The graph projection the model was trained on; a key absent from an older file is null. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"nodeLabels", "relationshipTypes", "orientation", "selfLoops", "dropDuplicates",
-            "featureProperties", "missingFeatures"})
+            "featureProperties", "missingFeatures", "relationshipFeatures"})
     public record Projection(List<String> nodeLabels, List<String> relationshipTypes, String orientation,
                              Boolean selfLoops, Boolean dropDuplicates, List<String> featureProperties,
-                             String missingFeatures) {
+                             String missingFeatures, RelationshipFeatures relationshipFeatures) {
+
+        /** Without relationship features (as every model before them). */
+        public Projection(List<String> nodeLabels, List<String> relationshipTypes, String orientation,
+                          Boolean selfLoops, Boolean dropDuplicates, List<String> featureProperties,
+                          String missingFeatures) {
+            this(nodeLabels, relationshipTypes, orientation, selfLoops, dropDuplicates, featureProperties,
+                    missingFeatures, null);
+        }
+    }
+
+    /**
+     * The relationship properties attention reads: the same {@code properties} for every type, or per type
+     * ({@code byType}); how a missing one is filled; and, when standardised, the mean and standard deviation of
+     * each column over the relationships trained on (null when not standardised).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonPropertyOrder({"properties", "byType", "missing", "mean", "standardDeviation"})
+    public record RelationshipFeatures(List<String> properties, Map<String, List<String>> byType, String missing,
+                                       List<Double> mean, List<Double> standardDeviation) {
     }
 
     @JsonPropertyOrder({"train", "validation", "test"})

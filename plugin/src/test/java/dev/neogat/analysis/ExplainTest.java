@@ -245,6 +245,66 @@ class ExplainTest {
         }
     }
 
+    /**
+     * A model that attends over relationship features: the explainer's logits are the whole graph's, and removing a
+     * relationship (with its features, the added self loops' means following) matches the whole graph without it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("orientations")
+    void withRelationshipFeaturesMatchesRunsOnTheWholeGraph(Orientation orientation) {
+        int nodes = 30;
+        int[][] edges = RandomGraphs.edges(nodes, 45, 17, false);
+        IncomingCsr graph = new GraphBuilder(nodes).orientation(orientation).build(edges[0], edges[1]);
+        for (Variant variant : Variant.values()) {
+            GatConfig config = GatConfig.builder(4, 3).variant(variant).hiddenChannels(3).hiddenHeads(2)
+                    .messageDropout(0).normalizeFeatures(false).edgeDim(2).build();
+            TrainedModel model = randomModel(config, 9);
+            FeatureMatrix x = randomDense(nodes, 4, 5);
+            DenseMatrix relationshipFeatures = randomDense(edges[0].length, 2, 6);
+            float[] full;
+            try (CpuBackend backend = CpuBackend.sequential()) {
+                full = Inference.run(backend, model, graph, x, relationshipFeatures, Inference.Request.LOGITS_ONLY)
+                        .logits();
+            }
+            for (int target : new int[]{0, 11, 29}) {
+                Explanation e;
+                try (CpuBackend backend = CpuBackend.sequential()) {
+                    e = PredictionExplainer.of(backend, model, graph, x, relationshipFeatures, target,
+                            PredictionExplainer.MEAN_HEADS).explain(3, 2, TerminationFlag.RUNNING);
+                }
+                float[] expected = Arrays.copyOfRange(full, target * 3, (target + 1) * 3);
+                assertThat(e.logits()).as(variant + " node " + target).containsExactly(expected, within(1e-6f));
+                for (int r = 0; r < Math.min(3, e.relationships().size()); r++) {
+                    int edge = e.relationships().get(r).relationship();
+                    int m = edges[0].length;
+                    int[] s = new int[m - 1];
+                    int[] t = new int[m - 1];
+                    float[] rows = new float[(m - 1) * 2];
+                    for (int i = 0, k = 0; i < m; i++) {
+                        if (i != edge) {
+                            s[k] = edges[0][i];
+                            t[k] = edges[1][i];
+                            rows[2 * k] = relationshipFeatures.data()[2 * i];
+                            rows[2 * k++ + 1] = relationshipFeatures.data()[2 * i + 1];
+                        }
+                    }
+                    IncomingCsr without = new GraphBuilder(nodes).orientation(orientation).build(s, t);
+                    double p;
+                    try (CpuBackend backend = CpuBackend.sequential()) {
+                        p = Inference.run(backend, model, without, x, new DenseMatrix(m - 1, 2, rows),
+                                Inference.Request.LOGITS_ONLY).probabilities(target)[e.predictedClass()];
+                    }
+                    assertThat(e.relationships().get(r).occlusionDelta()).as(variant + " node " + target + " edge "
+                            + edge).isCloseTo(p - e.probability(), within(1e-6));
+                }
+            }
+        }
+    }
+
+    static Stream<Orientation> orientations() {
+        return Stream.of(Orientation.NATURAL, Orientation.UNDIRECTED);
+    }
+
     @Test
     void sameNumbersOnSeveralThreadsAndForTheTopRelationshipsAlone() {
         int nodes = 40;

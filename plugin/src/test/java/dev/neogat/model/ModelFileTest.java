@@ -175,6 +175,20 @@ class ModelFileTest {
     }
 
     @Test
+    void theProjectionsRelationshipFeaturesAndTheirStatisticsRoundTrip() throws IOException {
+        ModelMetadata.RelationshipFeatures features = new ModelMetadata.RelationshipFeatures(null,
+                Map.of("PAID", List.of("amount", "hour"), "OWNS", List.of("share")), "zero", List.of(1.5, -2.0),
+                List.of(0.25, 3.0));
+        ModelMetadata.Projection projection = new ModelMetadata.Projection(List.of("Account"), List.of("PAID", "OWNS"),
+                "UNDIRECTED", true, false, List.of("x"), "error", features);
+        TrainedModel model = new TrainedModel(GAT, Weights.initialize(GAT, 1), ModelMetadata.NONE.withTrainedOn(
+                "2026-12-05T12:00:00Z", List.of(0L, 1L), "risk", projection, 3, 4, null, "cpu", "accuracy", null,
+                null, null));
+        ModelMetadata read = ModelFile.decode(ModelFile.encode(model), "features.neogat").metadata();
+        assertEquals(projection, read.projection());
+    }
+
+    @Test
     void aWronglyTypedMetadataValueNamesItsKeyAndTheFile() {
         TrainedModel model = model(GAT, 2);
         Map<String, Object> header = headerOf(model);

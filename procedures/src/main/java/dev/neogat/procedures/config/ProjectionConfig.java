@@ -11,7 +11,15 @@ import java.util.List;
  */
 public record ProjectionConfig(List<String> nodeLabels, List<String> relationshipTypes, Orientation orientation,
                                boolean selfLoops, boolean dropDuplicates, List<String> featureProperties,
-                               boolean zeroMissingFeatures) {
+                               boolean zeroMissingFeatures, RelationshipFeatureConfig relationshipFeatures) {
+
+    /** Without relationship features. */
+    public ProjectionConfig(List<String> nodeLabels, List<String> relationshipTypes, Orientation orientation,
+                            boolean selfLoops, boolean dropDuplicates, List<String> featureProperties,
+                            boolean zeroMissingFeatures) {
+        this(nodeLabels, relationshipTypes, orientation, selfLoops, dropDuplicates, featureProperties,
+                zeroMissingFeatures, null);
+    }
 
     public static final List<String> KEYS = TrainKeys.names(TrainKeys.PROJECTION);
 
@@ -34,13 +42,23 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
         }
         boolean zeroMissing = "zero".equals(defaults == null ? TrainKeys.MISSING_FEATURES.read(config)
                 : TrainKeys.MISSING_FEATURES.read(config, defaults.zeroMissingFeatures() ? "zero" : "error"));
-        return new ProjectionConfig(labels, types, orientation, selfLoops, dropDuplicates, features, zeroMissing);
+        RelationshipFeatureConfig relationshipFeatures = RelationshipFeatureConfig.read(config,
+                defaults == null ? null : defaults.relationshipFeatures(), types, defaults == null);
+        return new ProjectionConfig(labels, types, orientation, selfLoops, dropDuplicates, features, zeroMissing,
+                relationshipFeatures);
+    }
+
+    /** The same projection, reading {@code features} from relationships (e.g. with their statistics). */
+    public ProjectionConfig withRelationshipFeatures(RelationshipFeatureConfig features) {
+        return new ProjectionConfig(nodeLabels, relationshipTypes, orientation, selfLoops, dropDuplicates,
+                featureProperties, zeroMissingFeatures, features);
     }
 
     /** As the model's metadata stores it. */
     public ModelMetadata.Projection toMetadata() {
         return new ModelMetadata.Projection(nodeLabels, relationshipTypes, orientation.name(), selfLoops,
-                dropDuplicates, featureProperties, zeroMissingFeatures ? "zero" : "error");
+                dropDuplicates, featureProperties, zeroMissingFeatures ? "zero" : "error",
+                relationshipFeatures == null ? null : relationshipFeatures.toMetadata());
     }
 
     /** The projection stored with a model; a key absent from an older model file takes its declared default. */
@@ -53,7 +71,8 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
                 orDefault(p.selfLoops(), TrainKeys.SELF_LOOPS),
                 orDefault(p.dropDuplicates(), TrainKeys.DROP_DUPLICATES),
                 orDefault(p.featureProperties(), TrainKeys.FEATURE_PROPERTIES),
-                "zero".equals(orDefault(p.missingFeatures(), TrainKeys.MISSING_FEATURES)));
+                "zero".equals(orDefault(p.missingFeatures(), TrainKeys.MISSING_FEATURES)),
+                RelationshipFeatureConfig.of(p.relationshipFeatures()));
     }
 
     private static <T> T orDefault(T stored, ConfigKey<T> key) {

@@ -129,6 +129,8 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
                     + "'auto', or leave out autoTune, not mode 'miniBatch'");
         }
         new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .inputs("relationshipFeatures", projection.relationshipFeatures() == null ? List.of()
+                        : projection.relationshipFeatures().allProperties())
                 .input("labelProperty", labelProperty).input("splitProperty", splitProperty)
                 .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);

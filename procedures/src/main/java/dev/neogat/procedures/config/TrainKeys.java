@@ -30,6 +30,16 @@ public final class TrainKeys {
             "required", "the node property holding a numeric array, or several numeric properties to concatenate");
     public static final ConfigKey<String> MISSING_FEATURES = ConfigKey.choice("missingFeatures", "error",
             List.of("error", "zero"), "'zero' fills missing feature properties with zeros instead of failing");
+    /** A property, a list, or a map from relationship type to either; read by {@link RelationshipFeatureConfig}. */
+    public static final ConfigKey<Object> RELATIONSHIP_FEATURES = ConfigKey.raw("relationshipFeatures", null,
+            "numeric relationship properties (scalars or arrays) attention reads: a property, a list, or a map from "
+                    + "relationship type to either (the same width for every type)").shownAs("none");
+    public static final ConfigKey<String> MISSING_RELATIONSHIP_FEATURES = ConfigKey.choice(
+            "missingRelationshipFeatures", "error", List.of("error", "zero"),
+            "'zero' reads a missing relationship feature property as zeros instead of failing");
+    public static final ConfigKey<Boolean> STANDARDIZE_RELATIONSHIP_FEATURES = ConfigKey.bool(
+            "standardizeRelationshipFeatures", false, "shift and scale each relationship feature column by its mean "
+                    + "and standard deviation over the training projection (stored with the model)");
 
     // Labels and split.
     public static final ConfigKey<String> LABEL_PROPERTY = ConfigKey.required("labelProperty", "the node property "
@@ -131,7 +141,8 @@ public final class TrainKeys {
             1_000_000, "entities per write transaction");
 
     public static final List<ConfigKey<?>> PROJECTION = List.of(NODE_LABELS, RELATIONSHIP_TYPES, ORIENTATION,
-            SELF_LOOPS, DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES);
+            SELF_LOOPS, DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, RELATIONSHIP_FEATURES,
+            MISSING_RELATIONSHIP_FEATURES);
 
     public static final List<ConfigKey<?>> WRITE = List.of(WRITE_PROPERTY, PROBABILITY_PROPERTY, ATTENTION_PROPERTY,
             SELF_ATTENTION_PROPERTY, EMBEDDING_PROPERTY, ATTENTION_LAYER, ATTENTION_HEADS, ATTENTION_DIRECTIONS,
@@ -139,11 +150,12 @@ public final class TrainKeys {
 
     /** Every gat.train key, in the README's order. */
     public static final List<ConfigKey<?>> ALL = List.of(NODE_LABELS, RELATIONSHIP_TYPES, ORIENTATION, SELF_LOOPS,
-            DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, LABEL_PROPERTY, SPLIT_PROPERTY, TRAIN_FRACTION,
-            VAL_FRACTION, VARIANT, LAYERS, HIDDEN_CHANNELS, HEADS, OUTPUT_HEADS, CONCAT, DROPOUT, ATTENTION_DROPOUT,
-            MESSAGE_DROPOUT, INPUT_DROPOUT_PER_HEAD, NEGATIVE_SLOPE, RESIDUAL, NORMALIZE_FEATURES, LEARNING_RATE,
-            WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, MODE, BATCH_SIZE, FANOUTS,
-            MEMORY_BUDGET, WRITE_PROPERTY,
+            DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, RELATIONSHIP_FEATURES,
+            MISSING_RELATIONSHIP_FEATURES, STANDARDIZE_RELATIONSHIP_FEATURES, LABEL_PROPERTY, SPLIT_PROPERTY,
+            TRAIN_FRACTION, VAL_FRACTION, VARIANT, LAYERS, HIDDEN_CHANNELS, HEADS, OUTPUT_HEADS, CONCAT, DROPOUT,
+            ATTENTION_DROPOUT, MESSAGE_DROPOUT, INPUT_DROPOUT_PER_HEAD, NEGATIVE_SLOPE, RESIDUAL, NORMALIZE_FEATURES,
+            LEARNING_RATE, WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, MODE, BATCH_SIZE,
+            FANOUTS, MEMORY_BUDGET, WRITE_PROPERTY,
             PROBABILITY_PROPERTY, ATTENTION_PROPERTY, SELF_ATTENTION_PROPERTY, EMBEDDING_PROPERTY, ATTENTION_LAYER,
             ATTENTION_HEADS, ATTENTION_DIRECTIONS, EMBEDDING_LAYER, WRITE_BATCH_SIZE);
 

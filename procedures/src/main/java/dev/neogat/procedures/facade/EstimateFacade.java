@@ -9,8 +9,10 @@ import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;
 import dev.neogat.train.BatchingChoice;
 import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.Entity;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.ResourceIterator;
 
@@ -20,8 +22,8 @@ import java.util.Map;
 
 /**
  * Estimates a training's memory from counts alone: nodes with the labels, their outgoing relationships of
- * the types (degrees, without checking the other end), and the feature width and density of up to 1000
- * nodes. Nothing is loaded or trained.
+ * the types (degrees, without checking the other end), the feature width and density of up to 1000
+ * nodes, and the relationship feature width of a sampled relationship. Nothing is loaded or trained.
  */
 public final class EstimateFacade {
 
@@ -89,6 +91,9 @@ public final class EstimateFacade {
         long slots = relationships * (projection.orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (projection.selfLoops() ? nodes : 0);
         GatConfig gat = config.model().toConfig(width, 2, false, sparse);
+        if (projection.relationshipFeatures() != null) {
+            gat = gat.toBuilder().edgeDim(relationshipFeatureWidth(context, projection, types)).build();
+        }
         MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(gat), nodes, slots, relationships,
                 featureValues, sparse, true);
         MemoryEstimate miniBatch = MemoryEstimate.miniBatch(gat, nodes, slots, relationships, featureValues, sparse,
@@ -126,12 +131,38 @@ public final class EstimateFacade {
         return () -> perLabel.stream().flatMap(ResourceIterator::stream).iterator();
     }
 
+    /**
+     * The relationship feature values per relationship, from the first outgoing relationship of the first
+     * {@link #SAMPLE} projected nodes that has all its type's properties.
+     */
+    private static int relationshipFeatureWidth(ProcedureContext context, ProjectionConfig projection,
+                                                RelationshipType[] types) {
+        int seen = 0;
+        for (Node node : nodes(context, projection.nodeLabels())) {
+            if (++seen > SAMPLE) {
+                break;
+            }
+            for (Relationship relationship : types.length == 0 ? node.getRelationships(Direction.OUTGOING)
+                    : node.getRelationships(Direction.OUTGOING, types)) {
+                List<String> properties = projection.relationshipFeatures().propertiesOf(relationship.getType().name());
+                if (properties != null) {
+                    int width = featureCounts(relationship, properties)[0];
+                    if (width > 0) {
+                        return width;
+                    }
+                }
+            }
+        }
+        throw new IllegalArgumentException("No outgoing relationship of the first " + Math.min(seen, SAMPLE)
+                + " nodes has the relationshipFeatures " + projection.relationshipFeatures().given());
+    }
+
     /** [values, non-zero values] of a node's features; [0, 0] when any property is missing. */
-    private static int[] featureCounts(Node node, List<String> properties) {
+    private static int[] featureCounts(Entity entity, List<String> properties) {
         int values = 0;
         int nonZeros = 0;
         for (String property : properties) {
-            Object value = node.getProperty(property, null);
+            Object value = entity.getProperty(property, null);
             if (value == null) {
                 return new int[]{0, 0};
             }

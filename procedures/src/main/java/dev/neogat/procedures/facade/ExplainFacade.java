@@ -191,7 +191,7 @@ public final class ExplainFacade {
     /** Typed models (another node type per label) will choose their explainer here. */
     private static PredictionExplainer explainer(Backend backend, ModelRun.Loaded loaded, int target, int head) {
         return PredictionExplainer.of(backend, loaded.model(), loaded.graph().graph(), loaded.graph().features(),
-                target, head);
+                loaded.graph().relationshipFeatures(), target, head);
     }
 
     private static Settings settings(ConfigMap config, Map<String, Object> raw, GatConfig model, int defaultK) {

@@ -6,6 +6,7 @@ import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ConfigMap;
@@ -15,6 +16,7 @@ import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
+import dev.neogat.procedures.load.RelationshipFeatureReader;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.ChunkWriteBack;
 import dev.neogat.procedures.write.WriteBack;
@@ -121,7 +123,7 @@ public final class ModelRun {
         ProjectionConfig projection = checkedProjection(model, modelName, config, outputs);
         LoadedGraph graph = GraphLoader.load(context.tx(), projection, null, null, context.guard(), job::phase);
         requireFeatureWidth(model, modelName, projection, graph);
-        return new Loaded(model, graph, projection);
+        return new Loaded(model, relationshipFeaturesFor(model, modelName, projection, graph), projection);
     }
 
     /**
@@ -139,7 +141,37 @@ public final class ModelRun {
         LoadedGraph graph = GraphLoader.loadNeighbourhood(context.tx(), projection, ids,
                 what, model.config().layerCount(), context.guard());
         requireFeatureWidth(model, modelName, projection, graph);
-        return new Loaded(model, graph, projection);
+        return new Loaded(model, relationshipFeaturesFor(model, modelName, projection, graph), projection);
+    }
+
+    /**
+     * The graph with its relationship features as the model reads them: standardised by the statistics stored
+     * with it, as wide as its edgeDim (also when no relationship was read); fails when they do not fit.
+     */
+    static LoadedGraph relationshipFeaturesFor(TrainedModel model, String modelName, ProjectionConfig projection,
+                                               LoadedGraph graph) {
+        int edgeDim = model.config().edgeDim();
+        if (graph.relationshipFeatures() == null) {
+            if (edgeDim > 0) {
+                throw new IllegalArgumentException("The model '" + modelName + "' attends over " + edgeDim
+                        + " relationship feature values per relationship but this run reads none");
+            }
+            return graph;
+        }
+        if (edgeDim == 0) {
+            throw new IllegalArgumentException("The model '" + modelName + "' was trained without relationship "
+                    + "features; leave 'relationshipFeatures' out");
+        }
+        if (graph.relationshipFeatures().rows() == 0) {
+            return graph.withRelationshipFeatures(new DenseMatrix(0, edgeDim, new float[0]));
+        }
+        if (graph.relationshipFeatures().cols() != edgeDim) {
+            throw new IllegalArgumentException("The model '" + modelName + "' was trained on " + edgeDim
+                    + " relationship feature values per relationship but relationshipFeatures "
+                    + projection.relationshipFeatures().given() + " give " + graph.relationshipFeatures().cols());
+        }
+        RelationshipFeatureReader.standardize(projection.relationshipFeatures(), graph.relationshipFeatures());
+        return graph;
     }
 
     /** Fails when the projection's features are not as wide as the model's input. */
@@ -225,7 +257,8 @@ public final class ModelRun {
         try (Backend backend = choice.backend()) {
             if (!layerWise) {
                 job.phase("predicting");
-                prediction = Inference.run(backend, model, graph.graph(), graph.features(), request);
+                prediction = Inference.run(backend, model, graph.graph(), graph.features(),
+                        graph.relationshipFeatures(), request);
             } else if (write == null) {
                 job.phase("predicting layer by layer");
                 PredictionCollector collector = new PredictionCollector(model.config(), graph.graph(),
@@ -313,6 +346,8 @@ public final class ModelRun {
         Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
         String ofModel = " of the model '" + modelName + "'";
         return new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .inputs("relationshipFeatures", projection.relationshipFeatures() == null ? List.of()
+                        : projection.relationshipFeatures().allProperties())
                 .inputs("featureProperties" + ofModel, trained.featureProperties())
                 .input("labelProperty" + ofModel, model.metadata().labelProperty())
                 .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split

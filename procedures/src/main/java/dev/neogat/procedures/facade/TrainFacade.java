@@ -12,9 +12,11 @@ import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.LoadedGraph;
+import dev.neogat.procedures.load.RelationshipFeatureReader;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.BatchingChoice;
@@ -86,8 +88,12 @@ public final class TrainFacade {
                     config.validationFraction(), config.training().seed());
             LoadedGraph graph = GraphLoader.load(context.tx(), config.projection(), config.labelProperty(), split,
                     context.guard(), job::phase);
+            ProjectionConfig projection = withRelationshipFeatureStatistics(config.projection(), graph);
             GatConfig gatConfig = config.model().toConfig(graph.features().cols(), graph.classValues().size(),
                     graph.labels().isMultiLabel(), graph.features() instanceof SparseMatrix);
+            if (graph.relationshipFeatures() != null) {
+                gatConfig = gatConfig.toBuilder().edgeDim(graph.relationshipFeatures().cols()).build();
+            }
             WriteBack.requireLayersExist(config.write(), gatConfig.layerCount(), modelName);
             MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(gatConfig), graph.nodeCount(),
                     graph.graph().slotCount(), graph.relationshipCount(), graph.features().storedValues(),
@@ -105,7 +111,8 @@ public final class TrainFacade {
                     modelName, graph.nodeCount(), graph.relationshipCount(), graph.features().cols(),
                     graph.classValues().size(), device.device(), device.reason(), batching.mode(), batching.reason());
             try (Backend backend = device.backend()) {
-                TrainingData data = new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split());
+                TrainingData data = new TrainingData(graph.graph(), graph.features(), graph.labels(), graph.split(),
+                        graph.relationshipFeatures());
                 TrainingResult result;
                 Map<String, Object> configuration = config.used();
                 if (config.autoTune() == null) {
@@ -122,11 +129,12 @@ public final class TrainFacade {
                 boolean needsAttention = config.write().attentionProperty() != null
                         || config.write().selfAttentionProperty() != null;
                 Prediction prediction = Inference.run(backend, result.model(), graph.graph(), graph.features(),
+                        graph.relationshipFeatures(),
                         new Inference.Request(needsAttention, config.write().embeddingProperty() != null));
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction, graph.labels(),
                         graph.split().test()).toMetadata(graph.classValues());
                 TrainedModel model = result.model().withMetadata(trainedOn(result.model().metadata(), config,
-                        configuration, graph, result, device, testReport));
+                        projection, configuration, graph, result, device, testReport));
                 job.phase("storing the model");
                 catalog.store(modelName, model);
                 stored = true;
@@ -271,7 +279,26 @@ public final class TrainFacade {
         return counts.total() == 0 ? null : counts.score();
     }
 
-    private static ModelMetadata trainedOn(ModelMetadata metadata, TrainConfig config,
+    /**
+     * The projection as stored with the model: with standardised relationship features, the statistics of the
+     * training relationships, which {@code graph}'s relationship features are standardised by here.
+     */
+    private static ProjectionConfig withRelationshipFeatureStatistics(ProjectionConfig projection,
+                                                                      LoadedGraph graph) {
+        if (graph.relationshipFeatures() == null) {
+            return projection;
+        }
+        if (graph.relationshipFeatures().cols() == 0) {
+            throw new IllegalArgumentException("relationshipFeatures " + projection.relationshipFeatures().given()
+                    + " were given but the projection has no relationships to read them from");
+        }
+        double[][] statistics = RelationshipFeatureReader.standardize(projection.relationshipFeatures(),
+                graph.relationshipFeatures());
+        return statistics == null ? projection : projection.withRelationshipFeatures(
+                projection.relationshipFeatures().withStatistics(statistics[0], statistics[1]));
+    }
+
+    private static ModelMetadata trainedOn(ModelMetadata metadata, TrainConfig config, ProjectionConfig projection,
                                            Map<String, Object> configuration, LoadedGraph graph,
                                            TrainingResult result, DeviceChoice device,
                                            ModelMetadata.TestReport testReport) {
@@ -280,7 +307,7 @@ public final class TrainFacade {
         ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(metric(result.train()),
                 metric(result.validation()), metric(result.test()));
         return metadata.withTrainedOn(Instant.now().toString(), graph.classValues(), config.labelProperty(),
-                config.projection().toMetadata(), graph.nodeCount(), graph.relationshipCount(), splitSizes,
+                projection.toMetadata(), graph.nodeCount(), graph.relationshipCount(), splitSizes,
                 device.device(), metricName(result.test()), metrics, configuration, testReport);
     }
 

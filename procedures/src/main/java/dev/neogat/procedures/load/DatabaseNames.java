@@ -45,8 +45,8 @@ public final class DatabaseNames {
     }
 
     /**
-     * The names of a projection: its labels, relationship types and feature properties, and the label and
-     * split properties when not null.
+     * The names of a projection: its labels, relationship types, feature and relationship feature properties, and
+     * the label and split properties when not null.
      */
     public static void requireProjection(Transaction tx, ProjectionConfig projection, String labelProperty,
                                          String splitProperty) {
@@ -54,6 +54,13 @@ public final class DatabaseNames {
         names.require(Kind.NODE_LABEL, "nodeLabels", projection.nodeLabels());
         names.require(Kind.RELATIONSHIP_TYPE, "relationshipTypes", projection.relationshipTypes());
         names.require(Kind.PROPERTY_KEY, "featureProperties", projection.featureProperties());
+        if (projection.relationshipFeatures() != null) {
+            if (projection.relationshipFeatures().byType() != null) {
+                names.require(Kind.RELATIONSHIP_TYPE, "relationshipFeatures types",
+                        List.copyOf(projection.relationshipFeatures().byType().keySet()));
+            }
+            names.require(Kind.PROPERTY_KEY, "relationshipFeatures", projection.relationshipFeatures().allProperties());
+        }
         if (labelProperty != null) {
             names.require(Kind.PROPERTY_KEY, "labelProperty", List.of(labelProperty));
         }

@@ -4,6 +4,7 @@ import dev.neogat.data.NodeLabels;
 import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ProjectionConfig;
 import org.neo4j.graphdb.Direction;
@@ -105,7 +106,7 @@ public final class GraphLoader {
         long relationshipStart = System.nanoTime();
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
-        EdgeCollector edges = new EdgeCollector();
+        EdgeCollector edges = new EdgeCollector(relationshipFeatureReader(projection));
         long[] edgesPerType = new long[types.length];
         if (projection.nodeLabels().isEmpty() || ids.size() >= SCAN_FRACTION * countAllNodes(tx)) {
             scanRelationships(tx, types, ids, edges, edgesPerType, guard);
@@ -121,6 +122,7 @@ public final class GraphLoader {
         int[] sources = edges.sources();
         int[] targets = edges.targets();
         long[] relationshipIds = edges.relationshipIds();
+        DenseMatrix relationshipFeatures = edges.relationshipFeatures();
         long relationshipMillis = (System.nanoTime() - relationshipStart) / 1_000_000;
 
         phase.accept("building the graph");
@@ -144,7 +146,7 @@ public final class GraphLoader {
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, nodeLabels, classValues, nodeSplit, millis,
-                nodeMillis, relationshipMillis);
+                nodeMillis, relationshipMillis, relationshipFeatures);
     }
 
     /**
@@ -216,14 +218,15 @@ public final class GraphLoader {
         FeatureMatrix featureMatrix = features.build();
         long nodeMillis = (System.nanoTime() - start) / 1_000_000;
         long relationshipStart = System.nanoTime();
-        EdgeCollector edges = new EdgeCollector();
+        EdgeCollector edges = new EdgeCollector(relationshipFeatureReader(projection));
         walkRelationships(nodes, types, ids, edges, new long[types.length], guard);
         IncomingCsr graph = new GraphBuilder(ids.size()).orientation(projection.orientation())
                 .selfLoops(projection.selfLoops()).dropDuplicates(projection.dropDuplicates())
                 .build(edges.sources(), edges.targets());
         long millis = (System.nanoTime() - start) / 1_000_000;
+        DenseMatrix relationshipFeatures = edges.relationshipFeatures();
         return new LoadedGraph(ids, edges.relationshipIds(), graph, featureMatrix, null, List.of(), null, millis,
-                nodeMillis, (System.nanoTime() - relationshipStart) / 1_000_000);
+                nodeMillis, (System.nanoTime() - relationshipStart) / 1_000_000, relationshipFeatures);
     }
 
     private static boolean inProjection(Node node, Label[] labels) {
@@ -238,12 +241,39 @@ public final class GraphLoader {
         return false;
     }
 
-    /** Edges as they are found: dense endpoints and the relationship id. */
+    /** The reader of the projection's relationship features, or null when it reads none. */
+    private static RelationshipFeatureReader relationshipFeatureReader(ProjectionConfig projection) {
+        return projection.relationshipFeatures() == null ? null
+                : new RelationshipFeatureReader(projection.relationshipFeatures());
+    }
+
+    /**
+     * Edges as they are found: dense endpoints, the relationship id, and with a {@code reader} the relationship's
+     * features (one row per edge, in this order: the order given to the graph builder).
+     */
     private static final class EdgeCollector {
+        private final RelationshipFeatureReader reader;
         private int[] sources = new int[1 << 14];
         private int[] targets = new int[1 << 14];
         private long[] relationshipIds = new long[1 << 14];
         private int count;
+
+        EdgeCollector(RelationshipFeatureReader reader) {
+            this.reader = reader;
+        }
+
+        @SuppressWarnings("deprecation")
+        void add(int source, int target, Relationship relationship) {
+            if (reader != null) {
+                reader.read(relationship);
+            }
+            add(source, target, relationship.getId());
+        }
+
+        /** The features of the edges as stored (not standardised); null when none are read. */
+        DenseMatrix relationshipFeatures() {
+            return reader == null ? null : reader.build();
+        }
 
         void add(int source, int target, long relationshipId) {
             if (count == sources.length) {
@@ -287,7 +317,7 @@ public final class GraphLoader {
             }
             int target = ids.toDense(relationship.getEndNodeId());
             if (target >= 0) {
-                edges.add(source, target, relationship.getId());
+                edges.add(source, target, relationship);
                 if (type >= 0) {
                     edgesPerType[type]++;
                 }
@@ -320,7 +350,7 @@ public final class GraphLoader {
         for (Relationship relationship : relationships) {
             int target = ids.toDense(relationship.getEndNodeId());
             if (target >= 0) {
-                edges.add(source, target, relationship.getId());
+                edges.add(source, target, relationship);
                 added++;
             }
         }
