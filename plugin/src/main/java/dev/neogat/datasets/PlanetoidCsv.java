@@ -30,8 +30,8 @@ public final class PlanetoidCsv {
     public static Dataset load(Path directory) throws IOException {
         String name = directory.getFileName().toString();
         List<String> classNames = readClassNames(directory.resolve("labels.txt"));
-        NodeRows nodes = readNodes(open(directory, "nodes.csv"), name);
-        int[][] edges = readEdges(open(directory, "edges.csv"), nodes.count, name);
+        NodeRows nodes = readNodes(open(directory, "nodes.csv"), name + "/nodes.csv");
+        int[][] edges = readEdges(open(directory, "edges.csv"), nodes.count, nodes.count, name + "/edges.csv");
         int classCount = Math.max(classNames.size(), Arrays.stream(nodes.labels).max().orElse(-1) + 1);
         SparseMatrix features = new SparseMatrix(nodes.count, nodes.width, nodes.offsets, nodes.columns,
                 nodes.values);
@@ -95,7 +95,7 @@ public final class PlanetoidCsv {
                 1 << 16);
     }
 
-    private static BufferedReader open(Path directory, String file) throws IOException {
+    static BufferedReader open(Path directory, String file) throws IOException {
         Path plain = directory.resolve(file);
         Path gzipped = directory.resolve(file + ".gz");
         InputStream in;
@@ -109,7 +109,7 @@ public final class PlanetoidCsv {
         return new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
     }
 
-    private static List<String> readClassNames(Path file) throws IOException {
+    static List<String> readClassNames(Path file) throws IOException {
         List<String> names = new ArrayList<>();
         if (!Files.exists(file)) {
             return names;
@@ -129,7 +129,7 @@ public final class PlanetoidCsv {
     }
 
     /** Parsed node rows; split codes 0 train, 1 val, 2 test, 3 none. */
-    private static final class NodeRows {
+    static final class NodeRows {
         int count;
         int width;
         int[] labels;
@@ -150,11 +150,11 @@ public final class PlanetoidCsv {
         }
     }
 
-    private static NodeRows readNodes(BufferedReader reader, String dataset) throws IOException {
+    static NodeRows readNodes(BufferedReader reader, String file) throws IOException {
         try (reader) {
             String header = reader.readLine();
             if (header == null || !header.startsWith("id,label,split")) {
-                throw new IOException(dataset + "/nodes.csv must start with the header id,label,split,features");
+                throw new IOException(file + " must start with the header id,label,split,features");
             }
             List<int[]> rowColumns = new ArrayList<>();
             List<float[]> rowValues = new ArrayList<>();
@@ -170,20 +170,21 @@ public final class PlanetoidCsv {
                 }
                 String[] parts = line.split(",", 4);
                 if (parts.length < 3) {
-                    throw new IOException(dataset + "/nodes.csv line " + lineNumber + " has fewer than 3 fields");
+                    throw new IOException(file + " line " + lineNumber + " has fewer than 3 fields");
                 }
                 int id = Integer.parseInt(parts[0]);
                 if (id != labels.size()) {
-                    throw new IOException(dataset + "/nodes.csv line " + lineNumber + " has id " + id + ", expected "
+                    throw new IOException(file + " line " + lineNumber + " has id " + id + ", expected "
                             + labels.size() + " (ids must be 0..n-1 in order)");
                 }
-                labels.add(Integer.parseInt(parts[1]));
+                // the typed layout leaves label and split empty on node types that are not the target
+                labels.add(parts[1].isEmpty() ? -1 : Integer.parseInt(parts[1]));
                 splits.add(switch (parts[2]) {
                     case "train" -> (byte) 0;
                     case "val" -> (byte) 1;
                     case "test" -> (byte) 2;
-                    case "none" -> (byte) 3;
-                    default -> throw new IOException(dataset + "/nodes.csv line " + lineNumber + " has split '"
+                    case "none", "" -> (byte) 3;
+                    default -> throw new IOException(file + " line " + lineNumber + " has split '"
                             + parts[2] + "'; expected train, val, test or none");
                 });
                 String features = parts.length > 3 ? parts[3].trim() : "";
@@ -235,11 +236,11 @@ public final class PlanetoidCsv {
         }
     }
 
-    private static int[][] readEdges(BufferedReader reader, int nodeCount, String dataset) throws IOException {
+    static int[][] readEdges(BufferedReader reader, int sourceCount, int targetCount, String file) throws IOException {
         try (reader) {
             String header = reader.readLine();
             if (header == null || !header.startsWith("source,target")) {
-                throw new IOException(dataset + "/edges.csv must start with the header source,target");
+                throw new IOException(file + " must start with the header source,target");
             }
             int[] sources = new int[1 << 12];
             int[] targets = new int[1 << 12];
@@ -256,9 +257,10 @@ public final class PlanetoidCsv {
                 }
                 sources[count] = Integer.parseInt(line.substring(0, comma));
                 targets[count] = Integer.parseInt(line.substring(comma + 1).trim());
-                if (sources[count] >= nodeCount || targets[count] >= nodeCount) {
-                    throw new IOException(dataset + "/edges.csv line " + (count + 2) + " names a node beyond "
-                            + (nodeCount - 1));
+                if (sources[count] >= sourceCount || targets[count] >= targetCount) {
+                    throw new IOException(file + " line " + (count + 2) + " names a node beyond the "
+                            + (sources[count] >= sourceCount ? sourceCount + " source" : targetCount + " target")
+                            + " nodes");
                 }
                 count++;
             }

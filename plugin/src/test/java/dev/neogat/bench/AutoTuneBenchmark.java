@@ -1,10 +1,12 @@
 package dev.neogat.bench;
 
 import dev.neogat.datasets.Dataset;
-import dev.neogat.datasets.PlanetoidCsv;
+import dev.neogat.datasets.TypedCsv;
+import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
 import dev.neogat.train.TrainingConfig;
+import dev.neogat.train.TrainingResult;
 import dev.neogat.tune.AutoTuner;
 import dev.neogat.tune.SearchSpace;
 import dev.neogat.tune.Trial;
@@ -13,6 +15,10 @@ import dev.neogat.tune.TuneSettings;
 import dev.neogat.util.TerminationFlag;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -22,19 +28,32 @@ import java.util.Set;
  * paper's model and training, 1000 epochs with patience 100), and the test accuracy of the chosen model.
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AutoTuneBenchmark
- * -Dbench.args="cora 20"} (dataset, maxTrials, optionally the seed)
+ * -Dbench.args="cora 20"} (dataset, maxTrials, optionally the seed; AccuracyBenchmark's key=value variations of
+ * the starting configuration; retrainSeeds=10 trains the chosen configuration again over seeds 0..9)
  */
 public final class AutoTuneBenchmark {
 
     public static void main(String[] args) throws Exception {
-        String[] words = BenchArgs.words(args);
-        String name = words.length > 0 ? words[0] : "cora";
-        int maxTrials = words.length > 1 ? Integer.parseInt(words[1]) : TuneSettings.DEFAULT_MAX_TRIALS;
-        long seed = words.length > 2 ? Long.parseLong(words[2]) : TrainingConfig.DEFAULT_SEED;
+        List<String> positional = new ArrayList<>();
+        Map<String, String> overrides = new LinkedHashMap<>();
+        int retrainSeeds = 0;
+        for (String word : BenchArgs.words(args)) {
+            if (word.startsWith("retrainSeeds=")) {
+                retrainSeeds = Integer.parseInt(word.substring("retrainSeeds=".length()));
+            } else if (word.contains("=")) {
+                overrides.put(word.substring(0, word.indexOf('=')), word.substring(word.indexOf('=') + 1));
+            } else {
+                positional.add(word);
+            }
+        }
+        String name = positional.size() > 0 ? positional.get(0) : "cora";
+        int maxTrials = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : TuneSettings.DEFAULT_MAX_TRIALS;
+        long seed = positional.size() > 2 ? Long.parseLong(positional.get(2)) : TrainingConfig.DEFAULT_SEED;
         int threads = BenchArgs.threads();
         Path dir = SharedData.sharedDir().resolve("datasets").resolve(name);
-        Dataset dataset = PlanetoidCsv.load(dir);
-        TrainingConfig training = TrainingConfig.defaults().withSeed(seed);
+        Dataset dataset = TypedCsv.loadAny(dir);
+        TrainingConfig training = AccuracyBenchmark.training(TrainingConfig.defaults(), overrides).withSeed(seed);
+        GatConfig base = AccuracyBenchmark.configure(AccuracyBenchmark.paperConfig(dataset), overrides);
         TuneSettings settings = new TuneSettings(maxTrials, 0, seed,
                 SearchSpace.of(Map.of(), Map.of(), Set.of(), true));
         TuneListener print = new TuneListener() {
@@ -48,8 +67,7 @@ public final class AutoTuneBenchmark {
         long start = System.nanoTime();
         AutoTuner.Result result;
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
-            result = AutoTuner.tuneAndTrain(backend, dataset.trainingData(), AccuracyBenchmark.paperConfig(dataset),
-                    training, settings, print, TerminationFlag.RUNNING);
+            result = AutoTuner.tuneAndTrain(backend, dataset.trainingData(), base, training, settings, print, TerminationFlag.RUNNING);
         }
         double totalSeconds = (System.nanoTime() - start) / 1e9;
         double trialSeconds = result.search().trials().stream().mapToDouble(Trial::millis).sum() / 1000;
@@ -60,5 +78,23 @@ public final class AutoTuneBenchmark {
         System.out.printf(Locale.ROOT, "%s: chosen %s, validation %.2f%%, test %.2f%%%n", name,
                 result.search().chosen().configuration(), 100 * result.result().validation().score(),
                 100 * result.result().test().score());
+    
+        if (retrainSeeds > 0) {
+            // The search ran once with the tuning seed; its choice is trained again over seeds 0..retrainSeeds-1.
+            double[] accuracies = new double[retrainSeeds];
+            for (int k = 0; k < retrainSeeds; k++) {
+                TrainingResult retrained = AccuracyBenchmark.train(dataset, result.config(), result.training().withSeed(k),
+                        threads);
+                accuracies[k] = retrained.test().score();
+                System.out.printf(Locale.ROOT, "%s chosen, seed %d: test %.2f%% val %.2f%% epochs %d best %d%n", name, k,
+                        100 * retrained.test().score(), 100 * retrained.validation().score(), retrained.epochsRun(),
+                        retrained.bestEpoch());
+            }
+            double mean = Arrays.stream(accuracies).average().orElse(Double.NaN);
+            double std = Math.sqrt(Arrays.stream(accuracies).map(a -> (a - mean) * (a - mean)).sum()
+                    / Math.max(1, retrainSeeds - 1));
+            System.out.printf(Locale.ROOT, "%s: chosen configuration retrained, test accuracy %.2f ± %.2f %% over %d "
+                    + "seeds%n", name, 100 * mean, 100 * std, retrainSeeds);
+        }
     }
 }
