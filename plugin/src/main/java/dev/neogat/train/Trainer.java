@@ -131,8 +131,8 @@ public final class Trainer {
         }
     }
 
-    private static ModelMetadata trainingMetadata(TrainingConfig training, List<EpochStats> history,
-                                                  int bestEpoch, StopReason stopReason) {
+    static ModelMetadata trainingMetadata(TrainingConfig training, List<EpochStats> history,
+                                          int bestEpoch, StopReason stopReason) {
         ModelMetadata.Training settings = new ModelMetadata.Training(training.epochs(), training.learningRate(),
                 training.weightDecay(), training.patience(), training.seed());
         return ModelMetadata.ofTraining(settings, bestEpoch, history.size(), stopReason.name(),
