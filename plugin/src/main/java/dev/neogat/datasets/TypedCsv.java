@@ -2,6 +2,8 @@ package dev.neogat.datasets;
 
 import dev.neogat.data.NodeLabels;
 import dev.neogat.data.NodeSplit;
+import dev.neogat.graph.TypedGraph;
+import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.SparseMatrix;
 
 import java.io.IOException;
@@ -164,6 +166,51 @@ public final class TypedCsv {
         NodeSplit split = new NodeSplit(all.split(0), all.split(1), all.split(2));
         return new Dataset(name, nodeCount, sources, targets, new SparseMatrix(nodeCount, width, offsets, columns,
                 values), NodeLabels.singleLabel(labels, classCount), split, classNames);
+    }
+
+    /**
+     * The graph with its types: each node type with its own features (as many columns as schema.txt gives it),
+     * each relation of the schema a relation of the graph, read undirected (a relation within one type carries both
+     * directions of each edge and a self loop per node; one between two types gains its rev_ relation), and the
+     * target type's labels and split.
+     */
+    public static TypedDataset loadTyped(Path directory) throws IOException {
+        String name = directory.getFileName().toString();
+        Schema schema = readSchema(directory);
+        TypedGraph.Builder graph = TypedGraph.builder();
+        Map<String, FeatureMatrix> features = new LinkedHashMap<>();
+        PlanetoidCsv.NodeRows targetRows = null;
+        String targetType = null;
+        for (NodeType type : schema.nodeTypes()) {
+            PlanetoidCsv.NodeRows rows = PlanetoidCsv.readNodes(PlanetoidCsv.open(directory, plain(type.file())),
+                    name + "/" + type.file());
+            if (rows.count != type.count() || rows.width > type.featureColumns()) {
+                throw new IOException(name + "/" + type.file() + " has " + rows.count + " nodes and " + rows.width
+                        + " feature columns; schema.txt says " + type.count() + " and " + type.featureColumns());
+            }
+            graph.nodeType(type.name(), type.count());
+            features.put(type.name(), new SparseMatrix(rows.count, type.featureColumns(), rows.offsets, rows.columns,
+                    rows.values));
+            if (type.target()) {
+                targetRows = rows;
+                targetType = type.name();
+            }
+        }
+        for (Relation relation : schema.relations()) {
+            int[][] read = PlanetoidCsv.readEdges(PlanetoidCsv.open(directory, plain(relation.file())),
+                    schema.nodeType(relation.sourceType()).count(), schema.nodeType(relation.targetType()).count(),
+                    name + "/" + relation.file());
+            if (read[0].length != relation.count()) {
+                throw new IOException(name + "/" + relation.file() + " has " + read[0].length
+                        + " edges; schema.txt says " + relation.count());
+            }
+            graph.relation(relation.sourceType(), relation.name(), relation.targetType(), read[0], read[1]);
+        }
+        List<String> classNames = PlanetoidCsv.readClassNames(directory.resolve("labels.txt"));
+        int classCount = Math.max(classNames.size(), Arrays.stream(targetRows.labels).max().orElse(-1) + 1);
+        NodeSplit split = new NodeSplit(targetRows.split(0), targetRows.split(1), targetRows.split(2));
+        return new TypedDataset(name, graph.undirected().build(), features, targetType,
+                NodeLabels.singleLabel(targetRows.labels, classCount), split, classNames);
     }
 
     /** A dataset folder in either layout: typed when it has {@code schema.txt}, else Planetoid's. */

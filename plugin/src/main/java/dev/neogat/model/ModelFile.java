@@ -1,6 +1,7 @@
 package dev.neogat.model;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.TypedGatConfig;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.neogat.nn.DenseMatrix;
@@ -35,9 +36,10 @@ import java.util.zip.CRC32C;
  *
  * <pre>
  * magic         8 bytes   "NEOGATM\n" (ASCII)
- * version       int32     format version, 1
+ * version       int32     format version: 1 for an untyped model, 2 for a typed one
  * header        int32 H, then H bytes of UTF-8 JSON:
- *                         {"config": GatConfig.toMap(), "metadata": ModelMetadata}
+ *                         version 1: {"config": GatConfig.toMap(), "metadata": ModelMetadata}
+ *                         version 2: {"typedConfig": TypedGatConfig.toMap(), "metadata": ModelMetadata}
  * tensor count  int32 T, then T times:
  *                 name    int32 N, then N bytes of UTF-8 (e.g. "layers.0.weight")
  *                 shape   int32 rows, int32 cols
@@ -45,10 +47,12 @@ import java.util.zip.CRC32C;
  * checksum      8 bytes   int64 CRC32C (java.util.zip.CRC32C) of every byte before it
  * </pre>
  *
- * <p>Tensors are written in {@link GatNetwork#parameterShapes} order and matched by name when read. The
- * configuration reads through {@link GatConfig#fromMap} (a key added later reads as the behaviour before it), the
- * metadata as a {@link ModelMetadata} record. A reader refuses versions newer than its own; a later reader keeps
- * reading version 1.
+ * <p>Tensors are written in {@link GatNetwork#parameterShapes} (or {@link dev.neogat.nn.TypedGatNetwork#parameterShapes}) order
+ * and matched by name when read. The configuration reads through {@link GatConfig#fromMap} or
+ * {@link TypedGatConfig#fromMap} (a key added later reads as the behaviour before it), the metadata as a
+ * {@link ModelMetadata} record. Untyped models are still written as version 1, so plugins from before typed models
+ * keep reading them; those plugins refuse a typed model by its version number. A reader refuses versions newer
+ * than its own; a later reader keeps reading versions 1 and 2.
  *
  * <p>Reading holds the whole file in memory. It first walks the layout, checking every length and
  * count against the bytes left, so a cut-off file is reported as truncated at the field where it ends;
@@ -58,7 +62,12 @@ import java.util.zip.CRC32C;
  */
 public final class ModelFile {
 
-    public static final int FORMAT_VERSION = 1;
+    /** The newest version this reader reads. */
+    public static final int FORMAT_VERSION = 2;
+    /** The version of files holding an untyped model. */
+    public static final int UNTYPED_VERSION = 1;
+    /** The version of files holding a typed model. */
+    public static final int TYPED_VERSION = 2;
 
     private static final byte[] MAGIC = "NEOGATM\n".getBytes(StandardCharsets.US_ASCII);
     private static final ByteOrder BYTE_ORDER = ByteOrder.LITTLE_ENDIAN;
@@ -74,7 +83,7 @@ public final class ModelFile {
     }
 
     /** The file's bytes; fails if the metadata's configuration holds a value JSON cannot hold. */
-    public static byte[] encode(TrainedModel model) {
+    public static byte[] encode(StoredModel model) {
         byte[] header = headerJson(model).getBytes(StandardCharsets.UTF_8);
         Map<String, DenseMatrix> tensors = model.weights().asMap();
         List<byte[]> names = new ArrayList<>();
@@ -91,7 +100,7 @@ public final class ModelFile {
         }
 
         ByteBuffer out = ByteBuffer.allocate((int) size).order(BYTE_ORDER);
-        out.put(MAGIC).putInt(FORMAT_VERSION);
+        out.put(MAGIC).putInt(model instanceof TypedTrainedModel ? TYPED_VERSION : UNTYPED_VERSION);
         out.putInt(header.length).put(header);
         out.putInt(tensors.size());
         int index = 0;
@@ -108,19 +117,36 @@ public final class ModelFile {
     }
 
     /**
-     * The model in {@code bytes}; {@code source} names the file or stream in error messages.
+     * The untyped model in {@code bytes}; {@code source} names the file or stream in error messages.
+     *
+     * @throws ModelFormatException if the bytes are not a complete, intact untyped model of a known version
+     */
+    public static TrainedModel decode(byte[] bytes, String source) throws ModelFormatException {
+        return untyped(decodeAny(bytes, source), Objects.requireNonNullElse(source, "(unnamed)"));
+    }
+
+    /**
+     * The model, untyped or typed, in {@code bytes}; {@code source} names the file or stream in error messages.
      *
      * @throws ModelFormatException if the bytes are not a complete, intact model of a known version
      */
-    public static TrainedModel decode(byte[] bytes, String source) throws ModelFormatException {
+    public static StoredModel decodeAny(byte[] bytes, String source) throws ModelFormatException {
         return new Decoder(bytes, Objects.requireNonNullElse(source, "(unnamed)")).decode();
+    }
+
+    private static TrainedModel untyped(StoredModel model, String source) throws ModelFormatException {
+        if (model instanceof TrainedModel untyped) {
+            return untyped;
+        }
+        throw new ModelFormatException(source, "it holds a typed model (node types "
+                + ((TypedTrainedModel) model).config().nodeTypes() + "), where an untyped model is expected");
     }
 
     /**
      * Writes the model to {@code path}, replacing it atomically: readers see the old file or the new
      * one, never a partial one, even if the process dies mid-write.
      */
-    public static void write(TrainedModel model, Path path) throws IOException {
+    public static void write(StoredModel model, Path path) throws IOException {
         byte[] bytes = encode(model);
         Path target = path.toAbsolutePath();
         if (Files.isDirectory(target)) {
@@ -156,12 +182,22 @@ public final class ModelFile {
     }
 
     /**
-     * The model in the file at {@code path}.
+     * The untyped model in the file at {@code path}.
+     *
+     * @throws ModelFormatException if the file is not a complete, intact untyped model of a known version
+     * @throws IOException          if the file cannot be read at all
+     */
+    public static TrainedModel read(Path path) throws IOException {
+        return untyped(readAny(path), path.toString());
+    }
+
+    /**
+     * The model, untyped or typed, in the file at {@code path}.
      *
      * @throws ModelFormatException if the file is not a complete, intact model of a known version
      * @throws IOException          if the file cannot be read at all
      */
-    public static TrainedModel read(Path path) throws IOException {
+    public static StoredModel readAny(Path path) throws IOException {
         String source = path.toString();
         long size;
         try {
@@ -173,12 +209,16 @@ public final class ModelFile {
             throw new ModelFormatException(source, "the file has " + size
                     + " bytes, more than a model file can hold (" + MAX_FILE_BYTES + ")");
         }
-        return decode(Files.readAllBytes(path), source);
+        return decodeAny(Files.readAllBytes(path), source);
     }
 
-    private static String headerJson(TrainedModel model) {
+    private static String headerJson(StoredModel model) {
         Map<String, Object> header = new LinkedHashMap<>();
-        header.put("config", model.config().toMap());
+        if (model instanceof TypedTrainedModel typed) {
+            header.put("typedConfig", typed.config().toMap());
+        } else {
+            header.put("config", ((TrainedModel) model).config().toMap());
+        }
         header.put("metadata", model.metadata());
         try {
             return HeaderJson.write(header);
@@ -210,7 +250,7 @@ public final class ModelFile {
             this.source = source;
         }
 
-        TrainedModel decode() throws ModelFormatException {
+        StoredModel decode() throws ModelFormatException {
             checkMagic();
             int version = readInt("the format version");
             if (version > FORMAT_VERSION) {
@@ -231,16 +271,21 @@ public final class ModelFile {
             verifyChecksum(tensorCount);
 
             Map<?, ?> header = parseHeader(headerStart, headerLength);
-            Map<String, Object> configMap = objectField(header, "config");
+            Map<String, Object> configMap = objectField(header, version == TYPED_VERSION ? "typedConfig" : "config");
             ModelMetadata metadata;
             try {
                 metadata = HeaderJson.read(objectField(header, "metadata"), ModelMetadata.class);
             } catch (IllegalArgumentException e) {
                 throw problem("the metadata in the header is invalid: " + e.getMessage(), e);
             }
-            GatConfig config;
+            GatConfig config = null;
+            TypedGatConfig typedConfig = null;
             try {
-                config = GatConfig.fromMap(configMap);
+                if (version == TYPED_VERSION) {
+                    typedConfig = TypedGatConfig.fromMap(configMap);
+                } else {
+                    config = GatConfig.fromMap(configMap);
+                }
             } catch (RuntimeException e) {
                 // fromMap casts and unboxes, so a foreign header can also fail with a cast or a null.
                 String reason = e instanceof IllegalArgumentException ? e.getMessage() : e.toString();
@@ -260,7 +305,8 @@ public final class ModelFile {
                 }
             }
             try {
-                return new TrainedModel(config, new Weights(tensors), metadata);
+                return typedConfig != null ? new TypedTrainedModel(typedConfig, new Weights(tensors), metadata)
+                        : new TrainedModel(config, new Weights(tensors), metadata);
             } catch (IllegalArgumentException e) {
                 throw problem("the weights do not match the configuration: " + e.getMessage(), e);
             }

@@ -14,21 +14,33 @@ import java.util.Map;
  * trained on (gat.train: classes, projection, sizes, metrics, the configuration as reported, the test report).
  * Each part is null when its writer did not run; a key the header holds beyond these (from a newer version) is
  * ignored, since metadata describes a model and never changes its predictions. Written in the order version-1 files
- * have, so a stored model re-saves to the same bytes.
+ * have, so a stored model re-saves to the same bytes; a typed model adds its relation weights (β) at the end.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"training", "bestEpoch", "epochsRun", "stopReason", "history", "autoTune", "createdAt",
         "classes", "labelProperty", "projection", "nodeCount", "relationshipCount", "splitSizes", "device", "metric",
-        "metrics", "configuration", "testReport"})
+        "metrics", "configuration", "testReport", "relationWeights"})
 public record ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
                             List<Epoch> history, AutoTune autoTune, String createdAt, List<Object> classes,
                             String labelProperty, Projection projection, Long nodeCount, Long relationshipCount,
                             SplitSizes splitSizes, String device, String metric, Metrics metrics,
-                            Map<String, Object> configuration, TestReport testReport) {
+                            Map<String, Object> configuration, TestReport testReport,
+                            List<Map<String, Map<String, Double>>> relationWeights) {
 
     public static final ModelMetadata NONE = new ModelMetadata(null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, null, null);
+
+    /** Without relation weights: an untyped model's metadata. */
+    public ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
+                         List<Epoch> history, AutoTune autoTune, String createdAt, List<Object> classes,
+                         String labelProperty, Projection projection, Long nodeCount, Long relationshipCount,
+                         SplitSizes splitSizes, String device, String metric, Metrics metrics,
+                         Map<String, Object> configuration, TestReport testReport) {
+        this(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes, labelProperty,
+                projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics, configuration,
+                testReport, null);
+    }
 
     /**
      * The optimiser settings the model was trained with; {@code batchSize} and {@code fanouts} only when it was
@@ -130,7 +142,7 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
     public ModelMetadata withAutoTune(AutoTune search) {
         return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, search, createdAt, classes,
                 labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
-                configuration, testReport);
+                configuration, testReport, relationWeights);
     }
 
     /** gat.train's part: what the model was trained on and how it scored. */
@@ -140,7 +152,17 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
                                        Map<String, Object> configuration, TestReport testReport) {
         return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
                 labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
-                configuration, testReport);
+                configuration, testReport, relationWeights);
+    }
+
+    /**
+     * A typed model's weight of each relation into each node type per layer (β under semantic attention, 1 for
+     * sum, 1/R for mean), as layer → node type → relation key ({@code source__name__target}) → weight.
+     */
+    public ModelMetadata withRelationWeights(List<Map<String, Map<String, Double>>> weights) {
+        return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
+                labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
+                configuration, testReport, weights == null ? null : List.copyOf(weights));
     }
 
     /** A part of the metadata as plain values (maps, lists, Long, Double, String, Boolean), as Cypher returns it. */

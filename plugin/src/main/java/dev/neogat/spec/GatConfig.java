@@ -250,7 +250,7 @@ public final class GatConfig {
                         + "use it)");
             }
         }
-        StoredValues stored = new StoredValues(map);
+        StoredValues stored = new StoredValues(map, KEYS_ADDED_LATER);
         String variant = stored.string("variant");
         Variant parsed = Arrays.stream(Variant.values()).filter(v -> v.name().equalsIgnoreCase(variant)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("the model configuration's 'variant' must be one of "
@@ -274,11 +274,14 @@ public final class GatConfig {
                 .build();
     }
 
-    /** The stored configuration's values, each checked for its type; an absent later key reads as its old value. */
-    private record StoredValues(Map<String, ?> map) {
+    /**
+     * The stored configuration's values, each checked for its type; an absent later key reads as its old value
+     * ({@code addedLater}). Shared with {@link TypedGatConfig#fromMap}.
+     */
+    record StoredValues(Map<String, ?> map, Map<String, Object> addedLater) {
 
         private Object value(String key, String expected) {
-            Object value = map.containsKey(key) ? map.get(key) : KEYS_ADDED_LATER.get(key);
+            Object value = map.containsKey(key) ? map.get(key) : addedLater.get(key);
             if (value == null) {
                 throw new IllegalArgumentException(map.containsKey(key)
                         ? "the model configuration's '" + key + "' must be " + expected + ", got null"

@@ -1,5 +1,6 @@
 package dev.neogat.spec;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +115,161 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
     /** Name prefix of layer {@code l}'s parameters, as in the untyped model. */
     public static String layerPrefix(int layer) {
         return ParameterShape.layerPrefix(layer);
+    }
+
+    /**
+     * The configuration as plain values (for the model file's header): node types with their input widths in
+     * order, relations as {source, name, target} in order, and the scalar settings as {@link GatConfig#toMap()}
+     * names them.
+     */
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("variant", variant.name().toLowerCase(java.util.Locale.ROOT));
+        map.put("nodeTypes", new LinkedHashMap<>(inputWidths));
+        List<Map<String, Object>> relationList = new ArrayList<>();
+        for (Relation r : relations) {
+            Map<String, Object> relation = new LinkedHashMap<>();
+            relation.put("source", r.sourceType());
+            relation.put("name", r.name());
+            relation.put("target", r.targetType());
+            relationList.add(relation);
+        }
+        map.put("relations", relationList);
+        map.put("targetType", targetType);
+        map.put("classCount", classCount);
+        map.put("layers", layers);
+        map.put("hiddenChannels", hiddenChannels);
+        map.put("heads", hiddenHeads);
+        map.put("outputHeads", outputHeads);
+        map.put("concat", concatHidden);
+        map.put("dropout", featureDropout);
+        map.put("attentionDropout", attentionDropout);
+        map.put("messageDropout", messageDropout);
+        map.put("negativeSlope", negativeSlope);
+        map.put("residual", residual);
+        map.put("multiLabel", multiLabel);
+        map.put("relationAggregation", aggregation.key());
+        map.put("semanticDim", semanticDim);
+        if (edgeDims.values().stream().anyMatch(d -> d > 0)) {
+            Map<String, Object> widths = new LinkedHashMap<>();
+            edgeDims.forEach((relation, width) -> widths.put(relation.key(), width));
+            map.put("edgeDims", widths);
+        }
+        return map;
+    }
+
+    /** Keys every stored typed model has held since typed models were first stored. */
+    private static final List<String> KEYS_SINCE_FIRST_VERSION = List.of("variant", "nodeTypes", "relations",
+            "targetType", "classCount", "layers", "hiddenChannels", "heads", "outputHeads", "concat", "dropout",
+            "attentionDropout", "messageDropout", "negativeSlope", "residual", "multiLabel", "relationAggregation",
+            "semanticDim");
+
+    /**
+     * Keys added after the first typed model files, each with the value that gives the behaviour of the models
+     * written before it (as {@link GatConfig}'s). A new key goes here with that value.
+     */
+    private static final Map<String, Object> KEYS_ADDED_LATER = Map.of(
+            // Without edgeDims (written only when a relation has relationship features), no relation has any.
+            "edgeDims", Map.of());
+
+    /**
+     * Inverse of {@link #toMap()}, with {@link GatConfig#fromMap}'s rules: a key added after the model was written
+     * gets its old behaviour's value, a key this version does not know is refused, each wrong value is one error
+     * naming its key.
+     */
+    public static TypedGatConfig fromMap(Map<String, ?> map) {
+        for (String key : map.keySet()) {
+            if (!KEYS_SINCE_FIRST_VERSION.contains(key) && !KEYS_ADDED_LATER.containsKey(key)) {
+                throw new IllegalArgumentException("the typed model configuration has the key '" + key + "', which "
+                        + "this version does not know (the model was written by a newer version of NeoGAT; upgrade "
+                        + "to use it)");
+            }
+        }
+        GatConfig.StoredValues stored = new GatConfig.StoredValues(map, KEYS_ADDED_LATER);
+        String variant = stored.string("variant");
+        Variant parsed = java.util.Arrays.stream(Variant.values()).filter(v -> v.name().equalsIgnoreCase(variant))
+                .findFirst().orElseThrow(() -> new IllegalArgumentException("the model configuration's 'variant' "
+                        + "must be one of " + java.util.Arrays.toString(Variant.values()).toLowerCase(
+                        java.util.Locale.ROOT) + ", got '" + variant + "'"));
+        List<Relation> relations = relations(map.get("relations"));
+        Builder builder = builder(nodeTypes(map.get("nodeTypes")), relations, stored.string("targetType"),
+                stored.integer("classCount"));
+        edgeDims(map.get("edgeDims"), relations).forEach(builder::edgeDim);
+        return builder
+                .variant(parsed)
+                .layers(stored.integer("layers"))
+                .hiddenChannels(stored.integer("hiddenChannels"))
+                .hiddenHeads(stored.integer("heads"))
+                .outputHeads(stored.integer("outputHeads"))
+                .concatHidden(stored.bool("concat"))
+                .featureDropout(stored.number("dropout"))
+                .attentionDropout(stored.number("attentionDropout"))
+                .messageDropout(stored.number("messageDropout"))
+                .negativeSlope(stored.number("negativeSlope"))
+                .residual(stored.bool("residual"))
+                .multiLabel(stored.bool("multiLabel"))
+                .aggregation(RelationAggregation.parse(stored.string("relationAggregation")))
+                .semanticDim(stored.integer("semanticDim"))
+                .build();
+    }
+
+    /** The stored relationship-feature widths by relation key, for relations of this model only. */
+    private static Map<Relation, Integer> edgeDims(Object value, List<Relation> relations) {
+        Map<Relation, Integer> widths = new LinkedHashMap<>();
+        if (value == null) {
+            return widths;
+        }
+        if (!(value instanceof Map<?, ?> given)) {
+            throw new IllegalArgumentException("the model configuration's 'edgeDims' must be a map from relation to "
+                    + "width, got " + value);
+        }
+        given.forEach((key, width) -> {
+            Relation relation = relations.stream().filter(r -> r.key().equals(key)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("the model configuration's 'edgeDims' names '"
+                            + key + "', which is none of its relations"));
+            if (!(width instanceof Long || width instanceof Integer)) {
+                throw new IllegalArgumentException("the model configuration's 'edgeDims." + key + "' must be an "
+                        + "integer width, got " + width);
+            }
+            widths.put(relation, ((Number) width).intValue());
+        });
+        return widths;
+    }
+
+    private static Map<String, Integer> nodeTypes(Object value) {
+        if (!(value instanceof Map<?, ?> types) || types.isEmpty()) {
+            throw new IllegalArgumentException("the model configuration's 'nodeTypes' must be a map from node type to "
+                    + "input width, got " + value);
+        }
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        types.forEach((type, width) -> {
+            if (!(width instanceof Long || width instanceof Integer)) {
+                throw new IllegalArgumentException("the model configuration's 'nodeTypes." + type + "' must be an "
+                        + "integer width, got " + width);
+            }
+            widths.put(String.valueOf(type), ((Number) width).intValue());
+        });
+        return widths;
+    }
+
+    private static List<Relation> relations(Object value) {
+        if (!(value instanceof List<?> list)) {
+            throw new IllegalArgumentException("the model configuration's 'relations' must be a list of {source, "
+                    + "name, target}, got " + value);
+        }
+        List<Relation> relations = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            if (!(list.get(i) instanceof Map<?, ?> relation)
+                    || !(relation.get("source") instanceof String source)
+                    || !(relation.get("name") instanceof String name)
+                    || !(relation.get("target") instanceof String target)
+                    || relation.size() != 3) {
+                throw new IllegalArgumentException("the model configuration's 'relations[" + i + "]' must be "
+                        + "{source, name, target} of strings, got " + list.get(i));
+            }
+            relations.add(new Relation(source, name, target));
+        }
+        return relations;
     }
 
     private static void requireAtLeast(String name, int value, int min) {

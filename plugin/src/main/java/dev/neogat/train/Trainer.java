@@ -151,8 +151,13 @@ public final class Trainer {
         }
     }
 
-    private static ModelMetadata trainingMetadata(TrainingConfig training, MiniBatchConfig miniBatch,
-                                                  List<EpochStats> history, int bestEpoch, StopReason stopReason) {
+    static ModelMetadata trainingMetadata(TrainingConfig training, List<EpochStats> history, int bestEpoch,
+                                          StopReason stopReason) {
+        return trainingMetadata(training, null, history, bestEpoch, stopReason);
+    }
+
+    static ModelMetadata trainingMetadata(TrainingConfig training, MiniBatchConfig miniBatch,
+                                          List<EpochStats> history, int bestEpoch, StopReason stopReason) {
         ModelMetadata.Training settings = new ModelMetadata.Training(training.epochs(), training.learningRate(),
                 training.weightDecay(), training.patience(), training.seed(),
                 miniBatch == null ? null : miniBatch.batchSize(),

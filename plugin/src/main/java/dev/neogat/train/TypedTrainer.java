@@ -101,7 +101,7 @@ public final class TypedTrainer {
             double millis = (System.nanoTime() - start) / 1e6;
             return new TypedTrainingResult(config, network.weights(), List.copyOf(history), bestEpoch, stopReason,
                     trainMetrics, validationMetrics, testMetrics, relationWeights(network, config), millis,
-                    backend.description());
+                    backend.description(), training);
         } finally {
             if (network != null) {
                 network.release();

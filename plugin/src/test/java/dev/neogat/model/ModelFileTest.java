@@ -273,7 +273,7 @@ class ModelFileTest {
     void newerVersionsAreRefusedByNumber() {
         byte[] bytes = ModelFile.encode(model(GAT, 1));
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 9);
-        assertEquals("format version 9 is newer than this plugin supports (1); upgrade the plugin to read it",
+        assertEquals("format version 9 is newer than this plugin supports (2); upgrade the plugin to read it",
                 decodeFails(bytes, "future.neogat").problem());
 
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt(8, 0);
