@@ -7,7 +7,6 @@ import dev.neogat.util.InputDropout;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A stack of {@link GatLayer}s bound to one graph and its features on a {@link Backend}: forward in
@@ -21,7 +20,7 @@ import java.util.Map;
  * <p>Networks made by {@link #sharingParameters} run other graphs (mini-batches, the whole graph for
  * validation) with the same parameters, gradients, Adam moments and step count.
  */
-public final class GatNetwork {
+public final class GatNetwork extends ParameterizedNetwork {
 
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
@@ -268,41 +267,9 @@ public final class GatNetwork {
         return dInput;
     }
 
-    /** One Adam step over all parameters, using the gradients of the last backward pass. */
-    public void adamStep(AdamSettings settings) {
-        parameters.adamStep(settings);
-    }
-
-    public int adamSteps() {
-        return parameters.adamSteps();
-    }
-
-    /** Parameter names in file order. */
-    public List<String> parameterNames() {
-        return parameters.names();
-    }
-
-    public Tensor parameter(String name) {
-        return parameters.require(name).value();
-    }
-
-    public Tensor gradient(String name) {
-        return parameters.require(name).gradient();
-    }
-
-    /** Copies the current parameters to the host. */
-    public Weights weights() {
-        return parameters.weights();
-    }
-
-    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
-    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
-        return parameters.snapshot(reuse);
-    }
-
-    /** Puts the parameters of a {@link #snapshot} back. */
-    public void restore(Map<String, Tensor> snapshot) {
-        parameters.restore(snapshot);
+    @Override
+    ParameterSet parameterSet() {
+        return parameters;
     }
 
     /** Frees everything this network allocated on its backend (not the graph and the features). */

@@ -24,7 +24,7 @@ import java.util.Set;
  * type (input dropout) or relation (attention and message dropout), so a forward pass can be replayed
  * exactly by backward or by a finite-difference check.
  */
-public final class TypedGatNetwork {
+public final class TypedGatNetwork extends ParameterizedNetwork {
 
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
@@ -327,41 +327,9 @@ public final class TypedGatNetwork {
         return inputGradients.get(type);
     }
 
-    /** One Adam step over all parameters, using the gradients of the last backward pass. */
-    public void adamStep(AdamSettings settings) {
-        parameters.adamStep(settings);
-    }
-
-    public int adamSteps() {
-        return parameters.adamSteps();
-    }
-
-    /** Parameter names in file order ({@link #parameterShapes(TypedGatConfig)}). */
-    public List<String> parameterNames() {
-        return parameters.names();
-    }
-
-    public Tensor parameter(String name) {
-        return parameters.require(name).value();
-    }
-
-    public Tensor gradient(String name) {
-        return parameters.require(name).gradient();
-    }
-
-    /** Copies the current parameters to the host. */
-    public Weights weights() {
-        return parameters.weights();
-    }
-
-    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
-    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
-        return parameters.snapshot(reuse);
-    }
-
-    /** Puts the parameters of a {@link #snapshot} back. */
-    public void restore(Map<String, Tensor> snapshot) {
-        parameters.restore(snapshot);
+    @Override
+    ParameterSet parameterSet() {
+        return parameters;
     }
 
     /** Frees everything this network allocated on its backend (its graphs included; not the features). */
