@@ -2,14 +2,11 @@ package dev.neogat.nn;
 
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.ParameterShape;
-import dev.neogat.util.CounterRng;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A stack of {@link GatLayer}s bound to one graph and its features on a {@link Backend}: forward in
@@ -23,7 +20,7 @@ import java.util.Map;
  * <p>Networks made by {@link #sharingParameters} run other graphs (mini-batches, the whole graph for
  * validation) with the same parameters, gradients, Adam moments and step count.
  */
-public final class GatNetwork {
+public final class GatNetwork extends ParameterizedNetwork {
 
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
@@ -33,17 +30,16 @@ public final class GatNetwork {
 
     private final Backend backend;
     private final GatConfig config;
-    /** The network whose parameters (and Adam step count) this one uses: itself unless made by sharingParameters. */
-    private final GatNetwork parameterOwner;
+    /** False for a network made by sharingParameters: its parameters (and Adam step count) are its owner's. */
+    private final boolean ownsParameters;
     private final GraphTensor graph;
     private final Tensor features;
     private final boolean computeInputGradient;
-    private final Map<String, Parameter> parameters;
+    private final ParameterSet parameters;
     private final GatLayer[] layers;
     private final Tensor[] outputGradients;
     private Tensor dLogits;
     private Tensor dInput;
-    private int adamSteps;
 
     public GatNetwork(Backend backend, GatConfig config, Weights weights, GraphTensor graph, Tensor features) {
         this(backend, config, weights, graph, features, false);
@@ -85,18 +81,16 @@ public final class GatNetwork {
         weights.requireMatches(config);
         this.backend = backend;
         this.config = config;
-        this.parameterOwner = this;
+        this.ownsParameters = true;
         this.graph = graph;
         this.features = features;
         this.computeInputGradient = computeInputGradient;
-        this.parameters = new LinkedHashMap<>();
-        for (ParameterShape shape : parameterShapes(config)) {
-            parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
-        }
+        this.parameters = new ParameterSet(backend, parameterShapes(config), weights);
         layers = new GatLayer[config.layerCount()];
         outputGradients = new Tensor[config.layerCount()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l), edgeFeatures);
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters.byName(), ParameterShape.layerPrefix(l),
+                    edgeFeatures);
         }
     }
 
@@ -120,7 +114,7 @@ public final class GatNetwork {
         }
         this.backend = owner.backend;
         this.config = owner.config;
-        this.parameterOwner = owner.parameterOwner;
+        this.ownsParameters = false;
         this.graph = graph;
         this.features = features;
         this.computeInputGradient = false;
@@ -128,7 +122,7 @@ public final class GatNetwork {
         layers = new GatLayer[config.layerCount()];
         outputGradients = new Tensor[config.layerCount()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters, ParameterShape.layerPrefix(l),
+            layers[l] = new GatLayer(backend, graph, config.layer(l), parameters.byName(), ParameterShape.layerPrefix(l),
                     edgeFeatures);
         }
     }
@@ -184,9 +178,9 @@ public final class GatNetwork {
         Tensor input = features;
         for (int l = 0; l < layers.length; l++) {
             InputDropout inputMask = inputDropout(training, seed, step, l, wholeNodes);
-            DropoutMask attentionMask = mask(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT,
+            DropoutMask attentionMask = DropoutMasks.draw(training, config.attentionDropout(), seed, step, l, ATTENTION_DROPOUT,
                     wholeSlots, config.heads(l));
-            DropoutMask messageMask = mask(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT,
+            DropoutMask messageMask = DropoutMasks.draw(training, config.messageDropout(), seed, step, l, MESSAGE_DROPOUT,
                     wholeNodes, config.layer(l).width());
             input = layers[l].forward(input, inputMask, attentionMask, messageMask);
         }
@@ -197,7 +191,7 @@ public final class GatNetwork {
         int heads = config.heads(layer);
         int inputWidth = config.inputDim(layer);
         if (!config.inputDropoutPerHead() || heads == 1) {
-            return InputDropout.shared(mask(training, config.featureDropout(), seed, step, layer, INPUT_DROPOUT,
+            return InputDropout.shared(DropoutMasks.draw(training, config.featureDropout(), seed, step, layer, INPUT_DROPOUT,
                     wholeNodes, inputWidth));
         }
         if (!training || config.featureDropout() == 0) {
@@ -205,21 +199,10 @@ public final class GatNetwork {
         }
         DropoutMask[] perHead = new DropoutMask[heads];
         for (int h = 0; h < heads; h++) {
-            perHead[h] = mask(true, config.featureDropout(), seed, step, layer, PER_HEAD_INPUT_DROPOUT + h,
+            perHead[h] = DropoutMasks.draw(true, config.featureDropout(), seed, step, layer, PER_HEAD_INPUT_DROPOUT + h,
                     wholeNodes, inputWidth);
         }
         return InputDropout.perGroup(perHead);
-    }
-
-    /** {@code wholeRows}: the whole tensor's row of each row (null: this tensor is whole), rows of rowWidth. */
-    private static DropoutMask mask(boolean training, double probability, long seed, long step, int layer,
-                                    int purpose, int[] wholeRows, int rowWidth) {
-        if (!training || probability == 0) {
-            return null;
-        }
-        long key = CounterRng.streamKey(seed, step, layer, purpose);
-        return wholeRows == null ? new DropoutMask(key, probability)
-                : DropoutMask.overRows(key, probability, wholeRows, rowWidth);
     }
 
     /** Output of the last layer from the last forward pass. */
@@ -284,66 +267,15 @@ public final class GatNetwork {
         return dInput;
     }
 
-    /** One Adam step over all parameters, using the gradients of the last backward pass. */
-    public void adamStep(AdamSettings settings) {
-        if (parameterOwner != this) {
-            parameterOwner.adamStep(settings);
-            return;
-        }
-        adamSteps++;
-        for (Parameter p : parameters.values()) {
-            p.adamStep(settings, adamSteps);
-        }
-    }
-
-    public int adamSteps() {
-        return parameterOwner.adamSteps;
-    }
-
-    /** Parameter names in file order. */
-    public List<String> parameterNames() {
-        return new ArrayList<>(parameters.keySet());
-    }
-
-    public Tensor parameter(String name) {
-        return require(name).value();
-    }
-
-    public Tensor gradient(String name) {
-        return require(name).gradient();
-    }
-
-    /** Copies the current parameters to the host. */
-    public Weights weights() {
-        Map<String, DenseMatrix> host = new LinkedHashMap<>();
-        for (Parameter p : parameters.values()) {
-            host.put(p.name(), p.download());
-        }
-        return new Weights(host);
-    }
-
-    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
-    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
-        Map<String, Tensor> copies = reuse == null ? new LinkedHashMap<>() : reuse;
-        for (Parameter p : parameters.values()) {
-            Tensor value = p.value();
-            Tensor copy = copies.computeIfAbsent(p.name(), n -> backend.zeros(value.rows(), value.cols()));
-            backend.copy(value, copy);
-        }
-        return copies;
-    }
-
-    /** Puts the parameters of a {@link #snapshot} back. */
-    public void restore(Map<String, Tensor> snapshot) {
-        for (Parameter p : parameters.values()) {
-            backend.copy(snapshot.get(p.name()), p.value());
-        }
+    @Override
+    ParameterSet parameterSet() {
+        return parameters;
     }
 
     /** Frees everything this network allocated on its backend (not the graph and the features). */
     public void release() {
-        if (parameterOwner == this) {
-            parameters.values().forEach(Parameter::release);
+        if (ownsParameters) {
+            parameters.release();
         }
         for (GatLayer layer : layers) {
             layer.release();
@@ -359,13 +291,5 @@ public final class GatNetwork {
         if (dInput != null) {
             backend.release(dInput);
         }
-    }
-
-    private Parameter require(String name) {
-        Parameter p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("No parameter named '" + name + "'");
-        }
-        return p;
     }
 }

@@ -5,7 +5,6 @@ import dev.neogat.spec.ParameterShape;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.TypedLayerSpec;
-import dev.neogat.util.CounterRng;
 import dev.neogat.util.DropoutMask;
 import dev.neogat.util.InputDropout;
 
@@ -25,7 +24,7 @@ import java.util.Set;
  * type (input dropout) or relation (attention and message dropout), so a forward pass can be replayed
  * exactly by backward or by a finite-difference check.
  */
-public final class TypedGatNetwork {
+public final class TypedGatNetwork extends ParameterizedNetwork {
 
     private static final int INPUT_DROPOUT = 0;
     private static final int ATTENTION_DROPOUT = 1;
@@ -37,7 +36,7 @@ public final class TypedGatNetwork {
     private final Map<String, Tensor> features;
     private final boolean computeInputGradient;
     private final Map<Relation, GraphTensor> graphs = new LinkedHashMap<>();
-    private final Map<String, Parameter> parameters = new LinkedHashMap<>();
+    private final ParameterSet parameters;
     private final TypedGatLayer[] layers;
     private final List<Map<String, Tensor>> outputGradients = new ArrayList<>();
     private final Map<String, Tensor> inputGradients = new LinkedHashMap<>();
@@ -47,7 +46,6 @@ public final class TypedGatNetwork {
     private final Map<Relation, Relation> edgeFeatureSource = new LinkedHashMap<>();
     private final Map<Relation, Tensor> edgeFeatureGradients = new LinkedHashMap<>();
     private Tensor dLogits;
-    private int adamSteps;
 
     /**
      * {@code features} holds one tensor per node type of {@code config} (rows: the type's nodes in
@@ -100,16 +98,14 @@ public final class TypedGatNetwork {
                 edgeFeatureSlots.put(r, EdgeFeatures.upload(backend, graph.graph(r), perEdge));
             }
         }
-        for (ParameterShape shape : parameterShapes(config)) {
-            parameters.put(shape.name(), new Parameter(backend, shape.name(), weights.get(shape.name())));
-        }
+        this.parameters = new ParameterSet(backend, parameterShapes(config), weights);
         Map<String, Integer> nodeCounts = new LinkedHashMap<>();
         for (String type : config.nodeTypes()) {
             nodeCounts.put(type, graph.nodeCount(type));
         }
         layers = new TypedGatLayer[config.layers()];
         for (int l = 0; l < layers.length; l++) {
-            layers[l] = new TypedGatLayer(backend, config.layer(l), graphs, nodeCounts, parameters,
+            layers[l] = new TypedGatLayer(backend, config.layer(l), graphs, nodeCounts, parameters.byName(),
                     TypedGatConfig.layerPrefix(l), edgeFeatureSlots);
             outputGradients.add(new LinkedHashMap<>());
         }
@@ -203,11 +199,8 @@ public final class TypedGatNetwork {
             }
 
             private DropoutMask mask(double probability, int purpose, int index) {
-                if (probability == 0) {
-                    return null;
-                }
-                return new DropoutMask(CounterRng.streamKey(seed, step, layer, (long) index * PURPOSES + purpose),
-                        probability);
+                return DropoutMasks.draw(true, probability, seed, step, layer, (long) index * PURPOSES + purpose,
+                        null, 0);
             }
         };
     }
@@ -334,61 +327,14 @@ public final class TypedGatNetwork {
         return inputGradients.get(type);
     }
 
-    /** One Adam step over all parameters, using the gradients of the last backward pass. */
-    public void adamStep(AdamSettings settings) {
-        adamSteps++;
-        for (Parameter p : parameters.values()) {
-            p.adamStep(settings, adamSteps);
-        }
-    }
-
-    public int adamSteps() {
-        return adamSteps;
-    }
-
-    /** Parameter names in file order ({@link #parameterShapes(TypedGatConfig)}). */
-    public List<String> parameterNames() {
-        return new ArrayList<>(parameters.keySet());
-    }
-
-    public Tensor parameter(String name) {
-        return require(name).value();
-    }
-
-    public Tensor gradient(String name) {
-        return require(name).gradient();
-    }
-
-    /** Copies the current parameters to the host. */
-    public Weights weights() {
-        Map<String, DenseMatrix> host = new LinkedHashMap<>();
-        for (Parameter p : parameters.values()) {
-            host.put(p.name(), p.download());
-        }
-        return new Weights(host);
-    }
-
-    /** Backend-side copies of the parameters (e.g. the best epoch's), reusing {@code reuse} when given. */
-    public Map<String, Tensor> snapshot(Map<String, Tensor> reuse) {
-        Map<String, Tensor> copies = reuse == null ? new LinkedHashMap<>() : reuse;
-        for (Parameter p : parameters.values()) {
-            Tensor value = p.value();
-            Tensor copy = copies.computeIfAbsent(p.name(), n -> backend.zeros(value.rows(), value.cols()));
-            backend.copy(value, copy);
-        }
-        return copies;
-    }
-
-    /** Puts the parameters of a {@link #snapshot} back. */
-    public void restore(Map<String, Tensor> snapshot) {
-        for (Parameter p : parameters.values()) {
-            backend.copy(snapshot.get(p.name()), p.value());
-        }
+    @Override
+    ParameterSet parameterSet() {
+        return parameters;
     }
 
     /** Frees everything this network allocated on its backend (its graphs included; not the features). */
     public void release() {
-        parameters.values().forEach(Parameter::release);
+        parameters.release();
         for (TypedGatLayer layer : layers) {
             layer.release();
         }
@@ -402,13 +348,5 @@ public final class TypedGatNetwork {
         if (dLogits != null) {
             backend.release(dLogits);
         }
-    }
-
-    private Parameter require(String name) {
-        Parameter p = parameters.get(name);
-        if (p == null) {
-            throw new IllegalArgumentException("No parameter named '" + name + "'");
-        }
-        return p;
     }
 }

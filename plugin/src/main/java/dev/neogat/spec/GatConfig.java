@@ -5,6 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.neogat.spec.ArchitectureChecks.requireAtLeast;
+import static dev.neogat.spec.ArchitectureChecks.requireNegativeSlope;
+import static dev.neogat.spec.ArchitectureChecks.requireProbability;
+
 /**
  * The architecture of a GAT: {@code layers} attention layers, all but the last "hidden" (heads
  * concatenated or averaged, then ELU), the last producing one score per class (heads averaged).
@@ -499,9 +503,7 @@ public final class GatConfig {
             requireProbability("dropout", featureDropout);
             requireProbability("attentionDropout", attentionDropout);
             requireProbability("messageDropout", messageDropout);
-            if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
-                throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
-            }
+            requireNegativeSlope(negativeSlope);
             GatConfig config = new GatConfig(this);
             for (int l = 0; l < config.layerCount(); l++) {
                 long width = (long) config.heads(l) * config.channels(l);
@@ -530,18 +532,6 @@ public final class GatConfig {
                 }
             }
             return result.clone();
-        }
-
-        private static void requireAtLeast(String name, int value, int min) {
-            if (value < min) {
-                throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
-            }
-        }
-
-        private static void requireProbability(String name, double p) {
-            if (!(p >= 0 && p < 1)) {
-                throw new IllegalArgumentException(name + " must be in [0, 1), got " + p);
-            }
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.neogat.spec;
 
+import static dev.neogat.spec.ArchitectureChecks.requireAtLeast;
+import static dev.neogat.spec.ArchitectureChecks.requireNegativeSlope;
+
 /**
  * One attention layer, as PyG's {@code GATConv}/{@code GATv2Conv}: input width, heads × channels,
  * heads concatenated or averaged, optional residual projection, ELU after it or not, and its dropout
@@ -16,12 +19,8 @@ public record LayerSpec(Variant variant, int inputDim, int heads, int channels, 
             throw new IllegalArgumentException("A layer needs a positive input width, heads and channels, got "
                     + inputDim + ", " + heads + ", " + channels);
         }
-        if (edgeDim < 0) {
-            throw new IllegalArgumentException("edgeDim must be at least 0, got " + edgeDim);
-        }
-        if (!(negativeSlope >= 0 && negativeSlope <= 1)) {
-            throw new IllegalArgumentException("negativeSlope must be in [0, 1], got " + negativeSlope);
-        }
+        requireAtLeast("edgeDim", edgeDim, 0);
+        requireNegativeSlope(negativeSlope);
     }
 
     /** A layer without relationship features. */

@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.neogat.spec.ArchitectureChecks.requireAtLeast;
+import static dev.neogat.spec.ArchitectureChecks.requireProbability;
+
 /**
  * The architecture of a typed GAT: {@code layers} typed layers ({@link TypedLayerSpec}) over the node types
  * (with their input feature widths) and relations of a typed graph, the last producing one score per class
@@ -270,18 +273,6 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             relations.add(new Relation(source, name, target));
         }
         return relations;
-    }
-
-    private static void requireAtLeast(String name, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ", got " + value);
-        }
-    }
-
-    private static void requireProbability(String name, double p) {
-        if (!(p >= 0 && p < 1)) {
-            throw new IllegalArgumentException(name + " must be in [0, 1), got " + p);
-        }
     }
 
     /** Defaults as {@link GatConfig.Builder}'s: 2 layers, 8 heads of 8 channels, dropout 0.6, sum over relations. */
