@@ -62,10 +62,14 @@ public final class Prediction {
 
     /** The class with the highest score (the first one on ties). */
     public int predictedClass(int node) {
-        int classes = config.classCount();
+        return predictedClass(logits, node * config.classCount(), config.classCount());
+    }
+
+    /** The class with the highest of the {@code classes} scores from {@code row} (ties: the lowest class). */
+    static int predictedClass(float[] logits, int row, int classes) {
         int best = 0;
         for (int c = 1; c < classes; c++) {
-            if (logits[node * classes + c] > logits[node * classes + best]) {
+            if (logits[row + c] > logits[row + best]) {
                 best = c;
             }
         }
@@ -80,10 +84,13 @@ public final class Prediction {
 
     /** Softmax of the scores, or per-class sigmoids for a multi-label model. */
     public double[] probabilities(int node) {
-        int classes = config.classCount();
+        return probabilities(logits, node * config.classCount(), config.classCount(), config.multiLabel());
+    }
+
+    /** Softmax of the {@code classes} scores from {@code row}, or their sigmoids when {@code multiLabel}. */
+    static double[] probabilities(float[] logits, int row, int classes, boolean multiLabel) {
         double[] p = new double[classes];
-        int row = node * classes;
-        if (config.multiLabel()) {
+        if (multiLabel) {
             for (int c = 0; c < classes; c++) {
                 p[c] = 1 / (1 + Exponential.exp(-(double) logits[row + c]));
             }

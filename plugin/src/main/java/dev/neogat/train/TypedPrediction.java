@@ -4,7 +4,6 @@ import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.TypedGraph;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
-import dev.neogat.util.Exponential;
 
 import java.util.List;
 import java.util.Map;
@@ -71,41 +70,13 @@ public final class TypedPrediction {
 
     /** The class with the highest score (ties: the lowest class). */
     public int predictedClass(int node) {
-        int classes = config.classCount();
-        int row = checkedNode(node) * classes;
-        int best = 0;
-        for (int c = 1; c < classes; c++) {
-            if (logits[row + c] > logits[row + best]) {
-                best = c;
-            }
-        }
-        return best;
+        return Prediction.predictedClass(logits, checkedNode(node) * config.classCount(), config.classCount());
     }
 
     /** Softmax of the scores, or per-class sigmoids for a multi-label model. */
     public double[] probabilities(int node) {
-        int classes = config.classCount();
-        int row = checkedNode(node) * classes;
-        double[] p = new double[classes];
-        if (config.multiLabel()) {
-            for (int c = 0; c < classes; c++) {
-                p[c] = 1 / (1 + Exponential.exp(-(double) logits[row + c]));
-            }
-            return p;
-        }
-        double max = Double.NEGATIVE_INFINITY;
-        for (int c = 0; c < classes; c++) {
-            max = Math.max(max, logits[row + c]);
-        }
-        double sum = 0;
-        for (int c = 0; c < classes; c++) {
-            p[c] = Exponential.exp(logits[row + c] - max);
-            sum += p[c];
-        }
-        for (int c = 0; c < classes; c++) {
-            p[c] /= sum;
-        }
-        return p;
+        return Prediction.probabilities(logits, checkedNode(node) * config.classCount(), config.classCount(),
+                config.multiLabel());
     }
 
     public boolean hasAttention() {
