@@ -52,6 +52,30 @@ public final class GraphBuilder {
         return new GraphBuilder(sourceCount, targetCount);
     }
 
+    /**
+     * A bipartite graph from slots already in CSR order, kept as they are: target t's sources are
+     * {@code sources[offsets[t] .. offsets[t + 1])}, and slot s is edge s (no self loops added, no duplicates
+     * dropped). Both arrays are copied up to {@code offsets[targetCount]}, so a caller may reuse them.
+     */
+    public static IncomingCsr bipartiteFromSlots(int sourceCount, int targetCount, int[] offsets, int[] sources) {
+        GraphBuilder builder = new GraphBuilder(sourceCount, targetCount);
+        int slotCount = offsets[targetCount];
+        int[] slotSources = Arrays.copyOf(sources, slotCount);
+        int[] slotOrigins = new int[slotCount];
+        int[] edgeSlots = new int[slotCount];
+        for (int slot = 0; slot < slotCount; slot++) {
+            builder.checkEndpoint("source", slotSources[slot], slot, sourceCount);
+            slotOrigins[slot] = slot << 1;
+            edgeSlots[slot] = slot;
+        }
+        int[] edgeReverseSlots = new int[slotCount];
+        Arrays.fill(edgeReverseSlots, -1);
+        int[] selfLoopSlots = new int[targetCount];
+        Arrays.fill(selfLoopSlots, -1);
+        return builder.withOutgoingIndex(Arrays.copyOf(offsets, targetCount + 1), slotSources, slotOrigins,
+                edgeSlots, edgeReverseSlots, selfLoopSlots);
+    }
+
     public GraphBuilder orientation(Orientation orientation) {
         if (bipartite && orientation != Orientation.NATURAL) {
             throw new IllegalArgumentException("A bipartite graph is read as stored; build the reverse relation from "

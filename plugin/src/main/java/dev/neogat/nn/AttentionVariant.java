@@ -71,7 +71,11 @@ public interface AttentionVariant {
      */
     List<ParameterShape> parameters(LayerSpec layer, Sides sides, String prefix);
 
-    /** Floats the variant's activations take in one layer (messages included) over a graph of that size. */
+    /**
+     * Floats the variant's activations take in one layer (messages included) over a graph of that size; per node
+     * ({@code slots} 0, one node) the columns of a scorer's {@link Scorer#sourceTensors()} and
+     * {@link Scorer#targetTensors()} together.
+     */
     long activationFloats(LayerSpec layer, long nodes, long slots);
 
     /** Floats of the gradients the variant keeps in a backward pass (the messages' gradient is the layer's). */
@@ -94,7 +98,12 @@ public interface AttentionVariant {
     Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
                 String prefix, Tensor edgeFeatures);
 
-    /** One layer's projection and scores, with the activations its backward needs. */
+    /**
+     * One layer's projection and scores, with the activations its backward needs. The forward pass has a per-node
+     * half ({@link #project}, into the node tensors) and a per-slot half ({@link #score}, reading only the node
+     * tensors and the relationship features), so a caller may fill the node tensors with rows projected elsewhere
+     * and score a slice of a graph's targets (layer-wise inference).
+     */
     interface Scorer {
 
         /**
@@ -103,8 +112,33 @@ public interface AttentionVariant {
          * [slots, heads] (overwritten). Returns the messages [sources, heads·channels] the layer aggregates;
          * the scorer owns that tensor.
          */
-        Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                       Tensor scores);
+        default Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                               Tensor scores) {
+            Tensor messages = project(source, sourceMask, target, targetMask);
+            score(scores);
+            return messages;
+        }
+
+        /**
+         * The per-node half of {@link #forward(Tensor, InputDropout, Tensor, InputDropout, Tensor)}: overwrites
+         * the node tensors from the inputs and returns the messages (the first of {@link #sourceTensors()}).
+         */
+        Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask);
+
+        /**
+         * The per-slot half: overwrites {@code scores} [slots, heads] with each slot's raw score, from the node
+         * tensors as they stand and the relationship features.
+         */
+        void score(Tensor scores);
+
+        /**
+         * The node tensors of the source side, [graph.sourceCount(), ·] each, the messages first: with
+         * {@link #targetTensors()}, all that {@link #score} and the aggregation read per node. The scorer owns them.
+         */
+        List<Tensor> sourceTensors();
+
+        /** The node tensors of the target side, [graph.nodeCount(), ·] each (see {@link #sourceTensors()}). */
+        List<Tensor> targetTensors();
 
         /** {@link #forward(Tensor, InputDropout, Tensor, InputDropout, Tensor)} with one input for both sides. */
         default Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {

@@ -140,8 +140,7 @@ final class GatAttention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                              Tensor scores) {
+        public Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask) {
             backend.linear(source, sourceMask, weight.value(), null, projected);
             if (bipartite) {
                 backend.linear(target, targetMask, weightTarget.value(), null, projectedTarget);
@@ -152,12 +151,26 @@ final class GatAttention implements AttentionVariant {
             } else {
                 backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
             }
+            return projected;
+        }
+
+        @Override
+        public void score(Tensor scores) {
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, edgeProjected);
                 backend.headScores(edgeProjected, attEdge.value(), edgeScores);
             }
             backend.gatScores(graph, sourceScores, targetScores, edgeScores, negativeSlope, scores);
-            return projected;
+        }
+
+        @Override
+        public List<Tensor> sourceTensors() {
+            return List.of(projected, sourceScores);
+        }
+
+        @Override
+        public List<Tensor> targetTensors() {
+            return List.of(targetScores);
         }
 
         @Override

@@ -111,16 +111,29 @@ final class GatV2Attention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                              Tensor scores) {
+        public Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask) {
             backend.linear(source, sourceMask, weightSource.value(), biasSource.value(), projectedSource);
             backend.linear(target, targetMask, weightTarget.value(), biasTarget.value(), projectedTarget);
+            return projectedSource;
+        }
+
+        @Override
+        public void score(Tensor scores) {
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, projectedEdge);
             }
             backend.gatV2Scores(graph, projectedSource, projectedTarget, projectedEdge, att.value(), negativeSlope,
                     scores);
-            return projectedSource;
+        }
+
+        @Override
+        public List<Tensor> sourceTensors() {
+            return List.of(projectedSource);
+        }
+
+        @Override
+        public List<Tensor> targetTensors() {
+            return List.of(projectedTarget);
         }
 
         @Override
