@@ -52,19 +52,20 @@ public final class GraphBuilder {
         return new GraphBuilder(sourceCount, targetCount);
     }
 
-    /**
-     * A bipartite graph from slots already in CSR order, kept as they are: target t's sources are
-     * {@code sources[offsets[t] .. offsets[t + 1])}, and slot s is edge s (no self loops added, no duplicates
-     * dropped). Both arrays are copied up to {@code offsets[targetCount]}, so a caller may reuse them.
-     */
-    public static IncomingCsr bipartiteFromSlots(int sourceCount, int targetCount, int[] offsets, int[] sources) {
-        GraphBuilder builder = new GraphBuilder(sourceCount, targetCount);
-        int slotCount = offsets[targetCount];
-        int[] slotSources = Arrays.copyOf(sources, slotCount);
+    /** See {@link IncomingCsr#targetSlice}. */
+    static IncomingCsr targetSlice(IncomingCsr graph, int start, int end) {
+        int[] offsets = graph.offsets();
+        int firstSlot = offsets[start];
+        int slotCount = offsets[end] - firstSlot;
+        int targetCount = end - start;
+        int[] sliceOffsets = new int[targetCount + 1];
+        for (int i = 0; i <= targetCount; i++) {
+            sliceOffsets[i] = offsets[start + i] - firstSlot;
+        }
+        int[] slotSources = Arrays.copyOfRange(graph.sources(), firstSlot, firstSlot + slotCount);
         int[] slotOrigins = new int[slotCount];
         int[] edgeSlots = new int[slotCount];
         for (int slot = 0; slot < slotCount; slot++) {
-            builder.checkEndpoint("source", slotSources[slot], slot, sourceCount);
             slotOrigins[slot] = slot << 1;
             edgeSlots[slot] = slot;
         }
@@ -72,8 +73,8 @@ public final class GraphBuilder {
         Arrays.fill(edgeReverseSlots, -1);
         int[] selfLoopSlots = new int[targetCount];
         Arrays.fill(selfLoopSlots, -1);
-        return builder.withOutgoingIndex(Arrays.copyOf(offsets, targetCount + 1), slotSources, slotOrigins,
-                edgeSlots, edgeReverseSlots, selfLoopSlots);
+        return new GraphBuilder(graph.sourceCount(), targetCount).withOutgoingIndex(sliceOffsets, slotSources,
+                slotOrigins, edgeSlots, edgeReverseSlots, selfLoopSlots);
     }
 
     public GraphBuilder orientation(Orientation orientation) {

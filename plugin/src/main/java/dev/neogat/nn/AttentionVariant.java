@@ -99,6 +99,33 @@ public interface AttentionVariant {
                 String prefix, Tensor edgeFeatures);
 
     /**
+     * A scorer of an untyped layer over {@code graph} that reads the given node tensors instead of allocating its
+     * own: {@code sourceTensors} [graph.sourceCount(), ·] and {@code targetTensors} [graph.nodeCount(), ·], as
+     * {@link Scorer#sourceTensors()} and {@link Scorer#targetTensors()} of this variant list them, filled by a
+     * {@link Scorer#project} elsewhere (layer-wise inference: the sources are all nodes, the targets a chunk of
+     * them). The caller keeps them; only {@link Scorer#score} is meant to run, the graph's sources and targets
+     * being rows of the same node set.
+     */
+    Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                         String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors, List<Tensor> targetTensors);
+
+    /** {@code given}, checked to be {@code rows} x {@code cols[k]} each. */
+    static List<Tensor> requireNodeTensors(List<Tensor> given, int rows, int[] cols, String side) {
+        if (given.size() != cols.length) {
+            throw new IllegalArgumentException("The " + side + " side has " + cols.length + " node tensors, "
+                    + given.size() + " were given");
+        }
+        for (int k = 0; k < cols.length; k++) {
+            if (given.get(k).rows() != rows || given.get(k).cols() != cols[k]) {
+                throw new IllegalArgumentException("Node tensor " + k + " of the " + side + " side is "
+                        + given.get(k).rows() + " x " + given.get(k).cols() + " but the layer needs " + rows + " x "
+                        + cols[k]);
+            }
+        }
+        return given;
+    }
+
+    /**
      * One layer's projection and scores, with the activations its backward needs. The forward pass has a per-node
      * half ({@link #project}, into the node tensors) and a per-slot half ({@link #score}, reading only the node
      * tensors and the relationship features), so a caller may fill the node tensors with rows projected elsewhere

@@ -33,23 +33,24 @@ import java.util.Map;
  * of nodes) and its node tensors ({@link AttentionVariant.Scorer#sourceTensors()}, {@code targetTensors()}: GAT the
  * messages z = x·W and the per-node score halves, GATv2 both projections) are kept in [n, ·] host arrays. Then the
  * targets are taken in chunks of consecutive nodes; a chunk's incoming slots (a contiguous slot range of the
- * {@link IncomingCsr}) become a small graph from the chunk's distinct sources to its targets, a scorer bound to it
- * gets those nodes' rows of the node tensors and the slots' relationship features ({@link EdgeFeatures#perSlot},
- * self loops the mean of their node's incoming ones) and scores the slots, and the backend's own operations
- * (per-target softmax, aggregation, then residual, bias and ELU) run on those chunk-sized tensors. Each row of every
+ * {@link IncomingCsr}) become a graph from all nodes to the chunk's targets ({@link IncomingCsr#targetSlice}), a
+ * scorer bound to it ({@link AttentionVariant#bindProjected}) reads the source side's node tensors whole and the
+ * targets' rows of the target side, with the slots' relationship features ({@link EdgeFeatures#perSlot}, self loops
+ * the mean of their node's incoming ones), and scores the slots; the backend's own operations (per-target softmax,
+ * aggregation, then residual, bias and ELU) run on those chunk-sized tensors. Each row of every
  * operation depends only on that row's inputs, in the same order as in the full graph, so the results are the
  * full-batch ones bit for bit on the CPU backend, at any thread count.
  *
  * <p>Held at once: the previous layer's output [n, in] (the features for the first layer, whose rows are normalised
  * as they are read rather than copied whole), the node tensors (the variant's activation floats per node, n times),
- * the current layer's output [n, out] (not for the last layer, whose rows go straight to the consumer) and an [n]
- * int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's arrays.
+ * the current layer's output [n, out] (not for the last layer, whose rows go straight to the consumer) and the
+ * chunk graph's [n] outgoing index (two ints per node): the resident bytes, {@link Plan#residentBytes()}. Plus one
+ * chunk's arrays.
  *
  * <p>Chunk rule: the chunk budget is the memory budget minus the resident bytes. A chunk of T targets with S
- * incoming slots has at most S sources and takes {@link #chunkBytes} bytes (every array it allocates, host copies
- * included: twice the variant's per-node activation floats for T + S nodes, its per-slot ones for S slots, and per
- * slot 40 + 8·heads + 4·edgeDim bytes, per target 8 + 12·out, and the targets' input rows when the layer has a
- * residual). Targets are added in node order while the chunk stays within the chunk budget and below
+ * incoming slots takes {@link #chunkBytes} bytes (every array it allocates: the variant's per-node activation
+ * floats for its T targets' rows, its per-slot ones for S slots, and per slot 28 + 8·heads + 4·edgeDim bytes, per
+ * target 16 + 12·out, and the targets' input rows when the layer has a residual). Targets are added in node order while the chunk stays within the chunk budget and below
  * {@link #MAX_CHUNK_TARGETS} (so progress and termination are seen often); a chunk has at least one target. The
  * projection runs over node ranges under the same budget. A budget that cannot hold the resident arrays plus the
  * largest single-target chunk is refused, naming the minimum.
@@ -113,7 +114,7 @@ public final class LayerWiseInference {
         for (int l = 0; l < config.layerCount(); l++) {
             LayerSpec spec = config.layer(l);
             long layerBytes = 4 * (nodeFloats(spec, n) + n * ((l > 0 ? spec.inputDim() : 0)
-                    + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 1));
+                    + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 2));
             resident = Math.max(resident, layerBytes);
         }
         long chunkBudget = budgetBytes - resident;
@@ -154,9 +155,9 @@ public final class LayerWiseInference {
     /** Bytes a chunk of {@code targets} targets with {@code slots} incoming slots allocates (see the class comment). */
     static long chunkBytes(LayerSpec spec, long targets, long slots, long targetInputBytes) {
         long slotFloats = AttentionVariant.of(spec.variant()).activationFloats(spec, 0, slots);
-        long perSlot = 40 + 8L * spec.heads() + 4L * spec.edgeDim();
-        long perTarget = 8 + 12L * spec.outputDim();
-        return 8 * nodeFloats(spec, targets + slots) + 4 * slotFloats + perSlot * slots + perTarget * targets
+        long perSlot = 28 + 8L * spec.heads() + 4L * spec.edgeDim();
+        long perTarget = 16 + 12L * spec.outputDim();
+        return 4 * nodeFloats(spec, targets) + 4 * slotFloats + perSlot * slots + perTarget * targets
                 + (spec.residual() ? targetInputBytes : 0);
     }
 
@@ -242,7 +243,6 @@ public final class LayerWiseInference {
         model.weights().requireMatches(config);
         Plan plan = plan(config, graph, features, budgetBytes);
         int n = graph.nodeCount();
-        ChunkBuffers buffers = new ChunkBuffers(n, largestChunkSlots(graph, plan));
         long total = plan.chunkCount();
         long done = 0;
         // The first layer's rows are normalised as they are read, which gives the same rows as normalising them all.
@@ -257,6 +257,10 @@ public final class LayerWiseInference {
             try {
                 NodeRows projected = project(backend, layerInput, normalizeRows, layer, plan.projectionRanges()[l],
                         terminationFlag);
+                // Every chunk reads the sources' node tensors whole: on the backend once per layer.
+                for (DenseMatrix rows : projected.source()) {
+                    layer.sourceTensors.add(backend.upload(rows));
+                }
                 float[] output = last ? null : new float[Math.multiplyExact(n, out)];
                 int[] bounds = plan.chunks()[l];
                 for (int c = 0; c + 1 < bounds.length; c++) {
@@ -264,7 +268,7 @@ public final class LayerWiseInference {
                     int start = bounds[c];
                     int end = bounds[c + 1];
                     ChunkResult result = chunk(backend, graph, relationshipFeatures, layerInput, normalizeRows,
-                            projected, layer, start, end, buffers, request.attention());
+                            projected, layer, start, end, request.attention());
                     if (last) {
                         consumer.logits(start, end, result.output);
                     } else {
@@ -307,17 +311,6 @@ public final class LayerWiseInference {
         PredictionCollector collector = new PredictionCollector(config, graph, attention, embeddings);
         run(backend, model, graph, features, relationshipFeatures, budgetBytes, request, collector, terminationFlag);
         return collector.prediction();
-    }
-
-    private static int largestChunkSlots(IncomingCsr graph, Plan plan) {
-        int[] offsets = graph.offsets();
-        int largest = 0;
-        for (int[] bounds : plan.chunks()) {
-            for (int c = 0; c + 1 < bounds.length; c++) {
-                largest = Math.max(largest, offsets[bounds[c + 1]] - offsets[bounds[c]]);
-            }
-        }
-        return largest;
     }
 
     /** Every node's rows of the variant's node tensors, source side and target side, [n, cols] row-major each. */
@@ -379,101 +372,36 @@ public final class LayerWiseInference {
         }
     }
 
-    /** Rows {@code nodes[0 .. count)} of each host array into its tensor (overwritten). */
-    private static void uploadRows(Backend backend, List<DenseMatrix> from, int[] nodes, int count,
-                                   List<Tensor> into) {
-        for (int k = 0; k < into.size(); k++) {
-            DenseMatrix all = from.get(k);
+    /** Rows [start, end) of each host array on the backend. */
+    private static List<Tensor> uploadRows(Backend backend, List<DenseMatrix> from, int start, int end,
+                                           List<Object> owned) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (DenseMatrix all : from) {
             int cols = all.cols();
-            float[] rows = new float[count * cols];
-            for (int r = 0; r < count; r++) {
-                System.arraycopy(all.data(), nodes[r] * cols, rows, r * cols, cols);
-            }
-            copyInto(backend, new DenseMatrix(count, cols, rows), into.get(k));
+            tensors.add(own(owned, backend.upload(new DenseMatrix(end - start, cols,
+                    Arrays.copyOfRange(all.data(), start * cols, end * cols)))));
         }
-    }
-
-    /** Rows [start, end) of each host array into its tensor (overwritten). */
-    private static void uploadRows(Backend backend, List<DenseMatrix> from, int start, int end, List<Tensor> into) {
-        for (int k = 0; k < into.size(); k++) {
-            DenseMatrix all = from.get(k);
-            int cols = all.cols();
-            copyInto(backend, new DenseMatrix(end - start, cols,
-                    Arrays.copyOfRange(all.data(), start * cols, end * cols)), into.get(k));
-        }
-    }
-
-    private static void copyInto(Backend backend, DenseMatrix values, Tensor destination) {
-        Tensor uploaded = backend.upload(values);
-        try {
-            backend.copy(uploaded, destination);
-        } finally {
-            backend.release(uploaded);
-        }
+        return tensors;
     }
 
     private record ChunkResult(float[] output, float[] attention) {
     }
 
-    /** Index arrays a chunk fills, allocated once for the largest chunk of a run. */
-    private static final class ChunkBuffers {
-        /** Per node: its id among the chunk's sources, -1 when it is none; reset after each chunk. */
-        final int[] sourceIdOf;
-        /** The chunk's sources, in order of first appearance. */
-        final int[] sourceNodes;
-        /** Per slot of the chunk: its source's id among the chunk's sources. */
-        final int[] slotSources;
-
-        ChunkBuffers(int nodes, int largestChunkSlots) {
-            sourceIdOf = new int[nodes];
-            Arrays.fill(sourceIdOf, -1);
-            sourceNodes = new int[largestChunkSlots];
-            slotSources = new int[largestChunkSlots];
-        }
-    }
-
     /** One layer's output for the targets [start, end), and their attention when asked for. */
     private static ChunkResult chunk(Backend backend, IncomingCsr graph, DenseMatrix relationshipFeatures,
                                      FeatureMatrix layerInput, boolean normalizeRows, NodeRows projected,
-                                     LayerParameters layer, int start, int end, ChunkBuffers buffers,
-                                     boolean keepAttention) {
+                                     LayerParameters layer, int start, int end, boolean keepAttention) {
         LayerSpec spec = layer.spec;
-        int[] offsets = graph.offsets();
-        int[] sources = graph.sources();
         int targets = end - start;
-        int firstSlot = offsets[start];
-        int slots = offsets[end] - firstSlot;
-        // The chunk's graph: from its distinct sources (in order of first appearance) to its targets, the slots in
-        // the full graph's order per target.
-        int[] sourceIdOf = buffers.sourceIdOf;
-        int[] sourceNodes = buffers.sourceNodes;
-        int sourceCount = 0;
-        for (int slot = firstSlot; slot < offsets[end]; slot++) {
-            int j = sources[slot];
-            if (sourceIdOf[j] < 0) {
-                sourceIdOf[j] = sourceCount;
-                sourceNodes[sourceCount++] = j;
-            }
-            buffers.slotSources[slot - firstSlot] = sourceIdOf[j];
-        }
-        for (int k = 0; k < sourceCount; k++) {
-            sourceIdOf[sourceNodes[k]] = -1;
-        }
-        int[] chunkOffsets = new int[targets + 1];
-        for (int i = 0; i <= targets; i++) {
-            chunkOffsets[i] = offsets[start + i] - firstSlot;
-        }
-        IncomingCsr chunkCsr = GraphBuilder.bipartiteFromSlots(sourceCount, targets, chunkOffsets,
-                buffers.slotSources);
+        int slots = graph.offsets()[end] - graph.offsets()[start];
         List<Object> owned = new ArrayList<>();
         AttentionVariant.Scorer scorer = null;
         try {
-            GraphTensor chunkGraph = own(owned, backend.upload(chunkCsr));
+            GraphTensor chunkGraph = own(owned, backend.upload(graph.targetSlice(start, end)));
             Tensor edges = relationshipFeatures == null ? null
                     : own(owned, backend.upload(EdgeFeatures.perSlot(graph, relationshipFeatures, start, end)));
-            scorer = layer.bind(backend, chunkGraph, edges);
-            uploadRows(backend, projected.source(), sourceNodes, sourceCount, scorer.sourceTensors());
-            uploadRows(backend, projected.target(), start, end, scorer.targetTensors());
+            scorer = layer.variant.bindProjected(backend, chunkGraph, spec, layer.byName, layer.prefix, edges,
+                    layer.sourceTensors, uploadRows(backend, projected.target(), start, end, owned));
             Tensor alpha = own(owned, backend.zeros(slots, spec.heads()));
             scorer.score(alpha);
             backend.edgeSoftmax(chunkGraph, alpha);
@@ -540,12 +468,14 @@ public final class LayerWiseInference {
      */
     private static final class LayerParameters {
         private final Backend backend;
-        private final String prefix;
+        final String prefix;
         final LayerSpec spec;
         final AttentionVariant variant;
         final Map<String, Parameter> byName = new LinkedHashMap<>();
         final Parameter residual;
         final Parameter bias;
+        /** The sources' node tensors of the layer's projection, once computed. */
+        final List<Tensor> sourceTensors = new ArrayList<>();
 
         LayerParameters(Backend backend, TrainedModel model, LayerSpec spec, String prefix) {
             this.backend = backend;
@@ -564,13 +494,14 @@ public final class LayerWiseInference {
             bias = AttentionVariant.require(byName, prefix + "bias");
         }
 
-        /** The variant's scorer on {@code graph}, with its relationship features per slot (null for none). */
+        /** The variant's own scorer on {@code graph}, with its relationship features per slot (null for none). */
         AttentionVariant.Scorer bind(Backend backend, GraphTensor graph, Tensor edgeFeatures) {
             return variant.bind(backend, graph, spec, byName, prefix, edgeFeatures);
         }
 
         void release() {
             byName.values().forEach(p -> backend.release(p.value()));
+            sourceTensors.forEach(backend::release);
         }
     }
 }
