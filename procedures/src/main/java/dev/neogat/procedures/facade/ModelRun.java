@@ -263,15 +263,15 @@ public final class ModelRun {
                 job.phase("predicting layer by layer");
                 PredictionCollector collector = new PredictionCollector(model.config(), graph.graph(),
                         everyLayer(model, request.attention()), everyLayer(model, request.embeddings()));
-                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget, request,
-                        withProgress(collector, job), context.terminationFlag());
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), graph.relationshipFeatures(),
+                        budget, request, withProgress(collector, job), context.terminationFlag());
                 prediction = collector.prediction();
             } else {
                 job.phase("predicting and writing layer by layer");
                 ChunkWriteBack writer = new ChunkWriteBack(context, modelName, graph, model.config(), write,
                         model.metadata().classes(), projection.orientation(), concurrency, job);
-                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget,
-                        new Inference.Request(writer.needsAttention(), writer.needsEmbeddings()), writer,
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), graph.relationshipFeatures(),
+                        budget, new Inference.Request(writer.needsAttention(), writer.needsEmbeddings()), writer,
                         context.terminationFlag());
                 written = writer.finish();
                 writeMillis = writer.writeMillis();
