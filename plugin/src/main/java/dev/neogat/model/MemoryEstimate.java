@@ -201,6 +201,48 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
     }
 
+    /**
+     * Bytes of mini-batch training that reads batches from the store: what stays in the heap (a node-id map of
+     * up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled nodes) and one
+     * training step on the largest batch, or one evaluation chunk of {@code batchSize} nodes with their whole
+     * L-hop neighbourhoods at the graph's mean in-degree, whichever is larger.
+     */
+    public static MemoryEstimate fromStore(GatConfig config, long nodes, long slots, long featureValues,
+                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes) {
+        MemoryEstimate step = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
+        int[] allNeighbours = new int[fanouts.length];
+        java.util.Arrays.fill(allNeighbours, (int) Math.min(Integer.MAX_VALUE,
+                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
+        MemoryEstimate chunk = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize,
+                allNeighbours);
+        long evaluation = chunk.graphBytes + chunk.featureBytes + chunk.activationBytes;
+        long kept = 64 * nodes + 12 * labelledNodes;
+        long stepBytes = step.graphBytes + step.featureBytes + step.activationBytes + step.gradientBytes
+                + step.maskBytes;
+        return evaluation > stepBytes
+                ? new MemoryEstimate(kept + chunk.graphBytes, chunk.featureBytes, step.parameterBytes,
+                chunk.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + step.graphBytes, step.featureBytes, step.parameterBytes,
+                step.activationBytes, step.gradientBytes, step.maskBytes);
+    }
+
+    /** One training step on the largest subgraph a batch can sample (see {@link #miniBatch}). */
+    private static MemoryEstimate miniBatchStep(GatConfig config, long nodes, long slots, long featureValues,
+                                                boolean sparseFeatures, int batchSize, int[] fanouts) {
+        long frontier = Math.min(batchSize, nodes);
+        long batchNodes = frontier;
+        long batchSlots = 0;
+        for (int fanout : fanouts) {
+            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
+            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
+            frontier = Math.min(nodes, drawn);
+            batchNodes = Math.min(nodes, batchNodes + frontier);
+        }
+        batchSlots = Math.min(slots, batchSlots + frontier);
+        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
+        return of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
+    }
+
     private static long saturatingProduct(long a, long b) {
         long product = a * b;
         return b != 0 && product / b != a ? Long.MAX_VALUE : product;

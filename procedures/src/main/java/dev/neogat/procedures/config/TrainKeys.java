@@ -108,14 +108,16 @@ public final class TrainKeys {
     // How it batches (see TrainConfig.batching for the reading of fanouts, which depends on layers).
     public static final ConfigKey<String> MODE = ConfigKey.choice("mode", TrainConfig.AUTO,
             List.of(TrainConfig.AUTO, TrainConfig.FULL_BATCH, TrainConfig.MINI_BATCH),
-            "'fullBatch', 'miniBatch', or 'auto': full-batch when its estimate fits memoryBudget");
+            "'fullBatch', 'miniBatch', or 'auto': full-batch when its estimate fits memoryBudget; mini-batch "
+                    + "training reads its batches from the store when the projection does not fit it");
     public static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("batchSize",
             MiniBatchConfig.DEFAULT_BATCH_SIZE, 1, Integer.MAX_VALUE, "training nodes per mini-batch");
     public static final ConfigKey<List<Integer>> FANOUTS = ConfigKey.integers("fanouts",
             MiniBatchConfig.DEFAULT_FANOUT, -1, Integer.MAX_VALUE,
             "incoming neighbours each node draws, per layer; -1: all").shownAs("`10` per layer");
     public static final ConfigKey<Long> MEMORY_BUDGET = new ConfigKey<Long>(MemoryBudget.KEY, null, "the free heap",
-            "the memory 'auto' lets full-batch training use", (config, key, given) -> config.has(key)
+            "the memory 'auto' lets full-batch training, and 'auto' or 'miniBatch' let mini-batch training with the "
+                    + "projection in the heap use", (config, key, given) -> config.has(key)
             ? MemoryBudget.read(config) : given);
 
     // What it writes.

@@ -370,14 +370,14 @@ public final class GraphLoader {
      * A name the database has that none of the projected nodes (or relationships between them) carries:
      * {@code what} names it and its key, {@code verb} says how it would relate to the projected nodes.
      */
-    private static IllegalArgumentException notOnProjection(String what, String verb, ProjectionConfig projection) {
+    static IllegalArgumentException notOnProjection(String what, String verb, ProjectionConfig projection) {
         String nodes = projection.nodeLabels().isEmpty() ? "all nodes"
                 : "nodeLabels " + DatabaseNames.quoted(projection.nodeLabels());
         return new IllegalArgumentException("The " + what + " " + verb + " none of the projected nodes (" + nodes
                 + "); it exists in the database but not " + ("is on".equals(verb) ? "on" : "between") + " those nodes");
     }
 
-    private static long countAllNodes(Transaction tx) {
+    static long countAllNodes(Transaction tx) {
         long count = 0;
         try (var all = tx.getAllNodes().iterator()) {
             while (all.hasNext()) {
@@ -388,7 +388,7 @@ public final class GraphLoader {
         return count;
     }
 
-    private static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {
+    static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {
         if (labels.isEmpty()) {
             return tx.getAllNodes().iterator();
         }
@@ -400,7 +400,7 @@ public final class GraphLoader {
     }
 
     /** 0 train, 1 validation, 2 test, 3 none. */
-    private static byte splitCode(Node node, String property) {
+    static byte splitCode(Node node, String property) {
         Object value = node.getProperty(property, null);
         if (value == null) {
             return 3;
