@@ -22,13 +22,18 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                              int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
                              int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
                              double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
-                             RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims) {
+                             RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims,
+                             Map<String, FeaturelessInput> featureless) {
 
     /** HAN's semantic attention vector size. */
     public static final int DEFAULT_SEMANTIC_DIM = 128;
 
+    /** Width of a featureless type's learned input unless asked otherwise. */
+    public static final int DEFAULT_FEATURELESS_WIDTH = 64;
+
     public TypedGatConfig {
         inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
+        featureless = Collections.unmodifiableMap(new LinkedHashMap<>(featureless));
         relations = List.copyOf(relations);
         edgeDims = Collections.unmodifiableMap(new LinkedHashMap<>(edgeDims));
         if (inputWidths.isEmpty()) {
@@ -55,6 +60,17 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                     outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope,
                     residual, aggregation, semanticDim, edgeDims, l);
         }
+    }
+
+    /** A model whose node types all have features. */
+    public TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                          int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
+                          int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
+                          double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
+                          RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims) {
+        this(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
+                multiLabel, aggregation, semanticDim, edgeDims, Map.of());
     }
 
     /** A model whose relations have no relationship features. */
@@ -296,6 +312,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         private RelationAggregation aggregation = RelationAggregation.SUM;
         private int semanticDim = DEFAULT_SEMANTIC_DIM;
         private final Map<Relation, Integer> edgeDims = new LinkedHashMap<>();
+        private final Map<String, FeaturelessInput> featureless = new LinkedHashMap<>();
 
         private Builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                         int classCount) {
@@ -386,10 +403,16 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             return this;
         }
 
+        /** Node type {@code type} has no features: its nodes read the learned {@code input}. */
+        public Builder featureless(String type, FeaturelessInput input) {
+            featureless.put(type, input);
+            return this;
+        }
+
         public TypedGatConfig build() {
             return new TypedGatConfig(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels,
                     hiddenHeads, outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout,
-                    negativeSlope, residual, multiLabel, aggregation, semanticDim, edgeDims);
+                    negativeSlope, residual, multiLabel, aggregation, semanticDim, edgeDims, featureless);
         }
     }
 }
