@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * The typed-graph keys of {@code gat.train}: whether to train a typed model ({@code typed}: true, false, or
- * {@link #AUTO}: typed when the projection names more than one label or relationship type), the target label(s)
+ * {@link #AUTO}, see {@link #typedFor}), the target label(s)
  * (empty: the labels whose nodes carry labelProperty), how relations into a label are combined, and the learned
  * input of labels without features.
  */
@@ -37,11 +37,46 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         return new TypedSettings(typed, targetLabels, aggregation, mode, dimension);
     }
 
-    /** Whether {@code projection} trains a typed model: as asked, or under 'auto' when it names several labels or types. */
-    public boolean typedFor(ProjectionConfig projection) {
+    /**
+     * Whether {@code config} trains a typed model: as asked, or under 'auto' when its projection names more than one
+     * label or relationship type and it asks for nothing typed models do not do yet ({@link #untypedOnly}), so
+     * that such runs keep training as they did before typed models.
+     */
+    public boolean typedFor(TrainConfig config) {
         if (typed != null) {
             return typed;
         }
-        return projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1;
+        ProjectionConfig projection = config.projection();
+        boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
+                || projection.featurePropertiesByLabel() != null;
+        return several && untypedOnly(config).isEmpty();
+    }
+
+    /** The settings of {@code config} that only untyped models support for now. */
+    public static List<String> untypedOnly(TrainConfig config) {
+        List<String> settings = new java.util.ArrayList<>();
+        if (config.projection().relationshipFeatures() != null) {
+            settings.add("relationshipFeatures");
+        }
+        if (config.autoTune() != null) {
+            settings.add("autoTune");
+        }
+        if (config.batching().mode().equals(TrainConfig.MINI_BATCH)) {
+            settings.add("mode 'miniBatch'");
+        }
+        if ("gpu".equalsIgnoreCase(config.device())) {
+            settings.add("device 'gpu'");
+        }
+        WriteConfig write = config.write();
+        if (write.attentionProperty() != null) {
+            settings.add("attentionProperty");
+        }
+        if (write.selfAttentionProperty() != null) {
+            settings.add("selfAttentionProperty");
+        }
+        if (write.embeddingProperty() != null) {
+            settings.add("embeddingProperty");
+        }
+        return settings;
     }
 }

@@ -79,6 +79,14 @@ public final class TrainFacade {
     public static TrainResult train(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
         ModelCatalog.validateName(modelName);
         TrainConfig config = TrainConfig.read(rawConfig);
+        if (config.typed().typedFor(config)) {
+            return TypedTrainFacade.train(context, modelName, config);
+        }
+        if (config.projection().featurePropertiesByLabel() != null) {
+            throw new IllegalArgumentException("featureProperties as a map from label (" + config.used()
+                    .get("featureProperties") + ") needs a typed model; give typed: true, or one property or list "
+                    + "for every node");
+        }
         WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
@@ -220,7 +228,7 @@ public final class TrainFacade {
         return out.toString();
     }
 
-    private static TrainingListener listener(ProcedureContext context, Jobs.Job job, String modelName) {
+    static TrainingListener listener(ProcedureContext context, Jobs.Job job, String modelName) {
         long[] lastLog = {System.nanoTime()};
         return (stats, maxEpochs) -> {
             job.epoch(stats.epoch(), maxEpochs, stats.loss(), stats.validationScore());
@@ -275,7 +283,7 @@ public final class TrainFacade {
         return counts.multiLabel() ? "micro-F1" : "accuracy";
     }
 
-    private static Double score(MetricCounts counts) {
+    static Double score(MetricCounts counts) {
         return counts.total() == 0 ? null : counts.score();
     }
 
@@ -312,7 +320,7 @@ public final class TrainFacade {
     }
 
     /** Score and loss, null when there were no such nodes. */
-    private static ModelMetadata.Score metric(MetricCounts counts) {
+    static ModelMetadata.Score metric(MetricCounts counts) {
         return new ModelMetadata.Score(score(counts), counts.total() == 0 ? null : counts.loss(),
                 counts.total());
     }

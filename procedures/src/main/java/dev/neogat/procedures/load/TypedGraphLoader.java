@@ -122,7 +122,11 @@ public final class TypedGraphLoader {
                 }
                 features.put(label, reader.build());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("featureProperties of label '" + label + "': " + e.getMessage(), e);
+                // Neo4j shows users the deepest cause's message: keep the label on top, the original as suppressed.
+                IllegalArgumentException named = new IllegalArgumentException("featureProperties of label '" + label
+                        + "': " + e.getMessage());
+                named.addSuppressed(e);
+                throw named;
             }
         }
 
@@ -236,18 +240,18 @@ public final class TypedGraphLoader {
             return;
         }
         String key = TrainKeys.FEATURE_PROPERTIES.name();
-        for (String label : projection.nodeLabels()) {
-            if (!byLabel.containsKey(label)) {
-                throw new IllegalArgumentException("Configuration '" + key + "' has no entry for the label '" + label
-                        + "'; give it a property, a list of properties, or null for a label without features");
-            }
-        }
         for (String label : byLabel.keySet()) {
             if (!projection.nodeLabels().contains(label)) {
                 String closest = ConfigMap.closest(label, projection.nodeLabels());
                 throw new IllegalArgumentException("Configuration '" + key + "' names the label '" + label + "', which "
-                        + "is not projected" + (closest != null ? "; did you mean '" + closest + "'?" : "")
+                        + "is not projected" + (closest != null ? "; did you mean '" + closest + "'?" : ".")
                         + " The projected labels (nodeLabels) are " + DatabaseNames.quoted(projection.nodeLabels()));
+            }
+        }
+        for (String label : projection.nodeLabels()) {
+            if (!byLabel.containsKey(label)) {
+                throw new IllegalArgumentException("Configuration '" + key + "' has no entry for the label '" + label
+                        + "'; give it a property, a list of properties, or null for a label without features");
             }
         }
     }
@@ -257,7 +261,7 @@ public final class TypedGraphLoader {
             if (!labels.contains(target)) {
                 String closest = ConfigMap.closest(target, labels);
                 throw new IllegalArgumentException("Configuration 'targetLabels' names '" + target + "', which is not "
-                        + "projected" + (closest != null ? "; did you mean '" + closest + "'?" : "")
+                        + "projected" + (closest != null ? "; did you mean '" + closest + "'?" : ".")
                         + " The projected labels (nodeLabels) are " + DatabaseNames.quoted(labels));
             }
         }
