@@ -150,6 +150,12 @@ class TypedBadInputTest {
                         + "typed: false")),
                 new Case("featureMapOnAnUntypedModel", c -> c.put("typed", false),
                         List.of("featureProperties as a map from label (", ") needs a typed model; give typed: true")),
+                new Case("targetLabelsOnAnUntypedModel", c -> {
+                    c.put("typed", false);
+                    c.put("featureProperties", "text");
+                    c.put("targetLabels", "Paper");
+                }, List.of("Configuration 'targetLabels' applies to typed models, but this run trains an untyped one "
+                        + "(typed: false")),
                 new Case("typedNotABoolean", c -> c.put("typed", "yes"),
                         List.of("Configuration 'typed' must be true, false or 'auto', got the string 'yes'")),
                 new Case("aggregationUnknown", c -> c.put("relationAggregation", "max"),

@@ -82,6 +82,12 @@ public final class TrainFacade {
         if (config.typed().typedFor(config)) {
             return TypedTrainFacade.train(context, modelName, config);
         }
+        if (!config.typed().targetLabels().isEmpty()) {
+            throw new IllegalArgumentException("Configuration 'targetLabels' applies to typed models, but this run "
+                    + "trains an untyped one (typed: " + config.used().get("typed") + ", nodeLabels "
+                    + config.projection().nodeLabels() + ", relationshipTypes " + config.projection().relationshipTypes()
+                    + "); give typed: true, or leave targetLabels out");
+        }
         if (config.projection().featurePropertiesByLabel() != null) {
             throw new IllegalArgumentException("featureProperties as a map from label (" + config.used()
                     .get("featureProperties") + ") needs a typed model; give typed: true, or one property or list "
