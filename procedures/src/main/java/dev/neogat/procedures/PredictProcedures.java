@@ -71,7 +71,7 @@ public class PredictProcedures extends ProcedureBase {
         if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
             TypedModelRun run;
             try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
-                run = TypedModelRun.run(context(), modelName, typed, map, null, job);
+                run = TypedModelRun.run(context(), modelName, typed, map, Inference.Request.LOGITS_ONLY, null, job);
             }
             TypedPrediction prediction = run.prediction();
             List<Object> classes = run.classValues();
@@ -109,7 +109,8 @@ public class PredictProcedures extends ProcedureBase {
         }
         if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
             try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
-                TypedModelRun run = TypedModelRun.run(context(), modelName, typed, map, write, job);
+                TypedModelRun run = TypedModelRun.run(context(), modelName, typed, map,
+                        Inference.Request.LOGITS_ONLY, write, job);
                 PredictWriteResult row = new PredictWriteResult();
                 row.nodeCount = run.graph().targetNodes().size();
                 row.propertiesWritten = run.written().propertiesWritten();

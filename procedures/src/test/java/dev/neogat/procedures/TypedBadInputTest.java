@@ -202,6 +202,9 @@ class TypedBadInputTest {
                 new Case("givenNodes", c -> c.put("nodes", List.of(0L)),
                         List.of("The model 'base' is a typed model; 'nodes' with a typed model is not supported "
                                 + "yet")),
+                new Case("pcaOfATypedModel", c -> c.put("pcaDimensions", 2),
+                        List.of("The model 'base' is a typed model; 'pcaDimensions' with a typed model is not "
+                                + "supported yet")),
                 new Case("outputOverwritesAnInput", c -> c.put("writeProperty", "text"),
                         List.of("Configuration 'writeProperty' names the property 'text', an input of this run")));
     }
@@ -215,6 +218,8 @@ class TypedBadInputTest {
         // gat.predict.write takes no 'nodes'; the stream refuses it for a typed model.
         String message = config.containsKey("nodes")
                 ? failure("CALL gat.predict.stream('base', $config)", Map.of("config", Map.of("nodes", List.of(0L))))
+                : config.containsKey("pcaDimensions")
+                ? failure("CALL gat.embed.stream('base', $config)", Map.of("config", Map.of("pcaDimensions", 2)))
                 : failure("CALL gat.predict.write('base', $config)", Map.of("config", config));
         for (String part : bad.expected()) {
             assertThat(message).as(bad.name()).contains(part);
@@ -246,7 +251,7 @@ class TypedBadInputTest {
 
     @Test
     void proceduresWithoutTypedSupportSaySo() {
-        for (String call : List.of("CALL gat.embed.stream('base')", "CALL gat.attention.stream('base')",
+        for (String call : List.of("CALL gat.embed.write('base', {embeddingProperty: 'e'})", "CALL gat.attention.stream('base')",
                 "CALL gat.explain.stream('base', 0)",
                 "CALL gat.attention.histogram('base')")) {
             String message = failure(call, Map.of());

@@ -214,6 +214,24 @@ class TypedProcedureTest {
         assertThat(plainInfo).doesNotContainKey("relationImportance");
     }
 
+    @Test
+    @Order(6)
+    void embeddingsStreamEveryNodeOfEveryLabel() {
+        List<Map<String, Object>> rows = db.executeTransactionally("""
+                CALL gat.embed.stream('typed') YIELD node, layer, embedding
+                RETURN labels(node)[0] AS label, layer, size(embedding) AS width
+                """, Map.of(), result -> result.stream().toList());
+        long papers = db.executeTransactionally("MATCH (p:Paper) RETURN count(p) AS n", Map.of(),
+                result -> (Long) result.next().get("n"));
+        assertThat(rows).hasSize((int) papers + PaperGraph.AUTHORS + PaperGraph.VENUES);
+        assertThat(rows).extracting(row -> row.get("label")).containsOnly("Paper", "Author", "Venue");
+        // The hidden layer: 4 heads of 8 channels, concatenated.
+        assertThat(rows).allSatisfy(row -> {
+            assertThat(row.get("layer")).isEqualTo(0L);
+            assertThat(row.get("width")).isEqualTo(32L);
+        });
+    }
+
     /** Whether TypedTrainingData accepts a node type without a feature matrix (the seam's featureless type). */
     private static boolean engineTakesFeaturelessTypes() {
         dev.neogat.graph.TypedGraph graph = dev.neogat.graph.TypedGraph.builder().nodeType("A", 2).nodeType("B", 1)

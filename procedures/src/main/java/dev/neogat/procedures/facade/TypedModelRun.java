@@ -32,9 +32,12 @@ import java.util.TreeSet;
 public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, TypedPrediction prediction,
                             long predictMillis, WriteBack.Summary written, long writeMillis) {
 
-    /** Runs {@code model} and, with a {@code write} configuration, writes its predictions on the target nodes. */
+    /**
+     * Runs {@code model} for what {@code request} asks (logits always) and, with a {@code write} configuration,
+     * writes its predictions on the target nodes.
+     */
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
-                                    ConfigMap config, WriteConfig write, Jobs.Job job) {
+                                    ConfigMap config, Inference.Request request, WriteConfig write, Jobs.Job job) {
         for (String key : List.of("nodes", MemoryBudget.KEY, "relationshipFeatures")) {
             if (config.has(key)) {
                 throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
@@ -70,8 +73,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         try (Backend backend = choice.backend()) {
             job.phase("predicting");
             try {
-                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
-                        Inference.Request.LOGITS_ONLY);
+                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(), request);
             } catch (IllegalArgumentException e) {
                 IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
                         + "' cannot run on this projection: " + e.getMessage());
