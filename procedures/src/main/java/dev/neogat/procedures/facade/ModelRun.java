@@ -4,6 +4,7 @@ import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
 import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.StoredModel;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
@@ -84,6 +85,15 @@ public final class ModelRun {
     public static TrainedModel model(ProcedureContext context, String modelName) {
         try {
             return context.catalog().get(modelName);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The model called {@code modelName}, untyped or typed. */
+    public static StoredModel storedModel(ProcedureContext context, String modelName) {
+        try {
+            return context.catalog().getAny(modelName);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }

@@ -79,6 +79,20 @@ public final class TrainFacade {
     public static TrainResult train(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
         ModelCatalog.validateName(modelName);
         TrainConfig config = TrainConfig.read(rawConfig);
+        if (config.typed().typedFor(config)) {
+            return TypedTrainFacade.train(context, modelName, config);
+        }
+        if (!config.typed().targetLabels().isEmpty()) {
+            throw new IllegalArgumentException("Configuration 'targetLabels' applies to typed models, but this run "
+                    + "trains an untyped one (typed: " + config.used().get("typed") + ", nodeLabels "
+                    + config.projection().nodeLabels() + ", relationshipTypes " + config.projection().relationshipTypes()
+                    + "); give typed: true, or leave targetLabels out");
+        }
+        if (config.projection().featurePropertiesByLabel() != null) {
+            throw new IllegalArgumentException("featureProperties as a map from label (" + config.used()
+                    .get("featureProperties") + ") needs a typed model; give typed: true, or one property or list "
+                    + "for every node");
+        }
         WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
@@ -330,7 +344,7 @@ public final class TrainFacade {
     }
 
     /** Score and loss, null when there were no such nodes. */
-    private static ModelMetadata.Score metric(MetricCounts counts) {
+    static ModelMetadata.Score metric(MetricCounts counts) {
         return new ModelMetadata.Score(score(counts), counts.total() == 0 ? null : counts.loss(),
                 counts.total());
     }
