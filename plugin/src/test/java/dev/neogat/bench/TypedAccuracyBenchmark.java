@@ -38,7 +38,10 @@ import java.util.function.IntUnaryOperator;
  * training-step time and the peak heap of each run. Accuracy and macro-F1 are computed from the predictions of the
  * kept (best-validation) weights on the test nodes. Both models: 2 layers, 8 heads of 8 hidden channels, one output
  * head, dropout 0.6 (input and attention), features row-normalised; Adam lr 0.005, weight decay 0.001, at most
- * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's).
+ * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's). The typed
+ * model's settings can be varied by the arguments {@code patience=}, {@code lr=}, {@code wd=}, {@code dropout=},
+ * {@code heads=}, {@code hidden=}, {@code outputHeads=}, {@code layers=}, {@code residual=true|false} and
+ * {@code normalize=true|false} (row-normalised features; the untyped model keeps its own architecture and features).
  * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedAccuracyBenchmark
  * -Dbench.args="acm seeds=0,1 epochs=200 models=attention,sum,untyped"}.
  */
@@ -57,6 +60,7 @@ public final class TypedAccuracyBenchmark {
         int heads = 8;
         int hidden = 8;
         int layers = 2;
+        int outputHeads = 1;
         boolean residual = false;
         boolean normalize = true;
         for (String word : words) {
@@ -73,6 +77,8 @@ public final class TypedAccuracyBenchmark {
                 heads = Integer.parseInt(value);
             } else if (word.startsWith("hidden=")) {
                 hidden = Integer.parseInt(value);
+            } else if (word.startsWith("outputHeads=")) {
+                outputHeads = Integer.parseInt(value);
             } else if (word.startsWith("layers=")) {
                 layers = Integer.parseInt(value);
             } else if (word.startsWith("residual=")) {
@@ -92,11 +98,11 @@ public final class TypedAccuracyBenchmark {
         int threads = BenchArgs.threads();
         Path directory = SharedData.sharedDir().resolve("datasets").resolve(datasetName);
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %s, seeds %s, at most %d "
-                        + "epochs, patience %d, lr %s, weight decay %s, %d layers, %d heads x %d, dropout %s, "
-                        + "residual %b, features row-normalised %b%n",
+                        + "epochs, patience %d, lr %s, weight decay %s, %d layers, %d heads x %d, %d output heads, "
+                        + "dropout %s, residual %b, features row-normalised %b%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
                 Runtime.getRuntime().maxMemory() / (double) (1L << 30), datasetName, seeds, epochs, patience,
-                learningRate, weightDecay, layers, heads, hidden, dropout, residual, normalize);
+                learningRate, weightDecay, layers, heads, hidden, outputHeads, dropout, residual, normalize);
         TypedDataset typed = TypedCsv.loadTyped(directory);
         Dataset untyped = models.contains("untyped") ? TypedCsv.loadUntyped(directory) : null;
         Map<String, FeatureMatrix> normalized = new LinkedHashMap<>();
@@ -133,7 +139,7 @@ public final class TypedAccuracyBenchmark {
                     } else {
                         TypedGatConfig config = TypedGatConfig.builder(widths, typed.graph().relations(),
                                         typed.targetType(), typed.labels().classCount())
-                                .layers(layers).hiddenHeads(heads).hiddenChannels(hidden).outputHeads(1)
+                                .layers(layers).hiddenHeads(heads).hiddenChannels(hidden).outputHeads(outputHeads)
                                 .dropout(dropout).residual(residual)
                                 .aggregation(RelationAggregation.parse(model)).build();
                         TypedTrainingResult result = TypedTrainer.train(backend, data, config, training,
