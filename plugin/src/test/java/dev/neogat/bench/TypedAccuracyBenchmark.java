@@ -38,7 +38,10 @@ import java.util.function.IntUnaryOperator;
  * training-step time and the peak heap of each run. Accuracy and macro-F1 are computed from the predictions of the
  * kept (best-validation) weights on the test nodes. Both models: 2 layers, 8 heads of 8 hidden channels, one output
  * head, dropout 0.6 (input and attention), features row-normalised; Adam lr 0.005, weight decay 0.001, at most
- * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's).
+ * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's). The typed
+ * model's settings can be varied by the arguments {@code patience=}, {@code lr=}, {@code wd=}, {@code dropout=},
+ * {@code heads=}, {@code hidden=}, {@code outputHeads=}, {@code layers=}, {@code residual=true|false} and
+ * {@code normalize=true|false} (row-normalised features; the untyped model keeps its own architecture and features).
  * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedAccuracyBenchmark
  * -Dbench.args="acm seeds=0,1 epochs=200 models=attention,sum,untyped"}.
  */
@@ -50,8 +53,39 @@ public final class TypedAccuracyBenchmark {
         List<Long> seeds = List.of(0L);
         int epochs = 200;
         List<String> models = List.of("attention", "sum", "untyped");
+        int patience = 100;
+        double learningRate = 0.005;
+        double weightDecay = 0.001;
+        double dropout = 0.6;
+        int heads = 8;
+        int hidden = 8;
+        int layers = 2;
+        int outputHeads = 1;
+        boolean residual = false;
+        boolean normalize = true;
         for (String word : words) {
-            if (word.startsWith("seeds=")) {
+            String value = word.substring(word.indexOf('=') + 1);
+            if (word.startsWith("patience=")) {
+                patience = Integer.parseInt(value);
+            } else if (word.startsWith("lr=")) {
+                learningRate = Double.parseDouble(value);
+            } else if (word.startsWith("wd=")) {
+                weightDecay = Double.parseDouble(value);
+            } else if (word.startsWith("dropout=")) {
+                dropout = Double.parseDouble(value);
+            } else if (word.startsWith("heads=")) {
+                heads = Integer.parseInt(value);
+            } else if (word.startsWith("hidden=")) {
+                hidden = Integer.parseInt(value);
+            } else if (word.startsWith("outputHeads=")) {
+                outputHeads = Integer.parseInt(value);
+            } else if (word.startsWith("layers=")) {
+                layers = Integer.parseInt(value);
+            } else if (word.startsWith("residual=")) {
+                residual = Boolean.parseBoolean(value);
+            } else if (word.startsWith("normalize=")) {
+                normalize = Boolean.parseBoolean(value);
+            } else if (word.startsWith("seeds=")) {
                 seeds = java.util.Arrays.stream(word.substring(6).split(",")).map(Long::parseLong).toList();
             } else if (word.startsWith("epochs=")) {
                 epochs = Integer.parseInt(word.substring(7));
@@ -64,13 +98,16 @@ public final class TypedAccuracyBenchmark {
         int threads = BenchArgs.threads();
         Path directory = SharedData.sharedDir().resolve("datasets").resolve(datasetName);
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %s, seeds %s, at most %d "
-                        + "epochs, patience 100, lr 0.005, weight decay 0.001, 8 heads x 8, dropout 0.6%n",
+                        + "epochs, patience %d, lr %s, weight decay %s, %d layers, %d heads x %d, %d output heads, "
+                        + "dropout %s, residual %b, features row-normalised %b%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
-                Runtime.getRuntime().maxMemory() / (double) (1L << 30), datasetName, seeds, epochs);
+                Runtime.getRuntime().maxMemory() / (double) (1L << 30), datasetName, seeds, epochs, patience,
+                learningRate, weightDecay, layers, heads, hidden, outputHeads, dropout, residual, normalize);
         TypedDataset typed = TypedCsv.loadTyped(directory);
         Dataset untyped = models.contains("untyped") ? TypedCsv.loadUntyped(directory) : null;
         Map<String, FeatureMatrix> normalized = new LinkedHashMap<>();
-        typed.features().forEach((type, x) -> normalized.put(type, x.rowNormalized()));
+        boolean rowNormalize = normalize;
+        typed.features().forEach((type, x) -> normalized.put(type, rowNormalize ? x.rowNormalized() : x));
         TypedTrainingData data = new TypedTrainingData(typed.graph(), normalized, typed.targetType(), typed.labels(),
                 typed.split());
         Map<String, Integer> widths = new LinkedHashMap<>();
@@ -81,7 +118,7 @@ public final class TypedAccuracyBenchmark {
 
         Map<String, List<double[]>> scores = new LinkedHashMap<>();
         for (long seed : seeds) {
-            TrainingConfig training = new TrainingConfig(epochs, 0.005, 0.001, 100, seed);
+            TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
             for (String model : models) {
                 TypedBenchmark.resetPeaks();
                 long start = System.nanoTime();
@@ -102,7 +139,8 @@ public final class TypedAccuracyBenchmark {
                     } else {
                         TypedGatConfig config = TypedGatConfig.builder(widths, typed.graph().relations(),
                                         typed.targetType(), typed.labels().classCount())
-                                .hiddenHeads(8).hiddenChannels(8).outputHeads(1).dropout(0.6)
+                                .layers(layers).hiddenHeads(heads).hiddenChannels(hidden).outputHeads(outputHeads)
+                                .dropout(dropout).residual(residual)
                                 .aggregation(RelationAggregation.parse(model)).build();
                         TypedTrainingResult result = TypedTrainer.train(backend, data, config, training,
                                 TrainingListener.NONE, TerminationFlag.RUNNING);
