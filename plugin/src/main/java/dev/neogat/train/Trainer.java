@@ -66,7 +66,8 @@ public final class Trainer {
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             MiniBatchSteps batches = miniBatch == null ? null
                     : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
+                    training.stoppingRule());
             Map<String, Tensor> best = null;
             List<EpochStats> history = new ArrayList<>();
             StopReason stopReason = StopReason.MAX_EPOCHS;

@@ -2,10 +2,12 @@ package dev.neogat.train;
 
 /**
  * How to train: epochs, Adam's learning rate and L2 weight decay, early stopping patience (epochs
- * without improvement on the validation set; 0 disables it) and the seed behind initial weights and
- * dropout masks. Defaults are the GAT paper's Cora settings.
+ * without progress on the validation set, as the {@link StoppingRule} counts it; 0 disables it) and the seed
+ * behind initial weights and dropout masks. Defaults are the GAT paper's Cora settings; the stopping rule is not
+ * the paper's (see {@link StoppingRule}).
  */
-public record TrainingConfig(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+public record TrainingConfig(int epochs, double learningRate, double weightDecay, int patience, long seed,
+                             StoppingRule stoppingRule) {
 
     public static final int DEFAULT_EPOCHS = 1000;
     public static final double DEFAULT_LEARNING_RATE = 0.005;
@@ -26,6 +28,14 @@ public record TrainingConfig(int epochs, double learningRate, double weightDecay
         if (patience < 0) {
             throw new IllegalArgumentException("patience must not be negative, got " + patience);
         }
+        if (stoppingRule == null) {
+            throw new IllegalArgumentException("stoppingRule must be given");
+        }
+    }
+
+    /** With the default stopping rule. */
+    public TrainingConfig(int epochs, double learningRate, double weightDecay, int patience, long seed) {
+        this(epochs, learningRate, weightDecay, patience, seed, StoppingRule.DEFAULT);
     }
 
     public static TrainingConfig defaults() {
@@ -34,14 +44,18 @@ public record TrainingConfig(int epochs, double learningRate, double weightDecay
     }
 
     public TrainingConfig withSeed(long newSeed) {
-        return new TrainingConfig(epochs, learningRate, weightDecay, patience, newSeed);
+        return new TrainingConfig(epochs, learningRate, weightDecay, patience, newSeed, stoppingRule);
     }
 
     public TrainingConfig withEpochs(int newEpochs) {
-        return new TrainingConfig(newEpochs, learningRate, weightDecay, patience, seed);
+        return new TrainingConfig(newEpochs, learningRate, weightDecay, patience, seed, stoppingRule);
     }
 
     public TrainingConfig withPatience(int newPatience) {
-        return new TrainingConfig(epochs, learningRate, weightDecay, newPatience, seed);
+        return new TrainingConfig(epochs, learningRate, weightDecay, newPatience, seed, stoppingRule);
+    }
+
+    public TrainingConfig withStoppingRule(StoppingRule newRule) {
+        return new TrainingConfig(epochs, learningRate, weightDecay, patience, seed, newRule);
     }
 }

@@ -59,7 +59,8 @@ public final class TypedTrainer {
             Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
             boolean canStopEarly = validationTargets.size() > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
+                    training.stoppingRule());
             Map<String, Tensor> best = null;
             List<EpochStats> history = new ArrayList<>();
             StopReason stopReason = StopReason.MAX_EPOCHS;

@@ -9,6 +9,8 @@ import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
 import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.EpochStats;
+import dev.neogat.train.StoppingReplay;
+import dev.neogat.train.StoppingRule;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingListener;
@@ -33,7 +35,9 @@ import java.util.Map;
  * {@code key=value} words vary the configuration (see {@link #configure} and {@link #training}); a dataset is
  * any folder of {@code ../shared/datasets} (typed ones, such as acm, with all relations as one graph);
  * {@code firstSeed=K} starts the seeds at K; {@code history=N} prints every N-th epoch.
- * Prints mean ± std per dataset.
+ * Prints mean ± std of the test accuracy, the mean epochs run and best epoch per dataset. With
+ * {@code stoppingRule=GAT_PAPER} it also replays {@link StoppingRule#GAT_PAPER_BOUNDED} over each run's history
+ * (where it would have stopped and which weights it would have kept), so one run compares both rules.
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AccuracyBenchmark
  * -Dbench.args="cora citeseer 10"}
@@ -99,28 +103,60 @@ public final class AccuracyBenchmark {
                 continue;
             }
             double[] accuracies = new double[seeds];
+            double[] epochsRun = new double[seeds];
+            double[] bestEpochs = new double[seeds];
+            double[] minutes = new double[seeds];
+            // A run under the paper's rule, which stops last, also answers for the bounded rule.
+            boolean replay = training.stoppingRule() == StoppingRule.GAT_PAPER && training.patience() > 0;
+            double[] replayedEpochs = new double[seeds];
+            double[] replayedBest = new double[seeds];
+            double[] replayedAccuracies = new double[seeds];
+            boolean replayComplete = true;
             for (int k = 0; k < seeds; k++) {
                 int seed = firstSeed + k;
                 TrainingResult result = train(dataset, config, training.withSeed(seed), threads);
                 accuracies[k] = result.test().score();
+                epochsRun[k] = result.epochsRun();
+                bestEpochs[k] = result.bestEpoch();
+                minutes[k] = result.trainMillis() / 60_000;
                 System.out.printf(Locale.ROOT, "%s seed %d: test %.2f%% val %.2f%% train %.2f%% epochs %d best %d "
                                 + "(%.0f ms, %.2f ms/step median, %.1f ms/epoch)%n", name, seed,
                         100 * result.test().score(), 100 * result.validation().score(), 100 * result.train().score(),
                         result.epochsRun(), result.bestEpoch(), result.trainMillis(), result.medianStepMillis(),
                         result.trainMillis() / result.epochsRun());
+                if (replay) {
+                    StoppingReplay.Outcome bounded = StoppingReplay.replay(result.history(), training.patience(),
+                            StoppingRule.GAT_PAPER_BOUNDED);
+                    boolean sameWeights = bounded.bestEpoch() == result.bestEpoch();
+                    replayComplete &= sameWeights;
+                    replayedEpochs[k] = bounded.epochsRun();
+                    replayedBest[k] = bounded.bestEpoch();
+                    replayedAccuracies[k] = sameWeights ? accuracies[k] : Double.NaN;
+                    System.out.printf(Locale.ROOT,
+                            "%s seed %d replayed under GAT_PAPER_BOUNDED: epochs %d best %d (%s)%n", name, seed,
+                            bounded.epochsRun(), bounded.bestEpoch(), sameWeights
+                                    ? "the same weights, so the same test accuracy"
+                                    : "other weights: run with stoppingRule=GAT_PAPER_BOUNDED for its accuracy");
+                }
                 for (EpochStats epoch : result.history()) {
                     if (historyEvery > 0 && epoch.epoch() % historyEvery == 0) {
                         System.out.printf(Locale.ROOT, "  epoch %d: step loss %.4f train %.2f%% val %.2f%% "
-                                        + "val loss %.4f%n", epoch.epoch(), epoch.loss(), 100 * epoch.trainScore(),
+                                        + "val loss %.10f%n", epoch.epoch(), epoch.loss(), 100 * epoch.trainScore(),
                                 100 * epoch.validationScore(), epoch.validationLoss());
                     }
                 }
             }
-            double mean = Arrays.stream(accuracies).average().orElse(Double.NaN);
-            double std = Math.sqrt(Arrays.stream(accuracies).map(a -> (a - mean) * (a - mean)).sum()
-                    / Math.max(1, seeds - 1));
-            System.out.printf(Locale.ROOT, "%s %s: test accuracy %.2f ± %.2f %% over %d seeds (%d threads)%n", name,
-                    overrides, 100 * mean, 100 * std, seeds, threads);
+            System.out.printf(Locale.ROOT, "%s %s %s: test accuracy %.2f ± %.2f %% over %d seeds, epochs run %.1f, "
+                            + "best epoch %.1f, %.1f min per seed (%d threads)%n", name, overrides,
+                    training.stoppingRule(), 100 * mean(accuracies), 100 * std(accuracies), seeds, mean(epochsRun),
+                    mean(bestEpochs), mean(minutes), threads);
+            if (replay) {
+                System.out.printf(Locale.ROOT, "%s %s GAT_PAPER_BOUNDED replayed: test accuracy %s over %d seeds, "
+                                + "epochs run %.1f, best epoch %.1f%n", name, overrides, replayComplete
+                                ? String.format(Locale.ROOT, "%.2f ± %.2f %%", 100 * mean(replayedAccuracies),
+                                100 * std(replayedAccuracies)) : "not known (other weights in some seed)",
+                        seeds, mean(replayedEpochs), mean(replayedBest));
+            }
         }
     }
 
@@ -140,7 +176,7 @@ public final class AccuracyBenchmark {
                 case "normalizeFeatures" -> builder.normalizeFeatures(Boolean.parseBoolean(value));
                 case "hiddenChannels" -> builder.hiddenChannels(Integer.parseInt(value));
                 case "heads" -> builder.hiddenHeads(Integer.parseInt(value));
-                case "learningRate", "weightDecay", "epochs", "patience" -> {
+                case "learningRate", "weightDecay", "epochs", "patience", "stoppingRule" -> {
                 }
                 default -> throw new IllegalArgumentException("Unknown override '" + key + "'");
             }
@@ -148,16 +184,21 @@ public final class AccuracyBenchmark {
         return builder.build();
     }
 
-    /** The training settings with {@code learningRate}, {@code weightDecay}, {@code epochs}, {@code patience}. */
+    /**
+     * The training settings with {@code learningRate}, {@code weightDecay}, {@code epochs}, {@code patience} and
+     * {@code stoppingRule} ({@link StoppingRule}'s names).
+     */
     static TrainingConfig training(TrainingConfig base, Map<String, String> overrides) {
         String lr = overrides.get("learningRate");
         String wd = overrides.get("weightDecay");
         String epochs = overrides.get("epochs");
         String patience = overrides.get("patience");
+        String rule = overrides.get("stoppingRule");
         return new TrainingConfig(epochs == null ? base.epochs() : Integer.parseInt(epochs),
                 lr == null ? base.learningRate() : Double.parseDouble(lr),
                 wd == null ? base.weightDecay() : Double.parseDouble(wd),
-                patience == null ? base.patience() : Integer.parseInt(patience), base.seed());
+                patience == null ? base.patience() : Integer.parseInt(patience), base.seed(),
+                rule == null ? base.stoppingRule() : StoppingRule.valueOf(rule));
     }
 
     static TrainingResult train(Dataset dataset, GatConfig config, TrainingConfig training, int threads) {

@@ -17,6 +17,7 @@ import dev.neogat.util.TerminationFlag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -126,6 +127,29 @@ class TrainerTest {
         assertThat(result.test().score()).as("test accuracy").isGreaterThan(0.7);
         assertThat(result.history().get(0).trainScore()).isLessThan(result.train().score());
         assertEquals(result.bestEpoch(), (int) result.model().metadata().bestEpoch());
+    }
+
+    @Test
+    void theBoundedRuleIsThePapersRunCutShort() {
+        // Dropout 0.6 everywhere and a small patience: the loss creeps on after the kept weights last changed.
+        GatConfig config = config(SMALL).toBuilder().dropout(0.6).messageDropout(0.6).build();
+        TrainingConfig paperRule = new TrainingConfig(600, 0.005, 5e-4, 4, 3, StoppingRule.GAT_PAPER);
+        TrainingResult paper = train(SMALL, config, paperRule, 2, TrainingListener.NONE, TerminationFlag.RUNNING);
+        TrainingResult bounded = train(SMALL, config, paperRule.withStoppingRule(StoppingRule.GAT_PAPER_BOUNDED), 2,
+                TrainingListener.NONE, TerminationFlag.RUNNING);
+        assertThat(bounded.epochsRun()).as("the bounded rule stops earlier here").isLessThan(paper.epochsRun());
+        assertEquals(validation(paper.history().subList(0, bounded.epochsRun())), validation(bounded.history()),
+                "the same epochs up to its stop");
+        StoppingReplay.Outcome replayed = StoppingReplay.replay(paper.history(), 4, StoppingRule.GAT_PAPER_BOUNDED);
+        assertEquals(bounded.epochsRun(), replayed.epochsRun(), "the replay stops where the run stopped");
+        assertEquals(bounded.bestEpoch(), replayed.bestEpoch());
+        if (bounded.bestEpoch() == paper.bestEpoch()) {
+            assertEquals(paper.test().score(), bounded.test().score(), 0, "the same kept weights");
+        }
+    }
+
+    private static List<String> validation(List<EpochStats> history) {
+        return history.stream().map(e -> e.loss() + " " + e.validationScore() + " " + e.validationLoss()).toList();
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.neogat.procedures.config;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
 import dev.neogat.train.MiniBatchConfig;
+import dev.neogat.train.StoppingRule;
 import dev.neogat.train.TrainingConfig;
 
 import java.util.List;
@@ -109,7 +110,9 @@ public final class TrainKeys {
     public static final ConfigKey<Integer> EPOCHS = ConfigKey.integer("epochs", TrainingConfig.DEFAULT_EPOCHS, 1,
             1_000_000, "at most this many epochs");
     public static final ConfigKey<Integer> PATIENCE = ConfigKey.integer("patience", TrainingConfig.DEFAULT_PATIENCE, 0,
-            1_000_000, "epochs without improvement on the validation nodes before stopping (0: never stop early)");
+            1_000_000, "epochs without a new best validation score or loss before stopping; training also stops after "
+                    + StoppingRule.KEPT_WEIGHTS_PATIENCE_FACTOR + " × patience epochs without new best weights "
+                    + "(0: never stop early)");
     public static final ConfigKey<Long> SEED = ConfigKey.longValue("seed", TrainingConfig.DEFAULT_SEED,
             "initial weights and dropout");
     /** true, false or a map; read by {@link AutoTuneConfig}. */
