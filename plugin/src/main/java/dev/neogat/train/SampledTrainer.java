@@ -80,7 +80,8 @@ public final class SampledTrainer {
             Evaluator evaluator = new Evaluator(backend, data, features, config.layerCount(), evaluationChunk);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
+                    training.stoppingRule());
             Map<String, Tensor> best = null;
             List<EpochStats> history = new ArrayList<>();
             StopReason stopReason = StopReason.MAX_EPOCHS;
