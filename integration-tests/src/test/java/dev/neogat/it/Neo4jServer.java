@@ -241,6 +241,11 @@ public final class Neo4jServer implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The server JVM's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
     public int exitCode() {
         return process.exitValue();
     }

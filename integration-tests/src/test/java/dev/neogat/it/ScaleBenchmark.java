@@ -26,13 +26,14 @@ import java.util.regex.Pattern;
  *   <li>{@code model}: trains the model the latency phase runs (2 layers), under {@code modelHeap}; skipped when the
  *       catalog has it already unless {@code retrain=true};</li>
  *   <li>{@code latency}: under {@code heap}, {@code gat.predict.stream} with {@code nodes} for 1 and for 100
- *       random nodes, median and p99 over 100 calls after 20 warm-up calls;</li>
+ *       random nodes ({@code sizes}), median and p99 over 100 calls after 20 warm-up calls, and the server's CPU time
+ *       per call;</li>
  *   <li>{@code train}: under {@code heap}, {@code gat.train.estimate} (what 'auto' chooses and why) and
  *       {@code gat.train} with {@code trainMode} (default 'miniBatch'): epoch time, test accuracy, peak heap, or how
  *       it failed. {@code train.KEY=VALUE} words add or override gat.train keys (e.g. the store-backed batches).</li>
  * </ul>
- * Peak heap is read from the server's GC log ({@code -Xlog:gc}): the largest heap occupancy before a collection, over
- * the whole server run (start-up included). Arguments are {@code key=value} words; see {@link #main}.
+ * Heap use is read from the server's GC log ({@code -Xlog:gc}), over the whole server run (start-up included): the
+ * largest occupancy before a collection (the peak) and the largest after one (what survived). Arguments are {@code key=value} words; see {@link #main}.
  */
 public final class ScaleBenchmark {
 
@@ -58,7 +59,7 @@ public final class ScaleBenchmark {
                 Map.entry("importHeap", "2g"), Map.entry("phases", "store,model,latency,train"),
                 Map.entry("heap", "1g"), Map.entry("pageCache", "2g"), Map.entry("modelHeap", "5g"),
                 Map.entry("modelMode", "miniBatch"), Map.entry("modelEpochs", "3"), Map.entry("retrain", "false"),
-                Map.entry("trainMode", "miniBatch"), Map.entry("trainEpochs", "3"), Map.entry("calls", "100"),
+                Map.entry("trainMode", "miniBatch"), Map.entry("trainEpochs", "3"), Map.entry("calls", "100"), Map.entry("sizes", "1,100"),
                 Map.entry("warmup", "20")));
         Map<String, Object> trainOverrides = new LinkedHashMap<>();
         for (String arg : String.join(" ", args).trim().split("\\s+")) {
@@ -159,18 +160,23 @@ public final class ScaleBenchmark {
     private void latency() throws Exception {
         try (Neo4jServer server = startServer(options.get("heap"), "latency")) {
             long start = System.nanoTime();
-            long[] ids = query(server, "MATCH (n:Node) RETURN id(n) AS id", Map.of()).stream()
+            // Every 500th node id, so the sample is the same each run and reading it costs no Bolt transfer of 1 M ids.
+            long[] ids = query(server, "MATCH (n:Node) WHERE id(n) % 500 = 0 RETURN id(n) AS id", Map.of()).stream()
                     .mapToLong(r -> r.get("id").asLong()).toArray();
-            System.out.printf(Locale.ROOT, "latency: %d node ids read in %.1f s%n", ids.length,
-                    (System.nanoTime() - start) / 1e9);
+            System.out.printf(Locale.ROOT, "latency: %d node ids (every 500th) read in %.1f s; calls pick among them%n",
+                    ids.length, (System.nanoTime() - start) / 1e9);
             String cypher = "CALL gat.predict.stream($model, {nodes: $nodes}) YIELD node, predictedClass "
                     + "RETURN count(*) AS rows";
             SplittableRandom random = new SplittableRandom(7);
             int calls = Integer.parseInt(options.get("calls"));
             int warmup = Integer.parseInt(options.get("warmup"));
-            for (int count : new int[]{1, 100}) {
+            for (int count : Arrays.stream(options.get("sizes").split(",")).mapToInt(Integer::parseInt).toArray()) {
                 double[] millis = new double[calls];
+                long cpuStart = 0;
                 for (int call = -warmup; call < calls; call++) {
+                    if (call == 0) {
+                        cpuStart = cpuMillis(server.pid());
+                    }
                     List<Long> nodes = new ArrayList<>();
                     for (int i = 0; i < count; i++) {
                         nodes.add(ids[random.nextInt(ids.length)]);
@@ -189,10 +195,13 @@ public final class ScaleBenchmark {
                         millis[call] = elapsed;
                     }
                 }
+                double cpuPerCall = (cpuMillis(server.pid()) - cpuStart) / (double) calls;
                 Arrays.sort(millis);
                 System.out.printf(Locale.ROOT, "latency: gat.predict.stream with %d node(s), %d warm calls (after %d), "
-                                + "client-side over Bolt: median %.1f ms, p99 %.1f ms, max %.1f ms%n", count, calls,
-                        warmup, percentile(millis, 0.5), percentile(millis, 0.99), millis[millis.length - 1]);
+                                + "client-side over Bolt: median %.1f ms, p99 %.1f ms, max %.1f ms; server CPU time "
+                                + "%.1f ms per call (all its threads; load average %s)%n", count, calls, warmup,
+                        percentile(millis, 0.5), percentile(millis, 0.99), millis[millis.length - 1], cpuPerCall,
+                        loadAverage());
             }
             System.out.println("latency: " + peakHeap(store.home().resolve("logs/gc-latency.log")));
         }
@@ -222,10 +231,12 @@ public final class ScaleBenchmark {
             if (modelExists(server, name)) {
                 query(server, "CALL gat.model.drop($name)", Map.of("name", name));
             }
+            long start = System.nanoTime();
             try {
                 trainAndReport(server, "train", config, name);
             } catch (RuntimeException e) {
-                System.out.println("train: gat.train failed: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+                System.out.printf(Locale.ROOT, "train: gat.train failed after %.1f s: %s: %s%n",
+                        (System.nanoTime() - start) / 1e9, e.getClass().getSimpleName(), e.getMessage());
                 Thread.sleep(2000);
                 if (!server.isAlive()) {
                     System.out.println("train: the server process exited with code " + server.exitCode()
@@ -276,20 +287,40 @@ public final class ScaleBenchmark {
                 return "no GC log at " + gcLog;
             }
             long peak = 0;
+            long live = 0;
             long committed = 0;
             int collections = 0;
             for (String line : Files.readAllLines(gcLog)) {
                 Matcher matcher = GC_PAUSE.matcher(line);
                 if (matcher.find()) {
                     peak = Math.max(peak, Long.parseLong(matcher.group(1)));
+                    live = Math.max(live, Long.parseLong(matcher.group(2)));
                     committed = Math.max(committed, Long.parseLong(matcher.group(3)));
                     collections++;
                 }
             }
-            return String.format(Locale.ROOT, "peak heap (GC log, largest occupancy before a collection, server run so "
-                    + "far) %d MiB of %d MiB, %d collections", peak, committed, collections);
+            // G1 lets a large heap fill before it collects, so the peak before a collection says what the heap held
+            // and the largest occupancy after one (what survived) is closer to what the run needed.
+            return String.format(Locale.ROOT, "heap (GC log, server run so far): peak before a collection %d MiB, "
+                    + "largest after one %d MiB, of %d MiB; %d collections", peak, live, committed, collections);
         } catch (IOException e) {
             return "cannot read " + gcLog + ": " + e.getMessage();
+        }
+    }
+
+    /**
+     * User and system CPU time of a process from /proc (Linux), in ms: on a shared machine the wall time of a call
+     * mostly measures the wait for a core, its CPU time what it cost. -1 where /proc is not there.
+     */
+    private static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Paths.get("/proc/" + pid + "/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command name; in clock ticks (USER_HZ,
+            // 100 on Linux).
+            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

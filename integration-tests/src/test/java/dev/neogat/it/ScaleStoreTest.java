@@ -72,7 +72,7 @@ class ScaleStoreTest {
     }
 
     @Test
-    void peakHeapIsTheLargestOccupancyBeforeACollection(@TempDir Path dir) throws IOException {
+    void heapPeakIsTheLargestOccupancyBeforeACollectionAndLiveTheLargestAfter(@TempDir Path dir) throws IOException {
         Path log = dir.resolve("gc.log");
         Files.write(log, List.of(
                 "[0.012s][info][gc] Using G1",
@@ -80,6 +80,6 @@ class ScaleStoreTest {
                 "[9.870s][info][gc] GC(1) Pause Young (Concurrent Start) (G1 Humongous Allocation) 870M->640M(1024M) 20.1ms",
                 "[9.990s][info][gc] GC(2) Concurrent Mark Cycle 112.003ms",
                 "[11.50s][info][gc] GC(3) Pause Full (G1 Compaction Pause) 1010M->990M(1024M) 850.2ms"));
-        assertThat(ScaleBenchmark.peakHeap(log)).contains("1010 MiB of 1024 MiB, 3 collections");
+        assertThat(ScaleBenchmark.peakHeap(log)).contains("peak before a collection 1010 MiB, largest after one 990 MiB, of 1024 MiB; 3 collections");
     }
 }
