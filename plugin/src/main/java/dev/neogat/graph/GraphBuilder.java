@@ -52,6 +52,31 @@ public final class GraphBuilder {
         return new GraphBuilder(sourceCount, targetCount);
     }
 
+    /** See {@link IncomingCsr#targetSlice}. */
+    static IncomingCsr targetSlice(IncomingCsr graph, int start, int end) {
+        int[] offsets = graph.offsets();
+        int firstSlot = offsets[start];
+        int slotCount = offsets[end] - firstSlot;
+        int targetCount = end - start;
+        int[] sliceOffsets = new int[targetCount + 1];
+        for (int i = 0; i <= targetCount; i++) {
+            sliceOffsets[i] = offsets[start + i] - firstSlot;
+        }
+        int[] slotSources = Arrays.copyOfRange(graph.sources(), firstSlot, firstSlot + slotCount);
+        int[] slotOrigins = new int[slotCount];
+        int[] edgeSlots = new int[slotCount];
+        for (int slot = 0; slot < slotCount; slot++) {
+            slotOrigins[slot] = slot << 1;
+            edgeSlots[slot] = slot;
+        }
+        int[] edgeReverseSlots = new int[slotCount];
+        Arrays.fill(edgeReverseSlots, -1);
+        int[] selfLoopSlots = new int[targetCount];
+        Arrays.fill(selfLoopSlots, -1);
+        return new GraphBuilder(graph.sourceCount(), targetCount).withOutgoingIndex(sliceOffsets, slotSources,
+                slotOrigins, edgeSlots, edgeReverseSlots, selfLoopSlots);
+    }
+
     public GraphBuilder orientation(Orientation orientation) {
         if (bipartite && orientation != Orientation.NATURAL) {
             throw new IllegalArgumentException("A bipartite graph is read as stored; build the reverse relation from "

@@ -48,6 +48,19 @@ public final class IncomingCsr {
         this.bipartite = bipartite;
     }
 
+    /**
+     * The incoming slots of the targets [start, end) as a bipartite graph from all of this graph's sources to those
+     * targets (target i is {@code start + i}), the slots in this graph's order: slot s of the slice is slot
+     * {@code offsets[start] + s} here, and its edge s. No self loops are added and no duplicates dropped.
+     */
+    public IncomingCsr targetSlice(int start, int end) {
+        if (start < 0 || end < start || end > nodeCount) {
+            throw new IllegalArgumentException("Targets [" + start + ", " + end + ") are not within [0, " + nodeCount
+                    + ")");
+        }
+        return GraphBuilder.targetSlice(this, start, end);
+    }
+
     /** Number of target nodes (the rows of the CSR); all nodes of a graph over one node set. */
     public int nodeCount() {
         return nodeCount;

@@ -22,12 +22,17 @@ public final class NeighbourSampler {
 
     private static final long SAMPLING_STREAM = 0x5a3d_1f0c_7b29_e6c4L;
 
-    private final IncomingCsr graph;
+    private final NeighbourSource graph;
     private final int[] fanouts;
     private final long seed;
 
     /** {@code fanouts[h]}: slots drawn per node at hop h (hop 0 = the batch nodes), each ≥ 1 or {@link #ALL}. */
     public NeighbourSampler(IncomingCsr graph, int[] fanouts, long seed) {
+        this(NeighbourSource.of(graph), fanouts, seed);
+    }
+
+    /** As {@link #NeighbourSampler(IncomingCsr, int[], long)}, reading slots from any {@code source}. */
+    public NeighbourSampler(NeighbourSource source, int[] fanouts, long seed) {
         if (fanouts.length == 0) {
             throw new IllegalArgumentException("At least one fanout is needed (one per layer)");
         }
@@ -37,7 +42,7 @@ public final class NeighbourSampler {
                         + " must be at least 1, or -1 for all neighbours");
             }
         }
-        this.graph = graph;
+        this.graph = source;
         this.fanouts = fanouts.clone();
         this.seed = CounterRng.mix64(seed ^ SAMPLING_STREAM);
     }
@@ -57,8 +62,7 @@ public final class NeighbourSampler {
             localOf[node] = nodes.size();
             nodes.add(node);
         }
-        int[] offsets = graph.offsets();
-        int[] sources = graph.sources();
+        NeighbourSource.Slots incoming = new NeighbourSource.Slots();
         IntList slotSources = new IntList(batch.length * 8);
         IntList slotTargets = new IntList(batch.length * 8);
         IntList wholeSlots = new IntList(batch.length * 8);
@@ -68,16 +72,18 @@ public final class NeighbourSampler {
             int hopEnd = nodes.size();
             for (int local = hopStart; local < hopEnd; local++) {
                 int node = nodes.get(local);
-                int selfLoop = graph.selfLoopSlot(node);
-                int candidates = offsets[node + 1] - offsets[node] - (selfLoop >= 0 ? 1 : 0);
+                graph.incoming(node, incoming);
+                // Entries are drawn by their index, which orders them as their slot ids do.
+                int selfLoop = incoming.selfLoopIndex();
+                int candidates = incoming.count() - (selfLoop >= 0 ? 1 : 0);
                 int take = fanouts[hop] == ALL ? candidates : Math.min(fanouts[hop], candidates);
                 if (scratch.length < candidates + 1) {
                     scratch = new int[Math.max(candidates + 1, scratch.length * 2)];
                 }
                 int count = 0;
-                for (int slot = offsets[node]; slot < offsets[node + 1]; slot++) {
-                    if (slot != selfLoop) {
-                        scratch[count++] = slot;
+                for (int entry = 0; entry < incoming.count(); entry++) {
+                    if (entry != selfLoop) {
+                        scratch[count++] = entry;
                     }
                 }
                 if (take < candidates) {
@@ -88,15 +94,15 @@ public final class NeighbourSampler {
                 }
                 Arrays.sort(scratch, 0, take);
                 for (int k = 0; k < take; k++) {
-                    int slot = scratch[k];
-                    int source = sources[slot];
+                    int entry = scratch[k];
+                    int source = incoming.source(entry);
                     if (localOf[source] < 0) {
                         localOf[source] = nodes.size();
                         nodes.add(source);
                     }
                     slotSources.add(localOf[source]);
                     slotTargets.add(local);
-                    wholeSlots.add(slot);
+                    wholeSlots.add(incoming.slot(entry));
                 }
             }
             hopStart = hopEnd;

@@ -1,18 +1,25 @@
 package dev.neogat.model;
 
+import dev.neogat.graph.TypedGraph;
 import dev.neogat.nn.AttentionVariant;
 import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.TypedGatNetwork;
+import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.LayerSpec;
 import dev.neogat.spec.ParameterShape;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.spec.TypedLayerSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Bytes a training (or an inference) of a model needs on the CPU backend, before anything runs:
  * graph, features, parameters with gradients and Adam moments, activations, gradients of activations,
- * and dropout masks. Each part follows the arrays the engine allocates; EngineBenchmark's scaling run
- * prints it next to the measured peak heap.
+ * and dropout masks, of an untyped ({@link #of}) or a typed ({@link #typed}) model. Each part follows the
+ * arrays the engine allocates; EngineBenchmark's scaling run prints it next to the measured peak heap.
  */
 public record MemoryEstimate(long graphBytes, long featureBytes, long parameterBytes, long activationBytes,
                              long gradientBytes, long maskBytes) {
@@ -60,6 +67,115 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     }
 
     /**
+     * Bytes a training (or an inference) of a typed model needs on the CPU backend: per relation its graph,
+     * relationship features (per stored edge and per slot), scores, attention and output, and the gradients of
+     * those; per node type its features, output (and residual), semantic attention's hidden states, and the
+     * learned input of a featureless type; all parameters with gradients and Adam moments; dropout mask bits.
+     * The counts are per node type and per relation as the {@link TypedGraph} holds them.
+     *
+     * @param nodes          nodes per node type
+     * @param slots          message slots per relation (its edges, reversed copies and self loops included)
+     * @param originalEdges  edges per relation as stored (the relationship features' rows)
+     * @param featureValues  stored feature values per node type with features (rows × columns when dense)
+     * @param training       whether gradients and optimiser state are needed
+     */
+    public static MemoryEstimate typed(TypedGatConfig config, Map<String, Long> nodes, Map<Relation, Long> slots,
+                                       Map<Relation, Long> originalEdges, Map<String, Long> featureValues,
+                                       boolean training) {
+        long graph = 0;
+        long features = 0;
+        for (Relation r : config.relations()) {
+            long targets = nodes.get(r.targetType());
+            long sources = nodes.get(r.sourceType());
+            long relationSlots = slots.get(r);
+            long edges = originalEdges.get(r);
+            // Incoming offsets, outgoing offsets of the sources, per slot source, edge and both out-maps, per edge
+            // its two slots, and the self-loop slot of each target (as the untyped count).
+            graph += 4 * ((targets + 1) + (sources + 1) + 4 * relationSlots + 2 * edges + targets);
+            features += 4 * (edges + relationSlots) * config.edgeDim(r);
+        }
+        for (long values : featureValues.values()) {
+            features += 4 * values;
+        }
+        long parameterCount = TypedGatNetwork.parameterShapes(config).stream().mapToLong(ParameterShape::size).sum();
+        long parameters = 4 * parameterCount * (training ? 4 : 1);
+        long activations = 0;
+        long gradients = 0;
+        long masks = 0;
+        for (Map.Entry<String, FeaturelessInput> e : config.featureless().entrySet()) {
+            if (e.getValue().mode() == FeaturelessInput.Mode.LABEL) {
+                // The one learned vector broadcast to every node of the type, and its gradient.
+                long broadcast = nodes.get(e.getKey()) * e.getValue().width();
+                activations += 4 * broadcast;
+                gradients += training ? 4 * broadcast : 0;
+            }
+        }
+        for (int l = 0; l < config.layers(); l++) {
+            TypedLayerSpec layer = config.layer(l);
+            AttentionVariant variant = AttentionVariant.of(layer.variant());
+            long heads = layer.heads();
+            long width = layer.width();
+            long out = layer.outputDim();
+            boolean messageDropout = training && layer.messageDropout() > 0;
+            for (Relation r : layer.activeRelations()) {
+                LayerSpec spec = layer.relationSpec(r);
+                long targets = nodes.get(r.targetType());
+                long sources = nodes.get(r.sourceType());
+                long relationSlots = slots.get(r);
+                // A relation between two types projects and scores both sides (GATv2 is then counted with two
+                // projections per side where it has one: the estimate leans high there, about 1.2x).
+                long scored = r.isBipartite() ? sources + targets : targets;
+                activations += 4 * (variant.activationFloats(spec, scored, relationSlots) + relationSlots * heads
+                        + targets * out + (messageDropout ? sources * width : 0));
+                if (training) {
+                    gradients += 4 * (variant.gradientFloats(spec, scored, relationSlots) + sources * width
+                            + relationSlots * heads + (messageDropout ? sources * width : 0));
+                    masks += (relationSlots * heads + (messageDropout ? sources * width : 0)) / 8;
+                }
+            }
+            for (String type : layer.outputTypes()) {
+                long n = nodes.get(type);
+                int into = layer.relationsInto(type).size();
+                boolean residual = into > 0 && layer.residual();
+                boolean semantic = layer.usesSemanticAttention(type);
+                activations += 4 * (n * out * (residual ? 2 : 1)
+                        + (semantic ? into * (n + 1) * layer.semanticDim() : 0));
+                if (training) {
+                    boolean combined = into > 1 || layer.aggregation() != RelationAggregation.SUM;
+                    // The gradient of this output (kept by the network for every layer but the last), the
+                    // relations' shared gradient when they are not simply summed, semantic attention's.
+                    gradients += 4 * ((config.isOutputLayer(l) ? 0 : n * out) + (combined ? n * out : 0)
+                            + (semantic ? n * layer.semanticDim() : 0));
+                }
+            }
+            if (training) {
+                for (String type : config.nodeTypes()) {
+                    long inputElements = l == 0 ? featureValues.getOrDefault(type,
+                            nodes.get(type) * config.inputWidths().get(type)) : nodes.get(type) * layer.inputWidth(type);
+                    masks += inputElements / 8;
+                }
+            }
+        }
+        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
+    }
+
+    /** {@link #typed(TypedGatConfig, Map, Map, Map, Map, boolean)} with the counts of a built typed graph. */
+    public static MemoryEstimate typed(TypedGatConfig config, TypedGraph graph, Map<String, Long> featureValues,
+                                       boolean training) {
+        Map<String, Long> nodes = new LinkedHashMap<>();
+        for (String type : graph.nodeTypes()) {
+            nodes.put(type, (long) graph.nodeCount(type));
+        }
+        Map<Relation, Long> slots = new LinkedHashMap<>();
+        Map<Relation, Long> edges = new LinkedHashMap<>();
+        for (Relation r : graph.relations()) {
+            slots.put(r, (long) graph.graph(r).slotCount());
+            edges.put(r, (long) graph.graph(r).originalEdgeCount());
+        }
+        return typed(config, nodes, slots, edges, featureValues, training);
+    }
+
+    /**
      * Bytes of sampled mini-batch training: the whole graph and features as held, inference activations over
      * the whole graph (each epoch's validation), the sampler's node map, and one training step on the largest
      * subgraph a batch can sample: {@code batchSize} nodes, each hop's nodes times its fanout more (a fanout of
@@ -83,6 +199,48 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         return new MemoryEstimate(whole.graphBytes + batch.graphBytes + 4 * nodes,
                 whole.featureBytes + batch.featureBytes, batch.parameterBytes,
                 whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
+    }
+
+    /**
+     * Bytes of mini-batch training that reads batches from the store: what stays in the heap (a node-id map of
+     * up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled nodes) and one
+     * training step on the largest batch, or one evaluation chunk of {@code batchSize} nodes with their whole
+     * L-hop neighbourhoods at the graph's mean in-degree, whichever is larger.
+     */
+    public static MemoryEstimate fromStore(GatConfig config, long nodes, long slots, long featureValues,
+                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes) {
+        MemoryEstimate step = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
+        int[] allNeighbours = new int[fanouts.length];
+        java.util.Arrays.fill(allNeighbours, (int) Math.min(Integer.MAX_VALUE,
+                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
+        MemoryEstimate chunk = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize,
+                allNeighbours);
+        long evaluation = chunk.graphBytes + chunk.featureBytes + chunk.activationBytes;
+        long kept = 64 * nodes + 12 * labelledNodes;
+        long stepBytes = step.graphBytes + step.featureBytes + step.activationBytes + step.gradientBytes
+                + step.maskBytes;
+        return evaluation > stepBytes
+                ? new MemoryEstimate(kept + chunk.graphBytes, chunk.featureBytes, step.parameterBytes,
+                chunk.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + step.graphBytes, step.featureBytes, step.parameterBytes,
+                step.activationBytes, step.gradientBytes, step.maskBytes);
+    }
+
+    /** One training step on the largest subgraph a batch can sample (see {@link #miniBatch}). */
+    private static MemoryEstimate miniBatchStep(GatConfig config, long nodes, long slots, long featureValues,
+                                                boolean sparseFeatures, int batchSize, int[] fanouts) {
+        long frontier = Math.min(batchSize, nodes);
+        long batchNodes = frontier;
+        long batchSlots = 0;
+        for (int fanout : fanouts) {
+            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
+            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
+            frontier = Math.min(nodes, drawn);
+            batchNodes = Math.min(nodes, batchNodes + frontier);
+        }
+        batchSlots = Math.min(slots, batchSlots + frontier);
+        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
+        return of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
     }
 
     private static long saturatingProduct(long a, long b) {

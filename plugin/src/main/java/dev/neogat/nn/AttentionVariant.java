@@ -71,7 +71,11 @@ public interface AttentionVariant {
      */
     List<ParameterShape> parameters(LayerSpec layer, Sides sides, String prefix);
 
-    /** Floats the variant's activations take in one layer (messages included) over a graph of that size. */
+    /**
+     * Floats the variant's activations take in one layer (messages included) over a graph of that size; per node
+     * ({@code slots} 0, one node) the columns of a scorer's {@link Scorer#sourceTensors()} and
+     * {@link Scorer#targetTensors()} together.
+     */
     long activationFloats(LayerSpec layer, long nodes, long slots);
 
     /** Floats of the gradients the variant keeps in a backward pass (the messages' gradient is the layer's). */
@@ -94,7 +98,39 @@ public interface AttentionVariant {
     Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
                 String prefix, Tensor edgeFeatures);
 
-    /** One layer's projection and scores, with the activations its backward needs. */
+    /**
+     * A scorer of an untyped layer over {@code graph} that reads the given node tensors instead of allocating its
+     * own: {@code sourceTensors} [graph.sourceCount(), ·] and {@code targetTensors} [graph.nodeCount(), ·], as
+     * {@link Scorer#sourceTensors()} and {@link Scorer#targetTensors()} of this variant list them, filled by a
+     * {@link Scorer#project} elsewhere (layer-wise inference: the sources are all nodes, the targets a chunk of
+     * them). The caller keeps them; only {@link Scorer#score} is meant to run, the graph's sources and targets
+     * being rows of the same node set.
+     */
+    Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                         String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors, List<Tensor> targetTensors);
+
+    /** {@code given}, checked to be {@code rows} x {@code cols[k]} each. */
+    static List<Tensor> requireNodeTensors(List<Tensor> given, int rows, int[] cols, String side) {
+        if (given.size() != cols.length) {
+            throw new IllegalArgumentException("The " + side + " side has " + cols.length + " node tensors, "
+                    + given.size() + " were given");
+        }
+        for (int k = 0; k < cols.length; k++) {
+            if (given.get(k).rows() != rows || given.get(k).cols() != cols[k]) {
+                throw new IllegalArgumentException("Node tensor " + k + " of the " + side + " side is "
+                        + given.get(k).rows() + " x " + given.get(k).cols() + " but the layer needs " + rows + " x "
+                        + cols[k]);
+            }
+        }
+        return given;
+    }
+
+    /**
+     * One layer's projection and scores, with the activations its backward needs. The forward pass has a per-node
+     * half ({@link #project}, into the node tensors) and a per-slot half ({@link #score}, reading only the node
+     * tensors and the relationship features), so a caller may fill the node tensors with rows projected elsewhere
+     * and score a slice of a graph's targets (layer-wise inference).
+     */
     interface Scorer {
 
         /**
@@ -103,8 +139,33 @@ public interface AttentionVariant {
          * [slots, heads] (overwritten). Returns the messages [sources, heads·channels] the layer aggregates;
          * the scorer owns that tensor.
          */
-        Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                       Tensor scores);
+        default Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
+                               Tensor scores) {
+            Tensor messages = project(source, sourceMask, target, targetMask);
+            score(scores);
+            return messages;
+        }
+
+        /**
+         * The per-node half of {@link #forward(Tensor, InputDropout, Tensor, InputDropout, Tensor)}: overwrites
+         * the node tensors from the inputs and returns the messages (the first of {@link #sourceTensors()}).
+         */
+        Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask);
+
+        /**
+         * The per-slot half: overwrites {@code scores} [slots, heads] with each slot's raw score, from the node
+         * tensors as they stand and the relationship features.
+         */
+        void score(Tensor scores);
+
+        /**
+         * The node tensors of the source side, [graph.sourceCount(), ·] each, the messages first: with
+         * {@link #targetTensors()}, all that {@link #score} and the aggregation read per node. The scorer owns them.
+         */
+        List<Tensor> sourceTensors();
+
+        /** The node tensors of the target side, [graph.nodeCount(), ·] each (see {@link #sourceTensors()}). */
+        List<Tensor> targetTensors();
 
         /** {@link #forward(Tensor, InputDropout, Tensor, InputDropout, Tensor)} with one input for both sides. */
         default Tensor forward(Tensor input, InputDropout inputMask, Tensor scores) {

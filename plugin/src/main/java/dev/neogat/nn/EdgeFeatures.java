@@ -16,15 +16,24 @@ public final class EdgeFeatures {
 
     /** [slots, d] from [edges, d]. */
     public static DenseMatrix perSlot(IncomingCsr csr, DenseMatrix perEdge) {
+        return perSlot(csr, perEdge, 0, csr.nodeCount());
+    }
+
+    /**
+     * The rows of {@link #perSlot(IncomingCsr, DenseMatrix)} for the incoming slots of the targets [start, end):
+     * [offsets[end] - offsets[start], d], computed from those targets' slots alone.
+     */
+    public static DenseMatrix perSlot(IncomingCsr csr, DenseMatrix perEdge, int start, int end) {
         if (perEdge.rows() != csr.originalEdgeCount()) {
             throw new IllegalArgumentException("There are " + perEdge.rows() + " rows of relationship features for "
                     + csr.originalEdgeCount() + " relationships");
         }
         int d = perEdge.cols();
         float[] edges = perEdge.data();
-        float[] slots = new float[csr.slotCount() * d];
         int[] offsets = csr.offsets();
-        for (int i = 0; i < csr.nodeCount(); i++) {
+        int firstSlot = offsets[start];
+        float[] slots = new float[Math.multiplyExact(offsets[end] - firstSlot, d)];
+        for (int i = start; i < end; i++) {
             int addedLoop = -1;
             int counted = 0;
             float[] sum = new float[d];
@@ -34,7 +43,7 @@ public final class EdgeFeatures {
                     addedLoop = slot;
                     continue;
                 }
-                System.arraycopy(edges, edge * d, slots, slot * d, d);
+                System.arraycopy(edges, edge * d, slots, (slot - firstSlot) * d, d);
                 if (csr.sources()[slot] != i) {
                     for (int k = 0; k < d; k++) {
                         sum[k] += edges[edge * d + k];
@@ -44,11 +53,11 @@ public final class EdgeFeatures {
             }
             if (addedLoop >= 0 && counted > 0) {
                 for (int k = 0; k < d; k++) {
-                    slots[addedLoop * d + k] = sum[k] / counted;
+                    slots[(addedLoop - firstSlot) * d + k] = sum[k] / counted;
                 }
             }
         }
-        return new DenseMatrix(csr.slotCount(), d, slots);
+        return new DenseMatrix(offsets[end] - firstSlot, d, slots);
     }
 
     /** The features per slot on {@code backend}, or null when there are none ({@code perEdge} null). */

@@ -65,7 +65,18 @@ final class GatAttention implements AttentionVariant {
     @Override
     public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
                        Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures) {
-        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures);
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures, null, null);
+    }
+
+    @Override
+    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                                String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors,
+                                List<Tensor> targetTensors) {
+        return new Bound(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures,
+                AttentionVariant.requireNodeTensors(sourceTensors, graph.sourceCount(),
+                        new int[]{layer.width(), layer.heads()}, "source"),
+                AttentionVariant.requireNodeTensors(targetTensors, graph.nodeCount(), new int[]{layer.heads()},
+                        "target"));
     }
 
     private static final class Bound implements Scorer {
@@ -98,9 +109,12 @@ final class GatAttention implements AttentionVariant {
         private final Tensor edgeProjected;
         private final Tensor edgeScores;
         private Tensor dEdgeProjected;
+        /** Whether the node tensors were given (bindProjected): then the caller frees them. */
+        private final boolean nodeTensorsGiven;
 
+        /** {@code givenSources} and {@code givenTargets}: the node tensors to read, or null to allocate them. */
         Bound(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
-              String prefix, Tensor edgeFeatures) {
+              String prefix, Tensor edgeFeatures, List<Tensor> givenSources, List<Tensor> givenTargets) {
             this.backend = backend;
             this.graph = graph;
             this.layer = layer;
@@ -111,9 +125,10 @@ final class GatAttention implements AttentionVariant {
             attTarget = AttentionVariant.require(parameters, prefix + "att_dst");
             int sources = graph.sourceCount();
             int targets = graph.nodeCount();
-            projected = backend.zeros(sources, layer.width());
-            sourceScores = backend.zeros(sources, layer.heads());
-            targetScores = backend.zeros(targets, layer.heads());
+            nodeTensorsGiven = givenSources != null;
+            projected = nodeTensorsGiven ? givenSources.get(0) : backend.zeros(sources, layer.width());
+            sourceScores = nodeTensorsGiven ? givenSources.get(1) : backend.zeros(sources, layer.heads());
+            targetScores = nodeTensorsGiven ? givenTargets.get(0) : backend.zeros(targets, layer.heads());
             if (bipartite) {
                 weightTarget = AttentionVariant.require(parameters, prefix + "lin_dst.weight");
                 projectedTarget = backend.zeros(targets, layer.width());
@@ -140,8 +155,7 @@ final class GatAttention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                              Tensor scores) {
+        public Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask) {
             backend.linear(source, sourceMask, weight.value(), null, projected);
             if (bipartite) {
                 backend.linear(target, targetMask, weightTarget.value(), null, projectedTarget);
@@ -152,12 +166,26 @@ final class GatAttention implements AttentionVariant {
             } else {
                 backend.attentionScores(projected, attSource.value(), attTarget.value(), sourceScores, targetScores);
             }
+            return projected;
+        }
+
+        @Override
+        public void score(Tensor scores) {
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, edgeProjected);
                 backend.headScores(edgeProjected, attEdge.value(), edgeScores);
             }
             backend.gatScores(graph, sourceScores, targetScores, edgeScores, negativeSlope, scores);
-            return projected;
+        }
+
+        @Override
+        public List<Tensor> sourceTensors() {
+            return List.of(projected, sourceScores);
+        }
+
+        @Override
+        public List<Tensor> targetTensors() {
+            return List.of(targetScores);
         }
 
         @Override
@@ -210,7 +238,12 @@ final class GatAttention implements AttentionVariant {
 
         @Override
         public void release() {
-            for (Tensor t : new Tensor[]{projected, sourceScores, targetScores, dSourceScores, dTargetScores,
+            if (!nodeTensorsGiven) {
+                backend.release(projected);
+                backend.release(sourceScores);
+                backend.release(targetScores);
+            }
+            for (Tensor t : new Tensor[]{dSourceScores, dTargetScores,
                     projectedTarget, unusedSourceSide, unusedTargetSide, dProjectedTarget, zerosSourceSide,
                     zerosTargetSide, dAttUnused, edgeProjected, edgeScores, dEdgeProjected}) {
                 if (t != null) {

@@ -67,7 +67,18 @@ final class GatV2Attention implements AttentionVariant {
     @Override
     public Scorer bind(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
                        Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures) {
-        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures);
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures, null, null);
+    }
+
+    @Override
+    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
+                                String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors,
+                                List<Tensor> targetTensors) {
+        return new Bound(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures,
+                AttentionVariant.requireNodeTensors(sourceTensors, graph.sourceCount(), new int[]{layer.width()},
+                        "source"),
+                AttentionVariant.requireNodeTensors(targetTensors, graph.nodeCount(), new int[]{layer.width()},
+                        "target"));
     }
 
     private static final class Bound implements Scorer {
@@ -87,9 +98,12 @@ final class GatV2Attention implements AttentionVariant {
         private final Parameter weightEdge;
         private final Tensor projectedEdge;
         private Tensor dProjectedEdge;
+        /** Whether the node tensors were given (bindProjected): then the caller frees them. */
+        private final boolean nodeTensorsGiven;
 
+        /** {@code givenSources} and {@code givenTargets}: the node tensors to read, or null to allocate them. */
         Bound(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides, Map<String, Parameter> parameters,
-              String prefix, Tensor edgeFeatures) {
+              String prefix, Tensor edgeFeatures, List<Tensor> givenSources, List<Tensor> givenTargets) {
             this.backend = backend;
             this.graph = graph;
             this.negativeSlope = (float) layer.negativeSlope();
@@ -98,8 +112,11 @@ final class GatV2Attention implements AttentionVariant {
             weightTarget = AttentionVariant.require(parameters, prefix + name(sides, "weight_dst"));
             biasTarget = AttentionVariant.require(parameters, prefix + name(sides, "bias_dst"));
             att = AttentionVariant.require(parameters, prefix + "att");
-            projectedSource = backend.zeros(graph.sourceCount(), layer.width());
-            projectedTarget = backend.zeros(graph.nodeCount(), layer.width());
+            nodeTensorsGiven = givenSources != null;
+            projectedSource = nodeTensorsGiven ? givenSources.get(0)
+                    : backend.zeros(graph.sourceCount(), layer.width());
+            projectedTarget = nodeTensorsGiven ? givenTargets.get(0)
+                    : backend.zeros(graph.nodeCount(), layer.width());
             this.edgeFeatures = AttentionVariant.requireEdgeFeatures(layer, graph, edgeFeatures);
             if (edgeFeatures != null) {
                 weightEdge = AttentionVariant.require(parameters, prefix + name(sides, "weight_edge"));
@@ -111,16 +128,29 @@ final class GatV2Attention implements AttentionVariant {
         }
 
         @Override
-        public Tensor forward(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask,
-                              Tensor scores) {
+        public Tensor project(Tensor source, InputDropout sourceMask, Tensor target, InputDropout targetMask) {
             backend.linear(source, sourceMask, weightSource.value(), biasSource.value(), projectedSource);
             backend.linear(target, targetMask, weightTarget.value(), biasTarget.value(), projectedTarget);
+            return projectedSource;
+        }
+
+        @Override
+        public void score(Tensor scores) {
             if (edgeFeatures != null) {
                 backend.linear(edgeFeatures, null, weightEdge.value(), null, projectedEdge);
             }
             backend.gatV2Scores(graph, projectedSource, projectedTarget, projectedEdge, att.value(), negativeSlope,
                     scores);
-            return projectedSource;
+        }
+
+        @Override
+        public List<Tensor> sourceTensors() {
+            return List.of(projectedSource);
+        }
+
+        @Override
+        public List<Tensor> targetTensors() {
+            return List.of(projectedTarget);
         }
 
         @Override
@@ -148,8 +178,11 @@ final class GatV2Attention implements AttentionVariant {
 
         @Override
         public void release() {
-            for (Tensor t : new Tensor[]{projectedSource, projectedTarget, dProjectedTarget, projectedEdge,
-                    dProjectedEdge}) {
+            if (!nodeTensorsGiven) {
+                backend.release(projectedSource);
+                backend.release(projectedTarget);
+            }
+            for (Tensor t : new Tensor[]{dProjectedTarget, projectedEdge, dProjectedEdge}) {
                 if (t != null) {
                     backend.release(t);
                 }

@@ -4,49 +4,56 @@ import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.AttentionVariant;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GatLayer;
 import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.Parameter;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Tensor;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.LayerSpec;
 import dev.neogat.spec.ParameterShape;
-import dev.neogat.spec.Variant;
 import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Layer-wise inference ("layer-wise inference" of DGL and PyG): the same outputs as {@link Inference}, exactly (no
  * sampling), in memory bounded by a budget instead of by slots × heads × layers.
  *
- * <p>Layer by layer: first every node's projection (GAT: z = x·W and its per-node attention scores; GATv2: the
- * source side x·W_l + b_l) is computed over ranges of nodes into [n, ·] arrays. Then the targets are taken in chunks
- * of consecutive nodes; a chunk's incoming slots (a contiguous slot range of the {@link IncomingCsr}) become a small
- * CSR over the chunk's "local" nodes (its targets first, then their other sources), the local nodes' projected rows
- * are gathered, and the backend's own operations (per-target softmax, aggregation, then residual, bias and ELU on the
- * targets' rows) run on those chunk-sized tensors. Each row of every operation depends only on that row's inputs, in
- * the same order as in the full graph, so the results are the full-batch ones bit for bit on the CPU backend, at any
- * thread count.
+ * <p>Layer by layer, through the layer's {@link AttentionVariant}: first its scorer projects every node (over ranges
+ * of nodes) and its node tensors ({@link AttentionVariant.Scorer#sourceTensors()}, {@code targetTensors()}: GAT the
+ * messages z = x·W and the per-node score halves, GATv2 both projections) are kept in [n, ·] host arrays. Then the
+ * targets are taken in chunks of consecutive nodes; a chunk's incoming slots (a contiguous slot range of the
+ * {@link IncomingCsr}) become a graph from all nodes to the chunk's targets ({@link IncomingCsr#targetSlice}), a
+ * scorer bound to it ({@link AttentionVariant#bindProjected}) reads the source side's node tensors whole and the
+ * targets' rows of the target side, with the slots' relationship features ({@link EdgeFeatures#perSlot}, self loops
+ * the mean of their node's incoming ones), and scores the slots; the backend's own operations (per-target softmax,
+ * aggregation, then residual, bias and ELU) run on those chunk-sized tensors. Each row of every
+ * operation depends only on that row's inputs, in the same order as in the full graph, so the results are the
+ * full-batch ones bit for bit on the CPU backend, at any thread count.
  *
  * <p>Held at once: the previous layer's output [n, in] (the features for the first layer, whose rows are normalised
- * as they are read rather than copied whole), the projection [n, width]
- * (GAT: and its scores [n, 2·heads]), the current layer's output [n, out] (not for the last layer, whose rows go
- * straight to the consumer) and an [n] int map: the resident bytes, {@link Plan#residentBytes()}. Plus one chunk's
- * tensors.
+ * as they are read rather than copied whole), the node tensors (the variant's activation floats per node, n times),
+ * the current layer's output [n, out] (not for the last layer, whose rows go straight to the consumer) and the
+ * chunk graph's [n] outgoing index (two ints per node): the resident bytes, {@link Plan#residentBytes()}. Plus one
+ * chunk's arrays.
  *
  * <p>Chunk rule: the chunk budget is the memory budget minus the resident bytes. A chunk of T targets with S
- * incoming slots has at most L = T + S local nodes and takes {@link #chunkBytes} bytes (every array it allocates,
- * host copies included: about 32 + 8·heads bytes per slot, 20 + 8·width + 8·out (+ 16·heads for GAT, 8·width more for
- * GATv2) per local node, 20·out per target, and the targets' input rows when the layer reads them). Targets are added
- * in node order while the chunk stays within the chunk budget and below {@link #MAX_CHUNK_TARGETS} (so progress and
- * termination are seen often); a chunk has at least one target. The projection runs over node ranges under the same
- * budget. A budget that cannot hold the resident arrays plus the largest single-target chunk is refused, naming the
- * minimum.
+ * incoming slots takes {@link #chunkBytes} bytes (every array it allocates: the variant's per-node activation
+ * floats for its T targets' rows, its per-slot ones for S slots, and per slot 28 + 8·heads + 4·edgeDim bytes, per
+ * target 16 + 12·out, and the targets' input rows when the layer has a residual). Targets are added in node order while the chunk stays within the chunk budget and below
+ * {@link #MAX_CHUNK_TARGETS} (so progress and termination are seen often); a chunk has at least one target. The
+ * projection runs over node ranges under the same budget. A budget that cannot hold the resident arrays plus the
+ * largest single-target chunk is refused, naming the minimum.
  */
 public final class LayerWiseInference {
 
@@ -102,17 +109,12 @@ public final class LayerWiseInference {
         if (budgetBytes <= 0) {
             throw new IllegalArgumentException("The memory budget must be positive, got " + budgetBytes + " bytes");
         }
-        if (config.edgeDim() > 0) {
-            throw new IllegalArgumentException("Layer-wise inference does not read relationship features yet, and "
-                    + "this model attends over " + config.edgeDim() + " per relationship; give a memoryBudget that "
-                    + "fits full-batch inference");
-        }
         long n = graph.nodeCount();
         long resident = 0;
         for (int l = 0; l < config.layerCount(); l++) {
             LayerSpec spec = config.layer(l);
-            long layerBytes = 4 * n * (spec.width() + (spec.variant() == Variant.GAT ? 2L * spec.heads() : 0)
-                    + (l > 0 ? spec.inputDim() : 0) + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 1);
+            long layerBytes = 4 * (nodeFloats(spec, n) + n * ((l > 0 ? spec.inputDim() : 0)
+                    + (config.isOutputLayer(l) ? 0 : spec.outputDim()) + 2));
             resident = Math.max(resident, layerBytes);
         }
         long chunkBudget = budgetBytes - resident;
@@ -145,27 +147,23 @@ public final class LayerWiseInference {
         return new Plan(budgetBytes, resident, chunkBudget, chunks, projections);
     }
 
+    /** Floats of the variant's node tensors for {@code nodes} nodes: its activations without slots. */
+    private static long nodeFloats(LayerSpec spec, long nodes) {
+        return AttentionVariant.of(spec.variant()).activationFloats(spec, nodes, 0);
+    }
+
     /** Bytes a chunk of {@code targets} targets with {@code slots} incoming slots allocates (see the class comment). */
     static long chunkBytes(LayerSpec spec, long targets, long slots, long targetInputBytes) {
-        long width = spec.width();
-        long heads = spec.heads();
-        long out = spec.outputDim();
-        boolean gatV2 = spec.variant() == Variant.GATV2;
-        long locals = targets + slots;
-        long perLocal = 20 + 8 * width + 8 * out + (gatV2 ? 8 * width : 16 * heads);
-        long perSlot = 32 + 8 * heads;
-        long perTarget = 20 * out + (gatV2 ? 8 * width : 0);
-        return perLocal * locals + perSlot * slots + perTarget * targets
-                + (needsTargetInput(spec) ? targetInputBytes : 0);
+        long slotFloats = AttentionVariant.of(spec.variant()).activationFloats(spec, 0, slots);
+        long perSlot = 28 + 8L * spec.heads() + 4L * spec.edgeDim();
+        long perTarget = 16 + 12L * spec.outputDim();
+        return 4 * nodeFloats(spec, targets) + 4 * slotFloats + perSlot * slots + perTarget * targets
+                + (spec.residual() ? targetInputBytes : 0);
     }
 
-    /** Bytes the projection of one node takes: its input row, its projected row and scores (tensor and host copy). */
+    /** Bytes the projection of one node takes: its input row, its node tensors and their host copies. */
     private static long projectionBytes(LayerSpec spec, long inputRowBytes) {
-        return inputRowBytes + 8L * spec.width() + (spec.variant() == Variant.GAT ? 16L * spec.heads() : 0);
-    }
-
-    private static boolean needsTargetInput(LayerSpec spec) {
-        return spec.variant() == Variant.GATV2 || spec.residual();
+        return inputRowBytes + 8 * nodeFloats(spec, 1);
     }
 
     /**
@@ -223,21 +221,28 @@ public final class LayerWiseInference {
         return starts.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /**
-     * Runs {@code model} over {@code graph} layer by layer within {@code budgetBytes} (see the class comment),
-     * handing each chunk's results to {@code consumer}: logits always, attention and hidden outputs as
-     * {@code request} asks. {@code terminationFlag} is asked between chunks.
-     */
+    /** As {@link #run(Backend, TrainedModel, IncomingCsr, FeatureMatrix, DenseMatrix, long, Inference.Request, Consumer, TerminationFlag)} for a model without relationship features. */
     public static Plan run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
                            long budgetBytes, Inference.Request request, Consumer consumer,
                            TerminationFlag terminationFlag) {
+        return run(backend, model, graph, features, null, budgetBytes, request, consumer, terminationFlag);
+    }
+
+    /**
+     * Runs {@code model} over {@code graph} layer by layer within {@code budgetBytes} (see the class comment),
+     * handing each chunk's results to {@code consumer}: logits always, attention and hidden outputs as
+     * {@code request} asks. {@code relationshipFeatures}: one row per edge given to the graph builder, in that order,
+     * for a model that attends over them (null for none). {@code terminationFlag} is asked between chunks.
+     */
+    public static Plan run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                           DenseMatrix relationshipFeatures, long budgetBytes, Inference.Request request,
+                           Consumer consumer, TerminationFlag terminationFlag) {
         GatConfig config = model.config();
         Inference.requireInput(config, graph, features);
+        EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
         model.weights().requireMatches(config);
         Plan plan = plan(config, graph, features, budgetBytes);
         int n = graph.nodeCount();
-        int[] localOf = new int[n];
-        Arrays.fill(localOf, -1);
         long total = plan.chunkCount();
         long done = 0;
         // The first layer's rows are normalised as they are read, which gives the same rows as normalising them all.
@@ -246,20 +251,24 @@ public final class LayerWiseInference {
         for (int l = 0; l < config.layerCount(); l++) {
             terminationFlag.assertRunning();
             LayerSpec spec = config.layer(l);
-            LayerTensors layer = new LayerTensors(backend, model, spec, ParameterShape.layerPrefix(l));
+            LayerParameters layer = new LayerParameters(backend, model, spec, ParameterShape.layerPrefix(l));
             boolean last = config.isOutputLayer(l);
             int out = spec.outputDim();
             try {
-                Projection projected = project(backend, layerInput, normalizeRows, layer, spec,
-                        plan.projectionRanges()[l], terminationFlag);
+                NodeRows projected = project(backend, layerInput, normalizeRows, layer, plan.projectionRanges()[l],
+                        terminationFlag);
+                // Every chunk reads the sources' node tensors whole: on the backend once per layer.
+                for (DenseMatrix rows : projected.source()) {
+                    layer.sourceTensors.add(backend.upload(rows));
+                }
                 float[] output = last ? null : new float[Math.multiplyExact(n, out)];
                 int[] bounds = plan.chunks()[l];
                 for (int c = 0; c + 1 < bounds.length; c++) {
                     terminationFlag.assertRunning();
                     int start = bounds[c];
                     int end = bounds[c + 1];
-                    ChunkResult result = chunk(backend, graph, layerInput, normalizeRows, projected, layer, spec,
-                            start, end, localOf, request.attention());
+                    ChunkResult result = chunk(backend, graph, relationshipFeatures, layerInput, normalizeRows,
+                            projected, layer, start, end, request.attention());
                     if (last) {
                         consumer.logits(start, end, result.output);
                     } else {
@@ -282,9 +291,16 @@ public final class LayerWiseInference {
         return plan;
     }
 
-    /** As {@link #run}, collecting everything {@code request} asks for into a {@link Prediction}. */
+    /** As {@link #predict(Backend, TrainedModel, IncomingCsr, FeatureMatrix, DenseMatrix, long, Inference.Request, TerminationFlag)} without relationship features. */
     public static Prediction predict(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
                                      long budgetBytes, Inference.Request request, TerminationFlag terminationFlag) {
+        return predict(backend, model, graph, features, null, budgetBytes, request, terminationFlag);
+    }
+
+    /** As {@link #run}, collecting everything {@code request} asks for into a {@link Prediction}. */
+    public static Prediction predict(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                     DenseMatrix relationshipFeatures, long budgetBytes, Inference.Request request,
+                                     TerminationFlag terminationFlag) {
         GatConfig config = model.config();
         boolean[] attention = new boolean[config.layerCount()];
         boolean[] embeddings = new boolean[config.layerCount()];
@@ -293,170 +309,133 @@ public final class LayerWiseInference {
             embeddings[l] = request.embeddings();
         }
         PredictionCollector collector = new PredictionCollector(config, graph, attention, embeddings);
-        run(backend, model, graph, features, budgetBytes, request, collector, terminationFlag);
+        run(backend, model, graph, features, relationshipFeatures, budgetBytes, request, collector, terminationFlag);
         return collector.prediction();
     }
 
-    /** Every node's projection [n, width] and, for GAT, its source and target scores [n, heads]. */
-    private record Projection(float[] values, float[] sourceScores, float[] targetScores) {
+    /** Every node's rows of the variant's node tensors, source side and target side, [n, cols] row-major each. */
+    private record NodeRows(List<DenseMatrix> source, List<DenseMatrix> target) {
     }
 
-    /** Every node's projection, computed over node ranges. */
-    private static Projection project(Backend backend, FeatureMatrix input, boolean normalizeRows,
-                                      LayerTensors layer, LayerSpec spec, int[] ranges,
-                                      TerminationFlag terminationFlag) {
+    /** The variant's node tensors of every node, projected over node ranges. */
+    private static NodeRows project(Backend backend, FeatureMatrix input, boolean normalizeRows,
+                                    LayerParameters layer, int[] ranges, TerminationFlag terminationFlag) {
         int n = input.rows();
-        int width = spec.width();
-        int heads = spec.heads();
-        boolean gat = spec.variant() == Variant.GAT;
-        float[] projected = new float[Math.multiplyExact(n, width)];
-        float[] sourceScores = gat ? new float[Math.multiplyExact(n, heads)] : null;
-        float[] targetScores = gat ? new float[Math.multiplyExact(n, heads)] : null;
+        List<DenseMatrix> source = null;
+        List<DenseMatrix> target = null;
         for (int r = 0; r + 1 < ranges.length; r++) {
             terminationFlag.assertRunning();
             int start = ranges[r];
             int end = ranges[r + 1];
             List<Object> owned = new ArrayList<>();
+            AttentionVariant.Scorer scorer = null;
             try {
+                // The projection reads no slots: a graph of the range's nodes without any.
+                GraphTensor nodesOnly = own(owned, backend.upload(new GraphBuilder(end - start).selfLoops(false)
+                        .build(new int[0], new int[0])));
+                Tensor edges = layer.spec.edgeDim() > 0 ? own(owned, backend.zeros(0, layer.spec.edgeDim())) : null;
+                scorer = layer.bind(backend, nodesOnly, edges);
                 Tensor rows = own(owned, backend.upload(rows(input, start, end, normalizeRows)));
-                Tensor result = own(owned, backend.zeros(end - start, width));
-                backend.linear(rows, null, layer.weight, layer.biasSource, result);
-                downloadInto(backend, result, projected, start * width);
-                if (gat) {
-                    Tensor source = own(owned, backend.zeros(end - start, heads));
-                    Tensor target = own(owned, backend.zeros(end - start, heads));
-                    backend.attentionScores(result, layer.attSource, layer.attTarget, source, target);
-                    downloadInto(backend, source, sourceScores, start * heads);
-                    downloadInto(backend, target, targetScores, start * heads);
+                scorer.project(rows, null, rows, null);
+                if (source == null) {
+                    source = allocate(scorer.sourceTensors(), n);
+                    target = allocate(scorer.targetTensors(), n);
                 }
+                downloadRows(backend, scorer.sourceTensors(), source, start);
+                downloadRows(backend, scorer.targetTensors(), target, start);
             } finally {
+                if (scorer != null) {
+                    scorer.release();
+                }
                 owned.forEach(backend::release);
             }
         }
-        return new Projection(projected, sourceScores, targetScores);
+        return new NodeRows(source, target);
     }
 
-    private static void downloadInto(Backend backend, Tensor tensor, float[] destination, int offset) {
-        float[] values = new float[tensor.rows() * tensor.cols()];
-        backend.download(tensor, values);
-        System.arraycopy(values, 0, destination, offset, values.length);
+    /** [n, cols] host arrays, one for each of {@code tensors}. */
+    private static List<DenseMatrix> allocate(List<Tensor> tensors, int n) {
+        List<DenseMatrix> rows = new ArrayList<>();
+        for (Tensor tensor : tensors) {
+            rows.add(new DenseMatrix(n, tensor.cols(), new float[Math.multiplyExact(n, tensor.cols())]));
+        }
+        return rows;
     }
 
-    /** A host array as a backend tensor (a copy). */
-    private static Tensor upload(Backend backend, List<Object> owned, float[] values, int rows, int cols) {
-        return own(owned, backend.upload(values, rows, cols));
+    /** Each tensor into rows {@code first ..} of its host array. */
+    private static void downloadRows(Backend backend, List<Tensor> tensors, List<DenseMatrix> into, int first) {
+        for (int k = 0; k < tensors.size(); k++) {
+            Tensor tensor = tensors.get(k);
+            float[] values = new float[tensor.rows() * tensor.cols()];
+            backend.download(tensor, values);
+            System.arraycopy(values, 0, into.get(k).data(), first * tensor.cols(), values.length);
+        }
+    }
+
+    /** Rows [start, end) of each host array on the backend. */
+    private static List<Tensor> uploadRows(Backend backend, List<DenseMatrix> from, int start, int end,
+                                           List<Object> owned) {
+        List<Tensor> tensors = new ArrayList<>();
+        for (DenseMatrix all : from) {
+            int cols = all.cols();
+            tensors.add(own(owned, backend.upload(new DenseMatrix(end - start, cols,
+                    Arrays.copyOfRange(all.data(), start * cols, end * cols)))));
+        }
+        return tensors;
     }
 
     private record ChunkResult(float[] output, float[] attention) {
     }
 
     /** One layer's output for the targets [start, end), and their attention when asked for. */
-    private static ChunkResult chunk(Backend backend, IncomingCsr graph, FeatureMatrix layerInput,
-                                     boolean normalizeRows, Projection projected,
-                                     LayerTensors layer, LayerSpec spec, int start, int end, int[] localOf,
-                                     boolean keepAttention) {
-        int[] offsets = graph.offsets();
-        int[] sources = graph.sources();
+    private static ChunkResult chunk(Backend backend, IncomingCsr graph, DenseMatrix relationshipFeatures,
+                                     FeatureMatrix layerInput, boolean normalizeRows, NodeRows projected,
+                                     LayerParameters layer, int start, int end, boolean keepAttention) {
+        LayerSpec spec = layer.spec;
         int targets = end - start;
-        int firstSlot = offsets[start];
-        int slots = offsets[end] - firstSlot;
-        int width = spec.width();
-        int heads = spec.heads();
-        int out = spec.outputDim();
-        // Local ids: the targets first, then their other sources in order of first appearance.
-        int[] local = new int[targets + slots];
-        int locals = 0;
-        for (int i = start; i < end; i++) {
-            localOf[i] = locals;
-            local[locals++] = i;
-        }
-        int[] localSources = new int[slots];
-        int[] localTargets = new int[slots];
-        for (int i = start; i < end; i++) {
-            for (int slot = offsets[i]; slot < offsets[i + 1]; slot++) {
-                int j = sources[slot];
-                if (localOf[j] < 0) {
-                    localOf[j] = locals;
-                    local[locals++] = j;
-                }
-                localSources[slot - firstSlot] = localOf[j];
-                localTargets[slot - firstSlot] = i - start;
-            }
-        }
-        for (int k = 0; k < locals; k++) {
-            localOf[local[k]] = -1;
-        }
-        // No self loops added and no duplicates dropped: the slots keep the full graph's order per target.
-        IncomingCsr chunkCsr = new GraphBuilder(locals).selfLoops(false).build(localSources, localTargets);
+        int slots = graph.offsets()[end] - graph.offsets()[start];
         List<Object> owned = new ArrayList<>();
+        AttentionVariant.Scorer scorer = null;
         try {
-            GraphTensor chunkGraph = own(owned, backend.upload(chunkCsr));
-            Tensor messages = upload(backend, owned, gather(projected.values(), width, local, locals), locals, width);
-            Tensor alpha = own(owned, backend.zeros(slots, heads));
-            Tensor targetInput = needsTargetInput(spec)
-                    ? own(owned, backend.upload(rows(layerInput, start, end, normalizeRows))) : null;
-            float negativeSlope = (float) spec.negativeSlope();
-            if (spec.variant() == Variant.GATV2) {
-                Tensor targetRows = own(owned, backend.zeros(targets, width));
-                backend.linear(targetInput, null, layer.weightTarget, layer.biasTarget, targetRows);
-                // The softmax reads target rows by local id; the targets are the first local nodes.
-                float[] padded = new float[locals * width];
-                downloadInto(backend, targetRows, padded, 0);
-                Tensor projectedTargets = upload(backend, owned, padded, locals, width);
-                backend.gatV2Scores(chunkGraph, messages, projectedTargets, null, layer.attSource, negativeSlope,
-                        alpha);
-            } else {
-                Tensor sourceScores = upload(backend, owned, gather(projected.sourceScores(), heads, local, locals),
-                        locals, heads);
-                Tensor targetScores = upload(backend, owned, gather(projected.targetScores(), heads, local, locals),
-                        locals, heads);
-                backend.gatScores(chunkGraph, sourceScores, targetScores, null, negativeSlope, alpha);
-            }
+            GraphTensor chunkGraph = own(owned, backend.upload(graph.targetSlice(start, end)));
+            Tensor edges = relationshipFeatures == null ? null
+                    : own(owned, backend.upload(EdgeFeatures.perSlot(graph, relationshipFeatures, start, end)));
+            scorer = layer.variant.bindProjected(backend, chunkGraph, spec, layer.byName, layer.prefix, edges,
+                    layer.sourceTensors, uploadRows(backend, projected.target(), start, end, owned));
+            Tensor alpha = own(owned, backend.zeros(slots, spec.heads()));
+            scorer.score(alpha);
             backend.edgeSoftmax(chunkGraph, alpha);
-            Tensor aggregated = own(owned, backend.zeros(locals, out));
-            backend.aggregate(chunkGraph, alpha, null, messages, spec.concat(), aggregated);
-            // Residual, bias and ELU on the targets' rows only.
-            float[] targetRows = new float[targets * out];
-            float[] all = new float[locals * out];
-            backend.download(aggregated, all);
-            System.arraycopy(all, 0, targetRows, 0, targetRows.length);
-            Tensor output = upload(backend, owned, targetRows, targets, out);
+            Tensor output = own(owned, backend.zeros(targets, spec.outputDim()));
+            backend.aggregate(chunkGraph, alpha, null, scorer.sourceTensors().get(0), spec.concat(), output);
             if (layer.residual != null) {
-                Tensor residual = own(owned, backend.zeros(targets, out));
-                backend.linear(targetInput, null, layer.residual, null, residual);
+                Tensor targetInput = own(owned, backend.upload(rows(layerInput, start, end, normalizeRows)));
+                Tensor residual = own(owned, backend.zeros(targets, spec.outputDim()));
+                backend.linear(targetInput, null, layer.residual.value(), null, residual);
                 backend.add(output, residual);
             }
-            backend.addBias(output, layer.bias);
+            backend.addBias(output, layer.bias.value());
             if (spec.elu()) {
                 backend.elu(output, output);
             }
-            float[] result = new float[targets * out];
+            float[] result = new float[targets * spec.outputDim()];
             backend.download(output, result);
             float[] attention = null;
             if (keepAttention) {
-                attention = new float[slots * heads];
+                attention = new float[slots * spec.heads()];
                 backend.download(alpha, attention);
             }
             return new ChunkResult(result, attention);
         } finally {
-            for (Object tensor : owned) {
-                backend.release(tensor);
+            if (scorer != null) {
+                scorer.release();
             }
+            owned.forEach(backend::release);
         }
     }
 
     private static <T> T own(List<Object> owned, T tensor) {
         owned.add(tensor);
         return tensor;
-    }
-
-    /** Rows {@code nodes[0 .. count)} of a row-major [n, width] array. */
-    private static float[] gather(float[] values, int width, int[] nodes, int count) {
-        float[] rows = new float[count * width];
-        for (int k = 0; k < count; k++) {
-            System.arraycopy(values, nodes[k] * width, rows, k * width, width);
-        }
-        return rows;
     }
 
     /** Rows [start, end) of a feature matrix, in the same storage, each scaled to sum to 1 when asked. */
@@ -483,41 +462,46 @@ public final class LayerWiseInference {
                 Arrays.copyOfRange(dense.data(), start * dense.cols(), end * dense.cols()));
     }
 
-    /** One layer's parameters on the backend. */
-    private static final class LayerTensors {
+    /**
+     * One layer's parameters on the backend, by name ({@link GatLayer#parameterShapes}), and the variant that
+     * binds them to a graph.
+     */
+    private static final class LayerParameters {
         private final Backend backend;
-        private final List<Tensor> all = new ArrayList<>();
-        final Tensor weight;
-        final Tensor biasSource;
-        final Tensor weightTarget;
-        final Tensor biasTarget;
-        final Tensor attSource;
-        final Tensor attTarget;
-        final Tensor residual;
-        final Tensor bias;
+        final String prefix;
+        final LayerSpec spec;
+        final AttentionVariant variant;
+        final Map<String, Parameter> byName = new LinkedHashMap<>();
+        final Parameter residual;
+        final Parameter bias;
+        /** The sources' node tensors of the layer's projection, once computed. */
+        final List<Tensor> sourceTensors = new ArrayList<>();
 
-        LayerTensors(Backend backend, TrainedModel model, LayerSpec spec, String prefix) {
+        LayerParameters(Backend backend, TrainedModel model, LayerSpec spec, String prefix) {
             this.backend = backend;
-            boolean gatV2 = spec.variant() == Variant.GATV2;
-            weight = upload(model, prefix + (gatV2 ? "weight_src" : "weight"));
-            biasSource = gatV2 ? upload(model, prefix + "bias_src") : null;
-            weightTarget = gatV2 ? upload(model, prefix + "weight_dst") : null;
-            biasTarget = gatV2 ? upload(model, prefix + "bias_dst") : null;
-            attSource = upload(model, prefix + (gatV2 ? "att" : "att_src"));
-            attTarget = gatV2 ? null : upload(model, prefix + "att_dst");
-            residual = spec.residual() ? upload(model, prefix + "weight_res") : null;
-            bias = upload(model, prefix + "bias");
+            this.prefix = prefix;
+            this.spec = spec;
+            this.variant = AttentionVariant.of(spec.variant());
+            try {
+                for (ParameterShape shape : GatLayer.parameterShapes(spec, prefix)) {
+                    byName.put(shape.name(), new Parameter(backend, shape.name(), model.weights().get(shape.name())));
+                }
+            } catch (RuntimeException e) {
+                release();
+                throw e;
+            }
+            residual = byName.get(prefix + "weight_res");
+            bias = AttentionVariant.require(byName, prefix + "bias");
         }
 
-        private Tensor upload(TrainedModel model, String name) {
-            DenseMatrix values = model.weights().get(name);
-            Tensor tensor = backend.upload(values.data(), values.rows(), values.cols());
-            all.add(tensor);
-            return tensor;
+        /** The variant's own scorer on {@code graph}, with its relationship features per slot (null for none). */
+        AttentionVariant.Scorer bind(Backend backend, GraphTensor graph, Tensor edgeFeatures) {
+            return variant.bind(backend, graph, spec, byName, prefix, edgeFeatures);
         }
 
         void release() {
-            all.forEach(backend::release);
+            byName.values().forEach(p -> backend.release(p.value()));
+            sourceTensors.forEach(backend::release);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.neogat.train;
 
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.NeighbourSampler;
+import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
@@ -10,16 +11,21 @@ import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.util.CounterRng;
 import dev.neogat.util.TerminationFlag;
 
+import java.util.function.IntUnaryOperator;
+
 /**
  * One epoch of sampled mini-batch training: the training nodes shuffled by (seed, epoch), cut into batches,
  * and per batch its sampled computation subgraph with its nodes' features, a forward pass with dropout keyed
  * by the whole graph's ids, the loss on the batch nodes, backward and one Adam step on the shared parameters.
+ * Neighbourhoods and feature rows come from a {@link NeighbourSource} and {@link FeatureRows}, in the heap or read
+ * from a store; labels are looked up through {@code labelRow} (whole-graph node → row of the labels).
  */
 final class MiniBatchSteps {
 
@@ -27,8 +33,9 @@ final class MiniBatchSteps {
 
     private final Backend backend;
     private final GatNetwork parameters;
-    private final FeatureMatrix features;
+    private final FeatureRows features;
     private final NodeLabels labels;
+    private final IntUnaryOperator labelRow;
     private final int[] trainNodes;
     private final MiniBatchConfig miniBatch;
     private final NeighbourSampler sampler;
@@ -38,23 +45,61 @@ final class MiniBatchSteps {
 
     MiniBatchSteps(Backend backend, GatNetwork parameters, TrainingData data, FeatureMatrix features,
                    MiniBatchConfig miniBatch, long seed) {
+        // A batch slot takes its whole-graph slot's features, so a self loop keeps the mean over all its node's
+        // relationships, not only the sampled ones.
+        this(backend, parameters, NeighbourSource.of(data.graph()), FeatureRows.of(features), data.labels(),
+                IntUnaryOperator.identity(), data.split().train(), data.relationshipFeatures() == null ? null
+                        : EdgeFeatures.perSlot(data.graph(), data.relationshipFeatures()), miniBatch, seed);
+    }
+
+    /**
+     * {@code features}: rows as the model reads them (normalised when it asks); {@code slotFeatures}: relationship
+     * features per whole-graph slot, or null.
+     */
+    MiniBatchSteps(Backend backend, GatNetwork parameters, NeighbourSource graph, FeatureRows features,
+                   NodeLabels labels, IntUnaryOperator labelRow, int[] trainNodes, DenseMatrix slotFeatures,
+                   MiniBatchConfig miniBatch, long seed) {
         miniBatch.requireLayers(parameters.config().layerCount());
         this.backend = backend;
         this.parameters = parameters;
         this.features = features;
-        this.labels = data.labels();
-        this.trainNodes = data.split().train().clone();
+        this.labels = labels;
+        this.labelRow = labelRow;
+        this.trainNodes = trainNodes.clone();
         this.miniBatch = miniBatch;
-        this.sampler = new NeighbourSampler(data.graph(), miniBatch.fanouts(), seed);
+        this.sampler = new NeighbourSampler(graph, miniBatch.fanouts(), seed);
         this.seed = seed;
-        // A batch slot takes its whole-graph slot's features, so a self loop keeps the mean over all its node's
-        // relationships, not only the sampled ones.
-        this.slotFeatures = data.relationshipFeatures() == null ? null
-                : EdgeFeatures.perSlot(data.graph(), data.relationshipFeatures());
+        this.slotFeatures = slotFeatures;
     }
+
+    /** Told after each batch of an epoch. */
+    interface BatchListener {
+        BatchListener NONE = (epoch, batch, batches) -> { };
+
+        void onBatch(int epoch, int batch, int batches);
+    }
+
+    /** Batches per epoch. */
+    int batchCount() {
+        return (trainNodes.length + miniBatch.batchSize() - 1) / miniBatch.batchSize();
+    }
+
+    /** Metrics of the last epoch's batches on their own nodes, as trained (dropout on), summed over batches. */
+    MetricCounts lastEpochMetrics() {
+        return epochMetrics;
+    }
+
+    private MetricCounts epochMetrics;
 
     /** Runs every batch of an epoch; returns the mean training loss over the batch nodes. */
     double epoch(int epoch, AdamSettings adam, TerminationFlag termination) {
+        return epoch(epoch, adam, termination, BatchListener.NONE);
+    }
+
+    /** As {@link #epoch(int, AdamSettings, TerminationFlag)}, telling {@code listener} of each batch. */
+    double epoch(int epoch, AdamSettings adam, TerminationFlag termination, BatchListener listener) {
+        epochMetrics = null;
+        int batches = batchCount();
         int[] order = shuffled(trainNodes, seed, epoch);
         int batchSize = miniBatch.batchSize();
         double weightedLoss = 0;
@@ -67,6 +112,7 @@ final class MiniBatchSteps {
                         + ": the loss is " + loss + "; try a lower learningRate");
             }
             weightedLoss += loss * batchNodes.length;
+            listener.onBatch(epoch, batch + 1, batches);
         }
         return weightedLoss / order.length;
     }
@@ -79,14 +125,16 @@ final class MiniBatchSteps {
         GatNetwork network = null;
         try {
             graph = backend.upload(batch.graph());
-            batchFeatures = backend.upload(rows(features, batch.wholeNodes()));
-            targets = backend.upload(batchLabels(labels, batch), batch.batchLocals());
+            batchFeatures = backend.upload(features.rows(batch.wholeNodes()));
+            targets = backend.upload(batchLabels(labels, labelRow, batch), batch.batchLocals());
             if (slotFeatures != null) {
                 batchEdgeFeatures = backend.upload(rows(slotFeatures, batch.wholeSlots()));
             }
             network = parameters.sharingParameters(graph, batchFeatures, batchEdgeFeatures);
             // The step number keys dropout as the full-batch trainer's epoch does: one batch per epoch is that.
-            network.forward(true, seed, parameters.adamSteps() + 1L, batch.wholeNodes(), batch.wholeSlots());
+            Tensor logits = network.forward(true, seed, parameters.adamSteps() + 1L, batch.wholeNodes(),
+                    batch.wholeSlots());
+            epochMetrics = plus(epochMetrics, backend.evaluate(logits, targets));
             double loss = network.lossAndGradients(targets);
             if (Double.isFinite(loss)) {
                 network.adamStep(adam);
@@ -147,14 +195,14 @@ final class MiniBatchSteps {
     }
 
     /** Labels over the subgraph's nodes: the batch nodes keep theirs, the others have none. */
-    private static NodeLabels batchLabels(NodeLabels labels, SampledSubgraph batch) {
+    static NodeLabels batchLabels(NodeLabels labels, IntUnaryOperator labelRow, SampledSubgraph batch) {
         int[] wholeNodes = batch.wholeNodes();
         int classCount = labels.classCount();
         if (!labels.isMultiLabel()) {
             int[] classOf = new int[wholeNodes.length];
             java.util.Arrays.fill(classOf, NodeLabels.NO_LABEL);
             for (int i = 0; i < batch.batchSize(); i++) {
-                classOf[i] = labels.classOf(wholeNodes[i]);
+                classOf[i] = labels.classOf(labelRow.applyAsInt(wholeNodes[i]));
             }
             return NodeLabels.singleLabel(classOf, classCount);
         }
@@ -162,9 +210,20 @@ final class MiniBatchSteps {
         boolean[] labeled = new boolean[wholeNodes.length];
         for (int i = 0; i < batch.batchSize(); i++) {
             labeled[i] = true;
-            System.arraycopy(labels.memberships(), wholeNodes[i] * classCount, memberships, i * classCount,
-                    classCount);
+            System.arraycopy(labels.memberships(), labelRow.applyAsInt(wholeNodes[i]) * classCount, memberships,
+                    i * classCount, classCount);
         }
         return NodeLabels.multiLabel(classCount, memberships, labeled);
+    }
+
+    /** Counts over two disjoint node sets; the loss is their mean weighted by node count. */
+    static MetricCounts plus(MetricCounts a, MetricCounts b) {
+        if (a == null) {
+            return b;
+        }
+        long total = a.total() + b.total();
+        double loss = total == 0 ? 0 : (a.loss() * a.total() + b.loss() * b.total()) / total;
+        return new MetricCounts(loss, a.correct() + b.correct(), total, a.truePositives() + b.truePositives(),
+                a.falsePositives() + b.falsePositives(), a.falseNegatives() + b.falseNegatives(), a.multiLabel());
     }
 }

@@ -1,10 +1,13 @@
 package dev.neogat.procedures;
 
 import dev.neogat.analysis.Pca;
+import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.TrainKeys;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
+import dev.neogat.procedures.facade.TypedModelRun;
+import dev.neogat.procedures.load.NodeIdMap;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
@@ -52,7 +55,8 @@ public class EmbedProcedures extends ProcedureBase {
     @Description("Streams each node's embedding from a hidden layer of a stored model (the layer's output after ELU, "
             + "heads concatenated or averaged as in the model), or with pcaDimensions its projection onto the leading "
             + "principal components, e.g. 2 for a scatter plot. With nodes, only for those nodes (one row per entry, in "
-            + "the given order), reading only their L-hop neighbourhood: the same embeddings as the full run.")
+            + "the given order), reading only their L-hop neighbourhood: the same embeddings as the full run. A typed "
+            + "model streams every node of each of its labels (without pcaDimensions or nodes for now).")
     @SuppressWarnings("deprecation")
     public Stream<EmbeddingRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -66,6 +70,9 @@ public class EmbedProcedures extends ProcedureBase {
         if (pcaDimensions > 0 && map.has("nodes")) {
             throw new IllegalArgumentException("Give either 'pcaDimensions' or 'nodes', not both: the principal "
                     + "components are those of every node's embedding, which a run over given nodes does not compute");
+        }
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            return typedStream(modelName, typed, map, requested, pcaDimensions);
         }
         WriteBack.embeddingLayer(requested, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         ModelRun run;
@@ -89,6 +96,28 @@ public class EmbedProcedures extends ProcedureBase {
         return Arrays.stream(run.rows()).mapToObj(i -> new EmbeddingRow(
                 tx.getNodeById(run.graph().nodes().toNeo4j(i)), layer,
                 PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
+    }
+
+    /** A typed model's hidden embeddings: every node of every label, label by label in the model's order. */
+    @SuppressWarnings("deprecation")
+    private Stream<EmbeddingRow> typedStream(String modelName, TypedTrainedModel model, ConfigMap map, int requested,
+                                             int pcaDimensions) {
+        if (pcaDimensions > 0) {
+            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; 'pcaDimensions' with a "
+                    + "typed model is not supported yet");
+        }
+        int layer = WriteBack.embeddingLayer(requested, model.config().layers(), modelName);
+        TypedModelRun run;
+        try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
+            run = TypedModelRun.run(context(), modelName, model, map, new Inference.Request(false, true), null, job);
+        }
+        int width = run.prediction().embeddingWidth(layer);
+        return model.config().nodeTypes().stream().flatMap(type -> {
+            NodeIdMap nodes = run.graph().nodes().get(type);
+            float[] embeddings = run.prediction().embeddings(layer, type);
+            return IntStream.range(0, nodes.size()).mapToObj(i -> new EmbeddingRow(tx.getNodeById(nodes.toNeo4j(i)),
+                    layer, PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
+        });
     }
 
     @Procedure(name = "gat.embed.write", mode = Mode.WRITE)

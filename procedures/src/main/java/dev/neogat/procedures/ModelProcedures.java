@@ -1,7 +1,12 @@
 package dev.neogat.procedures;
 
 import dev.neogat.model.ModelMetadata;
+import dev.neogat.model.StoredModel;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.spec.FeaturelessInput;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
@@ -10,6 +15,8 @@ import org.neo4j.procedure.Procedure;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -68,15 +75,19 @@ public class ModelProcedures extends ProcedureBase {
             + "the train/validation/test nodes, the confusion matrix (rows: actual class, columns: predicted, in the "
             + "order of classes) and per-class precision, recall and F1 on the test nodes, and the per-epoch history "
             + "of loss and accuracy; for a model trained with autoTune, every trial (its configuration, validation "
-            + "score and loss, epochs and time; empty otherwise).")
+            + "score and loss, epochs and time; empty otherwise). For a typed model, model also holds its node types "
+            + "with their input widths (nodeTypes, nodeTypeInputs), its relations, its featureless types and, with "
+            + "relationAggregation 'attention', the relation importances per layer and target label "
+            + "(relationImportance).")
     @SuppressWarnings("unchecked")
     public Stream<ModelInfo> info(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
-        TrainedModel model = load(modelName);
+        StoredModel model = load(modelName);
         ModelMetadata meta = model.metadata();
         ModelInfo info = new ModelInfo();
         info.name = modelName;
-        info.model = model.config().toMap();
+        info.model = model instanceof TypedTrainedModel typed ? typedModel(typed) : ((TrainedModel) model).config()
+                .toMap();
         info.training = (Map<String, Object>) ModelMetadata.plain(meta.training());
         info.projection = (Map<String, Object>) ModelMetadata.plain(meta.projection());
         info.classes = meta.classes();
@@ -113,8 +124,36 @@ public class ModelProcedures extends ProcedureBase {
         return Stream.of(result);
     }
 
-    private TrainedModel load(String name) {
-        return ModelRun.model(context(), name);
+    private StoredModel load(String name) {
+        return ModelRun.storedModel(context(), name);
+    }
+
+    /**
+     * A typed model's architecture: its configuration, whether it is typed, its node types with their input widths
+     * and whether each reads features or a learned input, and with relationAggregation 'attention' the relation
+     * importances β per layer and target type, as the last evaluation of training gave them.
+     */
+    private static Map<String, Object> typedModel(TypedTrainedModel model) {
+        TypedGatConfig config = model.config();
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put("typed", true);
+        map.putAll(config.toMap());
+        List<Map<String, Object>> types = new ArrayList<>();
+        for (String type : config.nodeTypes()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("label", type);
+            row.put("inputWidth", config.inputWidths().get(type));
+            FeaturelessInput featureless = config.featureless().get(type);
+            row.put("input", featureless == null ? "features" : "learned per " + featureless.mode().name()
+                    .toLowerCase(java.util.Locale.ROOT));
+            types.add(row);
+        }
+        map.put("nodeTypeInputs", types);
+        map.put("featurelessTypes", List.copyOf(config.featureless().keySet()));
+        if (config.aggregation() == RelationAggregation.ATTENTION && model.metadata().relationWeights() != null) {
+            map.put("relationImportance", ModelMetadata.plain(model.metadata().relationWeights()));
+        }
+        return map;
     }
 
     private long size(String name) {
@@ -126,12 +165,18 @@ public class ModelProcedures extends ProcedureBase {
         }
     }
 
-    private ModelSummary summary(String name, TrainedModel model) {
+    private ModelSummary summary(String name, StoredModel model) {
         ModelMetadata meta = model.metadata();
         ModelSummary summary = new ModelSummary();
         summary.name = name;
-        summary.variant = model.config().variant().name().toLowerCase();
-        summary.layers = model.config().layerCount();
+        if (model instanceof TypedTrainedModel typed) {
+            summary.variant = "typed " + typed.config().variant().name().toLowerCase();
+            summary.layers = typed.config().layers();
+        } else {
+            TrainedModel untyped = (TrainedModel) model;
+            summary.variant = untyped.config().variant().name().toLowerCase();
+            summary.layers = untyped.config().layerCount();
+        }
         summary.classes = meta.classes();
         summary.labelProperty = meta.labelProperty();
         summary.metric = meta.metric();

@@ -1,12 +1,16 @@
 package dev.neogat.procedures;
 
+import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
+import dev.neogat.procedures.facade.TypedModelRun;
+import dev.neogat.procedures.load.NodeIdMap;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
+import dev.neogat.train.TypedPrediction;
 import org.neo4j.graphdb.Node;
 import org.neo4j.procedure.Description;
 import org.neo4j.procedure.Mode;
@@ -17,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.predict.stream} and {@code gat.predict.write}. */
@@ -50,7 +55,8 @@ public class PredictProcedures extends ProcedureBase {
     @Description("Streams the class a stored model predicts for each node of its projection as the graph is now, "
             + "including nodes added after training; with includeProbabilities, the class probabilities too. With "
             + "nodes, only for those nodes (one row per entry, in the given order, a duplicate once per time given), "
-            + "reading only their L-hop neighbourhood: the same result as the full run for them.")
+            + "reading only their L-hop neighbourhood: the same result as the full run for them. A typed model "
+            + "predicts the nodes of its target label (without nodes or memoryBudget for now).")
     @SuppressWarnings("deprecation")
     public Stream<PredictionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -62,6 +68,18 @@ public class PredictProcedures extends ProcedureBase {
                     + "within it, with the same results).") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("nodes", "includeProbabilities")));
         boolean includeProbabilities = map.bool("includeProbabilities", false);
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            TypedModelRun run;
+            try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
+                run = TypedModelRun.run(context(), modelName, typed, map, Inference.Request.LOGITS_ONLY, null, job);
+            }
+            TypedPrediction prediction = run.prediction();
+            List<Object> classes = run.classValues();
+            NodeIdMap nodes = run.graph().targetNodes();
+            return IntStream.range(0, nodes.size()).mapToObj(i -> new PredictionRow(
+                    tx.getNodeById(nodes.toNeo4j(i)), asCypherValue(classes.get(prediction.predictedClass(i))),
+                    includeProbabilities ? boxed(prediction.probabilities(i)) : null));
+        }
         ModelRun run;
         try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
             run = ModelRun.run(context(), modelName, map, Inference.Request.LOGITS_ONLY, job);
@@ -77,7 +95,8 @@ public class PredictProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.predict.write", mode = Mode.WRITE)
     @Description("Writes the class a stored model predicts for each node of its projection to writeProperty (as the "
-            + "label values used in training) and, with probabilityProperty, the class probabilities.")
+            + "label values used in training) and, with probabilityProperty, the class probabilities; for a typed "
+            + "model, on the nodes of its target label.")
     public Stream<PredictWriteResult> write(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", description = "writeProperty (required), probabilityProperty, writeBatchSize, and "
@@ -87,6 +106,21 @@ public class PredictProcedures extends ProcedureBase {
         WriteConfig write = WriteConfig.read(map);
         if (write.writeProperty() == null) {
             throw ConfigMap.missing("writeProperty", "the node property for the predicted class");
+        }
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
+                TypedModelRun run = TypedModelRun.run(context(), modelName, typed, map,
+                        Inference.Request.LOGITS_ONLY, write, job);
+                PredictWriteResult row = new PredictWriteResult();
+                row.nodeCount = run.graph().targetNodes().size();
+                row.propertiesWritten = run.written().propertiesWritten();
+                row.writeRetries = run.written().retries();
+                row.classes = run.classValues();
+                row.loadMillis = run.graph().loadMillis();
+                row.predictMillis = run.predictMillis();
+                row.writeMillis = run.writeMillis();
+                return Stream.of(row);
+            }
         }
         try (Jobs.Job job = Jobs.start("predict.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.runAndWrite(context(), modelName, map, Inference.Request.LOGITS_ONLY, write, job);

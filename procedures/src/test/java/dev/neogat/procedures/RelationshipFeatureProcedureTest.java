@@ -261,6 +261,81 @@ class RelationshipFeatureProcedureTest {
         }
     }
 
+    /**
+     * With a memoryBudget far below what full-batch inference needs, predict and attention run layer by layer
+     * (LayerWiseInference, each chunk's relationships with their features) and give exactly the full run's rows,
+     * for the stored GAT model and a GATv2 model on an undirected projection; the layer-wise write equals the
+     * full-batch one.
+     */
+    @Test
+    void aSmallMemoryBudgetRunsLayerByLayerAndEqualsTheFullRun() {
+        Map<String, Object> gatV2 = config(false);
+        gatV2.put("variant", "gatv2");
+        gatV2.put("orientation", "UNDIRECTED");
+        gatV2.put("epochs", 5);
+        gatV2.put("relationshipFeatures", "weight");
+        train("layerWiseV2", gatV2);
+        String predict = "CALL gat.predict.stream($model, $config) YIELD node, predictedClass, probabilities "
+                + "RETURN id(node) AS id, predictedClass, probabilities ORDER BY id";
+        String attention = "CALL gat.attention.stream($model, $config) YIELD source, target, relationship, head, "
+                + "weight RETURN id(source) AS source, id(target) AS target, "
+                + "coalesce(elementId(relationship), 'self') AS relationship, head, weight "
+                + "ORDER BY target, source, relationship, head";
+        for (String model : List.of("byWeight", "layerWiseV2")) {
+            long budget = leastLayerWiseBudget(model) + 3000;
+            assertSameRows(predict, model, Map.of("includeProbabilities", true), budget, SOURCES + TARGETS);
+            for (int layer = 0; layer < 2; layer++) {
+                // Every slot (each relationship, both ways when undirected, and each self loop) at least once.
+                assertSameRows(attention, model, Map.of("attentionLayer", layer, "attentionHeads", "all"), budget,
+                        SOURCES + TARGETS + 3 * TARGETS * (model.equals("byWeight") ? 1 : 2));
+            }
+            for (String mode : List.of("full", "lw")) {
+                Map<String, Object> write = new HashMap<>(Map.of("writeProperty", "class_" + mode,
+                        "probabilityProperty", "p_" + mode));
+                if (mode.equals("lw")) {
+                    write.put("memoryBudget", budget);
+                }
+                db.executeTransactionally("CALL gat.predict.write($model, $config)",
+                        Map.of("model", model, "config", write));
+            }
+            List<Map<String, Object>> nodes = db.executeTransactionally("MATCH (n:Node) RETURN n.class_full AS cf, "
+                    + "n.class_lw AS cl, n.p_full AS pf, n.p_lw AS pl", Map.of(), result -> result.stream().toList());
+            assertThat(nodes).hasSize(SOURCES + TARGETS);
+            for (Map<String, Object> node : nodes) {
+                assertThat(node.get("cl")).isNotNull().isEqualTo(node.get("cf"));
+                assertThat(node.get("pl")).isNotNull().usingRecursiveComparison().isEqualTo(node.get("pf"));
+            }
+            db.executeTransactionally("MATCH (n:Node) REMOVE n.class_full, n.class_lw, n.p_full, n.p_lw");
+        }
+    }
+
+    /** The least budget a layer-wise run of {@code model} needs, read from the error a budget of 1 byte gives. */
+    private static long leastLayerWiseBudget(String model) {
+        Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> db.executeTransactionally(
+                "CALL gat.predict.stream($model, {memoryBudget: 1}) YIELD node RETURN count(node)",
+                Map.of("model", model), result -> result.stream().toList()));
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("give at least .* \\((\\d+) bytes\\)")
+                .matcher(messages);
+        assertThat(matcher.find()).as("the least budget is named: " + messages).isTrue();
+        return Long.parseLong(matcher.group(1));
+    }
+
+    private static void assertSameRows(String query, String model, Map<String, Object> config, long budget,
+                                       int leastRows) {
+        List<Map<String, Object>> full = db.executeTransactionally(query, Map.of("model", model, "config", config),
+                result -> result.stream().toList());
+        Map<String, Object> small = new HashMap<>(config);
+        small.put("memoryBudget", budget);
+        List<Map<String, Object>> layerWise = db.executeTransactionally(query,
+                Map.of("model", model, "config", small), result -> result.stream().toList());
+        assertThat(full).as(model + " " + query + " " + config).hasSizeGreaterThanOrEqualTo(leastRows);
+        assertThat(layerWise).as(model + " " + query + " " + config).isEqualTo(full);
+    }
+
     private static Map<Long, List<Double>> trainedProbabilities() {
         Map<Long, List<Double>> trained = new HashMap<>();
         db.executeTransactionally("MATCH (n:Node) RETURN id(n) AS id, n.trainedProbabilities AS p", Map.of(),

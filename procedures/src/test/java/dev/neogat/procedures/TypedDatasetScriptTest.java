@@ -125,6 +125,23 @@ class TypedDatasetScriptTest {
         assertThat(row.get("classes")).isEqualTo(List.of("alpha", "beta", "gamma"));
     }
 
+    @Test
+    void theTypedTrainingScriptTrainsATypedModelOverBothRelations() {
+        Map<String, Object> row = CypherScripts.run(db, "train-typed-gat.cypher", Map.of("modelName", "typedScript",
+                "nodeLabels", List.of("Paper", "Author"), "relationshipTypes", List.of("CITES", "WRITES"),
+                "epochs", 20)).get(0);
+        assertThat(row.get("mode")).isEqualTo("typed");
+        assertThat((String) row.get("modeReason")).contains("[Paper, Author]", "target 'Paper'");
+        assertThat(row.get("nodeCount")).isEqualTo((long) TypedDatasets.PAPERS + TypedDatasets.AUTHORS);
+        assertThat(row.get("relationshipCount")).isEqualTo((long) TypedDatasets.citations()
+                + TypedDatasets.authorships());
+        assertThat(row.get("classes")).isEqualTo(List.of("alpha", "beta", "gamma"));
+        assertThat(row.get("propertiesWritten")).isEqualTo(2L * TypedDatasets.PAPERS);
+        assertThat(count("MATCH (p:Paper) WHERE p.predictedClass IN ['alpha', 'beta', 'gamma'] RETURN count(p) AS n"))
+                .isEqualTo(TypedDatasets.PAPERS);
+        assertThat(count("MATCH (a:Author) WHERE a.predictedClass IS NOT NULL RETURN count(a) AS n")).isZero();
+    }
+
     private static float[] dense(SparseMatrix matrix, int row) {
         float[] values = new float[matrix.cols()];
         for (int p = matrix.rowOffsets()[row]; p < matrix.rowOffsets()[row + 1]; p++) {

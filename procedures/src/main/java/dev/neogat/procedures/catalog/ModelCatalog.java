@@ -1,7 +1,9 @@
 package dev.neogat.procedures.catalog;
 
 import dev.neogat.model.ModelFile;
+import dev.neogat.model.StoredModel;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.model.TypedTrainedModel;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,7 +29,7 @@ public final class ModelCatalog {
     private static final Pattern VALID_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
 
     private final Path directory;
-    private final Map<String, TrainedModel> loaded = new HashMap<>();
+    private final Map<String, StoredModel> loaded = new HashMap<>();
     private final Set<String> reserved = new HashSet<>();
 
     public ModelCatalog(Path directory) {
@@ -67,7 +69,7 @@ public final class ModelCatalog {
     }
 
     /** Writes the model (atomically) and ends its reservation. */
-    public synchronized void store(String name, TrainedModel model) throws IOException {
+    public synchronized void store(String name, StoredModel model) throws IOException {
         validateName(name);
         Files.createDirectories(directory);
         ModelFile.write(model, file(name));
@@ -75,10 +77,24 @@ public final class ModelCatalog {
         reserved.remove(name);
     }
 
-    /** The model called {@code name}; fails naming the available ones when there is none. */
+    /**
+     * The untyped model called {@code name}; fails naming the available ones when there is none, and saying that
+     * typed models are not supported there when it is typed (use {@link #getAny} where they are).
+     */
     public synchronized TrainedModel get(String name) throws IOException {
+        StoredModel model = getAny(name);
+        if (model instanceof TypedTrainedModel typed) {
+            throw new IllegalArgumentException("The model '" + name + "' is a typed model (node types "
+                    + typed.config().nodeTypes() + "); typed models are not supported by this procedure yet (they are "
+                    + "by gat.predict.stream, gat.predict.write, gat.model.info, gat.model.list and gat.model.drop)");
+        }
+        return (TrainedModel) model;
+    }
+
+    /** The model called {@code name}, untyped or typed; fails naming the available ones when there is none. */
+    public synchronized StoredModel getAny(String name) throws IOException {
         validateName(name);
-        TrainedModel model = loaded.get(name);
+        StoredModel model = loaded.get(name);
         if (model != null) {
             return model;
         }
@@ -89,7 +105,7 @@ public final class ModelCatalog {
                     + (names.isEmpty() ? "; the catalog is empty, train one with gat.train"
                     : "; models: " + String.join(", ", names)));
         }
-        model = ModelFile.read(file);
+        model = ModelFile.readAny(file);
         loaded.put(name, model);
         return model;
     }
@@ -123,7 +139,7 @@ public final class ModelCatalog {
 
     /** Deletes the model; fails when there is none. */
     public synchronized void drop(String name) throws IOException {
-        get(name);
+        getAny(name);
         Files.delete(file(name));
         loaded.remove(name);
     }

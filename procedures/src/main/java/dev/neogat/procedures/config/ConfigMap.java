@@ -301,7 +301,7 @@ public final class ConfigMap {
         return "between " + min + " and " + max;
     }
 
-    private static IllegalArgumentException wrongType(String key, String expected, Object value) {
+    static IllegalArgumentException wrongType(String key, String expected, Object value) {
         return new IllegalArgumentException("Configuration '" + key + "' must be " + expected + ", got "
                 + describe(value));
     }

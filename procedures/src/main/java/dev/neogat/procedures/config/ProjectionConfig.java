@@ -3,7 +3,12 @@ package dev.neogat.procedures.config;
 import dev.neogat.graph.Orientation;
 import dev.neogat.model.ModelMetadata;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Which part of the store becomes the attention graph: node labels and relationship types (empty: all),
@@ -11,7 +16,16 @@ import java.util.List;
  */
 public record ProjectionConfig(List<String> nodeLabels, List<String> relationshipTypes, Orientation orientation,
                                boolean selfLoops, boolean dropDuplicates, List<String> featureProperties,
-                               boolean zeroMissingFeatures, RelationshipFeatureConfig relationshipFeatures) {
+                               boolean zeroMissingFeatures, RelationshipFeatureConfig relationshipFeatures,
+                               Map<String, List<String>> featurePropertiesByLabel) {
+
+    /** With featureProperties as a property or a list (the same for every label). */
+    public ProjectionConfig(List<String> nodeLabels, List<String> relationshipTypes, Orientation orientation,
+                            boolean selfLoops, boolean dropDuplicates, List<String> featureProperties,
+                            boolean zeroMissingFeatures, RelationshipFeatureConfig relationshipFeatures) {
+        this(nodeLabels, relationshipTypes, orientation, selfLoops, dropDuplicates, featureProperties,
+                zeroMissingFeatures, relationshipFeatures, null);
+    }
 
     /** Without relationship features. */
     public ProjectionConfig(List<String> nodeLabels, List<String> relationshipTypes, Orientation orientation,
@@ -37,7 +51,10 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
                 : TrainKeys.DROP_DUPLICATES.read(config, defaults.dropDuplicates());
         List<String> features = defaults == null ? TrainKeys.FEATURE_PROPERTIES.read(config)
                 : TrainKeys.FEATURE_PROPERTIES.read(config, defaults.featureProperties());
-        if (featuresRequired && features.isEmpty()) {
+        String featureKey = TrainKeys.FEATURE_PROPERTIES.name();
+        Map<String, List<String>> byLabel = config.has(featureKey) ? featureMap(config.rawValue(featureKey))
+                : defaults == null ? null : defaults.featurePropertiesByLabel();
+        if (featuresRequired && features.isEmpty() && byLabel == null) {
             throw ConfigMap.missing(TrainKeys.FEATURE_PROPERTIES.name(), TrainKeys.FEATURE_PROPERTIES.description());
         }
         boolean zeroMissing = "zero".equals(defaults == null ? TrainKeys.MISSING_FEATURES.read(config)
@@ -45,13 +62,77 @@ public record ProjectionConfig(List<String> nodeLabels, List<String> relationshi
         RelationshipFeatureConfig relationshipFeatures = RelationshipFeatureConfig.read(config,
                 defaults == null ? null : defaults.relationshipFeatures(), types, defaults == null);
         return new ProjectionConfig(labels, types, orientation, selfLoops, dropDuplicates, features, zeroMissing,
-                relationshipFeatures);
+                relationshipFeatures, byLabel);
+    }
+
+    /**
+     * The reader of featureProperties: a property or a list as {@link ConfigMap#strings}; a map from label to a
+     * property, a list or null gives every property it names (each once) and is shown as given.
+     */
+    static List<String> readFeatureProperties(ConfigMap config, String key, List<String> defaultValue) {
+        Object value = config.rawValue(key);
+        if (!(value instanceof Map<?, ?>)) {
+            return config.strings(key, defaultValue);
+        }
+        Map<String, List<String>> byLabel = featureMap(value);
+        LinkedHashSet<String> all = new LinkedHashSet<>();
+        byLabel.values().forEach(all::addAll);
+        Map<String, Object> shown = new LinkedHashMap<>();
+        byLabel.forEach((label, properties) -> shown.put(label, properties.isEmpty() ? null : properties));
+        config.record(key, shown);
+        return List.copyOf(all);
+    }
+
+    /**
+     * featureProperties given as a map: each label's properties (empty: the label has no features); null for a
+     * property or a list.
+     */
+    public static Map<String, List<String>> featureMap(Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            return null;
+        }
+        String key = TrainKeys.FEATURE_PROPERTIES.name();
+        String expected = "a property, a list of properties, or a map from label to a property, a list of "
+                + "properties or null";
+        Map<String, List<String>> byLabel = new LinkedHashMap<>();
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+            String label = String.valueOf(entry.getKey());
+            Object properties = entry.getValue();
+            List<String> names = new ArrayList<>();
+            if (properties instanceof String s) {
+                names.add(s);
+            } else if (properties instanceof List<?> list) {
+                for (Object item : list) {
+                    if (!(item instanceof String s)) {
+                        throw ConfigMap.wrongType(key + "." + label, "a property, a list of properties or null",
+                                properties);
+                    }
+                    names.add(s);
+                }
+            } else if (properties != null) {
+                throw ConfigMap.wrongType(key + "." + label, "a property, a list of properties or null", properties);
+            }
+            if (names.stream().anyMatch(String::isBlank) || label.isBlank()) {
+                throw new IllegalArgumentException("Configuration '" + key + "' must not contain blank names, got "
+                        + map);
+            }
+            byLabel.put(label, List.copyOf(names));
+        }
+        if (byLabel.isEmpty()) {
+            throw ConfigMap.wrongType(key, expected, value);
+        }
+        return Collections.unmodifiableMap(byLabel);
+    }
+
+    /** The feature properties of the nodes of {@code label}: its map entry (null when it has none), else all. */
+    public List<String> featurePropertiesOf(String label) {
+        return featurePropertiesByLabel == null ? featureProperties : featurePropertiesByLabel.get(label);
     }
 
     /** The same projection, reading {@code features} from relationships (e.g. with their statistics). */
     public ProjectionConfig withRelationshipFeatures(RelationshipFeatureConfig features) {
         return new ProjectionConfig(nodeLabels, relationshipTypes, orientation, selfLoops, dropDuplicates,
-                featureProperties, zeroMissingFeatures, features);
+                featureProperties, zeroMissingFeatures, features, featurePropertiesByLabel);
     }
 
     /** As the model's metadata stores it. */

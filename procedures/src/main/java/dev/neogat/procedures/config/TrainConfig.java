@@ -17,7 +17,7 @@ import java.util.Map;
 public record TrainConfig(ProjectionConfig projection, String labelProperty, String splitProperty,
                           double trainFraction, double validationFraction, ModelShape model,
                           TrainingConfig training, TuneSettings autoTune, int concurrency, String device,
-                          WriteConfig write, Batching batching, Map<String, Object> used) {
+                          WriteConfig write, Batching batching, TypedSettings typed, Map<String, Object> used) {
 
     /** Training modes of the 'mode' key; 'auto' trains full-batch when its estimate fits the memory budget. */
     public static final String AUTO = "auto";
@@ -75,6 +75,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
     public static TrainConfig read(Map<String, Object> raw) {
         ConfigMap config = new ConfigMap(raw, TrainKeys.names(TrainKeys.ALL));
         ProjectionConfig projection = ProjectionConfig.read(config, null, true);
+        TypedSettings typed = TypedSettings.read(config);
         String labelProperty = TrainKeys.LABEL_PROPERTY.read(config);
         boolean fractions = config.has(TrainKeys.TRAIN_FRACTION.name()) || config.has(TrainKeys.VAL_FRACTION.name());
         if (config.has(TrainKeys.SPLIT_PROPERTY.name()) && fractions) {
@@ -135,7 +136,7 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
                 .outputs(write.outputs(projection.orientation())).requireOutputsApart();
         TrainingConfig training = new TrainingConfig(epochs, learningRate, weightDecay, patience, seed);
         return new TrainConfig(projection, labelProperty, splitProperty, trainFraction, validationFraction, model,
-                training, autoTune, concurrency, device, write, batching, config.used());
+                training, autoTune, concurrency, device, write, batching, typed, config.used());
     }
 
     private static Batching batching(ConfigMap config, int layers) {

@@ -26,8 +26,10 @@ public final class TrainKeys {
             "each node also attends to itself");
     public static final ConfigKey<Boolean> DROP_DUPLICATES = ConfigKey.bool("dropDuplicates", false,
             "merge parallel relationships into one edge");
-    public static final ConfigKey<List<String>> FEATURE_PROPERTIES = ConfigKey.strings("featureProperties",
-            "required", "the node property holding a numeric array, or several numeric properties to concatenate");
+    /** A property, a list, or a map from label to either (or null); the map is read by {@link ProjectionConfig}. */
+    public static final ConfigKey<List<String>> FEATURE_PROPERTIES = new ConfigKey<>("featureProperties", List.of(),
+            "required", "the node property holding a numeric array, or several numeric properties to concatenate, "
+            + "or a map from label to either (or null: featureless)", ProjectionConfig::readFeatureProperties);
     public static final ConfigKey<String> MISSING_FEATURES = ConfigKey.choice("missingFeatures", "error",
             List.of("error", "zero"), "'zero' fills missing feature properties with zeros instead of failing");
     /** A property, a list, or a map from relationship type to either; read by {@link RelationshipFeatureConfig}. */
@@ -40,6 +42,22 @@ public final class TrainKeys {
     public static final ConfigKey<Boolean> STANDARDIZE_RELATIONSHIP_FEATURES = ConfigKey.bool(
             "standardizeRelationshipFeatures", false, "shift and scale each relationship feature column by its mean "
                     + "and standard deviation over the training projection (stored with the model)");
+
+    // Typed graphs (several labels or relationship types); read by TypedSettings.
+    /** true, false or 'auto'; read by {@link TypedSettings}. */
+    public static final ConfigKey<Object> TYPED = ConfigKey.raw("typed", TypedSettings.AUTO,
+            "true: one projection and attention per label and relation; false: one untyped graph; 'auto': typed "
+                    + "when nodeLabels or relationshipTypes lists more than one name");
+    public static final ConfigKey<List<String>> TARGET_LABELS = ConfigKey.strings("targetLabels",
+            "the labels whose nodes carry labelProperty", "the label whose nodes the loss, split, metrics and "
+                    + "predictions are about (typed models take one)");
+    public static final ConfigKey<String> RELATION_AGGREGATION = ConfigKey.choice("relationAggregation", "sum",
+            List.of("sum", "mean", "attention"), "how a typed layer combines the relations into a label");
+    public static final ConfigKey<String> FEATURELESS_NODES = ConfigKey.choice("featurelessNodes", "label",
+            List.of("label", "node"), "a label without features learns one input per label or one per node");
+    public static final ConfigKey<Integer> FEATURELESS_DIMENSION = ConfigKey.integer("featurelessDimension",
+            dev.neogat.spec.TypedGatConfig.DEFAULT_FEATURELESS_WIDTH, 1, 4096,
+            "width of a featureless label's learned input");
 
     // Labels and split.
     public static final ConfigKey<String> LABEL_PROPERTY = ConfigKey.required("labelProperty", "the node property "
@@ -108,14 +126,16 @@ public final class TrainKeys {
     // How it batches (see TrainConfig.batching for the reading of fanouts, which depends on layers).
     public static final ConfigKey<String> MODE = ConfigKey.choice("mode", TrainConfig.AUTO,
             List.of(TrainConfig.AUTO, TrainConfig.FULL_BATCH, TrainConfig.MINI_BATCH),
-            "'fullBatch', 'miniBatch', or 'auto': full-batch when its estimate fits memoryBudget");
+            "'fullBatch', 'miniBatch', or 'auto': full-batch when its estimate fits memoryBudget; mini-batch "
+                    + "training reads its batches from the store when the projection does not fit it");
     public static final ConfigKey<Integer> BATCH_SIZE = ConfigKey.integer("batchSize",
             MiniBatchConfig.DEFAULT_BATCH_SIZE, 1, Integer.MAX_VALUE, "training nodes per mini-batch");
     public static final ConfigKey<List<Integer>> FANOUTS = ConfigKey.integers("fanouts",
             MiniBatchConfig.DEFAULT_FANOUT, -1, Integer.MAX_VALUE,
             "incoming neighbours each node draws, per layer; -1: all").shownAs("`10` per layer");
     public static final ConfigKey<Long> MEMORY_BUDGET = new ConfigKey<Long>(MemoryBudget.KEY, null, "the free heap",
-            "the memory 'auto' lets full-batch training use", (config, key, given) -> config.has(key)
+            "the memory 'auto' lets full-batch training, and 'auto' or 'miniBatch' let mini-batch training with the "
+                    + "projection in the heap use", (config, key, given) -> config.has(key)
             ? MemoryBudget.read(config) : given);
 
     // What it writes.
@@ -151,7 +171,8 @@ public final class TrainKeys {
     /** Every gat.train key, in the README's order. */
     public static final List<ConfigKey<?>> ALL = List.of(NODE_LABELS, RELATIONSHIP_TYPES, ORIENTATION, SELF_LOOPS,
             DROP_DUPLICATES, FEATURE_PROPERTIES, MISSING_FEATURES, RELATIONSHIP_FEATURES,
-            MISSING_RELATIONSHIP_FEATURES, STANDARDIZE_RELATIONSHIP_FEATURES, LABEL_PROPERTY, SPLIT_PROPERTY,
+            MISSING_RELATIONSHIP_FEATURES, STANDARDIZE_RELATIONSHIP_FEATURES, TYPED, TARGET_LABELS,
+            RELATION_AGGREGATION, FEATURELESS_NODES, FEATURELESS_DIMENSION, LABEL_PROPERTY, SPLIT_PROPERTY,
             TRAIN_FRACTION, VAL_FRACTION, VARIANT, LAYERS, HIDDEN_CHANNELS, HEADS, OUTPUT_HEADS, CONCAT, DROPOUT,
             ATTENTION_DROPOUT, MESSAGE_DROPOUT, INPUT_DROPOUT_PER_HEAD, NEGATIVE_SLOPE, RESIDUAL, NORMALIZE_FEATURES,
             LEARNING_RATE, WEIGHT_DECAY, EPOCHS, PATIENCE, SEED, AUTO_TUNE, CONCURRENCY, DEVICE, MODE, BATCH_SIZE,

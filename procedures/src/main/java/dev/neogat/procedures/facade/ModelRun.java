@@ -4,6 +4,7 @@ import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
 import dev.neogat.graph.Orientation;
 import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.StoredModel;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
@@ -84,6 +85,15 @@ public final class ModelRun {
     public static TrainedModel model(ProcedureContext context, String modelName) {
         try {
             return context.catalog().get(modelName);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    /** The model called {@code modelName}, untyped or typed. */
+    public static StoredModel storedModel(ProcedureContext context, String modelName) {
+        try {
+            return context.catalog().getAny(modelName);
         } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
         }
@@ -263,15 +273,15 @@ public final class ModelRun {
                 job.phase("predicting layer by layer");
                 PredictionCollector collector = new PredictionCollector(model.config(), graph.graph(),
                         everyLayer(model, request.attention()), everyLayer(model, request.embeddings()));
-                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget, request,
-                        withProgress(collector, job), context.terminationFlag());
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), graph.relationshipFeatures(),
+                        budget, request, withProgress(collector, job), context.terminationFlag());
                 prediction = collector.prediction();
             } else {
                 job.phase("predicting and writing layer by layer");
                 ChunkWriteBack writer = new ChunkWriteBack(context, modelName, graph, model.config(), write,
                         model.metadata().classes(), projection.orientation(), concurrency, job);
-                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), budget,
-                        new Inference.Request(writer.needsAttention(), writer.needsEmbeddings()), writer,
+                LayerWiseInference.run(backend, model, graph.graph(), graph.features(), graph.relationshipFeatures(),
+                        budget, new Inference.Request(writer.needsAttention(), writer.needsEmbeddings()), writer,
                         context.terminationFlag());
                 written = writer.finish();
                 writeMillis = writer.writeMillis();

@@ -79,11 +79,34 @@ public final class TrainFacade {
     public static TrainResult train(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
         ModelCatalog.validateName(modelName);
         TrainConfig config = TrainConfig.read(rawConfig);
+        if (config.typed().typedFor(config)) {
+            return TypedTrainFacade.train(context, modelName, config);
+        }
+        if (!config.typed().targetLabels().isEmpty()) {
+            throw new IllegalArgumentException("Configuration 'targetLabels' applies to typed models, but this run "
+                    + "trains an untyped one (typed: " + config.used().get("typed") + ", nodeLabels "
+                    + config.projection().nodeLabels() + ", relationshipTypes " + config.projection().relationshipTypes()
+                    + "); give typed: true, or leave targetLabels out");
+        }
+        if (config.projection().featurePropertiesByLabel() != null) {
+            throw new IllegalArgumentException("featureProperties as a map from label (" + config.used()
+                    .get("featureProperties") + ") needs a typed model; give typed: true, or one property or list "
+                    + "for every node");
+        }
         WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
         boolean stored = false;
         try (Jobs.Job job = Jobs.start("train", modelName, context.database(), null)) {
+            String fromStore = StoreTraining.storeReason(context, config);
+            if (fromStore != null) {
+                boolean[] inCatalog = {false};
+                try {
+                    return StoreTraining.train(context, modelName, config, fromStore, job, () -> inCatalog[0] = true);
+                } finally {
+                    stored = inCatalog[0];
+                }
+            }
             GraphLoader.SplitSpec split = new GraphLoader.SplitSpec(config.splitProperty(), config.trainFraction(),
                     config.validationFraction(), config.training().seed());
             LoadedGraph graph = GraphLoader.load(context.tx(), config.projection(), config.labelProperty(), split,
@@ -220,7 +243,7 @@ public final class TrainFacade {
         return out.toString();
     }
 
-    private static TrainingListener listener(ProcedureContext context, Jobs.Job job, String modelName) {
+    static TrainingListener listener(ProcedureContext context, Jobs.Job job, String modelName) {
         long[] lastLog = {System.nanoTime()};
         return (stats, maxEpochs) -> {
             job.epoch(stats.epoch(), maxEpochs, stats.loss(), stats.validationScore());
@@ -275,7 +298,7 @@ public final class TrainFacade {
         return counts.multiLabel() ? "micro-F1" : "accuracy";
     }
 
-    private static Double score(MetricCounts counts) {
+    static Double score(MetricCounts counts) {
         return counts.total() == 0 ? null : counts.score();
     }
 
@@ -302,17 +325,26 @@ public final class TrainFacade {
                                            Map<String, Object> configuration, LoadedGraph graph,
                                            TrainingResult result, DeviceChoice device,
                                            ModelMetadata.TestReport testReport) {
-        ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(graph.split().train().length,
-                graph.split().validation().length, graph.split().test().length);
+        return trainedOn(metadata, config, projection, configuration, graph.classValues(), graph.nodeCount(),
+                graph.relationshipCount(), graph.split(), result, device, testReport);
+    }
+
+    /** The model's metadata with what it was trained on, from the projection's counts, classes and split. */
+    static ModelMetadata trainedOn(ModelMetadata metadata, TrainConfig config, ProjectionConfig projection,
+                                   Map<String, Object> configuration, List<Object> classValues, long nodeCount,
+                                   long relationshipCount, dev.neogat.data.NodeSplit split, TrainingResult result,
+                                   DeviceChoice device, ModelMetadata.TestReport testReport) {
+        ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(split.train().length,
+                split.validation().length, split.test().length);
         ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(metric(result.train()),
                 metric(result.validation()), metric(result.test()));
-        return metadata.withTrainedOn(Instant.now().toString(), graph.classValues(), config.labelProperty(),
-                projection.toMetadata(), graph.nodeCount(), graph.relationshipCount(), splitSizes,
+        return metadata.withTrainedOn(Instant.now().toString(), classValues, config.labelProperty(),
+                projection.toMetadata(), nodeCount, relationshipCount, splitSizes,
                 device.device(), metricName(result.test()), metrics, configuration, testReport);
     }
 
     /** Score and loss, null when there were no such nodes. */
-    private static ModelMetadata.Score metric(MetricCounts counts) {
+    static ModelMetadata.Score metric(MetricCounts counts) {
         return new ModelMetadata.Score(score(counts), counts.total() == 0 ? null : counts.loss(),
                 counts.total());
     }
@@ -320,15 +352,24 @@ public final class TrainFacade {
     private static TrainResult row(String modelName, Map<String, Object> configuration, LoadedGraph graph,
                                    TrainingResult result, DeviceChoice device, BatchingChoice batching,
                                    WriteBack.Summary written, double writeMillis) {
+        return row(modelName, configuration, graph.classValues(), graph.nodeCount(), graph.relationshipCount(),
+                graph.loadMillis(), result, device, batching, written, writeMillis);
+    }
+
+    /** The row of a training, from the projection's counts and classes. */
+    static TrainResult row(String modelName, Map<String, Object> configuration, List<Object> classValues,
+                           long nodeCount, long relationshipCount, long loadMillis, TrainingResult result,
+                           DeviceChoice device, BatchingChoice batching, WriteBack.Summary written,
+                           double writeMillis) {
         TrainResult row = new TrainResult();
         row.modelName = modelName;
         row.device = device.device();
         row.deviceReason = device.reason();
         row.mode = batching.mode();
         row.modeReason = batching.reason();
-        row.nodeCount = graph.nodeCount();
-        row.relationshipCount = graph.relationshipCount();
-        row.classes = graph.classValues();
+        row.nodeCount = nodeCount;
+        row.relationshipCount = relationshipCount;
+        row.classes = classValues;
         row.epochs = result.epochsRun();
         row.bestEpoch = result.bestEpoch();
         row.stopReason = result.stopReason().name();
@@ -337,7 +378,7 @@ public final class TrainFacade {
         row.validationAccuracy = score(result.validation());
         row.testAccuracy = score(result.test());
         row.finalLoss = result.history().get(result.history().size() - 1).loss();
-        row.loadMillis = graph.loadMillis();
+        row.loadMillis = loadMillis;
         row.trainMillis = Math.round(result.trainMillis());
         row.writeMillis = Math.round(writeMillis);
         row.propertiesWritten = written.propertiesWritten();

@@ -32,6 +32,9 @@ final class FeatureReader {
     private String missingExample;
     private String missingProperty;
     private final boolean[] present;
+    /** Rows and non-zero values read before the last {@link #discardRows()}. */
+    private long discardedRows;
+    private long discardedEntries;
 
     FeatureReader(List<String> properties, boolean zeroMissing) {
         this.properties = properties;
@@ -157,21 +160,72 @@ final class FeatureReader {
         return "a " + value.getClass().getSimpleName();
     }
 
+    /**
+     * A reader of rows of a projection whose width is known already (from a whole pass over it): a row of another
+     * width names {@code example} as the node with the right one.
+     */
+    FeatureReader expecting(int knownWidth, String example) {
+        width = knownWidth;
+        widthExample = example;
+        return this;
+    }
+
+    /** Width found so far (-1 before a complete row) and a node that has it. */
+    int width() {
+        return width;
+    }
+
+    String widthExample() {
+        return widthExample;
+    }
+
+    /** Forgets the rows read so far, keeping the width, the checks and the counts of rows and non-zero values. */
+    void discardRows() {
+        discardedRows += rows;
+        discardedEntries += entries;
+        rows = 0;
+        entries = 0;
+    }
+
+    /** Rows and non-zero values read, discarded ones included. */
+    long rowsRead() {
+        return discardedRows + rows;
+    }
+
+    long valuesRead() {
+        return discardedEntries + entries;
+    }
+
+    /** Whether {@link #build()} would store every row read (discarded ones included) dense. */
+    boolean wouldBeDense() {
+        return valuesRead() > DENSE_ABOVE * rowsRead() * (double) width;
+    }
+
     /** The features of the rows read, after checking for missing values. */
     FeatureMatrix build() {
+        return build(entries > DENSE_ABOVE * rows * (double) width);
+    }
+
+    /** Fails as {@link #build()} does when a node lacks a feature or no node has one. */
+    void requireComplete() {
         if (missing > 0 && !zeroMissing) {
             throw new IllegalArgumentException(missing + (missing == 1 ? " node lacks" : " nodes lack") + " the feature "
                     + "property '" + missingProperty + "' (e.g. node " + missingExample + "); set missingFeatures: "
                     + "'zero' to use zeros for them");
         }
         if (width <= 0) {
-            throw new IllegalArgumentException(rows == 0 ? "There are no nodes to read features from"
+            throw new IllegalArgumentException(rowsRead() == 0 ? "There are no nodes to read features from"
                     : "No node has the feature properties " + properties + " with at least one value");
         }
+    }
+
+    /** The rows read (not discarded), dense or sparse as asked. */
+    FeatureMatrix build(boolean dense) {
+        requireComplete();
         int[] rowOffsets = Arrays.copyOf(offsets, rows + 1);
         SparseMatrix sparse = new SparseMatrix(rows, width, rowOffsets, Arrays.copyOf(columns, entries),
                 Arrays.copyOf(values, entries));
-        if (entries > DENSE_ABOVE * rows * (double) width) {
+        if (dense) {
             return new DenseMatrix(rows, width, sparse.toDense());
         }
         return sparse;

@@ -128,25 +128,37 @@ public final class GraphLoader {
         phase.accept("building the graph");
         IncomingCsr graph = new GraphBuilder(ids.size()).orientation(projection.orientation())
                 .selfLoops(projection.selfLoops()).dropDuplicates(projection.dropDuplicates()).build(sources, targets);
-        NodeLabels nodeLabels = null;
-        List<Object> classValues = List.of();
-        NodeSplit nodeSplit = null;
-        if (labels != null) {
-            classValues = labels.classValues();
-            if (classValues.size() < 2 && !labels.multiLabel()) {
-                throw new IllegalArgumentException("The label property '" + labelProperty + "' has a single value ("
-                        + classValues.get(0) + "); classification needs at least two classes");
-            }
-            nodeLabels = labels.build(classValues);
-            if (split != null) {
-                nodeSplit = split.property() != null
-                        ? splitByProperty(splitCodes, ids, labels, split.property(), tx)
-                        : NodeSplit.random(nodeLabels, split.trainFraction(), split.validationFraction(), split.seed());
-            }
-        }
+        LabelsAndSplit labelled = labels == null ? new LabelsAndSplit(null, List.of(), null)
+                : labelsAndSplit(labels, labelProperty, split, splitCodes, ids, tx);
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, nodeLabels, classValues, nodeSplit, millis,
-                nodeMillis, relationshipMillis, relationshipFeatures);
+        return new LoadedGraph(ids, relationshipIds, graph, featureMatrix, labelled.labels(),
+                labelled.classValues(), labelled.split(), millis, nodeMillis, relationshipMillis,
+                relationshipFeatures);
+    }
+
+    /** The labels of the nodes read, their class values in class order, and their split (null when none asked). */
+    record LabelsAndSplit(NodeLabels labels, List<Object> classValues, NodeSplit split) {
+    }
+
+    /**
+     * The labels {@code labels} read (node i: dense id i of {@code ids}) and their split: by the split codes read
+     * per node ({@link #splitCode}) when the split is by a property, else at random.
+     */
+    static LabelsAndSplit labelsAndSplit(LabelReader labels, String labelProperty, SplitSpec split,
+                                         byte[] splitCodes, NodeIdMap ids, Transaction tx) {
+        List<Object> classValues = labels.classValues();
+        if (classValues.size() < 2 && !labels.multiLabel()) {
+            throw new IllegalArgumentException("The label property '" + labelProperty + "' has a single value ("
+                    + classValues.get(0) + "); classification needs at least two classes");
+        }
+        NodeLabels nodeLabels = labels.build(classValues);
+        NodeSplit nodeSplit = null;
+        if (split != null) {
+            nodeSplit = split.property() != null
+                    ? splitByProperty(splitCodes, ids, labels, split.property(), tx)
+                    : NodeSplit.random(nodeLabels, split.trainFraction(), split.validationFraction(), split.seed());
+        }
+        return new LabelsAndSplit(nodeLabels, classValues, nodeSplit);
     }
 
     /**
@@ -370,14 +382,14 @@ public final class GraphLoader {
      * A name the database has that none of the projected nodes (or relationships between them) carries:
      * {@code what} names it and its key, {@code verb} says how it would relate to the projected nodes.
      */
-    private static IllegalArgumentException notOnProjection(String what, String verb, ProjectionConfig projection) {
+    static IllegalArgumentException notOnProjection(String what, String verb, ProjectionConfig projection) {
         String nodes = projection.nodeLabels().isEmpty() ? "all nodes"
                 : "nodeLabels " + DatabaseNames.quoted(projection.nodeLabels());
         return new IllegalArgumentException("The " + what + " " + verb + " none of the projected nodes (" + nodes
                 + "); it exists in the database but not " + ("is on".equals(verb) ? "on" : "between") + " those nodes");
     }
 
-    private static long countAllNodes(Transaction tx) {
+    static long countAllNodes(Transaction tx) {
         long count = 0;
         try (var all = tx.getAllNodes().iterator()) {
             while (all.hasNext()) {
@@ -388,7 +400,7 @@ public final class GraphLoader {
         return count;
     }
 
-    private static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {
+    static java.util.Iterator<Node> nodes(Transaction tx, List<String> labels) {
         if (labels.isEmpty()) {
             return tx.getAllNodes().iterator();
         }
@@ -400,7 +412,7 @@ public final class GraphLoader {
     }
 
     /** 0 train, 1 validation, 2 test, 3 none. */
-    private static byte splitCode(Node node, String property) {
+    static byte splitCode(Node node, String property) {
         Object value = node.getProperty(property, null);
         if (value == null) {
             return 3;

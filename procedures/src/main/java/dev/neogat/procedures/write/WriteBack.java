@@ -5,8 +5,11 @@ import dev.neogat.graph.Orientation;
 import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.load.LoadedGraph;
+import dev.neogat.procedures.load.NodeIdMap;
+import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.train.Prediction;
+import dev.neogat.train.TypedPrediction;
 import org.neo4j.configuration.Config;
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.kernel.internal.GraphDatabaseAPI;
@@ -53,6 +56,36 @@ public final class WriteBack {
                     concurrency, context.guard(), tally, progress(job, phase, total, context.log(), modelName));
         }
         writeRelationships(context, modelName, graph, relationshipColumns, write, concurrency, job, tally);
+        return summary(context, modelName, tally);
+    }
+
+    /**
+     * Writes a typed model's results on the nodes of its target label: the predicted class (as the user's own
+     * label value) to writeProperty and the class probabilities to probabilityProperty, as {@link #write} does.
+     */
+    @SuppressWarnings("deprecation")
+    public static Summary writeTyped(ProcedureContext context, String modelName, TypedLoadedGraph graph,
+                                     TypedPrediction prediction, WriteConfig write, List<Object> classValues,
+                                     int concurrency, Jobs.Job job) {
+        List<PropertyWriter.Column> columns = new ArrayList<>();
+        if (write.writeProperty() != null) {
+            columns.add(PropertyWriter.column(write.writeProperty(),
+                    i -> classValues.get(prediction.predictedClass(i))));
+        }
+        if (write.probabilityProperty() != null) {
+            columns.add(PropertyWriter.column(write.probabilityProperty(), prediction::probabilities));
+        }
+        WriteTally tally = new WriteTally();
+        tally.expect("nodes", columns);
+        NodeIdMap nodes = graph.targetNodes();
+        if (!columns.isEmpty()) {
+            String phase = "writing node properties";
+            job.phase(phase);
+            long total = (long) nodes.size() * columns.size();
+            PropertyWriter.writeNodes(context.db(), nodes.size(), (tx, index) -> tx.getNodeById(nodes.toNeo4j(index)),
+                    columns, write.batchSize(), concurrency, context.guard(), tally,
+                    progress(job, phase, total, context.log(), modelName));
+        }
         return summary(context, modelName, tally);
     }
 

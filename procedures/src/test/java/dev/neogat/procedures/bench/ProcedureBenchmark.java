@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  *       second by gat.predict.write.</li>
  *   <li>{@code given N R}: on the same kind of graph, the latency of gat.predict.stream with {@code nodes} (2 layers,
  *       all neighbours) for 1 and for 100 random nodes: median and p99 over 100 warm calls, next to one full run.</li>
+ *   <li>{@code store}: Cora loaded by the README's scripts, then mini-batch gat.train with the projection in the heap
+ *       and read from the store (a memoryBudget of 1 KiB), same seed: load, training time per epoch, test accuracy,
+ *       final loss, write time, and whether both runs gave the same model.</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
  * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes)
@@ -45,11 +48,13 @@ public final class ProcedureBenchmark {
                 cora();
             } else if (words[w].equals("synthetic")) {
                 synthetic(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
+            } else if (words[w].equals("store")) {
+                store();
             } else if (words[w].equals("given")) {
                 given(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
             } else {
                 throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora, synthetic N R "
-                        + "or given N R");
+                        + "given N R or store");
             }
         }
     }
@@ -86,6 +91,43 @@ public final class ProcedureBenchmark {
                         row.get("trainMillis"), row.get("epochs"), 100 * (Double) row.get("testAccuracy"), write,
                         written, written * 1000.0 / Math.max(1, write));
             }
+        }
+    }
+
+    private static void store() throws Exception {
+        Path dataset = SharedData.sharedDir() == null ? null : SharedData.sharedDir().resolve("datasets/cora");
+        if (dataset == null || !Files.isDirectory(dataset)) {
+            System.out.println("store: skipped, ../shared/datasets/cora is not present");
+            return;
+        }
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, dataset)) {
+            GraphDatabaseService db = neo4j.db();
+            CypherScripts.run(db, "load-citation-dataset.cypher", Map.of("featureCount", 1433));
+            Map<String, Map<String, Object>> rows = new java.util.LinkedHashMap<>();
+            for (String where : new String[]{"heap", "store"}) {
+                Object budget = where.equals("heap") ? "16GiB" : 1024;
+                long start = System.nanoTime();
+                Map<String, Object> row = db.executeTransactionally("""
+                        CALL gat.train($model, {nodeLabels: ['Paper'], relationshipTypes: ['CITES'],
+                             featureProperties: 'features', labelProperty: 'subject', splitProperty: 'split',
+                             mode: 'miniBatch', batchSize: 32, fanouts: [5, 5], epochs: 20, patience: 0, seed: 1,
+                             memoryBudget: $budget, writeProperty: $model})
+                        YIELD modeReason, loadMillis, trainMillis, writeMillis, epochs, testAccuracy, finalLoss
+                        RETURN *""", Map.of("model", "cora_" + where, "budget", budget), r -> r.next());
+                rows.put(where, row);
+                System.out.printf(Locale.ROOT, "store, Cora, projection in the %s: gat.train %.0f ms: load %d ms, "
+                                + "train %d ms (%d epochs, %.0f ms each), test accuracy %.1f%%, final loss %.6f, "
+                                + "write %d ms; %s%n", where, (System.nanoTime() - start) / 1e6, row.get("loadMillis"),
+                        row.get("trainMillis"), row.get("epochs"),
+                        ((Long) row.get("trainMillis")).doubleValue() / (Long) row.get("epochs"),
+                        100 * (Double) row.get("testAccuracy"), row.get("finalLoss"), row.get("writeMillis"),
+                        row.get("modeReason"));
+            }
+            long differing = db.executeTransactionally("MATCH (p:Paper) WHERE p.cora_heap <> p.cora_store "
+                    + "RETURN count(p) AS n", Map.of(), r -> (Long) r.next().get("n"));
+            System.out.printf(Locale.ROOT, "store, Cora: same final loss %s, papers predicted differently %d%n",
+                    rows.get("heap").get("finalLoss").equals(rows.get("store").get("finalLoss")), differing);
         }
     }
 

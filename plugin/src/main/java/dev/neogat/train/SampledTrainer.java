@@ -1,0 +1,224 @@
+package dev.neogat.train;
+
+import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.NeighbourSampler;
+import dev.neogat.graph.NeighbourSource;
+import dev.neogat.graph.SampledSubgraph;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.AdamSettings;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.GatNetwork;
+import dev.neogat.nn.GraphTensor;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.nn.Targets;
+import dev.neogat.nn.Tensor;
+import dev.neogat.nn.Weights;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Mini-batch training of a graph that is not held in the heap: batches read their sampled neighbourhoods and
+ * feature rows from a {@link SampledTrainingData}'s sources, as {@link Trainer} does from the heap, with the same
+ * draws, dropout and Adam steps, so the same sources give the same parameters. Evaluation (validation per epoch,
+ * the final metrics) runs on chunks of nodes with their exact L-hop neighbourhoods (every fanout -1), so no step
+ * holds more than one chunk's computation graph; the training score of an epoch is that of its batches as they
+ * were trained (dropout on), as PyG's examples report it.
+ */
+public final class SampledTrainer {
+
+    private SampledTrainer() {
+    }
+
+    /** Told after each batch (progress) and each epoch. */
+    public interface Listener extends TrainingListener {
+        void onBatch(int epoch, int batch, int batches);
+    }
+
+    /**
+     * @param evaluationChunk nodes per evaluation chunk (their whole L-hop neighbourhoods are read at once)
+     */
+    public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
+                                       TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
+                                       Listener listener, TerminationFlag termination) {
+        data.validate();
+        miniBatch.requireLayers(config.layerCount());
+        if (evaluationChunk < 1) {
+            throw new IllegalArgumentException("evaluationChunk must be at least 1, got " + evaluationChunk);
+        }
+        if (config.inputDim() != data.features().cols()) {
+            throw new IllegalArgumentException("The model expects " + config.inputDim()
+                    + " input features but there are " + data.features().cols());
+        }
+        if (config.edgeDim() > 0) {
+            throw new IllegalArgumentException("Relationship features are not read from the store in mini-batches; "
+                    + "this model attends over " + config.edgeDim() + " of them");
+        }
+        if (config.classCount() != data.labels().classCount()
+                || config.multiLabel() != data.labels().isMultiLabel()) {
+            throw new IllegalArgumentException("The model predicts " + config.classCount() + (config.multiLabel()
+                    ? " classes (multi-label)" : " classes") + " but the labels have " + data.labels().classCount()
+                    + (data.labels().isMultiLabel() ? " (multi-label)" : ""));
+        }
+        FeatureRows features = normalized(config, data.features());
+        long start = System.nanoTime();
+        GatNetwork parameters = null;
+        List<Object> resources = new ArrayList<>();
+        try {
+            // The parameters' owner never runs: it sits on one node so that batches can share its parameters.
+            GraphTensor anchorGraph = keep(resources, backend.upload(new GraphBuilder(1).build(new int[0], new int[0])));
+            Tensor anchorFeatures = keep(resources, backend.upload(features.rows(new int[]{data.split().train()[0]})));
+            parameters = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), anchorGraph,
+                    anchorFeatures, null, false);
+            MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, data.graph(), features, data.labels(),
+                    data::labelRow, data.split().train(), null, miniBatch, training.seed());
+            Evaluator evaluator = new Evaluator(backend, data, features, config.layerCount(), evaluationChunk);
+            boolean canStopEarly = data.split().validation().length > 0;
+            AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
+            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0);
+            Map<String, Tensor> best = null;
+            List<EpochStats> history = new ArrayList<>();
+            StopReason stopReason = StopReason.MAX_EPOCHS;
+            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
+                termination.assertRunning();
+                long stepStart = System.nanoTime();
+                double loss = batches.epoch(epoch, adam, termination, listener::onBatch);
+                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
+                long evaluationStart = System.nanoTime();
+                MetricCounts trainMetrics = batches.lastEpochMetrics();
+                MetricCounts validationMetrics = canStopEarly
+                        ? evaluator.evaluate(parameters, data.split().validation(), termination) : null;
+                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
+                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
+                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
+                        evaluationMillis);
+                history.add(stats);
+                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
+                    best = parameters.snapshot(best);
+                }
+                listener.onEpoch(stats, training.epochs());
+                if (stopping.shouldStop()) {
+                    stopReason = StopReason.EARLY_STOPPING;
+                    break;
+                }
+            }
+            if (best != null) {
+                parameters.restore(best);
+                best.values().forEach(backend::release);
+            }
+            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            MetricCounts trainMetrics = evaluator.evaluate(parameters, data.split().train(), termination);
+            MetricCounts validationMetrics = evaluator.evaluate(parameters, data.split().validation(), termination);
+            MetricCounts testMetrics = evaluator.evaluate(parameters, data.split().test(), termination);
+            TrainedModel model = new TrainedModel(config, parameters.weights(),
+                    Trainer.trainingMetadata(training, miniBatch, history, bestEpoch, stopReason));
+            double millis = (System.nanoTime() - start) / 1e6;
+            return new TrainingResult(model, List.copyOf(history), bestEpoch, stopReason, trainMetrics,
+                    validationMetrics, testMetrics, millis, backend.description());
+        } finally {
+            if (parameters != null) {
+                parameters.release();
+            }
+            resources.forEach(backend::release);
+        }
+    }
+
+    /**
+     * A model's prediction for {@code nodes} (distinct whole-graph ids): computed on their exact L-hop
+     * neighbourhood, so it is the whole graph's prediction for them; row i is {@code nodes[i]}.
+     */
+    public static Prediction predict(Backend backend, TrainedModel model, NeighbourSource graph,
+                                     FeatureRows features, int[] nodes) {
+        GatConfig config = model.config();
+        SampledSubgraph neighbourhood = new NeighbourSampler(graph, allNeighbours(config.layerCount()), 0)
+                .sample(nodes, 0, 0);
+        Prediction whole = Inference.run(backend, model, neighbourhood.graph(),
+                features.rows(neighbourhood.wholeNodes()), Inference.Request.LOGITS_ONLY);
+        return Prediction.ofLogits(config, Arrays.copyOf(whole.logits(), nodes.length * config.classCount()));
+    }
+
+    private static int[] allNeighbours(int layers) {
+        int[] fanouts = new int[layers];
+        Arrays.fill(fanouts, NeighbourSampler.ALL);
+        return fanouts;
+    }
+
+    private static FeatureRows normalized(GatConfig config, FeatureRows rows) {
+        if (!config.normalizeFeatures()) {
+            return rows;
+        }
+        return new FeatureRows() {
+            @Override
+            public int cols() {
+                return rows.cols();
+            }
+
+            @Override
+            public FeatureMatrix rows(int[] nodes) {
+                return rows.rows(nodes).rowNormalized();
+            }
+        };
+    }
+
+    private static <T> T keep(List<Object> resources, T handle) {
+        resources.add(handle);
+        return handle;
+    }
+
+    /** Metrics over a node set, chunk by chunk, each on its exact L-hop neighbourhood without dropout. */
+    private static final class Evaluator {
+        private final Backend backend;
+        private final SampledTrainingData data;
+        private final FeatureRows features;
+        private final NeighbourSampler neighbourhoods;
+        private final int chunk;
+
+        Evaluator(Backend backend, SampledTrainingData data, FeatureRows features, int layers, int chunk) {
+            this.backend = backend;
+            this.data = data;
+            this.features = features;
+            this.neighbourhoods = new NeighbourSampler(data.graph(), allNeighbours(layers), 0);
+            this.chunk = chunk;
+        }
+
+        MetricCounts evaluate(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
+            MetricCounts total = null;
+            for (int start = 0; start < nodes.length; start += chunk) {
+                termination.assertRunning();
+                int[] chunkNodes = Arrays.copyOfRange(nodes, start, Math.min(nodes.length, start + chunk));
+                total = MiniBatchSteps.plus(total, evaluateChunk(parameters, neighbourhoods.sample(chunkNodes, 0, 0)));
+            }
+            return total != null ? total : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
+        }
+
+        private MetricCounts evaluateChunk(GatNetwork parameters, SampledSubgraph neighbourhood) {
+            GraphTensor graph = null;
+            Tensor chunkFeatures = null;
+            Targets targets = null;
+            GatNetwork network = null;
+            try {
+                graph = backend.upload(neighbourhood.graph());
+                chunkFeatures = backend.upload(features.rows(neighbourhood.wholeNodes()));
+                targets = backend.upload(MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood),
+                        neighbourhood.batchLocals());
+                network = parameters.sharingParameters(graph, chunkFeatures);
+                return backend.evaluate(network.forward(), targets);
+            } finally {
+                if (network != null) {
+                    network.release();
+                }
+                for (Object handle : new Object[]{targets, chunkFeatures, graph}) {
+                    if (handle != null) {
+                        backend.release(handle);
+                    }
+                }
+            }
+        }
+    }
+}

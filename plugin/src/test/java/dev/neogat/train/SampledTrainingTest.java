@@ -1,0 +1,246 @@
+package dev.neogat.train;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.data.NodeSplit;
+import dev.neogat.datasets.Dataset;
+import dev.neogat.datasets.SyntheticGraphs;
+import dev.neogat.graph.NeighbourSampler;
+import dev.neogat.graph.NeighbourSource;
+import dev.neogat.graph.SampledSubgraph;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Variant;
+import dev.neogat.util.TerminatedException;
+import dev.neogat.util.TerminationFlag;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Mini-batch training from sources that are not the in-heap CSR: a source built differently (per-node lists from
+ * the edge arrays in relationship order, as the store reader builds them) samples exactly what the CSR samples,
+ * and {@link SampledTrainer} on it takes the same steps as {@link Trainer} on the heap; chunked evaluation and
+ * prediction on exact neighbourhoods equal the whole graph's.
+ */
+class SampledTrainingTest {
+
+    private static final Dataset SPARSE = SyntheticGraphs.generate(
+            new SyntheticGraphs.Spec(600, 4, 4, 300, true, 12, 0.8, 0.5, 100, 200, 5));
+    private static final Dataset DENSE = SyntheticGraphs.generate(
+            new SyntheticGraphs.Spec(500, 5, 3, 24, false, 0, 0.8, 1.0, 100, 200, 9));
+    private static final long SEED = 21;
+
+    /**
+     * Per node, its incoming slots read from the edge list as a store reader reads relationships: in edge order,
+     * each edge at both ends (undirected), an edge from a node to itself replaced by the self loop that comes last;
+     * slot ids numbered by a prefix sum of the counts.
+     */
+    static final class EdgeListSource implements NeighbourSource {
+        private final int[][] sources;
+        private final int[] firstSlot;
+
+        EdgeListSource(Dataset data) {
+            List<List<Integer>> lists = new ArrayList<>();
+            for (int i = 0; i < data.nodeCount(); i++) {
+                lists.add(new ArrayList<>());
+            }
+            for (int e = 0; e < data.edgeCount(); e++) {
+                int s = data.sources()[e];
+                int t = data.targets()[e];
+                if (s != t) {
+                    lists.get(t).add(s);
+                    lists.get(s).add(t);
+                }
+            }
+            sources = new int[data.nodeCount()][];
+            firstSlot = new int[data.nodeCount()];
+            int next = 0;
+            for (int i = 0; i < data.nodeCount(); i++) {
+                lists.get(i).add(i);
+                sources[i] = lists.get(i).stream().mapToInt(Integer::intValue).toArray();
+                firstSlot[i] = next;
+                next += sources[i].length;
+            }
+        }
+
+        @Override
+        public int nodeCount() {
+            return sources.length;
+        }
+
+        @Override
+        public void incoming(int node, Slots into) {
+            into.clear();
+            for (int k = 0; k < sources[node].length; k++) {
+                into.add(sources[node][k], firstSlot[node] + k, k == sources[node].length - 1);
+            }
+        }
+
+        @Override
+        public int selfLoopSlot(int node) {
+            return firstSlot[node] + sources[node].length - 1;
+        }
+    }
+
+    /** The dataset with labels for its labelled nodes only. */
+    private static SampledTrainingData sampled(Dataset data, NodeSplit split) {
+        return sampled(data, split, -1);
+    }
+
+    /** As {@link #sampled(Dataset, NodeSplit)}, with {@code unlabelled}'s label left out. */
+    private static SampledTrainingData sampled(Dataset data, NodeSplit split, int unlabelled) {
+        NodeLabels labels = data.labels();
+        int[] labelled = java.util.stream.IntStream.range(0, data.nodeCount())
+                .filter(i -> labels.hasLabel(i) && i != unlabelled).toArray();
+        int[] classOf = Arrays.stream(labelled).map(labels::classOf).toArray();
+        FeatureMatrix features = data.features();
+        return new SampledTrainingData(new EdgeListSource(data), new FeatureRows() {
+            @Override
+            public int cols() {
+                return features.cols();
+            }
+
+            @Override
+            public FeatureMatrix rows(int[] nodes) {
+                return MiniBatchSteps.rows(features, nodes);
+            }
+        }, labelled, NodeLabels.singleLabel(classOf, labels.classCount()), split);
+    }
+
+    private static GatConfig gat(Dataset data) {
+        return GatConfig.builder(data.features().cols(), data.labels().classCount()).hiddenHeads(4).hiddenChannels(6)
+                .build();
+    }
+
+    @Test
+    void aDifferentlyBuiltSourceSamplesTheSameSubgraphs() {
+        for (Dataset data : List.of(SPARSE, DENSE)) {
+            NeighbourSampler heap = new NeighbourSampler(data.undirectedGraph(), new int[]{3, 2}, SEED);
+            NeighbourSampler lists = new NeighbourSampler(new EdgeListSource(data), new int[]{3, 2}, SEED);
+            int[] batch = Arrays.copyOf(data.split().train(), 16);
+            for (int draw = 0; draw < 5; draw++) {
+                SampledSubgraph a = heap.sample(batch, 1, draw);
+                SampledSubgraph b = lists.sample(batch, 1, draw);
+                assertArrayEquals(a.wholeNodes(), b.wholeNodes());
+                assertArrayEquals(a.wholeSlots(), b.wholeSlots());
+                assertArrayEquals(a.graph().offsets(), b.graph().offsets());
+                assertArrayEquals(a.graph().sources(), b.graph().sources());
+            }
+        }
+    }
+
+    /** Without validation nodes no best epoch is restored: the last step's parameters are compared bit for bit. */
+    @Test
+    void trainingFromAnotherSourceGivesBitIdenticalParameters() {
+        GatConfig gatV2 = gat(DENSE).toBuilder().variant(Variant.GATV2).inputDropoutPerHead(true).messageDropout(0.3)
+                .build();
+        for (Dataset data : List.of(SPARSE, DENSE)) {
+            for (GatConfig config : data == DENSE ? List.of(gat(data), gatV2) : List.of(gat(data))) {
+                NodeSplit noValidation = new NodeSplit(data.split().train(), new int[0], data.split().test());
+                TrainingData heapData = new TrainingData(data.undirectedGraph(), data.features(), data.labels(),
+                        noValidation);
+                TrainingConfig training = TrainingConfig.defaults().withEpochs(4).withPatience(0).withSeed(SEED);
+                MiniBatchConfig miniBatch = new MiniBatchConfig(16, new int[]{4, 3});
+                try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+                    TrainingResult heap = Trainer.train(backend, heapData, config, training, miniBatch,
+                            TrainingListener.NONE, TerminationFlag.RUNNING);
+                    TrainingResult lists = SampledTrainer.train(backend, sampled(data, noValidation), config,
+                            training, miniBatch, 37, listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                    assertEquals(losses(heap), losses(lists));
+                    for (String name : heap.model().weights().asMap().keySet()) {
+                        assertArrayEquals(heap.model().weights().get(name).data(),
+                                lists.model().weights().get(name).data(), name);
+                    }
+                    // Test metrics: the whole graph at once against chunks of 37 nodes on exact neighbourhoods.
+                    assertEquals(heap.test().total(), lists.test().total());
+                    assertEquals(heap.test().correct(), lists.test().correct());
+                    assertEquals(heap.test().loss(), lists.test().loss(), 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void validationPerEpochMatchesTheWholeGraphs() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(100).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{5, 5});
+        AtomicInteger batches = new AtomicInteger();
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            TrainingResult heap = Trainer.train(backend, SPARSE.trainingData(), gat(SPARSE), training, miniBatch,
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
+            TrainingResult lists = SampledTrainer.train(backend, sampled(SPARSE, SPARSE.split()), gat(SPARSE),
+                    training, miniBatch, 50, listener(batches), TerminationFlag.RUNNING);
+            assertEquals(losses(heap), losses(lists));
+            for (int e = 0; e < heap.history().size(); e++) {
+                assertEquals(heap.history().get(e).validationScore(), lists.history().get(e).validationScore(), 1e-9);
+                assertEquals(heap.history().get(e).validationLoss(), lists.history().get(e).validationLoss(), 1e-5);
+            }
+            assertEquals(heap.bestEpoch(), lists.bestEpoch());
+            assertEquals(heap.validation().correct(), lists.validation().correct());
+            int perEpoch = (SPARSE.split().train().length + 31) / 32;
+            assertEquals(5 * perEpoch, batches.get(), "one progress report per batch");
+            // Prediction for given nodes on their exact neighbourhood is the whole graph's.
+            int[] nodes = {5, 77, 123, 599, 0};
+            Prediction whole = Inference.run(backend, lists.model(), SPARSE.undirectedGraph(), SPARSE.features(),
+                    Inference.Request.LOGITS_ONLY);
+            SampledTrainingData data = sampled(SPARSE, SPARSE.split());
+            Prediction some = SampledTrainer.predict(backend, lists.model(), data.graph(), data.features(), nodes);
+            int classes = SPARSE.labels().classCount();
+            for (int i = 0; i < nodes.length; i++) {
+                for (int c = 0; c < classes; c++) {
+                    assertEquals(whole.logits()[nodes[i] * classes + c], some.logits()[i * classes + c], 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
+    void terminationIsCheckedPerBatchAndBadInputIsNamed() {
+        AtomicInteger asked = new AtomicInteger();
+        TerminationFlag stopAtThirdBatch = () -> asked.incrementAndGet() > 4;
+        SampledTrainingData data = sampled(SPARSE, SPARSE.split());
+        try (CpuBackend backend = new CpuBackend(1, TerminationFlag.RUNNING)) {
+            assertThrows(TerminatedException.class, () -> SampledTrainer.train(backend, data, gat(SPARSE),
+                    TrainingConfig.defaults().withEpochs(1), new MiniBatchConfig(8, new int[]{2, 2}), 64,
+                    listener(new AtomicInteger()), stopAtThirdBatch));
+            assertEquals(5, asked.get());
+            int unlabelled = SPARSE.split().test()[0];
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SampledTrainer.train(
+                    backend, sampled(SPARSE, SPARSE.split(), unlabelled), gat(SPARSE), TrainingConfig.defaults().withEpochs(1),
+                    new MiniBatchConfig(8, new int[]{2, 2}), 64, listener(new AtomicInteger()),
+                    TerminationFlag.RUNNING));
+            assertThat(e.getMessage()).isEqualTo("Node " + unlabelled + " has no label");
+            e = assertThrows(IllegalArgumentException.class, () -> SampledTrainer.train(backend, data, gat(SPARSE),
+                    TrainingConfig.defaults().withEpochs(1), new MiniBatchConfig(8, new int[]{2, 2}), 0,
+                    listener(new AtomicInteger()), TerminationFlag.RUNNING));
+            assertThat(e.getMessage()).contains("evaluationChunk must be at least 1, got 0");
+        }
+    }
+
+    private static SampledTrainer.Listener listener(AtomicInteger batches) {
+        return new SampledTrainer.Listener() {
+            @Override
+            public void onBatch(int epoch, int batch, int total) {
+                batches.incrementAndGet();
+            }
+
+            @Override
+            public void onEpoch(EpochStats stats, int maxEpochs) {
+            }
+        };
+    }
+
+    private static String losses(TrainingResult result) {
+        return Arrays.toString(result.history().stream().mapToDouble(EpochStats::loss).toArray());
+    }
+}

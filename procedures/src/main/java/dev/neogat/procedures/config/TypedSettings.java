@@ -1,0 +1,82 @@
+package dev.neogat.procedures.config;
+
+import dev.neogat.spec.FeaturelessInput;
+import dev.neogat.spec.RelationAggregation;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The typed-graph keys of {@code gat.train}: whether to train a typed model ({@code typed}: true, false, or
+ * {@link #AUTO}, see {@link #typedFor}), the target label(s)
+ * (empty: the labels whose nodes carry labelProperty), how relations into a label are combined, and the learned
+ * input of labels without features.
+ */
+public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAggregation aggregation,
+                            FeaturelessInput.Mode featurelessMode, int featurelessDimension) {
+
+    public static final String AUTO = "auto";
+
+    static TypedSettings read(ConfigMap config) {
+        String key = TrainKeys.TYPED.name();
+        Object value = TrainKeys.TYPED.read(config);
+        Boolean typed;
+        if (value instanceof Boolean given) {
+            typed = given;
+        } else if (value instanceof String s && s.equalsIgnoreCase(AUTO)) {
+            typed = null;
+        } else {
+            throw ConfigMap.wrongType(key, "true, false or 'auto'", value);
+        }
+        config.record(key, typed == null ? AUTO : typed);
+        List<String> targetLabels = TrainKeys.TARGET_LABELS.read(config);
+        RelationAggregation aggregation = RelationAggregation.parse(TrainKeys.RELATION_AGGREGATION.read(config));
+        FeaturelessInput.Mode mode = FeaturelessInput.Mode.valueOf(
+                TrainKeys.FEATURELESS_NODES.read(config).toUpperCase(Locale.ROOT));
+        int dimension = TrainKeys.FEATURELESS_DIMENSION.read(config);
+        return new TypedSettings(typed, targetLabels, aggregation, mode, dimension);
+    }
+
+    /**
+     * Whether {@code config} trains a typed model: as asked, or under 'auto' when its projection names more than one
+     * label or relationship type and it asks for nothing typed models do not do yet ({@link #untypedOnly}), so
+     * that such runs keep training as they did before typed models.
+     */
+    public boolean typedFor(TrainConfig config) {
+        if (typed != null) {
+            return typed;
+        }
+        ProjectionConfig projection = config.projection();
+        boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
+                || projection.featurePropertiesByLabel() != null;
+        return several && untypedOnly(config).isEmpty();
+    }
+
+    /** The settings of {@code config} that only untyped models support for now. */
+    public static List<String> untypedOnly(TrainConfig config) {
+        List<String> settings = new java.util.ArrayList<>();
+        if (config.projection().relationshipFeatures() != null) {
+            settings.add("relationshipFeatures");
+        }
+        if (config.autoTune() != null) {
+            settings.add("autoTune");
+        }
+        if (config.batching().mode().equals(TrainConfig.MINI_BATCH)) {
+            settings.add("mode 'miniBatch'");
+        }
+        if ("gpu".equalsIgnoreCase(config.device())) {
+            settings.add("device 'gpu'");
+        }
+        WriteConfig write = config.write();
+        if (write.attentionProperty() != null) {
+            settings.add("attentionProperty");
+        }
+        if (write.selfAttentionProperty() != null) {
+            settings.add("selfAttentionProperty");
+        }
+        if (write.embeddingProperty() != null) {
+            settings.add("embeddingProperty");
+        }
+        return settings;
+    }
+}

@@ -1,0 +1,259 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.analysis.ClassificationReport;
+import dev.neogat.device.DeviceChoice;
+import dev.neogat.device.Devices;
+import dev.neogat.graph.Orientation;
+import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.ModelMetadata;
+import dev.neogat.model.TrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.TrainConfig;
+import dev.neogat.procedures.config.WriteConfig;
+import dev.neogat.procedures.context.ProcedureContext;
+import dev.neogat.procedures.load.DatabaseNames;
+import dev.neogat.procedures.load.GraphLoader;
+import dev.neogat.procedures.load.StoreGraph;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.PropertyWriter;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.procedures.write.WriteTally;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.train.BatchingChoice;
+import dev.neogat.train.EpochStats;
+import dev.neogat.train.MiniBatchConfig;
+import dev.neogat.train.Prediction;
+import dev.neogat.train.SampledTrainer;
+import dev.neogat.train.SampledTrainingData;
+import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingResult;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * gat.train when the projection does not fit the memory budget: the projection stays in the store
+ * ({@link StoreGraph}), each batch reads its sampled neighbourhoods and feature rows through the procedure's
+ * transaction, validation and the test report run on chunks with exact neighbourhoods, and predictions are
+ * computed and written chunk by chunk.
+ */
+final class StoreTraining {
+
+    private static final long LOG_EVERY_NANOS = 10_000_000_000L;
+
+    private StoreTraining() {
+    }
+
+    /**
+     * Why the projection stays in the store, or null when training holds it in the heap: 'auto' and 'miniBatch'
+     * leave it in the store when mini-batch training with the whole projection in the heap (and for 'auto', also
+     * full-batch training) needs more than the memory budget. Sizes come from the database's counts.
+     */
+    static String storeReason(ProcedureContext context, TrainConfig config) {
+        TrainConfig.Batching batching = config.batching();
+        if (TrainConfig.FULL_BATCH.equals(batching.mode()) || config.autoTune() != null) {
+            return null;
+        }
+        DatabaseNames.requireProjection(context.tx(), config.projection(), config.labelProperty(),
+                config.splitProperty());
+        StoreGraph.Size size = StoreGraph.size(context.tx(), config.projection());
+        if (size.nodes() == 0 || size.featureWidth() == 0) {
+            // Nothing to size: the in-heap loader names what is missing.
+            return null;
+        }
+        MiniBatchConfig miniBatch = batching.miniBatch();
+        GatConfig model = config.model().toConfig(size.featureWidth(), 2, false, false);
+        long nodes = size.nodes();
+        long slots = size.relationships() * (config.projection().orientation() == Orientation.UNDIRECTED ? 2 : 1)
+                + (config.projection().selfLoops() ? nodes : 0);
+        long featureValues = nodes * size.featureWidth();
+        MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(model), nodes, slots, size.relationships(),
+                featureValues, false, true);
+        MemoryEstimate inHeap = MemoryEstimate.miniBatch(model, nodes, slots, size.relationships(), featureValues,
+                false, miniBatch.batchSize(), miniBatch.fanouts());
+        MemoryEstimate fromStore = MemoryEstimate.fromStore(model, nodes, slots, featureValues, false,
+                miniBatch.batchSize(), miniBatch.fanouts(), nodes);
+        long budget = batching.memoryBudget() != null ? batching.memoryBudget() : TrainFacade.freeHeap();
+        String budgetText = MemoryEstimate.humanReadable(budget) + " ("
+                + (batching.memoryBudget() != null ? "memoryBudget" : "the free heap") + ")";
+        boolean auto = TrainConfig.AUTO.equals(batching.mode());
+        if ((auto && fullBatch.totalBytes() <= budget) || inHeap.totalBytes() <= budget) {
+            return null;
+        }
+        String batches = "mini-batch training (batchSize " + miniBatch.batchSize() + ", fanouts "
+                + Arrays.toString(miniBatch.fanouts()) + ") needs about "
+                + MemoryEstimate.humanReadable(inHeap.totalBytes()) + " with the projection in the heap";
+        String store = "so the projection stays in the store and each batch reads its neighbourhoods and features "
+                + "from it (about " + MemoryEstimate.humanReadable(fromStore.totalBytes()) + ")";
+        return auto
+                ? "auto: full-batch training needs about " + MemoryEstimate.humanReadable(fullBatch.totalBytes())
+                + ", more than the memory budget " + budgetText + "; " + batches + ", also more; " + store
+                : "mode 'miniBatch' was asked for; " + batches + ", more than the memory budget " + budgetText
+                + "; " + store;
+    }
+
+    /** Trains from the store; {@code onStored} runs once the model is in the catalog. */
+    @SuppressWarnings("deprecation")
+    static TrainFacade.TrainResult train(ProcedureContext context, String modelName, TrainConfig config,
+                                         String reason, Jobs.Job job, Runnable onStored) {
+        WriteConfig write = config.write();
+        String notWritten = write.attentionProperty() != null ? "attentionProperty '" + write.attentionProperty() + "'"
+                : write.selfAttentionProperty() != null ? "selfAttentionProperty '" + write.selfAttentionProperty() + "'"
+                : write.embeddingProperty() != null ? "embeddingProperty '" + write.embeddingProperty() + "'" : null;
+        if (notWritten != null) {
+            throw new IllegalArgumentException(notWritten + " is not written by a training that reads its batches "
+                    + "from the store (" + reason + "); write it afterwards with gat.attention.write or "
+                    + "gat.embed.write, which run layer by layer within memoryBudget, or give a memoryBudget the "
+                    + "projection fits in");
+        }
+        GraphLoader.SplitSpec split = new GraphLoader.SplitSpec(config.splitProperty(), config.trainFraction(),
+                config.validationFraction(), config.training().seed());
+        StoreGraph store = StoreGraph.open(context.tx(), config.projection(), config.labelProperty(), split,
+                context.guard(), job::phase);
+        GatConfig gatConfig = config.model().toConfig(store.featureWidth(), store.classValues().size(),
+                store.labels().isMultiLabel(), !store.denseFeatures());
+        WriteBack.requireLayersExist(write, gatConfig.layerCount(), modelName);
+        MiniBatchConfig miniBatch = config.batching().miniBatch();
+        MemoryEstimate need = MemoryEstimate.fromStore(gatConfig, store.nodeCount(), store.slotCount(),
+                (long) store.nodeCount() * store.featureWidth(), !store.denseFeatures(), miniBatch.batchSize(),
+                miniBatch.fanouts(), store.labelledNodes().length);
+        TrainFacade.requireHeap(need);
+        DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag(), need);
+        context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s), "
+                        + "miniBatch from the store (%s)", modelName, store.nodeCount(), store.relationshipCount(),
+                store.featureWidth(), store.classValues().size(), device.device(), device.reason(), reason);
+        BatchingChoice batching = BatchingChoice.miniBatch(miniBatch, need, reason);
+        try (Backend backend = device.backend()) {
+            SampledTrainingData data = store.trainingData();
+            job.phase("training (batches read from the store)");
+            TrainingResult result = SampledTrainer.train(backend, data, gatConfig, config.training(), miniBatch,
+                    miniBatch.batchSize(), listener(context, job, modelName), context.terminationFlag());
+            job.phase("predicting the test nodes");
+            int[] test = store.split().test();
+            int[][] predicted = predictedClasses(backend, result.model(), store, test, miniBatch.batchSize(),
+                    context);
+            int[] testRows = Arrays.stream(test).map(data::labelRow).toArray();
+            ModelMetadata.TestReport testReport = ClassificationReport.of(
+                    row -> predicted[Arrays.binarySearch(testRows, row)][0],
+                    row -> predicted[Arrays.binarySearch(testRows, row)], store.labels(), testRows)
+                    .toMetadata(store.classValues());
+            TrainedModel model = result.model().withMetadata(TrainFacade.trainedOn(result.model().metadata(), config,
+                    config.projection(), config.used(), store.classValues(), store.nodeCount(),
+                    store.relationshipCount(), store.split(), result, device, testReport));
+            job.phase("storing the model");
+            context.catalog().store(modelName, model);
+            onStored.run();
+            context.log().info("gat.train '%s': stored after %d epochs (best %d), test %s %.4f", modelName,
+                    result.epochsRun(), result.bestEpoch(), TrainFacade.metricName(result.test()),
+                    result.test().score());
+            long writeStart = System.nanoTime();
+            WriteBack.Summary written = new WriteBack.Summary(0, 0);
+            if (write.writeProperty() != null || write.probabilityProperty() != null) {
+                written = writePredictions(context, modelName, backend, model, store, write, config.concurrency(),
+                        miniBatch.batchSize(), job);
+            }
+            return TrainFacade.row(modelName, config.used(), store.classValues(), store.nodeCount(),
+                    store.relationshipCount(), store.loadMillis(), result, device, batching, written,
+                    (System.nanoTime() - writeStart) / 1e6);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Predicted classes of each of {@code nodes} (ascending), chunk by chunk on exact neighbourhoods. */
+    private static int[][] predictedClasses(Backend backend, TrainedModel model, StoreGraph store, int[] nodes,
+                                          int chunk, ProcedureContext context) {
+        int[][] classes = new int[nodes.length][];
+        for (int start = 0; start < nodes.length; start += chunk) {
+            context.guard().check();
+            int[] chunkNodes = Arrays.copyOfRange(nodes, start, Math.min(nodes.length, start + chunk));
+            Prediction prediction = SampledTrainer.predict(backend, model, store, store.features(), chunkNodes);
+            for (int i = 0; i < chunkNodes.length; i++) {
+                classes[start + i] = prediction.multiLabel() ? prediction.predictedClasses(i)
+                        : new int[]{prediction.predictedClass(i)};
+            }
+        }
+        return classes;
+    }
+
+    /** Predicts every projected node chunk by chunk and writes each chunk's properties as soon as it is done. */
+    @SuppressWarnings("deprecation")
+    private static WriteBack.Summary writePredictions(ProcedureContext context, String modelName, Backend backend,
+                                                      TrainedModel model, StoreGraph store, WriteConfig write,
+                                                      int concurrency, int chunk, Jobs.Job job) {
+        Prediction[] current = new Prediction[1];
+        List<PropertyWriter.Column> columns = new ArrayList<>();
+        if (write.writeProperty() != null) {
+            columns.add(PropertyWriter.column(write.writeProperty(), i -> WriteBack.predictedValue(current[0], i,
+                    store.classValues(), current[0].multiLabel())));
+        }
+        if (write.probabilityProperty() != null) {
+            columns.add(PropertyWriter.column(write.probabilityProperty(), i -> current[0].probabilities(i)));
+        }
+        WriteTally tally = new WriteTally();
+        tally.expect("nodes", columns);
+        String phase = "predicting and writing chunk by chunk (neighbourhoods read from the store)";
+        job.phase(phase);
+        int n = store.nodeCount();
+        PropertyWriter.Listener retries = WriteBack.progress(job, phase, 1, context.log(), modelName);
+        try {
+            for (int first = 0; first < n; first += chunk) {
+                int end = Math.min(n, first + chunk);
+                int from = first;
+                int[] nodes = new int[end - first];
+                Arrays.setAll(nodes, i -> from + i);
+                current[0] = SampledTrainer.predict(backend, model, store, store.features(), nodes);
+                PropertyWriter.writeNodes(context.db(), nodes.length,
+                        (tx, index) -> tx.getNodeById(store.nodes().toNeo4j(from + index)), columns,
+                        write.batchSize(), concurrency, context.guard(), tally, new PropertyWriter.Listener() {
+                            @Override
+                            public void written(long propertiesSoFar) {
+                            }
+
+                            @Override
+                            public void retried(long retriesSoFar, RuntimeException cause) {
+                                retries.retried(retriesSoFar, cause);
+                            }
+                        });
+                job.progress(end, n);
+            }
+        } catch (RuntimeException e) {
+            IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
+                    + "stored, but writing its results failed after " + tally.describe() + ": " + e.getMessage());
+            failure.addSuppressed(e);
+            context.log().error("gat.train '" + modelName + "': writing results failed", e);
+            throw failure;
+        }
+        return new WriteBack.Summary(tally.propertiesWritten(), tally.retries());
+    }
+
+    /** Per batch: progress in gat.progress() and, every 10 s, a log line; per epoch as in-heap training. */
+    private static SampledTrainer.Listener listener(ProcedureContext context, Jobs.Job job, String modelName) {
+        TrainingListener epochs = TrainFacade.listener(context, job, modelName);
+        long[] lastLog = {System.nanoTime()};
+        return new SampledTrainer.Listener() {
+            @Override
+            public void onBatch(int epoch, int batch, int batches) {
+                job.phase("training (batches read from the store): epoch " + epoch + ", batch " + batch + " of "
+                        + batches);
+                job.progress(batch, batches);
+                long now = System.nanoTime();
+                if (now - lastLog[0] >= LOG_EVERY_NANOS) {
+                    lastLog[0] = now;
+                    context.log().info("gat.train '%s': epoch %d, batch %d of %d (batches read from the store)",
+                            modelName, epoch, batch, batches);
+                }
+            }
+
+            @Override
+            public void onEpoch(EpochStats stats, int maxEpochs) {
+                epochs.onEpoch(stats, maxEpochs);
+            }
+        };
+    }
+}

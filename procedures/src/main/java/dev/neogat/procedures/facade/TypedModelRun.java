@@ -1,0 +1,121 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.device.DeviceChoice;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.procedures.config.ConfigMap;
+import dev.neogat.procedures.config.MemoryBudget;
+import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.RunProperties;
+import dev.neogat.procedures.config.WriteConfig;
+import dev.neogat.procedures.context.ProcedureContext;
+import dev.neogat.procedures.load.TypedGraphLoader;
+import dev.neogat.procedures.load.TypedLoadedGraph;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedPrediction;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+
+/**
+ * Running a stored typed model over the graph as it is now, as {@link ModelRun} runs an untyped one: the
+ * projection defaults to the one it was trained on (its labels, relationship types and per-label feature
+ * properties), any projection key may be overridden, and nodes added since training get predictions. The graph must
+ * have exactly the model's labels and relations, each label with features or without as in training.
+ */
+public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, TypedPrediction prediction,
+                            long predictMillis, WriteBack.Summary written, long writeMillis) {
+
+    /**
+     * Runs {@code model} for what {@code request} asks (logits always) and, with a {@code write} configuration,
+     * writes its predictions on the target nodes.
+     */
+    public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                    ConfigMap config, Inference.Request request, WriteConfig write, Jobs.Job job) {
+        for (String key : List.of("nodes", MemoryBudget.KEY, "relationshipFeatures")) {
+            if (config.has(key)) {
+                throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
+                        + "' with a typed model is not supported yet");
+            }
+        }
+        int concurrency = config.concurrency();
+        String device = config.device();
+        if ("gpu".equalsIgnoreCase(device)) {
+            throw new IllegalArgumentException("device 'gpu' with a typed model is not supported yet from Cypher; use "
+                    + "device 'auto' or 'cpu'");
+        }
+        ProjectionConfig projection = ProjectionConfig.read(config, trainedProjection(model), true);
+        Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
+        String ofModel = " of the model '" + modelName + "'";
+        new RunProperties().inputs("featureProperties", projection.featureProperties())
+                .input("labelProperty" + ofModel, model.metadata().labelProperty())
+                .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split
+                        : null)
+                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).requireOutputsApart();
+        TypedGatConfig gat = model.config();
+        if (!new TreeSet<>(projection.nodeLabels()).equals(new TreeSet<>(gat.nodeTypes()))) {
+            throw new IllegalArgumentException("The typed model '" + modelName + "' was trained on the labels "
+                    + gat.nodeTypes() + " but this projection has " + projection.nodeLabels() + "; give nodeLabels "
+                    + gat.nodeTypes());
+        }
+        TypedLoadedGraph graph = TypedGraphLoader.load(context.tx(), projection, null, null,
+                List.of(gat.targetType()), context.guard(), job::phase);
+        requireSameInputs(modelName, gat, graph);
+        long start = System.nanoTime();
+        DeviceChoice choice = TypedTrainFacade.cpu(concurrency, context);
+        TypedPrediction prediction;
+        try (Backend backend = choice.backend()) {
+            job.phase("predicting");
+            try {
+                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(), request);
+            } catch (IllegalArgumentException e) {
+                IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
+                        + "' cannot run on this projection: " + e.getMessage());
+                named.addSuppressed(e);
+                throw named;
+            }
+        }
+        long predictMillis = (System.nanoTime() - start) / 1_000_000;
+        WriteBack.Summary written = null;
+        long writeMillis = 0;
+        if (write != null) {
+            long writeStart = System.nanoTime();
+            written = WriteBack.writeTyped(context, modelName, graph, prediction, write,
+                    model.metadata().classes(), concurrency, job);
+            writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
+        }
+        return new TypedModelRun(model, graph, prediction, predictMillis, written, writeMillis);
+    }
+
+    /** The projection stored with the model, with its feature properties per label when they were given so. */
+    static ProjectionConfig trainedProjection(TypedTrainedModel model) {
+        ProjectionConfig stored = ProjectionConfig.of(model.metadata().projection());
+        Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
+        Map<String, List<String>> byLabel = ProjectionConfig.featureMap(configuration.get("featureProperties"));
+        return new ProjectionConfig(stored.nodeLabels(), stored.relationshipTypes(), stored.orientation(),
+                stored.selfLoops(), stored.dropDuplicates(), stored.featureProperties(), stored.zeroMissingFeatures(),
+                stored.relationshipFeatures(), byLabel);
+    }
+
+    /** Fails unless each of the model's labels has features or none as in training. */
+    private static void requireSameInputs(String modelName, TypedGatConfig config, TypedLoadedGraph graph) {
+        for (String type : config.nodeTypes()) {
+            boolean trainedFeatureless = config.featureless().containsKey(type);
+            if (trainedFeatureless != graph.featureless().contains(type)) {
+                throw new IllegalArgumentException("The typed model '" + modelName + "' was trained with "
+                        + (trainedFeatureless ? "no features" : "features") + " for the label '" + type + "' but this "
+                        + "projection reads " + (trainedFeatureless ? "features" : "none") + " for it");
+            }
+        }
+    }
+
+    public List<Object> classValues() {
+        return model.metadata().classes();
+    }
+}

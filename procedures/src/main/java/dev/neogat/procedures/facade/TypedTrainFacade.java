@@ -1,0 +1,214 @@
+package dev.neogat.procedures.facade;
+
+import dev.neogat.analysis.ClassificationReport;
+import dev.neogat.device.DeviceChoice;
+import dev.neogat.model.ModelMetadata;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.nn.Backend;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.TrainConfig;
+import dev.neogat.procedures.config.TypedSettings;
+import dev.neogat.procedures.context.ProcedureContext;
+import dev.neogat.procedures.load.GraphLoader;
+import dev.neogat.procedures.load.TypedGraphLoader;
+import dev.neogat.procedures.load.TypedLoadedGraph;
+import dev.neogat.procedures.progress.Jobs;
+import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.spec.FeaturelessInput;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedPrediction;
+import dev.neogat.train.TypedTrainer;
+import dev.neogat.train.TypedTrainingData;
+import dev.neogat.train.TypedTrainingResult;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code gat.train} on a typed projection ({@link TypedSettings}): load it per label and relation
+ * ({@link TypedGraphLoader}), train a typed GAT ({@link TypedTrainer}), store it, and write the predictions of the
+ * target label's nodes as the untyped path writes them. Every unsupported setting is refused before anything is
+ * loaded; a failure before the model is stored leaves the catalog as it was.
+ */
+final class TypedTrainFacade {
+
+    private TypedTrainFacade() {
+    }
+
+    static TrainFacade.TrainResult train(ProcedureContext context, String modelName, TrainConfig config) {
+        requireSupported(config);
+        ModelCatalog catalog = context.catalog();
+        catalog.reserve(modelName);
+        boolean stored = false;
+        try (Jobs.Job job = Jobs.start("train", modelName, context.database(), null)) {
+            GraphLoader.SplitSpec split = new GraphLoader.SplitSpec(config.splitProperty(), config.trainFraction(),
+                    config.validationFraction(), config.training().seed());
+            TypedLoadedGraph graph = TypedGraphLoader.load(context.tx(), config.projection(), config.labelProperty(),
+                    split, config.typed().targetLabels(), context.guard(), job::phase);
+            if (graph.labels().isMultiLabel()) {
+                throw new IllegalArgumentException("The label property '" + config.labelProperty() + "' holds lists "
+                        + "(multi-label), which typed models do not support yet; give typed: false");
+            }
+            TypedGatConfig gatConfig = modelConfig(config, graph);
+            DeviceChoice device = device(config, context);
+            context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s",
+                    modelName, graph.nodeCount(), graph.graph().nodeTypes(), graph.graph().relations(),
+                    graph.targetType(), graph.classValues().size(), device.device());
+            try (Backend backend = device.backend()) {
+                TypedTrainingData data = new TypedTrainingData(graph.graph(), graph.features(), graph.targetType(),
+                        graph.labels(), graph.split());
+                job.phase("training");
+                TypedTrainingResult result = TypedTrainer.train(backend, data, gatConfig, config.training(),
+                        TrainFacade.listener(context, job, modelName), context.terminationFlag());
+                job.phase("predicting");
+                TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
+                        graph.features(), Inference.Request.LOGITS_ONLY);
+                ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
+                        node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
+                        .toMetadata(graph.classValues());
+                TypedTrainedModel model = result.model().withMetadata(trainedOn(result, config, graph, device,
+                        testReport));
+                job.phase("storing the model");
+                catalog.store(modelName, model);
+                stored = true;
+                context.log().info("gat.train '%s': stored after %d epochs (best %d), test %s %.4f", modelName,
+                        result.epochsRun(), result.bestEpoch(), TrainFacade.metricName(result.test()),
+                        result.test().score());
+                long writeStart = System.nanoTime();
+                WriteBack.Summary written = new WriteBack.Summary(0, 0);
+                if (config.write().writesAnything()) {
+                    written = write(context, config, graph, prediction, job, modelName);
+                }
+                return row(modelName, config, graph, result, device, written, (System.nanoTime() - writeStart) / 1e6);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
+        } finally {
+            if (!stored) {
+                catalog.release(modelName);
+            }
+        }
+    }
+
+    /** Refuses, before anything is read, what the typed path does not do yet. */
+    private static void requireSupported(TrainConfig config) {
+        if (config.typed().featurelessMode() == FeaturelessInput.Mode.NODE) {
+            throw new IllegalArgumentException("featurelessNodes: 'node' is not supported yet; use 'label' (one learned "
+                    + "input per label, which also serves nodes added later)");
+        }
+        List<String> untypedOnly = TypedSettings.untypedOnly(config);
+        if (!untypedOnly.isEmpty()) {
+            throw new IllegalArgumentException(String.join(", ", untypedOnly) + " with a typed model: not supported "
+                    + "yet; leave " + (untypedOnly.size() == 1 ? "it" : "them") + " out, or give typed: false");
+        }
+        for (String key : List.of("hiddenChannels", "heads")) {
+            List<Integer> values = key.equals("heads") ? config.model().heads() : config.model().hiddenChannels();
+            if (values.stream().distinct().count() > 1) {
+                throw new IllegalArgumentException("Configuration '" + key + "' lists " + values + ", but a typed model "
+                        + "takes one value for every hidden layer for now");
+            }
+        }
+    }
+
+    /** The typed architecture: the keys as read, the node types, widths and relations as loaded. */
+    private static TypedGatConfig modelConfig(TrainConfig config, TypedLoadedGraph graph) {
+        TypedSettings typed = config.typed();
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        for (String type : graph.graph().nodeTypes()) {
+            FeatureMatrix x = graph.features().get(type);
+            widths.put(type, x == null ? typed.featurelessDimension() : x.cols());
+        }
+        TrainConfig.ModelShape shape = config.model();
+        TypedGatConfig.Builder builder = TypedGatConfig.builder(widths, graph.graph().relations(),
+                graph.targetType(), graph.classValues().size());
+        for (String type : graph.featureless()) {
+            builder.featureless(type, new FeaturelessInput(typed.featurelessMode(), typed.featurelessDimension(), 0));
+        }
+        return builder.variant(shape.variant()).layers(shape.layers())
+                .hiddenChannels(shape.hiddenChannels().get(0)).hiddenHeads(shape.heads().get(0))
+                .outputHeads(shape.outputHeads()).concatHidden(shape.concat()).featureDropout(shape.dropout())
+                .attentionDropout(shape.attentionDropout()).messageDropout(shape.messageDropout())
+                .negativeSlope(shape.negativeSlope()).residual(shape.residual()).multiLabel(false)
+                .aggregation(typed.aggregation()).build();
+    }
+
+    private static DeviceChoice device(TrainConfig config, ProcedureContext context) {
+        return cpu(config.concurrency(), context);
+    }
+
+    /** The CPU backend: device 'auto' picks it for typed models, as choosing a GPU needs their memory estimate. */
+    static DeviceChoice cpu(int concurrency, ProcedureContext context) {
+        CpuBackend backend = new CpuBackend(concurrency, context.terminationFlag());
+        return new DeviceChoice(backend, "cpu", "typed models run on the CPU for now; " + backend.description());
+    }
+
+    private static ModelMetadata trainedOn(TypedTrainingResult result, TrainConfig config, TypedLoadedGraph graph,
+                                           DeviceChoice device, ModelMetadata.TestReport testReport) {
+        ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(graph.split().train().length,
+                graph.split().validation().length, graph.split().test().length);
+        ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(TrainFacade.metric(result.train()),
+                TrainFacade.metric(result.validation()), TrainFacade.metric(result.test()));
+        Map<String, Object> configuration = new LinkedHashMap<>(config.used());
+        configuration.put("typed", true);
+        configuration.put("targetLabels", List.of(graph.targetType()));
+        return result.model().metadata().withTrainedOn(Instant.now().toString(), graph.classValues(),
+                config.labelProperty(), config.projection().toMetadata(), graph.nodeCount(),
+                graph.relationshipCount(), splitSizes, device.device(), TrainFacade.metricName(result.test()),
+                metrics, configuration, testReport);
+    }
+
+    private static WriteBack.Summary write(ProcedureContext context, TrainConfig config, TypedLoadedGraph graph,
+                                           TypedPrediction prediction, Jobs.Job job, String modelName) {
+        try {
+            return WriteBack.writeTyped(context, modelName, graph, prediction, config.write(), graph.classValues(),
+                    config.concurrency(), job);
+        } catch (RuntimeException e) {
+            IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
+                    + "stored, but writing its results failed: " + e.getMessage());
+            failure.addSuppressed(e);
+            context.log().error("gat.train '" + modelName + "': writing results failed", e);
+            throw failure;
+        }
+    }
+
+    private static TrainFacade.TrainResult row(String modelName, TrainConfig config, TypedLoadedGraph graph,
+                                               TypedTrainingResult result, DeviceChoice device,
+                                               WriteBack.Summary written, double writeMillis) {
+        TrainFacade.TrainResult row = new TrainFacade.TrainResult();
+        row.modelName = modelName;
+        row.device = device.device();
+        row.deviceReason = device.reason();
+        row.mode = "typed";
+        row.modeReason = "typed: node types " + graph.graph().nodeTypes() + ", " + graph.graph().relations().size()
+                + " relations, target '" + graph.targetType() + "'; full-batch";
+        row.nodeCount = graph.nodeCount();
+        row.relationshipCount = graph.relationshipCount();
+        row.classes = graph.classValues();
+        row.epochs = result.epochsRun();
+        row.bestEpoch = result.bestEpoch();
+        row.stopReason = result.stopReason().name();
+        row.metric = TrainFacade.metricName(result.test());
+        row.trainAccuracy = TrainFacade.score(result.train());
+        row.validationAccuracy = TrainFacade.score(result.validation());
+        row.testAccuracy = TrainFacade.score(result.test());
+        row.finalLoss = result.history().get(result.history().size() - 1).loss();
+        row.loadMillis = graph.loadMillis();
+        row.trainMillis = Math.round(result.trainMillis());
+        row.writeMillis = Math.round(writeMillis);
+        row.propertiesWritten = written.propertiesWritten();
+        row.writeRetries = written.retries();
+        Map<String, Object> configuration = new LinkedHashMap<>(config.used());
+        configuration.put("typed", true);
+        configuration.put("targetLabels", List.of(graph.targetType()));
+        row.configuration = configuration;
+        return row;
+    }
+}

@@ -1,0 +1,468 @@
+package dev.neogat.procedures.load;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.data.NodeSplit;
+import dev.neogat.graph.NeighbourSource;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.train.FeatureRows;
+import dev.neogat.train.SampledTrainingData;
+import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Relationship;
+import org.neo4j.graphdb.RelationshipType;
+import org.neo4j.graphdb.Transaction;
+import org.neo4j.procedure.TerminationGuard;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A projection that stays in the store: what is kept in the heap is the node-id map (primitive arrays), each
+ * node's first slot (a prefix sum of message-edge counts, 4 bytes a node), and labels and split of the labelled
+ * nodes; neighbourhoods and feature rows are read through the procedure's transaction when a batch asks for them.
+ *
+ * <p>A node's incoming slots are its projected relationships (types and orientation as configured) in ascending
+ * relationship id, with its self loop last and duplicates dropped as the projection says: the order the in-heap
+ * loader gives them when it scans the relationship store, so the same seed samples the same batches either way.
+ * Feature rows are stored dense or sparse as the whole projection's would be.
+ */
+public final class StoreGraph implements NeighbourSource {
+
+    private static final int CHECK_EVERY = 1 << 6;
+
+    private final Transaction tx;
+    private final ProjectionConfig projection;
+    private final TerminationGuard guard;
+    private final NodeIdMap ids;
+    private final RelationshipType[] types;
+    private final Direction messagesFrom;
+    private final int[] firstSlot;
+    private final long relationshipCount;
+    private final int featureWidth;
+    private final String featureWidthExample;
+    private final boolean denseFeatures;
+    private final int[] labelledNodes;
+    private final NodeLabels labels;
+    private final List<Object> classValues;
+    private final NodeSplit split;
+    private final long loadMillis;
+    private long reads;
+    /** Relationships from the node last read to itself. */
+    private int lastLoops;
+    /** Per node, the read that last listed it as a source (dropDuplicates only). */
+    private int[] seenInRead;
+    private int readStamp;
+    private long[] relationshipIds = new long[16];
+    private int[] others = new int[16];
+
+    private StoreGraph(Transaction tx, ProjectionConfig projection, TerminationGuard guard, NodeIdMap ids,
+                       FeatureReader features, int[] labelledNodes, NodeLabels labels, List<Object> classValues,
+                       NodeSplit split, Consumer<String> phase, long start) {
+        this.tx = tx;
+        this.projection = projection;
+        this.guard = guard;
+        this.ids = ids;
+        this.types = projection.relationshipTypes().stream().map(RelationshipType::withName)
+                .toArray(RelationshipType[]::new);
+        this.messagesFrom = switch (projection.orientation()) {
+            case NATURAL -> Direction.INCOMING;
+            case REVERSE -> Direction.OUTGOING;
+            case UNDIRECTED -> Direction.BOTH;
+        };
+        this.featureWidth = features.width();
+        this.featureWidthExample = features.widthExample();
+        this.denseFeatures = features.wouldBeDense();
+        this.labelledNodes = labelledNodes;
+        this.labels = labels;
+        this.classValues = classValues;
+        this.split = split;
+        phase.accept("counting each node's neighbours in the store");
+        int n = ids.size();
+        firstSlot = new int[n + 1];
+        long[] perType = new long[types.length];
+        long ends = 0;
+        long loops = 0;
+        Slots slots = new Slots();
+        for (int node = 0; node < n; node++) {
+            int read = read(node, slots, perType);
+            long slotCount = (long) firstSlot[node] + slots.count();
+            if (slotCount > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("The projection has more than " + (Integer.MAX_VALUE - 8)
+                        + " message edges; at most that many fit in one graph");
+            }
+            firstSlot[node + 1] = (int) slotCount;
+            loops += lastLoops;
+            ends += read - lastLoops;
+        }
+        for (int t = 0; t < types.length; t++) {
+            if (perType[t] == 0) {
+                throw GraphLoader.notOnProjection("relationship type '" + types[t].name() + "' (relationshipTypes)",
+                        "connects", projection);
+            }
+        }
+        relationshipCount = (messagesFrom == Direction.BOTH ? ends / 2 : ends) + loops;
+        loadMillis = (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /**
+     * Reads the projected nodes once (ids, feature width and density, labels and split of labelled nodes) and each
+     * node's neighbour count; checks every name as {@link GraphLoader#load} does. Relationship features are not read.
+     */
+    @SuppressWarnings("deprecation")
+    public static StoreGraph open(Transaction tx, ProjectionConfig projection, String labelProperty,
+                                  GraphLoader.SplitSpec split, TerminationGuard guard, Consumer<String> phase) {
+        if (projection.relationshipFeatures() != null) {
+            throw new IllegalArgumentException("relationshipFeatures " + projection.relationshipFeatures().given()
+                    + " cannot be read batch by batch from the store; train in the heap (mode 'fullBatch', or a "
+                    + "memoryBudget the projection fits in) or leave them out");
+        }
+        DatabaseNames.requireProjection(tx, projection, labelProperty, split.property());
+        long start = System.nanoTime();
+        phase.accept("reading nodes (the projection stays in the store)");
+        NodeIdMap ids = new NodeIdMap(1 << 14);
+        FeatureReader features = new FeatureReader(projection.featureProperties(), projection.zeroMissingFeatures());
+        LabelReader labels = new LabelReader(labelProperty);
+        int[] labelled = new int[1 << 10];
+        byte[] splitCodes = new byte[1 << 10];
+        int labelledCount = 0;
+        boolean splitSeen = false;
+        for (Node node : (Iterable<Node>) () -> GraphLoader.nodes(tx, projection.nodeLabels())) {
+            int before = ids.size();
+            int dense = ids.add(node.getId());
+            if (dense < before) {
+                continue;
+            }
+            if (dense % CHECK_EVERY == 0) {
+                guard.check();
+                features.discardRows();
+            }
+            features.read(node);
+            byte code = split.property() == null ? 3 : GraphLoader.splitCode(node, split.property());
+            if (split.property() != null) {
+                splitSeen |= code != 3 || node.hasProperty(split.property());
+            }
+            if (!node.hasProperty(labelProperty)) {
+                if (code < 3) {
+                    throw new IllegalArgumentException("Node " + node.getElementId() + " is in the '"
+                            + new String[]{"train", "val", "test"}[code] + "' split (property '" + split.property()
+                            + "') but has no label");
+                }
+                continue;
+            }
+            labels.read(node);
+            if (labelledCount == labelled.length) {
+                labelled = Arrays.copyOf(labelled, labelledCount * 2);
+                splitCodes = Arrays.copyOf(splitCodes, labelledCount * 2);
+            }
+            splitCodes[labelledCount] = code;
+            labelled[labelledCount++] = dense;
+        }
+        if (ids.size() == 0) {
+            throw new IllegalArgumentException(projection.nodeLabels().isEmpty() ? "The database has no nodes"
+                    : "No node has any of the labels " + projection.nodeLabels());
+        }
+        List<String> absentFeatures = features.absentProperties();
+        if (!absentFeatures.isEmpty()) {
+            throw GraphLoader.notOnProjection("property '" + absentFeatures.get(0) + "' (featureProperties)", "is on",
+                    projection);
+        }
+        features.requireComplete();
+        features.discardRows();
+        if (!labels.anyLabelled()) {
+            throw GraphLoader.notOnProjection("property '" + labelProperty + "' (labelProperty)", "is on", projection);
+        }
+        if (split.property() != null && !splitSeen) {
+            throw GraphLoader.notOnProjection("property '" + split.property() + "' (splitProperty)", "is on",
+                    projection);
+        }
+        List<Object> classValues = labels.classValues();
+        if (classValues.size() < 2 && !labels.multiLabel()) {
+            throw new IllegalArgumentException("The label property '" + labelProperty + "' has a single value ("
+                    + classValues.get(0) + "); classification needs at least two classes");
+        }
+        int[] labelledNodes = Arrays.copyOf(labelled, labelledCount);
+        NodeLabels nodeLabels = labels.build(classValues);
+        NodeSplit rows = split.property() != null ? splitByCode(splitCodes, labelledCount, split.property())
+                : NodeSplit.random(nodeLabels, split.trainFraction(), split.validationFraction(), split.seed());
+        NodeSplit nodeSplit = new NodeSplit(toNodes(rows.train(), labelledNodes),
+                toNodes(rows.validation(), labelledNodes), toNodes(rows.test(), labelledNodes));
+        return new StoreGraph(tx, projection, guard, ids, features, labelledNodes, nodeLabels, classValues, nodeSplit,
+                phase, start);
+    }
+
+    /**
+     * The projection's size from the database's counts, before anything is read: nodes with any of the labels and
+     * relationships of any of the types (both counted per label or type, so an upper bound), and the feature width
+     * of the first projected node that has every feature property (0 when none of the first 100 has).
+     */
+    public record Size(long nodes, long relationships, int featureWidth) {
+    }
+
+    public static Size size(Transaction tx, ProjectionConfig projection) {
+        long nodes = 0;
+        for (String label : projection.nodeLabels().isEmpty() ? List.of("") : projection.nodeLabels()) {
+            nodes += count(tx, "MATCH (n" + (label.isEmpty() ? "" : ":" + quoted(label)) + ") RETURN count(n) AS c");
+        }
+        long relationships = 0;
+        for (String type : projection.relationshipTypes().isEmpty() ? List.of("")
+                : projection.relationshipTypes()) {
+            relationships += count(tx, "MATCH ()-[r" + (type.isEmpty() ? "" : ":" + quoted(type))
+                    + "]->() RETURN count(r) AS c");
+        }
+        FeatureReader features = new FeatureReader(projection.featureProperties(), false);
+        var first = GraphLoader.nodes(tx, projection.nodeLabels());
+        for (int i = 0; i < 100 && first.hasNext() && features.width() < 0; i++) {
+            features.read(first.next());
+        }
+        return new Size(nodes, relationships, Math.max(0, features.width()));
+    }
+
+    private static long count(Transaction tx, String query) {
+        try (var result = tx.execute(query)) {
+            return ((Number) result.next().get("c")).longValue();
+        }
+    }
+
+    private static String quoted(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    private static NodeSplit splitByCode(byte[] codes, int count, String property) {
+        int[][] sets = new int[3][count];
+        int[] sizes = new int[3];
+        for (int row = 0; row < count; row++) {
+            if (codes[row] < 3) {
+                sets[codes[row]][sizes[codes[row]]++] = row;
+            }
+        }
+        if (sizes[0] == 0) {
+            throw new IllegalArgumentException("No node has '" + property + "' = 'train': at least one labelled node "
+                    + "must be in the training split");
+        }
+        return new NodeSplit(Arrays.copyOf(sets[0], sizes[0]), Arrays.copyOf(sets[1], sizes[1]),
+                Arrays.copyOf(sets[2], sizes[2]));
+    }
+
+    /** Label rows to node ids; ascending rows give ascending ids. */
+    private static int[] toNodes(int[] rows, int[] labelledNodes) {
+        int[] nodes = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            nodes[i] = labelledNodes[rows[i]];
+        }
+        return nodes;
+    }
+
+    /** The training data over this store: neighbourhoods and rows read on demand, labels of labelled nodes. */
+    public SampledTrainingData trainingData() {
+        return new SampledTrainingData(this, features(), labelledNodes, labels, split);
+    }
+
+    /** Feature rows read from the store for the nodes asked for, stored as the whole projection's would be. */
+    public FeatureRows features() {
+        return new FeatureRows() {
+            @Override
+            public int cols() {
+                return featureWidth;
+            }
+
+            @Override
+            @SuppressWarnings("deprecation")
+            public FeatureMatrix rows(int[] nodes) {
+                FeatureReader reader = new FeatureReader(projection.featureProperties(),
+                        projection.zeroMissingFeatures()).expecting(featureWidth, featureWidthExample);
+                for (int i = 0; i < nodes.length; i++) {
+                    if (i % CHECK_EVERY == 0) {
+                        guard.check();
+                    }
+                    reader.read(tx.getNodeById(ids.toNeo4j(nodes[i])));
+                }
+                return reader.build(denseFeatures);
+            }
+        };
+    }
+
+    @Override
+    public int nodeCount() {
+        return ids.size();
+    }
+
+    @Override
+    public void incoming(int node, Slots into) {
+        read(node, into, null);
+    }
+
+    @Override
+    public int selfLoopSlot(int node) {
+        if (projection.selfLoops()) {
+            return firstSlot[node + 1] - 1;
+        }
+        Slots slots = new Slots();
+        read(node, slots, null);
+        return slots.selfLoopIndex() < 0 ? -1 : slots.slot(slots.selfLoopIndex());
+    }
+
+    public NodeIdMap nodes() {
+        return ids;
+    }
+
+    public long relationshipCount() {
+        return relationshipCount;
+    }
+
+    /** Message edges (slots) of the whole projection, self loops included. */
+    public long slotCount() {
+        return firstSlot[ids.size()];
+    }
+
+    public int featureWidth() {
+        return featureWidth;
+    }
+
+    public boolean denseFeatures() {
+        return denseFeatures;
+    }
+
+    public NodeLabels labels() {
+        return labels;
+    }
+
+    public int[] labelledNodes() {
+        return labelledNodes;
+    }
+
+    public List<Object> classValues() {
+        return classValues;
+    }
+
+    public NodeSplit split() {
+        return split;
+    }
+
+    /** Time to read the nodes and count their neighbours. */
+    public long loadMillis() {
+        return loadMillis;
+    }
+
+    /**
+     * Fills {@code into} with {@code node}'s slots (whole-graph slot ids once the counts are known); with
+     * {@code perType}, counts the relationships read per configured type. Returns the relationships read.
+     */
+    @SuppressWarnings("deprecation")
+    private int read(int node, Slots into, long[] perType) {
+        if (++reads % CHECK_EVERY == 0) {
+            guard.check();
+        }
+        long neo4jId = ids.toNeo4j(node);
+        Node stored = tx.getNodeById(neo4jId);
+        int count = 0;
+        if (types.length == 0) {
+            count = collect(stored.getRelationships(messagesFrom), neo4jId, count);
+        }
+        for (int t = 0; t < types.length; t++) {
+            int before = count;
+            count = collect(stored.getRelationships(messagesFrom, types[t]), neo4jId, count);
+            if (perType != null) {
+                perType[t] += count - before;
+            }
+        }
+        sortByRelationship(count);
+        into.clear();
+        int first = firstSlot[node];
+        boolean dropDuplicates = projection.dropDuplicates();
+        if (dropDuplicates && (seenInRead == null || readStamp == Integer.MAX_VALUE)) {
+            seenInRead = new int[ids.size()];
+            readStamp = 0;
+        }
+        int stamp = ++readStamp;
+        long previous = Long.MIN_VALUE;
+        int distinct = 0;
+        lastLoops = 0;
+        for (int i = 0; i < count; i++) {
+            // A relationship from a node to itself may be listed once per direction.
+            if (relationshipIds[i] == previous) {
+                continue;
+            }
+            previous = relationshipIds[i];
+            distinct++;
+            int source = others[i];
+            boolean loop = source == node;
+            if (loop) {
+                lastLoops++;
+            }
+            if (loop && projection.selfLoops()) {
+                continue;
+            }
+            if (dropDuplicates) {
+                if (seenInRead[source] == stamp) {
+                    continue;
+                }
+                seenInRead[source] = stamp;
+            }
+            into.add(source, first + into.count(), loop && into.selfLoopIndex() < 0);
+        }
+        if (projection.selfLoops()) {
+            into.add(node, first + into.count(), true);
+        }
+        return distinct;
+    }
+
+    /** Appends the projected other ends of {@code relationships} after {@code count} entries; returns the new count. */
+    @SuppressWarnings("deprecation")
+    private int collect(Iterable<Relationship> relationships, long neo4jId, int count) {
+        for (Relationship relationship : relationships) {
+            long start = relationship.getStartNodeId();
+            int other = ids.toDense(start == neo4jId ? relationship.getEndNodeId() : start);
+            if (other < 0) {
+                continue;
+            }
+            if (count == relationshipIds.length) {
+                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
+                others = Arrays.copyOf(others, count * 2);
+            }
+            relationshipIds[count] = relationship.getId();
+            others[count++] = other;
+        }
+        return count;
+    }
+
+    /**
+     * Sorts the first {@code count} entries by relationship id. A node's relationship chain is mostly newest
+     * first, so a descending run is reversed in one pass before the general sort.
+     */
+    private void sortByRelationship(int count) {
+        boolean descending = true;
+        for (int i = 1; i < count && descending; i++) {
+            descending = relationshipIds[i] < relationshipIds[i - 1];
+        }
+        if (descending) {
+            for (int i = 0, j = count - 1; i < j; i++, j--) {
+                swap(i, j);
+            }
+            return;
+        }
+        for (int gap = count / 2; gap > 0; gap /= 2) {
+            for (int i = gap; i < count; i++) {
+                long key = relationshipIds[i];
+                int other = others[i];
+                int j = i;
+                for (; j >= gap && relationshipIds[j - gap] > key; j -= gap) {
+                    relationshipIds[j] = relationshipIds[j - gap];
+                    others[j] = others[j - gap];
+                }
+                relationshipIds[j] = key;
+                others[j] = other;
+            }
+        }
+    }
+
+    private void swap(int i, int j) {
+        long id = relationshipIds[i];
+        relationshipIds[i] = relationshipIds[j];
+        relationshipIds[j] = id;
+        int other = others[i];
+        others[i] = others[j];
+        others[j] = other;
+    }
+}

@@ -1,0 +1,29 @@
+package dev.neogat.procedures.load;
+
+import dev.neogat.data.NodeLabels;
+import dev.neogat.data.NodeSplit;
+import dev.neogat.graph.TypedGraph;
+import dev.neogat.nn.FeatureMatrix;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A typed projection of the store in engine form: one node type per projected label (its nodes numbered within
+ * it, mapped to Neo4j ids by {@code nodes}), the typed graph of its relations, the features of each label that has
+ * them ({@code featureless}: the labels without), and, when a label property was given, the labels of the target
+ * label's nodes with their class values and split.
+ */
+public record TypedLoadedGraph(Map<String, NodeIdMap> nodes, TypedGraph graph, Map<String, FeatureMatrix> features,
+                               List<String> featureless, String targetType, NodeLabels labels,
+                               List<Object> classValues, NodeSplit split, long relationshipCount, long loadMillis) {
+
+    public long nodeCount() {
+        return nodes.values().stream().mapToLong(NodeIdMap::size).sum();
+    }
+
+    /** The nodes of the target label, whose rows the predictions are. */
+    public NodeIdMap targetNodes() {
+        return nodes.get(targetType);
+    }
+}

@@ -1,0 +1,214 @@
+package dev.neogat.procedures;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.harness.Neo4j;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * gat.train reading its batches from the store when the projection does not fit 'memoryBudget': the same seed
+ * gives the same model as in-heap mini-batch training (bit for bit: same losses, same predictions), 'auto' picks
+ * it under a tiny budget and says why, predictions are written chunk by chunk, what cannot be done from the store
+ * fails before anything is read or written, and TERMINATE TRANSACTION stops it within a second.
+ */
+class StoreMiniBatchTest {
+
+    @TempDir
+    static Path dir;
+
+    private static Neo4j neo4j;
+    private static GraphDatabaseService db;
+
+    @BeforeAll
+    static void start() {
+        neo4j = Harness.start(dir, null);
+        db = Harness.db(neo4j);
+        SmallGraph.create(db, 150);
+        // Self loops and a duplicate, made after the other relationships so that ids interleave per node.
+        db.executeTransactionally("""
+                MATCH (a:Item) WHERE a.itemId % 10 = 0 CREATE (a)-[:LINKS {since: 0}]->(a)
+                WITH count(*) AS loops
+                MATCH (a:Item)-[r:LINKS]->(b:Item) WHERE a <> b AND a.itemId % 5 = 1
+                CREATE (a)-[:LINKS {since: 1}]->(b)""");
+    }
+
+    @AfterAll
+    static void stop() {
+        neo4j.close();
+    }
+
+    private static Map<String, Object> config(Object... extra) {
+        Map<String, Object> config = new HashMap<>(Map.of("featureProperties", "features", "labelProperty", "colour",
+                "splitProperty", "split", "epochs", 12, "patience", 0, "learningRate", 0.01, "heads", 2,
+                "hiddenChannels", 4, "seed", 7));
+        config.put("mode", "miniBatch");
+        config.put("batchSize", 8);
+        config.put("fanouts", List.of(3, 2));
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put((String) extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+
+    private static Map<String, Object> train(String name, Map<String, Object> config) {
+        return db.executeTransactionally("CALL gat.train($name, $config) YIELD mode, modeReason, finalLoss, epochs, "
+                        + "bestEpoch, trainAccuracy, validationAccuracy, testAccuracy, nodeCount, relationshipCount, "
+                        + "propertiesWritten RETURN *", Map.of("name", name, "config", config), r -> r.next());
+    }
+
+    @Test
+    void fromTheStoreTrainsTheSameModelAsInTheHeap() {
+        List<Map<String, Object>> projections = List.of(Map.of(),
+                Map.of("orientation", "NATURAL", "selfLoops", false, "dropDuplicates", true),
+                Map.of("orientation", "REVERSE", "normalizeFeatures", true, "heads", 1));
+        for (int p = 0; p < projections.size(); p++) {
+            Map<String, Object> projection = projections.get(p);
+            String suffix = String.valueOf(p);
+            Map<String, Object> heapConfig = config("memoryBudget", "8GiB", "writeProperty", "heap" + suffix);
+            heapConfig.putAll(projection);
+            Map<String, Object> storeConfig = config("memoryBudget", 1024, "writeProperty", "store" + suffix,
+                    "probabilityProperty", "storeP" + suffix);
+            storeConfig.putAll(projection);
+            Map<String, Object> heap = train("heap" + suffix, heapConfig);
+            Map<String, Object> store = train("store" + suffix, storeConfig);
+            assertEquals("mode 'miniBatch' was asked for", heap.get("mode").equals("miniBatch")
+                    ? heap.get("modeReason") : "heap run was " + heap.get("mode"));
+            assertEquals("miniBatch", store.get("mode"));
+            assertThat((String) store.get("modeReason")).startsWith("mode 'miniBatch' was asked for; mini-batch "
+                    + "training (batchSize 8, fanouts [3, 2]) needs about ").contains("more than the memory budget "
+                    + "1.0 KiB (memoryBudget); so the projection stays in the store");
+            for (String key : List.of("finalLoss", "epochs", "bestEpoch", "validationAccuracy", "testAccuracy",
+                    "nodeCount", "relationshipCount")) {
+                assertEquals(heap.get(key), store.get(key), key + " with " + projection);
+            }
+            // Training accuracy: the whole graph at once against chunks of exact neighbourhoods.
+            assertEquals((Double) heap.get("trainAccuracy"), (Double) store.get("trainAccuracy"), 1e-12);
+            assertEquals(150L * 2, store.get("propertiesWritten"));
+            assertEquals(0L, count("CALL gat.predict.stream('heap" + suffix + "', {includeProbabilities: true}) "
+                    + "YIELD node, predictedClass, probabilities WITH node, predictedClass, probabilities "
+                    + "CALL gat.predict.stream('store" + suffix + "', {includeProbabilities: true}) "
+                    + "YIELD node AS other, predictedClass AS otherClass, probabilities AS otherProbabilities "
+                    + "WITH * WHERE node = other AND (predictedClass <> otherClass "
+                    + "OR probabilities <> otherProbabilities) RETURN count(*) AS n"), "same parameters, same output");
+            assertEquals(0L, count("MATCH (n:Item) WHERE n.heap" + suffix + " <> n.store" + suffix
+                    + " OR n.store" + suffix + " IS NULL RETURN count(n) AS n"), "written chunk by chunk");
+            assertEquals(0L, count("CALL gat.predict.stream('store" + suffix + "', {includeProbabilities: true}) "
+                    + "YIELD node, probabilities WITH node, probabilities, node.storeP" + suffix + " AS written "
+                    + "WHERE any(i IN range(0, size(written) - 1) WHERE abs(written[i] - probabilities[i]) > 1e-6) "
+                    + "RETURN count(*) AS n"));
+        }
+    }
+
+    @Test
+    void autoReadsFromTheStoreUnderATinyBudgetAndSaysWhy() {
+        Map<String, Object> auto = train("autoStore", config("mode", "auto", "memoryBudget", "1KiB", "epochs", 30));
+        assertEquals("miniBatch", auto.get("mode"));
+        assertThat((String) auto.get("modeReason")).startsWith("auto: full-batch training needs about ")
+                .contains("more than the memory budget 1.0 KiB (memoryBudget); mini-batch training (batchSize 8, "
+                        + "fanouts [3, 2]) needs about ")
+                .contains("with the projection in the heap, also more; so the projection stays in the store and "
+                        + "each batch reads its neighbourhoods and features from it (about ");
+        assertThat((Double) auto.get("validationAccuracy")).as("3 classes").isGreaterThan(0.5);
+    }
+
+    @Test
+    void whatTheStorePathCannotDoFailsBeforeAnythingIsWritten() {
+        IllegalArgumentException attention = failure(config("memoryBudget", 1024, "writeProperty", "neverA",
+                "attentionProperty", "attentionNever"));
+        assertThat(attention.getMessage()).contains("attentionProperty 'attentionNever' is not written by a training "
+                + "that reads its batches from the store (mode 'miniBatch' was asked for; ")
+                .contains("write it afterwards with gat.attention.write or gat.embed.write");
+        IllegalArgumentException relationshipFeatures = failure(config("memoryBudget", 1024, "writeProperty",
+                "neverA", "relationshipFeatures", "since"));
+        assertThat(relationshipFeatures.getMessage()).contains("relationshipFeatures")
+                .contains("cannot be read batch by batch from the store");
+        IllegalArgumentException fanouts = failure(config("memoryBudget", 1024, "writeProperty", "neverA",
+                "fanouts", List.of(3, 2, 2)));
+        assertThat(fanouts.getMessage()).contains("'fanouts' lists 3 values [3, 2, 2] but 'layers' is 2");
+        IllegalArgumentException unknownLabel = failure(config("memoryBudget", 1024, "labelProperty", "colur"));
+        assertThat(unknownLabel.getMessage()).contains("colur").contains("colour");
+        assertEquals(0L, count("MATCH (n) WHERE n.neverA IS NOT NULL RETURN count(n) AS n"));
+        assertEquals(0L, count("MATCH ()-[r]->() WHERE r.attentionNever IS NOT NULL RETURN count(r) AS n"));
+        assertEquals(0L, count("CALL gat.model.list() YIELD name WHERE name = 'bad' RETURN count(*) AS n"));
+    }
+
+    private static IllegalArgumentException failure(Map<String, Object> config) {
+        RuntimeException e = assertThrows(RuntimeException.class, () -> train("bad", config));
+        Throwable cause = e;
+        while (cause.getCause() != null && !(cause instanceof IllegalArgumentException)) {
+            cause = cause.getCause();
+        }
+        assertThat(cause).isInstanceOf(IllegalArgumentException.class);
+        return (IllegalArgumentException) cause;
+    }
+
+    @Test
+    void terminationStopsItWithinASecondAndProgressIsPerBatch() throws Exception {
+        CompletableFuture<Throwable> training = CompletableFuture.supplyAsync(() -> {
+            try {
+                train("endlessStore", config("memoryBudget", 1024, "epochs", 1_000_000, "batchSize", 2,
+                        "writeProperty", "neverWritten"));
+                return null;
+            } catch (Throwable t) {
+                return t;
+            }
+        });
+        String transactionId = null;
+        String phase = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (transactionId == null && System.nanoTime() < deadline) {
+            Map<String, Object> progress = db.executeTransactionally("CALL gat.progress() YIELD modelName, phase, "
+                    + "epoch, done, total WHERE modelName = 'endlessStore' RETURN phase, epoch, done, total",
+                    Map.of(), r -> r.hasNext() ? r.next() : null);
+            if (progress != null && ((Number) progress.get("epoch")).longValue() >= 2) {
+                phase = (String) progress.get("phase");
+                assertThat(((Number) progress.get("total")).longValue()).as("batches per epoch").isEqualTo(25L);
+                List<String> ids = db.executeTransactionally("""
+                        SHOW TRANSACTIONS YIELD transactionId, currentQuery
+                        WHERE currentQuery CONTAINS 'gat.train' AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS'
+                        RETURN transactionId""", Map.of(), r -> r.stream().map(row -> (String) row.get("transactionId"))
+                        .toList());
+                assertThat(ids).hasSize(1);
+                transactionId = ids.get(0);
+            }
+            Thread.sleep(20);
+        }
+        assertThat(transactionId).as("the training ran two epochs within 60 s").isNotNull();
+        assertThat(phase).startsWith("training (batches read from the store): epoch ").contains(", batch ")
+                .endsWith(" of 25");
+        long start = System.nanoTime();
+        String message = db.executeTransactionally("TERMINATE TRANSACTION $id", Map.of("id", transactionId),
+                r -> (String) r.next().get("message"));
+        assertThat(message).isEqualTo("Transaction terminated.");
+        while (count("CALL gat.progress() YIELD modelName WHERE modelName = 'endlessStore' RETURN count(*) AS n") > 0
+                && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30)) {
+            Thread.sleep(5);
+        }
+        double jobSeconds = (System.nanoTime() - start) / 1e9;
+        Throwable failure = training.get(30, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("gat.train from the store left gat.progress() %.3f s and returned %.3f s after TERMINATE "
+                + "TRANSACTION%n", jobSeconds, seconds);
+        assertThat(failure).as("the training call fails").isNotNull();
+        assertThat(seconds).as("seconds until the procedure returned").isLessThan(2.0);
+        assertEquals(0L, count("CALL gat.model.list() YIELD name WHERE name = 'endlessStore' RETURN count(*) AS n"));
+        assertEquals(0L, count("MATCH (n) WHERE n.neverWritten IS NOT NULL RETURN count(n) AS n"));
+    }
+
+    private static long count(String query) {
+        return db.executeTransactionally(query, Map.of(), r -> ((Number) r.next().get("n")).longValue());
+    }
+}
