@@ -32,21 +32,35 @@ public final class Neo4jServer implements AutoCloseable {
     private final Path home;
     private final Path importDirectory;
     private final String heap;
+    private final List<String> extraConfig;
+    private final List<String> extraJvmOptions;
     private Process process;
     private int boltPort;
     private int starts;
     private Driver driver;
     private final Thread shutdownHook = new Thread(this::killQuietly, "neo4j-server-killer");
 
-    private Neo4jServer(Path home, Path importDirectory, String heap) {
+    private Neo4jServer(Path home, Path importDirectory, String heap, List<String> extraConfig,
+                        List<String> extraJvmOptions) {
         this.home = home;
         this.importDirectory = importDirectory;
         this.heap = heap;
+        this.extraConfig = List.copyOf(extraConfig);
+        this.extraJvmOptions = List.copyOf(extraJvmOptions);
     }
 
     /** Lays out {@code home} and starts the server; {@code importDirectory} is LOAD CSV's root. */
     public static Neo4jServer start(Path home, Path importDirectory, String heap) {
-        Neo4jServer server = new Neo4jServer(home, importDirectory, heap);
+        return start(home, importDirectory, heap, List.of(), List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, String)}, with neo4j.conf lines that override the defaults (e.g. the page
+     * cache size) and further JVM options (e.g. a GC log) for the server process.
+     */
+    public static Neo4jServer start(Path home, Path importDirectory, String heap, List<String> extraConfig,
+                                    List<String> extraJvmOptions) {
+        Neo4jServer server = new Neo4jServer(home, importDirectory, heap, extraConfig, extraJvmOptions);
         server.layOut();
         server.startProcess();
         Runtime.getRuntime().addShutdownHook(server.shutdownHook);
@@ -102,6 +116,11 @@ public final class Neo4jServer implements AutoCloseable {
         if (importDirectory != null) {
             lines.add("server.directories.import=" + importDirectory.toAbsolutePath());
         }
+        for (String line : extraConfig) {
+            String key = line.substring(0, line.indexOf('=') + 1);
+            lines.removeIf(existing -> existing.startsWith(key));
+            lines.add(line);
+        }
         Files.write(home.resolve("conf/neo4j.conf"), lines);
     }
 
@@ -124,10 +143,13 @@ public final class Neo4jServer implements AutoCloseable {
             String java = ProcessHandle.current().info().command().orElse("java");
             String classpath = home.resolve("plugins") + "/*:" + home.resolve("conf") + "/*:" + path("neogat.neo4j.lib")
                     + "/*";
-            ProcessBuilder builder = new ProcessBuilder(java, "-Xms" + heap, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError",
-                    "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                    "--add-opens=java.base/java.io=ALL-UNNAMED", "-cp", classpath,
-                    "org.neo4j.server.CommunityEntryPoint", "--home-dir=" + home, "--config-dir=" + home.resolve("conf"))
+            List<String> command = new ArrayList<>(List.of(java, "-Xms" + heap, "-Xmx" + heap,
+                    "-XX:+ExitOnOutOfMemoryError", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED"));
+            command.addAll(extraJvmOptions);
+            command.addAll(List.of("-cp", classpath, "org.neo4j.server.CommunityEntryPoint", "--home-dir=" + home,
+                    "--config-dir=" + home.resolve("conf")));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("logs/console.log").toFile()));
             process = builder.start();
@@ -212,6 +234,20 @@ public final class Neo4jServer implements AutoCloseable {
     public void kill() {
         closeDriver();
         killQuietly();
+    }
+
+    /** Whether the server process is running; its exit code otherwise comes from {@link #exitCode()}. */
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The server JVM's process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    public int exitCode() {
+        return process.exitValue();
     }
 
     /** Starts the server again on the same home (and store). */
