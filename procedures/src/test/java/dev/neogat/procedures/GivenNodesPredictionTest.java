@@ -49,6 +49,11 @@ class GivenNodesPredictionTest {
         neo4j = Harness.start(dir.resolve("server"), null);
         db = Harness.db(neo4j);
         SmallGraph.create(db, 60);
+        // Loops and a pair linked both ways: a loop is one relationship however it is walked, and a relationship
+        // between two nodes that both receive messages is one edge, from whichever end the walk meets it first.
+        db.executeTransactionally("MATCH (i:Item) WITH i ORDER BY elementId(i) LIMIT 3 CREATE (i)-[:LINKS]->(i)");
+        db.executeTransactionally("MATCH (a:Item)-[:LINKS]->(b:Item) WHERE a <> b WITH a, b LIMIT 1 "
+                + "CREATE (b)-[:LINKS]->(a)");
         db.executeTransactionally("CREATE (:Other {features: [1.0, 0.0, 0.0, 0.5]})");
         for (String model : models().toList()) {
             String[] parts = model.split("_");
