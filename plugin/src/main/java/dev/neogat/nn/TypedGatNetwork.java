@@ -1,6 +1,7 @@
 package dev.neogat.nn;
 
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.ParameterShape;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
@@ -23,6 +24,10 @@ import java.util.Set;
  * <p>Training-mode dropout masks are keyed by (seed, step, layer, purpose), the purpose naming the node
  * type (input dropout) or relation (attention and message dropout), so a forward pass can be replayed
  * exactly by backward or by a finite-difference check.
+ *
+ * <p>A node type without features ({@link TypedGatConfig#featureless()}) reads its learned input, the
+ * parameter {@code emb.<type>}: per label one row broadcast to every node of the type, per node the rows
+ * themselves; backward gives its gradient like any other parameter's.
  */
 public final class TypedGatNetwork extends ParameterizedNetwork {
 
@@ -45,13 +50,17 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     private final Map<Relation, Tensor> edgeFeatureSlots = new LinkedHashMap<>();
     private final Map<Relation, Relation> edgeFeatureSource = new LinkedHashMap<>();
     private final Map<Relation, Tensor> edgeFeatureGradients = new LinkedHashMap<>();
+    /** The broadcast input and its gradient of each per-label featureless type. */
+    private final Map<String, Tensor> labelInputs = new LinkedHashMap<>();
+    private final Map<String, Tensor> labelInputGradients = new LinkedHashMap<>();
     private Tensor dLogits;
 
     /**
      * {@code features} holds one tensor per node type of {@code config} (rows: the type's nodes in
-     * {@code graph}, columns: its input width). The graph must have exactly the config's node types and
-     * relations. With {@code computeInputGradient}, backward also yields d loss / d features of each type
-     * whose features are dense.
+     * {@code graph}, columns: its input width), except the featureless types, which read their learned
+     * input unless given one here (inference gathers the trained rows of per-node inputs this way). The graph
+     * must have exactly the config's node types and relations. With {@code computeInputGradient}, backward
+     * also yields d loss / d features of each type whose given features are dense.
      */
     public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
                            Map<String, Tensor> features, boolean computeInputGradient) {
@@ -99,6 +108,24 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
             }
         }
         this.parameters = new ParameterSet(backend, parameterShapes(config), weights);
+        config.featureless().forEach((type, input) -> {
+            if (this.features.containsKey(type)) {
+                return;
+            }
+            Parameter learned = parameters.require(embeddingName(type));
+            if (input.mode() == FeaturelessInput.Mode.NODE) {
+                if (graph.nodeCount(type) != input.nodeCount()) {
+                    throw new IllegalArgumentException("Node type '" + type + "' learns one input per node for the "
+                            + input.nodeCount() + " nodes it had in training, but the graph has "
+                            + graph.nodeCount(type) + "; give the trained rows of the graph's nodes instead");
+                }
+                this.features.put(type, learned.value());
+            } else {
+                Tensor broadcast = backend.zeros(graph.nodeCount(type), input.width());
+                labelInputs.put(type, broadcast);
+                this.features.put(type, broadcast);
+            }
+        });
         Map<String, Integer> nodeCounts = new LinkedHashMap<>();
         for (String type : config.nodeTypes()) {
             nodeCounts.put(type, graph.nodeCount(type));
@@ -111,13 +138,23 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         }
     }
 
-    /** All parameters of a typed model, layer after layer, in their fixed order (initialisation and file order). */
+    /**
+     * All parameters of a typed model, layer after layer, then the learned inputs of featureless types, in
+     * their fixed order (initialisation and file order).
+     */
     public static List<ParameterShape> parameterShapes(TypedGatConfig config) {
         List<ParameterShape> shapes = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
             shapes.addAll(TypedGatLayer.parameterShapes(config.layer(l), TypedGatConfig.layerPrefix(l)));
         }
+        config.featureless().forEach((type, input) ->
+                shapes.add(ParameterShape.embedding(embeddingName(type), input.rows(), input.width())));
         return shapes;
+    }
+
+    /** The parameter holding the learned input of featureless node type {@code type}. */
+    public static String embeddingName(String type) {
+        return "emb." + type;
     }
 
     private static void requireSameSchema(TypedGatConfig config, TypedGraph graph, Map<String, Tensor> features) {
@@ -140,6 +177,9 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         }
         for (String type : config.nodeTypes()) {
             Tensor x = features.get(type);
+            if (x == null && config.featureless().containsKey(type)) {
+                continue;
+            }
             if (x == null) {
                 throw new IllegalArgumentException("No features for node type '" + type + "'");
             }
@@ -170,6 +210,10 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
 
     /** Runs every layer; in training mode with the dropout masks of (seed, step). Returns the logits. */
     public Tensor forward(boolean training, long seed, long step) {
+        labelInputs.forEach((type, broadcast) -> {
+            backend.fill(broadcast, 0f);
+            backend.addBias(broadcast, parameters.require(embeddingName(type)).value());
+        });
         Map<String, Tensor> inputs = features;
         for (int l = 0; l < layers.length; l++) {
             inputs = layers[l].forward(inputs, training ? masks(seed, step, l) : TypedGatLayer.NO_DROPOUT);
@@ -250,14 +294,32 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         Map<String, Tensor> dOut = Map.of(config.targetType(), dLogitsGiven);
         for (int l = layers.length - 1; l >= 0; l--) {
             Map<String, Tensor> input = l == 0 ? features : layers[l - 1].outputs();
-            Map<String, Tensor> dIn = l > 0 ? outputGradients(l - 1) : computeInputGradient ? inputGradients()
-                    : Map.of();
+            Map<String, Tensor> dIn = l > 0 ? outputGradients(l - 1) : inputAndLearnedInputGradients();
             for (Tensor t : dIn.values()) {
                 backend.fill(t, 0f);
             }
             layers[l].backward(input, dOut, dIn, edgeFeatureGradients);
             dOut = dIn;
         }
+        labelInputGradients.forEach((type, dBroadcast) ->
+                backend.biasBackward(dBroadcast, parameters.require(embeddingName(type)).gradient()));
+    }
+
+    /**
+     * Where layer 0's backward adds d loss / d input: the given features' (with computeInputGradient) and the
+     * learned inputs' (a per-node input's gradient is its parameter's; a per-label one's is summed into it after).
+     */
+    private Map<String, Tensor> inputAndLearnedInputGradients() {
+        Map<String, Tensor> dIn = new LinkedHashMap<>(computeInputGradient ? inputGradients() : Map.of());
+        config.featureless().forEach((type, input) -> {
+            Tensor x = features.get(type);
+            if (labelInputs.containsKey(type)) {
+                dIn.put(type, labelInputGradients.computeIfAbsent(type, t -> backend.zeros(x.rows(), x.cols())));
+            } else if (x == parameters.require(embeddingName(type)).value()) {
+                dIn.put(type, parameters.require(embeddingName(type)).gradient());
+            }
+        });
+        return dIn;
     }
 
     /** Where backward adds d loss / d relationship features per slot, zeroed; empty without computeInputGradient. */
@@ -314,12 +376,18 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     private Map<String, Tensor> inputGradients() {
         if (inputGradients.isEmpty()) {
             features.forEach((type, x) -> {
-                if (!x.isSparse()) {
+                if (!x.isSparse() && !isLearnedInput(type)) {
                     inputGradients.put(type, backend.zeros(x.rows(), x.cols()));
                 }
             });
         }
         return inputGradients;
+    }
+
+    /** Whether {@code type}'s input is its learned parameter (not features given to this network). */
+    private boolean isLearnedInput(String type) {
+        return labelInputs.containsKey(type) || (config.featureless().containsKey(type)
+                && features.get(type) == parameters.require(embeddingName(type)).value());
     }
 
     /** d loss / d features of a node type from the last backward pass (only with computeInputGradient). */
@@ -345,6 +413,8 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         graphs.values().forEach(backend::release);
         edgeFeatureSlots.values().forEach(backend::release);
         edgeFeatureGradients.values().forEach(backend::release);
+        labelInputs.values().forEach(backend::release);
+        labelInputGradients.values().forEach(backend::release);
         if (dLogits != null) {
             backend.release(dLogits);
         }

@@ -32,6 +32,14 @@ public record ParameterShape(String name, int rows, int cols, Init init, double 
         return new ParameterShape(name, 1, width, Init.UNIFORM, 1.0 / Math.sqrt(fanIn));
     }
 
+    /**
+     * A learned input [rows, width] of a node type without features, uniform(±√3): unit variance, as the
+     * N(0, 1) of torch's Embedding, whatever the row count.
+     */
+    public static ParameterShape embedding(String name, int rows, int width) {
+        return new ParameterShape(name, rows, width, Init.UNIFORM, Math.sqrt(3));
+    }
+
     /** Name prefix of layer {@code l}'s parameters in a model file (untyped and typed models alike). */
     public static String layerPrefix(int layer) {
         return "layers." + layer + ".";

@@ -16,7 +16,9 @@ import static dev.neogat.spec.ArchitectureChecks.requireProbability;
  * concatenated or averaged, then ELU). Each relation is a GAT or GATv2 ({@code variant}); the relations
  * into a type are combined by {@code aggregation}. Dropout rates, slope, residual and multi-label mean what
  * they mean in {@link GatConfig}. {@code edgeDims}: the width of each relation's relationship features, which
- * every layer's scores of that relation see (a relation it does not name has none).
+ * every layer's scores of that relation see (a relation it does not name has none). {@code featureless}: the
+ * node types without features, whose input is learned ({@link FeaturelessInput}); their input width is the
+ * learned vector's.
  */
 public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                              int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
@@ -28,16 +30,23 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
     /** HAN's semantic attention vector size. */
     public static final int DEFAULT_SEMANTIC_DIM = 128;
 
-    /** Width of a featureless type's learned input unless asked otherwise. */
+    /** The width of a featureless type's learned input vector unless given. */
     public static final int DEFAULT_FEATURELESS_WIDTH = 64;
 
     public TypedGatConfig {
         inputWidths = Collections.unmodifiableMap(new LinkedHashMap<>(inputWidths));
-        featureless = Collections.unmodifiableMap(new LinkedHashMap<>(featureless));
         relations = List.copyOf(relations);
         edgeDims = Collections.unmodifiableMap(new LinkedHashMap<>(edgeDims));
+        featureless = Collections.unmodifiableMap(new LinkedHashMap<>(featureless));
         if (inputWidths.isEmpty()) {
             throw new IllegalArgumentException("A typed model needs at least one node type");
+        }
+        for (Map.Entry<String, FeaturelessInput> e : featureless.entrySet()) {
+            TypedLayerSpec.requireType(inputWidths, e.getKey(), "featureless node type");
+            if (inputWidths.get(e.getKey()) != e.getValue().width()) {
+                throw new IllegalArgumentException("The featureless node type '" + e.getKey() + "' learns inputs of "
+                        + e.getValue().width() + " values but its input width is " + inputWidths.get(e.getKey()));
+            }
         }
         TypedLayerSpec.requireType(inputWidths, targetType, "target type");
         requireAtLeast("classCount", classCount, 1);
@@ -174,6 +183,17 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             edgeDims.forEach((relation, width) -> widths.put(relation.key(), width));
             map.put("edgeDims", widths);
         }
+        if (!featureless.isEmpty()) {
+            Map<String, Object> inputs = new LinkedHashMap<>();
+            featureless.forEach((type, input) -> {
+                Map<String, Object> stored = new LinkedHashMap<>();
+                stored.put("mode", input.mode().key());
+                stored.put("width", input.width());
+                stored.put("nodeCount", input.nodeCount());
+                inputs.put(type, stored);
+            });
+            map.put("featureless", inputs);
+        }
         return map;
     }
 
@@ -189,7 +209,9 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
      */
     private static final Map<String, Object> KEYS_ADDED_LATER = Map.of(
             // Without edgeDims (written only when a relation has relationship features), no relation has any.
-            "edgeDims", Map.of());
+            "edgeDims", Map.of(),
+            // Without featureless (written only when a node type learns its input), every type has features.
+            "featureless", Map.of());
 
     /**
      * Inverse of {@link #toMap()}, with {@link GatConfig#fromMap}'s rules: a key added after the model was written
@@ -214,6 +236,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         Builder builder = builder(nodeTypes(map.get("nodeTypes")), relations, stored.string("targetType"),
                 stored.integer("classCount"));
         edgeDims(map.get("edgeDims"), relations).forEach(builder::edgeDim);
+        featureless(map.get("featureless")).forEach(builder::featureless);
         return builder
                 .variant(parsed)
                 .layers(stored.integer("layers"))
@@ -253,6 +276,35 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             widths.put(relation, ((Number) width).intValue());
         });
         return widths;
+    }
+
+    /** The stored learned inputs by node type. */
+    private static Map<String, FeaturelessInput> featureless(Object value) {
+        Map<String, FeaturelessInput> inputs = new LinkedHashMap<>();
+        if (value == null) {
+            return inputs;
+        }
+        if (!(value instanceof Map<?, ?> given)) {
+            throw new IllegalArgumentException("the model configuration's 'featureless' must be a map from node type "
+                    + "to {mode, width, nodeCount}, got " + value);
+        }
+        given.forEach((type, stored) -> {
+            if (!(stored instanceof Map<?, ?> input)
+                    || !(input.get("mode") instanceof String mode)
+                    || !(input.get("width") instanceof Long || input.get("width") instanceof Integer)
+                    || !(input.get("nodeCount") instanceof Long || input.get("nodeCount") instanceof Integer)
+                    || input.size() != 3) {
+                throw new IllegalArgumentException("the model configuration's 'featureless." + type + "' must be "
+                        + "{mode, width, nodeCount}, got " + stored);
+            }
+            FeaturelessInput.Mode parsed = java.util.Arrays.stream(FeaturelessInput.Mode.values())
+                    .filter(m -> m.key().equals(mode)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("the model configuration's 'featureless." + type
+                            + ".mode' must be 'label' or 'node', got '" + mode + "'"));
+            inputs.put(String.valueOf(type), new FeaturelessInput(parsed, ((Number) input.get("width")).intValue(),
+                    ((Number) input.get("nodeCount")).intValue()));
+        });
+        return inputs;
     }
 
     private static Map<String, Integer> nodeTypes(Object value) {
@@ -312,11 +364,12 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         private RelationAggregation aggregation = RelationAggregation.SUM;
         private int semanticDim = DEFAULT_SEMANTIC_DIM;
         private final Map<Relation, Integer> edgeDims = new LinkedHashMap<>();
+
         private final Map<String, FeaturelessInput> featureless = new LinkedHashMap<>();
 
         private Builder(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                         int classCount) {
-            this.inputWidths = inputWidths;
+            this.inputWidths = new LinkedHashMap<>(inputWidths);
             this.relations = relations;
             this.targetType = targetType;
             this.classCount = classCount;
@@ -403,8 +456,18 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             return this;
         }
 
-        /** Node type {@code type} has no features: its nodes read the learned {@code input}. */
+        /**
+         * Node type {@code type} has no features and learns its input: its input width becomes the learned
+         * vector's (the type is added to the input widths when they lack it; a different width given there is an
+         * error).
+         */
         public Builder featureless(String type, FeaturelessInput input) {
+            Integer given = inputWidths.get(type);
+            if (given != null && given != input.width()) {
+                throw new IllegalArgumentException("The featureless node type '" + type + "' learns inputs of "
+                        + input.width() + " values but its input width is given as " + given);
+            }
+            inputWidths.put(type, input.width());
             featureless.put(type, input);
             return this;
         }

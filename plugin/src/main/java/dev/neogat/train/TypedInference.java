@@ -3,10 +3,12 @@ package dev.neogat.train;
 import dev.neogat.graph.TypedGraph;
 import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.Tensor;
 import dev.neogat.nn.TypedGatNetwork;
 import dev.neogat.nn.Weights;
+import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 
@@ -18,7 +20,9 @@ import java.util.Map;
 /**
  * Runs a trained typed model, without dropout, on any typed graph with the model's node types, relations and
  * feature widths: the training graph or one built later with more nodes (each node's output depends only on its
- * typed neighbourhood, so nodes added since get predictions too).
+ * typed neighbourhood, so nodes added since get predictions too). A node type without features reads its
+ * learned input: per label the one vector, for any number of nodes; per node the trained row of each node,
+ * given by {@code embeddingRows} (a node unseen in training has none, which is an error).
  */
 public final class TypedInference {
 
@@ -27,7 +31,8 @@ public final class TypedInference {
 
     /**
      * Fails, naming what differs, unless {@code graph} has exactly the model's node types and relations and
-     * {@code features} one matrix per node type with a row per node and the model's width for that type.
+     * {@code features} one matrix per node type with a row per node and the model's width for that type (none for
+     * a type whose input the model learned).
      */
     public static void requireInput(TypedGatConfig config, TypedGraph graph, Map<String, FeatureMatrix> features) {
         for (String type : config.nodeTypes()) {
@@ -57,6 +62,13 @@ public final class TypedInference {
         }
         for (String type : config.nodeTypes()) {
             FeatureMatrix x = features.get(type);
+            if (config.featureless().containsKey(type)) {
+                if (x != null) {
+                    throw new IllegalArgumentException("There are features for node type '" + type + "', but the "
+                            + "model learned its input (it was trained without features for '" + type + "')");
+                }
+                continue;
+            }
             if (x == null) {
                 throw new IllegalArgumentException("No features for node type '" + type + "'");
             }
@@ -78,21 +90,67 @@ public final class TypedInference {
         }
     }
 
+    /** For a model without relationship features or per-node learned inputs. */
     public static TypedPrediction run(Backend backend, TypedTrainedModel model, TypedGraph graph,
                                       Map<String, FeatureMatrix> features, Inference.Request request) {
-        return run(backend, model.config(), model.weights(), graph, features, request);
+        return run(backend, model.config(), model.weights(), graph, features, Map.of(), Map.of(), request);
+    }
+
+    /**
+     * {@code embeddingRows}: for each node type with a learned input per node, the trained row of each of the
+     * graph's nodes of that type (-1 for a node unseen in training, which is refused).
+     */
+    public static TypedPrediction run(Backend backend, TypedTrainedModel model, TypedGraph graph,
+                                      Map<String, FeatureMatrix> features, Map<String, int[]> embeddingRows,
+                                      Inference.Request request) {
+        return run(backend, model.config(), model.weights(), graph, features, Map.of(), embeddingRows, request);
+    }
+
+    /**
+     * {@code relationshipFeatures}: for each relation the model has relationship features for, one row per edge
+     * in the order given to the {@link TypedGraph} builder (a relation the graph added by reversing another
+     * reads the other's unless given its own).
+     */
+    public static TypedPrediction run(Backend backend, TypedTrainedModel model, TypedGraph graph,
+                                      Map<String, FeatureMatrix> features,
+                                      Map<Relation, FeatureMatrix> relationshipFeatures,
+                                      Map<String, int[]> embeddingRows, Inference.Request request) {
+        return run(backend, model.config(), model.weights(), graph, features, relationshipFeatures, embeddingRows,
+                request);
     }
 
     public static TypedPrediction run(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
                                       Map<String, FeatureMatrix> features, Inference.Request request) {
+        return run(backend, config, weights, graph, features, Map.of(), Map.of(), request);
+    }
+
+    public static TypedPrediction run(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
+                                      Map<String, FeatureMatrix> features,
+                                      Map<Relation, FeatureMatrix> relationshipFeatures,
+                                      Map<String, int[]> embeddingRows, Inference.Request request) {
         requireInput(config, graph, features);
+        for (String type : embeddingRows.keySet()) {
+            FeaturelessInput learned = config.featureless().get(type);
+            if (learned == null || learned.mode() != FeaturelessInput.Mode.NODE) {
+                throw new IllegalArgumentException("Trained rows are given for node type '" + type + "', which has no "
+                        + "learned input per node in this model");
+            }
+        }
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         TypedGatNetwork network = null;
         try {
             for (String type : config.nodeTypes()) {
-                inputs.put(type, backend.upload(features.get(type)));
+                FeatureMatrix given = features.get(type);
+                FeaturelessInput learned = config.featureless().get(type);
+                if (learned == null) {
+                    inputs.put(type, backend.upload(given));
+                } else if (learned.mode() == FeaturelessInput.Mode.NODE) {
+                    inputs.put(type, backend.upload(trainedRows(type, weights, graph.nodeCount(type),
+                            embeddingRows.get(type))));
+                }
             }
-            network = new TypedGatNetwork(backend, config, weights, graph, inputs, false);
+            network = new TypedGatNetwork(backend, config, weights, graph, inputs,
+                    TypedTrainer.dense(relationshipFeatures), false);
             float[] logits = download(backend, network.forward());
             List<Map<Relation, float[]>> attention = new ArrayList<>();
             List<Map<String, float[]>> embeddings = new ArrayList<>();
@@ -119,6 +177,36 @@ public final class TypedInference {
             }
             inputs.values().forEach(backend::release);
         }
+    }
+
+    /** The trained input row of each of the graph's {@code nodes} nodes of a per-node featureless type. */
+    private static DenseMatrix trainedRows(String type, Weights weights, int nodes, int[] rows) {
+        if (rows == null) {
+            throw new IllegalArgumentException("Node type '" + type + "' has a learned input per node (the model was "
+                    + "trained with featurelessNodes 'node'): give the trained row of each of its nodes");
+        }
+        if (rows.length != nodes) {
+            throw new IllegalArgumentException("Node type '" + type + "' has " + nodes + " nodes but " + rows.length
+                    + " trained rows are given");
+        }
+        DenseMatrix table = weights.get(TypedGatNetwork.embeddingName(type));
+        int width = table.cols();
+        float[] gathered = new float[Math.multiplyExact(nodes, width)];
+        for (int i = 0; i < nodes; i++) {
+            int row = rows[i];
+            if (row == -1) {
+                throw new IllegalArgumentException("Node " + i + " of node type '" + type + "' was not in the training "
+                        + "graph, and the model was trained with featurelessNodes 'node', which learns an input only "
+                        + "for the nodes it was trained on; retrain, or use featurelessNodes 'label' to predict nodes "
+                        + "added later");
+            }
+            if (row < 0 || row >= table.rows()) {
+                throw new IllegalArgumentException("Node " + i + " of node type '" + type + "' has the trained row "
+                        + row + ", outside [0, " + table.rows() + ")");
+            }
+            System.arraycopy(table.data(), row * width, gathered, i * width, width);
+        }
+        return new DenseMatrix(nodes, width, gathered);
     }
 
     private static float[] download(Backend backend, Tensor tensor) {

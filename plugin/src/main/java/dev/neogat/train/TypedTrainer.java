@@ -2,6 +2,9 @@ package dev.neogat.train;
 
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
@@ -45,9 +48,12 @@ public final class TypedTrainer {
         try {
             Map<String, Tensor> features = new LinkedHashMap<>();
             for (String type : config.nodeTypes()) {
-                features.put(type, keep(resources, backend.upload(data.features().get(type))));
+                if (!config.featureless().containsKey(type)) {
+                    features.put(type, keep(resources, backend.upload(data.features().get(type))));
+                }
             }
-            network = new TypedGatNetwork(backend, config, initial, data.graph(), features, false);
+            network = new TypedGatNetwork(backend, config, initial, data.graph(), features,
+                    dense(data.relationshipFeatures()), false);
             Targets trainTargets = keep(resources, backend.upload(data.labels(), data.split().train()));
             Targets validationTargets = keep(resources, backend.upload(data.labels(), data.split().validation()));
             Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
@@ -126,6 +132,14 @@ public final class TypedTrainer {
         return layers;
     }
 
+    /** Relationship features as the network takes them (dense; sparse ones are expanded). */
+    static Map<Relation, DenseMatrix> dense(Map<Relation, FeatureMatrix> relationshipFeatures) {
+        Map<Relation, DenseMatrix> dense = new LinkedHashMap<>();
+        relationshipFeatures.forEach((relation, x) -> dense.put(relation, x instanceof DenseMatrix d ? d
+                : new DenseMatrix(x.rows(), x.cols(), ((SparseMatrix) x).toDense())));
+        return dense;
+    }
+
     private static <T> T keep(List<Object> resources, T handle) {
         resources.add(handle);
         return handle;
@@ -138,6 +152,15 @@ public final class TypedTrainer {
         }
         for (String type : config.nodeTypes()) {
             int width = config.inputWidths().get(type);
+            boolean learned = config.featureless().containsKey(type);
+            if (learned && data.features().containsKey(type)) {
+                throw new IllegalArgumentException("There are features for node type '" + type + "', but the model "
+                        + "learns its input (it is featureless in the model's configuration)");
+            }
+            if (!learned && !data.features().containsKey(type)) {
+                throw new IllegalArgumentException("No features for node type '" + type + "' (only a type the "
+                        + "model's configuration declares featureless may have none)");
+            }
             if (data.features().get(type) != null && data.features().get(type).cols() != width) {
                 throw new IllegalArgumentException("The model expects " + width + " input features for node type '"
                         + type + "' but there are " + data.features().get(type).cols());

@@ -5,6 +5,7 @@ import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.Orientation;
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.model.MemoryEstimate;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.GatNetwork;
@@ -100,8 +101,12 @@ public final class TypedBenchmark {
                     network.lossAndGradients(targets);
                     network.adamStep(AdamSettings.of(0.005, 5e-4));
                 });
-                System.out.printf(Locale.ROOT, "typed %-9s training epoch median %.0f ms, peak heap %.2f GiB%n",
-                        aggregation.key(), median, peakHeap() / (double) (1L << 30));
+                Map<String, Long> featureValues = new LinkedHashMap<>();
+                features.forEach((type, matrix) -> featureValues.put(type, matrix.storedValues()));
+                MemoryEstimate estimate = MemoryEstimate.typed(config, graph, featureValues, true);
+                System.out.printf(Locale.ROOT, "typed %-9s training epoch median %.0f ms, peak heap %.2f GiB "
+                                + "(engine estimate %.2f GiB, plus the generator's edge arrays)%n", aggregation.key(),
+                        median, peakHeap() / (double) (1L << 30), estimate.totalBytes() / (double) (1L << 30));
             }
         }
 
@@ -144,8 +149,11 @@ public final class TypedBenchmark {
                 network.lossAndGradients(t);
                 network.adamStep(AdamSettings.of(0.005, 5e-4));
             });
+            MemoryEstimate estimate = MemoryEstimate.of(config, nodes, csr.slotCount(), edgeCount, (long) nodes * 64,
+                    false, true);
             System.out.printf(Locale.ROOT, "untyped         training epoch median %.0f ms, peak heap %.2f GiB "
-                    + "(%d message edges)%n", median, peakHeap() / (double) (1L << 30), csr.slotCount());
+                    + "(engine estimate %.2f GiB; %d message edges)%n", median, peakHeap() / (double) (1L << 30),
+                    estimate.totalBytes() / (double) (1L << 30), csr.slotCount());
         }
     }
 

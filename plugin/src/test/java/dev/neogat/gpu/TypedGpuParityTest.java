@@ -10,6 +10,7 @@ import dev.neogat.nn.Tensor;
 import dev.neogat.nn.TypedGatNetwork;
 import dev.neogat.nn.Weights;
 import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * training step (forward with dropout, loss, every gradient, Adam) and an inference pass, with bipartite
  * relations (source counts other than the target counts), a type with only a skip projection, each
  * relation aggregation, semantic attention's β included, and relationship features on a relation between
- * two types and one within a type (their gradients included).
+ * two types and one within a type (their gradients included), and node types without features that learn
+ * their input per label and per node (the learned inputs' gradients and Adam steps included).
  */
 class TypedGpuParityTest {
 
@@ -59,10 +61,12 @@ class TypedGpuParityTest {
         return values;
     }
 
-    @ParameterizedTest(name = "{0}, {1}, edgeDim {2}")
-    @CsvSource({"GAT, SUM, 0", "GAT, ATTENTION, 0", "GATV2, MEAN, 0", "GATV2, ATTENTION, 0", "GAT, SUM, 2",
-            "GATV2, ATTENTION, 2"})
-    void aTrainingStepMatchesTheCpu(Variant variant, RelationAggregation aggregation, int edgeDim) {
+    @ParameterizedTest(name = "{0}, {1}, edgeDim {2}, featureless {3}")
+    @CsvSource({"GAT, SUM, 0, false", "GAT, ATTENTION, 0, false", "GATV2, MEAN, 0, false",
+            "GATV2, ATTENTION, 0, false", "GAT, SUM, 2, false", "GATV2, ATTENTION, 2, false", "GAT, SUM, 0, true",
+            "GATV2, ATTENTION, 2, true"})
+    void aTrainingStepMatchesTheCpu(Variant variant, RelationAggregation aggregation, int edgeDim,
+                                    boolean featureless) {
         assumeTrue(EmulatedCuda.unavailableBecause().isEmpty(),
                 () -> "GPU emulator unavailable: " + EmulatedCuda.unavailableBecause().orElse(""));
         SplittableRandom random = new SplittableRandom(3);
@@ -74,10 +78,16 @@ class TypedGpuParityTest {
         // Relationship features on a relation between two types and on one within a type.
         Relation cites = new Relation("paper", "cites", "paper");
         Relation writes = new Relation("author", "writes", "paper");
-        TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4).variant(variant)
-                .aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4).residual(true)
-                .featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).edgeDim(cites, edgeDim)
-                .edgeDim(writes, edgeDim).build();
+        TypedGatConfig.Builder builder = TypedGatConfig.builder(widths, graph.relations(), "paper", 4)
+                .variant(variant).aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4)
+                .residual(true).featureDropout(0.3).attentionDropout(0.2).messageDropout(0.1).edgeDim(cites, edgeDim)
+                .edgeDim(writes, edgeDim);
+        if (featureless) {
+            // Authors learn one input vector, venues one per node; neither gets features below.
+            builder.featureless("author", FeaturelessInput.perLabel(3))
+                    .featureless("venue", FeaturelessInput.perNode(2, graph.nodeCount("venue")));
+        }
+        TypedGatConfig config = builder.build();
         Map<Relation, DenseMatrix> edges = new LinkedHashMap<>();
         if (edgeDim > 0) {
             for (Relation r : List.of(cites, writes)) {
@@ -89,9 +99,23 @@ class TypedGpuParityTest {
                 edges.put(r, new DenseMatrix(count, edgeDim, values));
             }
         }
-        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 5);
+        Weights initial = Weights.initialize(TypedGatNetwork.parameterShapes(config), 5);
+        // Learned inputs in [-1, 1] as the features below, the scale the tolerance's absolute floor is set for.
+        Map<String, DenseMatrix> tensors = new LinkedHashMap<>(initial.asMap());
+        config.featureless().keySet().forEach(type -> tensors.computeIfPresent(TypedGatNetwork.embeddingName(type),
+                (name, t) -> {
+                    float[] values = t.data().clone();
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] /= (float) Math.sqrt(3);
+                    }
+                    return new DenseMatrix(t.rows(), t.cols(), values);
+                }));
+        Weights weights = new Weights(tensors);
         Map<String, float[]> features = new LinkedHashMap<>();
         widths.forEach((type, width) -> {
+            if (config.featureless().containsKey(type)) {
+                return;
+            }
             float[] x = new float[graph.nodeCount(type) * width];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (float) (random.nextDouble() * 2 - 1);
@@ -105,10 +129,12 @@ class TypedGpuParityTest {
             Run onCpu = new Run(cpu, config, weights, graph, features, edges, widths, classOf, train);
             Run onGpu = new Run(gpu, config, weights, graph, features, edges, widths, classOf, train);
             assertEquals(onCpu.loss, onGpu.loss, TOLERANCE, "training loss");
+            assertEquals(featureless, onCpu.network.parameterNames().containsAll(List.of(
+                    TypedGatNetwork.embeddingName("author"), TypedGatNetwork.embeddingName("venue"))));
             for (String name : onCpu.network.parameterNames()) {
                 assertClose(cpu, onCpu.network.gradient(name), gpu, onGpu.network.gradient(name), "d/d" + name);
             }
-            for (String type : widths.keySet()) {
+            for (String type : features.keySet()) {
                 assertClose(cpu, onCpu.network.inputGradient(type), gpu, onGpu.network.inputGradient(type),
                         "d/dx " + type);
             }

@@ -4,6 +4,7 @@ import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.TypedGraph;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.nn.cpu.CpuTensor;
+import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
@@ -28,8 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Whole typed networks against finite differences of the training loss: every parameter and every node
  * type's features, in training mode with dropout, for each relation aggregation (semantic attention
  * included), GAT and GATv2 relations, residual projections, and a node type that no relation points into
- * (its skip projection). The graph: papers (width 4) cite papers, authors (width 3) write papers and
- * papers rev_write authors, venues (width 2) host papers and receive nothing.
+ * (its skip projection), and node types without features whose learned input (one vector per label, or
+ * one per node) is a parameter like the others. The graph: papers (width 4) cite papers, authors (width 3)
+ * write papers and papers rev_write authors, venues (width 2) host papers and receive nothing.
  */
 class TypedModelGradientTest {
 
@@ -43,7 +45,16 @@ class TypedModelGradientTest {
                 Arguments.of("GATv2 semantic attention, residual, mean heads", base(Variant.GATV2,
                         RelationAggregation.ATTENTION).residual(true).concatHidden(false).build()),
                 Arguments.of("GAT semantic attention, 3 layers, 2 output heads", base(Variant.GAT,
-                        RelationAggregation.ATTENTION).layers(3).outputHeads(2).messageDropout(0.2).build()));
+                        RelationAggregation.ATTENTION).layers(3).outputHeads(2).messageDropout(0.2).build()),
+                Arguments.of("GAT sum, authors learn one input, venues one per node", base(Variant.GAT,
+                        RelationAggregation.SUM).featureless("author", FeaturelessInput.perLabel(3))
+                        .featureless("venue", FeaturelessInput.perNode(2, 4)).build()),
+                // Venues receive nothing, so a shared venue input would give every venue the same hidden state
+                // and GATv2's lin_r of hosts (scores into papers) a gradient of exactly zero: venues learn per node.
+                Arguments.of("GATv2 semantic attention, residual, authors learn one input, venues one per node",
+                        base(Variant.GATV2, RelationAggregation.ATTENTION).residual(true)
+                                .featureless("author", FeaturelessInput.perLabel(3))
+                                .featureless("venue", FeaturelessInput.perNode(2, 4)).build()));
     }
 
     static TypedGraph graph() {
@@ -97,6 +108,9 @@ class TypedModelGradientTest {
         try (CpuBackend backend = new CpuBackend(2, () -> false)) {
             Map<String, Tensor> features = new LinkedHashMap<>();
             for (String type : graph.nodeTypes()) {
+                if (config.featureless().containsKey(type)) {
+                    continue;
+                }
                 int rows = graph.nodeCount(type);
                 int cols = config.inputWidths().get(type);
                 float[] x = new float[rows * cols];
@@ -119,11 +133,15 @@ class TypedModelGradientTest {
                 network.forward(true, 99, 4);
                 return backend.loss(network.logits(), targets, null);
             };
+            for (String type : config.featureless().keySet()) {
+                assertTrue(network.parameterNames().contains(TypedGatNetwork.embeddingName(type)),
+                        () -> "the learned input of " + type + " is a parameter: " + network.parameterNames());
+            }
             for (String parameter : network.parameterNames()) {
                 check(name + " d/d" + parameter, ((CpuTensor) network.parameter(parameter)).data(),
                         ((CpuTensor) network.gradient(parameter)).data(), loss);
             }
-            for (String type : graph.nodeTypes()) {
+            for (String type : features.keySet()) {
                 check(name + " d/dx " + type, ((CpuTensor) features.get(type)).data(),
                         ((CpuTensor) network.inputGradient(type)).data(), loss);
             }
