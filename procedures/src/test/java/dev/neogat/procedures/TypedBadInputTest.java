@@ -142,12 +142,11 @@ class TypedBadInputTest {
                         + "'Author', 'Venue', 'Editor'], so 'Editor' has no nodes of its own")),
                 new Case("featurelessPerNode", c -> c.put("featurelessNodes", "node"),
                         List.of("featurelessNodes: 'node' is not supported yet; use 'label'")),
-                new Case("relationshipFeaturesWithTypedTrue", c -> {
+                new Case("relationshipFeatureNotInTheDatabase", c -> {
                     c.put("typed", true);
                     c.put("relationshipFeatures", "since");
                     c.put("missingRelationshipFeatures", "zero");
-                }, List.of("relationshipFeatures with a typed model: not supported yet; leave it out, or give "
-                        + "typed: false")),
+                }, List.of("relationshipFeatures", "'since'")),
                 new Case("featureMapOnAnUntypedModel", c -> c.put("typed", false),
                         List.of("featureProperties as a map from label (", ") needs a typed model; give typed: true")),
                 new Case("targetLabelsOnAnUntypedModel", c -> {

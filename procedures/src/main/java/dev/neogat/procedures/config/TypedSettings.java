@@ -49,15 +49,14 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         ProjectionConfig projection = config.projection();
         boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
                 || projection.featurePropertiesByLabel() != null;
-        return several && untypedOnly(config).isEmpty();
+        // With relationshipFeatures, 'auto' stays untyped: such models also run in gat.attention.*, gat.embed.* and
+        // gat.explain.*, which typed models do not yet; typed: true trains a typed one.
+        return several && untypedOnly(config).isEmpty() && projection.relationshipFeatures() == null;
     }
 
     /** The settings of {@code config} that only untyped models support for now. */
     public static List<String> untypedOnly(TrainConfig config) {
         List<String> settings = new java.util.ArrayList<>();
-        if (config.projection().relationshipFeatures() != null) {
-            settings.add("relationshipFeatures");
-        }
         if (config.autoTune() != null) {
             settings.add("autoTune");
         }

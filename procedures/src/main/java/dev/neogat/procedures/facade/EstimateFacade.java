@@ -7,6 +7,8 @@ import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.BatchingChoice;
 import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Entity;
@@ -17,13 +19,15 @@ import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.ResourceIterator;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Estimates a training's memory from counts alone: nodes with the labels, their outgoing relationships of
  * the types (degrees, without checking the other end), the feature width and density of up to 1000
- * nodes, and the relationship feature width of a sampled relationship. Nothing is loaded or trained.
+ * nodes, and the relationship feature width of a sampled relationship (a typed projection: per label and relation,
+ * {@link #typedEstimate}). Nothing is loaded or trained.
  */
 public final class EstimateFacade {
 
@@ -55,6 +59,9 @@ public final class EstimateFacade {
         TrainConfig config = TrainConfig.read(raw);
         ProjectionConfig projection = config.projection();
         DatabaseNames.requireProjection(context.tx(), projection, config.labelProperty(), config.splitProperty());
+        if (config.typed().typedFor(config)) {
+            return typedEstimate(context, config);
+        }
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
         long nodes = 0;
@@ -118,6 +125,121 @@ public final class EstimateFacade {
         row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
         row.fits = row.requiredBytes <= row.freeHeapBytes;
         return row;
+    }
+
+    /**
+     * A typed training's memory ({@link MemoryEstimate#typed}), as gat.train would train it: nodes per label (a node
+     * with several projected labels counted under the first), relationships per (start label, type, end label) with
+     * the reverses UNDIRECTED adds, each label's feature width from its first node that has them (none: featureless),
+     * and two classes, as the untyped estimate assumes. Typed training is full-batch.
+     */
+    private static EstimateResult typedEstimate(ProcedureContext context, TrainConfig config) {
+        ProjectionConfig projection = config.projection();
+        List<String> labels = projection.nodeLabels();
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
+                    + "node types");
+        }
+        RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
+                .toArray(RelationshipType[]::new);
+        Map<String, Long> nodes = new LinkedHashMap<>();
+        Map<String, Long> featureValues = new LinkedHashMap<>();
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        Map<Relation, Long> edges = new LinkedHashMap<>();
+        String target = config.typed().targetLabels().isEmpty() ? null : config.typed().targetLabels().get(0);
+        int edgeDim = 0;
+        for (String label : labels) {
+            List<String> properties = projection.featurePropertiesByLabel() != null
+                    ? projection.featurePropertiesOf(label) : projection.featureProperties();
+            long count = 0;
+            int width = -1;
+            try (ResourceIterator<Node> found = context.tx().findNodes(Label.label(label))) {
+                while (found.hasNext()) {
+                    Node node = found.next();
+                    if (!label.equals(typeOf(node, labels))) {
+                        continue;
+                    }
+                    count++;
+                    if (width < 0 && !properties.isEmpty()) {
+                        int values = featureCounts(node, properties)[0];
+                        width = values > 0 ? values : width;
+                    }
+                    if (target == null && config.labelProperty() != null && node.hasProperty(config.labelProperty())) {
+                        target = label;
+                    }
+                    for (Relationship relationship : types.length == 0 ? node.getRelationships(Direction.OUTGOING)
+                            : node.getRelationships(Direction.OUTGOING, types)) {
+                        String end = typeOf(relationship.getEndNode(), labels);
+                        if (end == null) {
+                            continue;
+                        }
+                        String name = relationship.getType().name();
+                        Relation relation = projection.orientation() == Orientation.REVERSE
+                                ? new Relation(end, name, label) : new Relation(label, name, end);
+                        edges.merge(relation, 1L, Long::sum);
+                        if (edgeDim == 0 && projection.relationshipFeatures() != null) {
+                            List<String> edgeProperties = projection.relationshipFeatures().propertiesOf(name);
+                            edgeDim = edgeProperties == null ? 0 : featureCounts(relationship, edgeProperties)[0];
+                        }
+                    }
+                }
+            }
+            nodes.put(label, count);
+            if (width > 0) {
+                widths.put(label, width);
+                featureValues.put(label, count * width);
+            }
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("No projected node has the label property '" + config.labelProperty()
+                    + "'; give targetLabels");
+        }
+        Map<Relation, Long> slots = new LinkedHashMap<>();
+        Map<Relation, Long> originalEdges = new LinkedHashMap<>();
+        boolean undirected = projection.orientation() == Orientation.UNDIRECTED;
+        edges.forEach((relation, count) -> {
+            originalEdges.put(relation, count);
+            if (relation.isBipartite()) {
+                slots.put(relation, count);
+                if (undirected) {
+                    originalEdges.put(relation.reversed(), count);
+                    slots.put(relation.reversed(), count);
+                }
+            } else {
+                // Within one label: self loops as the untyped graph, and both directions of each UNDIRECTED edge.
+                slots.put(relation, count * (undirected ? 2 : 1) + nodes.get(relation.targetType()));
+            }
+        });
+        TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, List.copyOf(originalEdges.keySet()),
+                target, 2, edgeDim);
+        MemoryEstimate estimate = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
+        Runtime runtime = Runtime.getRuntime();
+        EstimateResult row = new EstimateResult();
+        row.mode = "typed";
+        row.modeReason = "typed: node types " + labels + ", " + originalEdges.size() + " relations, target '" + target
+                + "'; full-batch";
+        row.fullBatchBytes = estimate.totalBytes();
+        row.nodeCount = nodes.values().stream().mapToLong(Long::longValue).sum();
+        row.relationshipCount = edges.values().stream().mapToLong(Long::longValue).sum();
+        row.featureWidth = widths.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        row.requiredBytes = estimate.totalBytes();
+        row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
+        row.requiredDeviceBytes = estimate.deviceBytes();
+        row.breakdown = estimate.toMap();
+        row.maxHeapBytes = runtime.maxMemory();
+        row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        row.fits = row.requiredBytes <= row.freeHeapBytes;
+        return row;
+    }
+
+    /** The first of {@code labels} that {@code node} has (its node type), or null. */
+    private static String typeOf(Node node, List<String> labels) {
+        for (String label : labels) {
+            if (node.hasLabel(Label.label(label))) {
+                return label;
+            }
+        }
+        return null;
     }
 
     private static Iterable<Node> nodes(ProcedureContext context, List<String> labels) {

@@ -13,6 +13,8 @@ import dev.neogat.procedures.load.TypedGraphLoader;
 import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.Inference;
 import dev.neogat.train.TypedInference;
@@ -38,7 +40,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
      */
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
                                     ConfigMap config, Inference.Request request, WriteConfig write, Jobs.Job job) {
-        for (String key : List.of("nodes", MemoryBudget.KEY, "relationshipFeatures")) {
+        for (String key : List.of("nodes", MemoryBudget.KEY)) {
             if (config.has(key)) {
                 throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
                         + "' with a typed model is not supported yet");
@@ -64,16 +66,20 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                     + gat.nodeTypes() + " but this projection has " + projection.nodeLabels() + "; give nodeLabels "
                     + gat.nodeTypes());
         }
+        int trainedEdgeDim = gat.relations().stream().mapToInt(gat::edgeDim).max().orElse(0);
+        requireRelationshipFeaturesAsTrained(modelName, trainedEdgeDim, projection);
         TypedLoadedGraph graph = TypedGraphLoader.load(context.tx(), projection, null, null,
                 List.of(gat.targetType()), context.guard(), job::phase);
         requireSameInputs(modelName, gat, graph);
+        requireRelationshipFeatureWidth(modelName, trainedEdgeDim, graph);
         long start = System.nanoTime();
         DeviceChoice choice = TypedTrainFacade.cpu(concurrency, context);
         TypedPrediction prediction;
         try (Backend backend = choice.backend()) {
             job.phase("predicting");
             try {
-                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(), request);
+                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
+                        graph.relationshipFeatures(), Map.of(), request);
             } catch (IllegalArgumentException e) {
                 IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
                         + "' cannot run on this projection: " + e.getMessage());
@@ -111,6 +117,31 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                 throw new IllegalArgumentException("The typed model '" + modelName + "' was trained with "
                         + (trainedFeatureless ? "no features" : "features") + " for the label '" + type + "' but this "
                         + "projection reads " + (trainedFeatureless ? "features" : "none") + " for it");
+            }
+        }
+    }
+
+    /** Fails unless the projection reads relationship features exactly when the model attends over them. */
+    private static void requireRelationshipFeaturesAsTrained(String modelName, int trained,
+                                                             ProjectionConfig projection) {
+        if (projection.relationshipFeatures() == null && trained > 0) {
+            throw new IllegalArgumentException("The typed model '" + modelName + "' attends over " + trained
+                    + " relationship feature values per relationship but this run reads none");
+        }
+        if (projection.relationshipFeatures() != null && trained == 0) {
+            throw new IllegalArgumentException("The typed model '" + modelName + "' was trained without relationship "
+                    + "features; leave 'relationshipFeatures' out");
+        }
+    }
+
+    /** Fails unless the relationship features read are as wide as those the model attends over. */
+    private static void requireRelationshipFeatureWidth(String modelName, int trained, TypedLoadedGraph graph) {
+        for (Map.Entry<Relation, FeatureMatrix> entry : graph.relationshipFeatures().entrySet()) {
+            FeatureMatrix rows = entry.getValue();
+            if (rows.rows() > 0 && rows.cols() != trained) {
+                throw new IllegalArgumentException("The typed model '" + modelName + "' was trained on " + trained
+                        + " relationship feature values per relationship but the relationships of " + entry.getKey()
+                        + " give " + rows.cols());
             }
         }
     }

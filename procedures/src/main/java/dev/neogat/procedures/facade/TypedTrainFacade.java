@@ -8,6 +8,7 @@ import dev.neogat.nn.Backend;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.config.TypedSettings;
 import dev.neogat.procedures.context.ProcedureContext;
@@ -17,6 +18,7 @@ import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.spec.FeaturelessInput;
+import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.Inference;
 import dev.neogat.train.TypedInference;
@@ -64,13 +66,13 @@ final class TypedTrainFacade {
                     graph.targetType(), graph.classValues().size(), device.device());
             try (Backend backend = device.backend()) {
                 TypedTrainingData data = new TypedTrainingData(graph.graph(), graph.features(), graph.targetType(),
-                        graph.labels(), graph.split());
+                        graph.labels(), graph.split(), graph.relationshipFeatures());
                 job.phase("training");
                 TypedTrainingResult result = TypedTrainer.train(backend, data, gatConfig, config.training(),
                         TrainFacade.listener(context, job, modelName), context.terminationFlag());
                 job.phase("predicting");
                 TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
-                        graph.features(), Inference.Request.LOGITS_ONLY);
+                        graph.features(), graph.relationshipFeatures(), Map.of(), Inference.Request.LOGITS_ONLY);
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());
@@ -120,16 +122,35 @@ final class TypedTrainFacade {
 
     /** The typed architecture: the keys as read, the node types, widths and relations as loaded. */
     private static TypedGatConfig modelConfig(TrainConfig config, TypedLoadedGraph graph) {
-        TypedSettings typed = config.typed();
         Map<String, Integer> widths = new LinkedHashMap<>();
-        for (String type : graph.graph().nodeTypes()) {
-            FeatureMatrix x = graph.features().get(type);
-            widths.put(type, x == null ? typed.featurelessDimension() : x.cols());
+        graph.features().forEach((type, x) -> widths.put(type, x.cols()));
+        return modelConfig(config, graph.graph().nodeTypes(), widths, graph.graph().relations(), graph.targetType(),
+                graph.classValues().size(), relationshipFeatureWidth(config, graph));
+    }
+
+    /**
+     * The typed architecture of {@code config}: node types with features of {@code widths} (one missing there is
+     * featureless), {@code edgeDim} relationship feature values on every relation (0: none).
+     */
+    static TypedGatConfig modelConfig(TrainConfig config, List<String> nodeTypes, Map<String, Integer> widths,
+                                      List<Relation> relations, String targetType, int classes, int edgeDim) {
+        TypedSettings typed = config.typed();
+        Map<String, Integer> inputWidths = new LinkedHashMap<>();
+        List<String> featureless = new java.util.ArrayList<>();
+        for (String type : nodeTypes) {
+            Integer width = widths.get(type);
+            inputWidths.put(type, width == null ? typed.featurelessDimension() : width);
+            if (width == null) {
+                featureless.add(type);
+            }
         }
         TrainConfig.ModelShape shape = config.model();
-        TypedGatConfig.Builder builder = TypedGatConfig.builder(widths, graph.graph().relations(),
-                graph.targetType(), graph.classValues().size());
-        for (String type : graph.featureless()) {
+        TypedGatConfig.Builder builder = TypedGatConfig.builder(inputWidths, relations, targetType, classes);
+        if (edgeDim > 0) {
+            // A reversed relation (UNDIRECTED) reads its declared relation's rows, so it attends over them too.
+            relations.forEach(relation -> builder.edgeDim(relation, edgeDim));
+        }
+        for (String type : featureless) {
             builder.featureless(type, new FeaturelessInput(typed.featurelessMode(), typed.featurelessDimension(), 0));
         }
         return builder.variant(shape.variant()).layers(shape.layers())
@@ -138,6 +159,19 @@ final class TypedTrainFacade {
                 .attentionDropout(shape.attentionDropout()).messageDropout(shape.messageDropout())
                 .negativeSlope(shape.negativeSlope()).residual(shape.residual()).multiLabel(false)
                 .aggregation(typed.aggregation()).build();
+    }
+
+    /** Values per relationship of the relationshipFeatures read (one width for every type), 0 without them. */
+    private static int relationshipFeatureWidth(TrainConfig config, TypedLoadedGraph graph) {
+        if (graph.relationshipFeatureConfig() == null) {
+            return 0;
+        }
+        int width = graph.relationshipFeatures().values().stream().mapToInt(FeatureMatrix::cols).max().orElse(0);
+        if (width == 0) {
+            throw new IllegalArgumentException("relationshipFeatures " + config.projection().relationshipFeatures()
+                    .given() + " were given but the projection has no relationships to read them from");
+        }
+        return width;
     }
 
     private static DeviceChoice device(TrainConfig config, ProcedureContext context) {
@@ -159,8 +193,11 @@ final class TypedTrainFacade {
         Map<String, Object> configuration = new LinkedHashMap<>(config.used());
         configuration.put("typed", true);
         configuration.put("targetLabels", List.of(graph.targetType()));
+        // The projection as stored: with standardised relationship features, the training statistics.
+        ProjectionConfig projection = graph.relationshipFeatureConfig() == null ? config.projection()
+                : config.projection().withRelationshipFeatures(graph.relationshipFeatureConfig());
         return result.model().metadata().withTrainedOn(Instant.now().toString(), graph.classValues(),
-                config.labelProperty(), config.projection().toMetadata(), graph.nodeCount(),
+                config.labelProperty(), projection.toMetadata(), graph.nodeCount(),
                 graph.relationshipCount(), splitSizes, device.device(), TrainFacade.metricName(result.test()),
                 metrics, configuration, testReport);
     }

@@ -55,7 +55,8 @@ public final class RelationshipFeatureReader {
         }
         if (rows + 1 == rowStart.length) {
             rowStart = Arrays.copyOf(rowStart, rowStart.length * 2);
-            rowType = Arrays.copyOf(rowType, rowType.length * 2);
+            // One type per row, one start more than rows: doubling both lengths would leave rowType behind.
+            rowType = Arrays.copyOf(rowType, rowStart.length - 1);
         }
         int[] typeWidths = widths.computeIfAbsent(type, t -> {
             int[] unknown = new int[properties.size()];

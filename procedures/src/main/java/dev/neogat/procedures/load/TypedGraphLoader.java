@@ -2,9 +2,11 @@ package dev.neogat.procedures.load;
 
 import dev.neogat.graph.Orientation;
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.RelationshipFeatureConfig;
 import dev.neogat.procedures.config.TrainKeys;
 import dev.neogat.spec.Relation;
 import org.neo4j.graphdb.Direction;
@@ -180,6 +182,9 @@ public final class TypedGraphLoader {
                 .toArray(RelationshipType[]::new);
         long[] edgesPerType = new long[types.length];
         Map<Relation, EdgeList> edges = new TreeMap<>(relationOrder(labels, projection.relationshipTypes()));
+        RelationshipFeatureConfig featureConfig = projection.relationshipFeatures();
+        RelationshipFeatureReader featureReader = featureConfig == null ? null
+                : new RelationshipFeatureReader(featureConfig);
         long relationshipCount = 0;
         for (int t = 0; t < labels.size(); t++) {
             List<Node> ofLabel = nodes.get(labels.get(t));
@@ -197,7 +202,11 @@ public final class TypedGraphLoader {
                     }
                     String type = relationship.getType().name();
                     Relation relation = new Relation(labels.get(t), type, labels.get(typeOf[end]));
-                    edges.computeIfAbsent(relation, r -> new EdgeList()).add(i, localOf[end]);
+                    // The reader's rows follow the order of reading; each edge keeps its row to be sliced per relation.
+                    edges.computeIfAbsent(relation, r -> new EdgeList()).add(i, localOf[end], (int) relationshipCount);
+                    if (featureReader != null) {
+                        featureReader.read(relationship);
+                    }
                     relationshipCount++;
                     int typeIndex = projection.relationshipTypes().indexOf(type);
                     if (typeIndex >= 0) {
@@ -214,23 +223,39 @@ public final class TypedGraphLoader {
         }
 
         phase.accept("building the graph");
+        DenseMatrix featureRows = null;
+        if (featureReader != null) {
+            featureRows = featureReader.build();
+            double[][] statistics = RelationshipFeatureReader.standardize(featureConfig, featureRows);
+            if (statistics != null && featureConfig.mean() == null) {
+                featureConfig = featureConfig.withStatistics(statistics[0], statistics[1]);
+            }
+        }
         TypedGraph.Builder builder = TypedGraph.builder();
         labels.forEach(label -> builder.nodeType(label, ids.get(label).size()));
-        edges.forEach((relation, list) -> {
+        Map<Relation, FeatureMatrix> relationshipFeatures = new LinkedHashMap<>();
+        for (Map.Entry<Relation, EdgeList> entry : edges.entrySet()) {
+            Relation relation = entry.getKey();
+            EdgeList list = entry.getValue();
+            Relation given = relation;
             if (projection.orientation() == Orientation.REVERSE) {
-                builder.relation(new Relation(relation.targetType(), relation.name(), relation.sourceType()),
-                        list.targets(), list.sources());
+                given = new Relation(relation.targetType(), relation.name(), relation.sourceType());
+                builder.relation(given, list.targets(), list.sources());
             } else {
                 builder.relation(relation, list.sources(), list.targets());
             }
-        });
+            if (featureRows != null) {
+                relationshipFeatures.put(given, list.rowsOf(featureRows));
+            }
+        }
         if (projection.orientation() == Orientation.UNDIRECTED) {
             builder.undirected();
         }
         TypedGraph graph = builder.build();
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new TypedLoadedGraph(ids, graph, features, featureless, target, labelsAndSplit.labels(),
-                labelsAndSplit.classValues(), labelsAndSplit.split(), relationshipCount, millis);
+                labelsAndSplit.classValues(), labelsAndSplit.split(), relationshipCount, millis,
+                relationshipFeatures, featureConfig);
     }
 
     /** With featureProperties as a map: one entry for each projected label and none for any other. */
@@ -339,19 +364,32 @@ public final class TypedGraphLoader {
                 .thenComparingInt(r -> labels.indexOf(r.targetType()));
     }
 
-    /** One relation's edges as found, in type-local node ids. */
+    /** One relation's edges as found, in type-local node ids, with each edge's row among all relationships read. */
     private static final class EdgeList {
         private int[] sources = new int[64];
         private int[] targets = new int[64];
+        private int[] rows = new int[64];
         private int count;
 
-        void add(int source, int target) {
+        void add(int source, int target, int row) {
             if (count == sources.length) {
                 sources = Arrays.copyOf(sources, count * 2);
                 targets = Arrays.copyOf(targets, count * 2);
+                rows = Arrays.copyOf(rows, count * 2);
             }
             sources[count] = source;
+            rows[count] = row;
             targets[count++] = target;
+        }
+
+        /** This relation's rows of {@code all} (one per relationship read), in its edges' order. */
+        DenseMatrix rowsOf(DenseMatrix all) {
+            int width = all.cols();
+            float[] data = new float[Math.multiplyExact(count, width)];
+            for (int e = 0; e < count; e++) {
+                System.arraycopy(all.data(), rows[e] * width, data, e * width, width);
+            }
+            return new DenseMatrix(count, width, data);
         }
 
         int[] sources() {
