@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The parameter side of {@link GatNetwork} and {@link TypedGatNetwork}: Adam steps, gradients, weights, snapshots. */
-abstract class ParameterizedNetwork {
+public abstract class ParameterizedNetwork {
 
     /** The parameters this network trains (shared with its owner for a network made by sharingParameters). */
     abstract ParameterSet parameterSet();

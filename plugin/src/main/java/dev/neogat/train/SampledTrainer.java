@@ -20,7 +20,6 @@ import dev.neogat.util.TerminationFlag;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Mini-batch training of a graph that is not held in the heap: batches read their sampled neighbourhoods and
@@ -80,40 +79,14 @@ public final class SampledTrainer {
             Evaluator evaluator = new Evaluator(backend, data, features, config.layerCount(), evaluationChunk);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
-                    training.stoppingRule());
-            Map<String, Tensor> best = null;
-            List<EpochStats> history = new ArrayList<>();
-            StopReason stopReason = StopReason.MAX_EPOCHS;
-            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
-                termination.assertRunning();
-                long stepStart = System.nanoTime();
-                double loss = batches.epoch(epoch, adam, termination, listener::onBatch);
-                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-                long evaluationStart = System.nanoTime();
-                MetricCounts trainMetrics = batches.lastEpochMetrics();
-                MetricCounts validationMetrics = canStopEarly
-                        ? evaluator.evaluate(parameters, data.split().validation(), termination) : null;
-                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
-                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
-                        evaluationMillis);
-                history.add(stats);
-                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
-                    best = parameters.snapshot(best);
-                }
-                listener.onEpoch(stats, training.epochs());
-                if (stopping.shouldStop()) {
-                    stopReason = StopReason.EARLY_STOPPING;
-                    break;
-                }
-            }
-            if (best != null) {
-                parameters.restore(best);
-                best.values().forEach(backend::release);
-            }
-            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            GatNetwork network = parameters;
+            EpochLoop.Outcome outcome = EpochLoop.run(backend, network, training, canStopEarly, listener,
+                    termination, epoch -> batches.epoch(epoch, adam, termination, listener::onBatch),
+                    () -> new EpochLoop.Scores(batches.lastEpochMetrics(), canStopEarly
+                            ? evaluator.evaluate(network, data.split().validation(), termination) : null));
+            List<EpochStats> history = outcome.history();
+            int bestEpoch = outcome.bestEpoch();
+            StopReason stopReason = outcome.stopReason();
             MetricCounts trainMetrics = evaluator.evaluate(parameters, data.split().train(), termination);
             MetricCounts validationMetrics = evaluator.evaluate(parameters, data.split().validation(), termination);
             MetricCounts testMetrics = evaluator.evaluate(parameters, data.split().test(), termination);

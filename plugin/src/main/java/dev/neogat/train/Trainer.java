@@ -17,7 +17,6 @@ import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Full-batch training: per epoch one training step (forward with dropout, loss on the training nodes,
@@ -66,53 +65,25 @@ public final class Trainer {
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             MiniBatchSteps batches = miniBatch == null ? null
                     : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
-                    training.stoppingRule());
-            Map<String, Tensor> best = null;
-            List<EpochStats> history = new ArrayList<>();
-            StopReason stopReason = StopReason.MAX_EPOCHS;
-
-            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
-                termination.assertRunning();
-                long stepStart = System.nanoTime();
-                double loss;
-                if (batches != null) {
-                    loss = batches.epoch(epoch, adam, termination);
-                } else {
-                    network.forward(true, training.seed(), epoch);
-                    loss = network.lossAndGradients(trainTargets);
-                    if (!Double.isFinite(loss)) {
-                        throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is "
-                                + loss + "; try a lower learningRate (now " + training.learningRate() + ")");
-                    }
-                    network.adamStep(adam);
-                }
-                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-
-                long evaluationStart = System.nanoTime();
-                Tensor logits = network.forward();
-                MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
-                MetricCounts validationMetrics = canStopEarly ? backend.evaluate(logits, validationTargets) : null;
-                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
-                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
-                        evaluationMillis);
-                history.add(stats);
-                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
-                    best = network.snapshot(best);
-                }
-                listener.onEpoch(stats, training.epochs());
-                if (stopping.shouldStop()) {
-                    stopReason = StopReason.EARLY_STOPPING;
-                    break;
-                }
-            }
-            if (best != null) {
-                network.restore(best);
-                best.values().forEach(backend::release);
-            }
-            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            GatNetwork current = network;
+            EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
+                    termination, epoch -> {
+                        if (batches != null) {
+                            return batches.epoch(epoch, adam, termination);
+                        }
+                        current.forward(true, training.seed(), epoch);
+                        double loss = EpochLoop.requireFinite(current.lossAndGradients(trainTargets), epoch,
+                                training);
+                        current.adamStep(adam);
+                        return loss;
+                    }, () -> {
+                        Tensor logits = current.forward();
+                        return new EpochLoop.Scores(backend.evaluate(logits, trainTargets),
+                                canStopEarly ? backend.evaluate(logits, validationTargets) : null);
+                    });
+            List<EpochStats> history = outcome.history();
+            int bestEpoch = outcome.bestEpoch();
+            StopReason stopReason = outcome.stopReason();
             Tensor logits = network.forward();
             MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
             MetricCounts validationMetrics = backend.evaluate(logits, validationTargets);

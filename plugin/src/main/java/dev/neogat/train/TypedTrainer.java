@@ -59,48 +59,22 @@ public final class TypedTrainer {
             Targets testTargets = keep(resources, backend.upload(data.labels(), data.split().test()));
             boolean canStopEarly = validationTargets.size() > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
-            EarlyStopping stopping = new EarlyStopping(canStopEarly ? training.patience() : 0,
-                    training.stoppingRule());
-            Map<String, Tensor> best = null;
-            List<EpochStats> history = new ArrayList<>();
-            StopReason stopReason = StopReason.MAX_EPOCHS;
-
-            for (int epoch = 1; epoch <= training.epochs(); epoch++) {
-                termination.assertRunning();
-                long stepStart = System.nanoTime();
-                network.forward(true, training.seed(), epoch);
-                double loss = network.lossAndGradients(trainTargets);
-                if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException("Training diverged at epoch " + epoch + ": the loss is " + loss
-                            + "; try a lower learningRate (now " + training.learningRate() + ")");
-                }
-                network.adamStep(adam);
-                double stepMillis = (System.nanoTime() - stepStart) / 1e6;
-
-                long evaluationStart = System.nanoTime();
-                Tensor logits = network.forward();
-                MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
-                MetricCounts validationMetrics = canStopEarly ? backend.evaluate(logits, validationTargets) : null;
-                double evaluationMillis = (System.nanoTime() - evaluationStart) / 1e6;
-                EpochStats stats = new EpochStats(epoch, loss, trainMetrics.score(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.loss(),
-                        validationMetrics == null ? Double.NaN : validationMetrics.score(), stepMillis,
-                        evaluationMillis);
-                history.add(stats);
-                if (canStopEarly && stopping.record(epoch, validationMetrics.score(), validationMetrics.loss())) {
-                    best = network.snapshot(best);
-                }
-                listener.onEpoch(stats, training.epochs());
-                if (stopping.shouldStop()) {
-                    stopReason = StopReason.EARLY_STOPPING;
-                    break;
-                }
-            }
-            if (best != null) {
-                network.restore(best);
-                best.values().forEach(backend::release);
-            }
-            int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
+            TypedGatNetwork current = network;
+            EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
+                    termination, epoch -> {
+                        current.forward(true, training.seed(), epoch);
+                        double loss = EpochLoop.requireFinite(current.lossAndGradients(trainTargets), epoch,
+                                training);
+                        current.adamStep(adam);
+                        return loss;
+                    }, () -> {
+                        Tensor logits = current.forward();
+                        return new EpochLoop.Scores(backend.evaluate(logits, trainTargets),
+                                canStopEarly ? backend.evaluate(logits, validationTargets) : null);
+                    });
+            List<EpochStats> history = outcome.history();
+            int bestEpoch = outcome.bestEpoch();
+            StopReason stopReason = outcome.stopReason();
             Tensor logits = network.forward();
             MetricCounts trainMetrics = backend.evaluate(logits, trainTargets);
             MetricCounts validationMetrics = backend.evaluate(logits, validationTargets);
