@@ -14,22 +14,36 @@ import java.util.Map;
  * trained on (gat.train: classes, projection, sizes, metrics, the configuration as reported, the test report).
  * Each part is null when its writer did not run; a key the header holds beyond these (from a newer version) is
  * ignored, since metadata describes a model and never changes its predictions. Written in the order version-1 files
- * have, so a stored model re-saves to the same bytes; a typed model adds its relation weights (β) at the end.
+ * have, so a stored model re-saves to the same bytes; a typed model adds its relation weights (β) at the end, and,
+ * trained with featurelessNodes 'node', the nodes of each featureless label in training order ({@code trainedNodes}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonPropertyOrder({"training", "bestEpoch", "epochsRun", "stopReason", "history", "autoTune", "createdAt",
         "classes", "labelProperty", "projection", "nodeCount", "relationshipCount", "splitSizes", "device", "metric",
-        "metrics", "configuration", "testReport", "relationWeights"})
+        "metrics", "configuration", "testReport", "relationWeights", "trainedNodes"})
 public record ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
                             List<Epoch> history, AutoTune autoTune, String createdAt, List<Object> classes,
                             String labelProperty, Projection projection, Long nodeCount, Long relationshipCount,
                             SplitSizes splitSizes, String device, String metric, Metrics metrics,
                             Map<String, Object> configuration, TestReport testReport,
-                            List<Map<String, Map<String, Double>>> relationWeights) {
+                            List<Map<String, Map<String, Double>>> relationWeights,
+                            Map<String, TrainedNodes> trainedNodes) {
 
     public static final ModelMetadata NONE = new ModelMetadata(null, null, null, null, null, null, null, null, null,
             null, null, null, null, null, null, null, null, null);
+
+    /** Without trained nodes: a model without a learned input per node. */
+    public ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
+                         List<Epoch> history, AutoTune autoTune, String createdAt, List<Object> classes,
+                         String labelProperty, Projection projection, Long nodeCount, Long relationshipCount,
+                         SplitSizes splitSizes, String device, String metric, Metrics metrics,
+                         Map<String, Object> configuration, TestReport testReport,
+                         List<Map<String, Map<String, Double>>> relationWeights) {
+        this(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes, labelProperty,
+                projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics, configuration,
+                testReport, relationWeights, null);
+    }
 
     /** Without relation weights: an untyped model's metadata. */
     public ModelMetadata(Training training, Integer bestEpoch, Integer epochsRun, String stopReason,
@@ -39,7 +53,7 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
                          Map<String, Object> configuration, TestReport testReport) {
         this(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes, labelProperty,
                 projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics, configuration,
-                testReport, null);
+                testReport, null, null);
     }
 
     /**
@@ -142,7 +156,7 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
     public ModelMetadata withAutoTune(AutoTune search) {
         return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, search, createdAt, classes,
                 labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
-                configuration, testReport, relationWeights);
+                configuration, testReport, relationWeights, trainedNodes);
     }
 
     /** gat.train's part: what the model was trained on and how it scored. */
@@ -152,7 +166,7 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
                                        Map<String, Object> configuration, TestReport testReport) {
         return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
                 labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
-                configuration, testReport, relationWeights);
+                configuration, testReport, relationWeights, trainedNodes);
     }
 
     /**
@@ -162,7 +176,50 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
     public ModelMetadata withRelationWeights(List<Map<String, Map<String, Double>>> weights) {
         return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
                 labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
-                configuration, testReport, weights == null ? null : List.copyOf(weights));
+                configuration, testReport, weights == null ? null : List.copyOf(weights), trainedNodes);
+    }
+
+    /** With the nodes, in training order, of each label that learned one input per node (featurelessNodes 'node'). */
+    public ModelMetadata withTrainedNodes(Map<String, TrainedNodes> nodes) {
+        return new ModelMetadata(training, bestEpoch, epochsRun, stopReason, history, autoTune, createdAt, classes,
+                labelProperty, projection, nodeCount, relationshipCount, splitSizes, device, metric, metrics,
+                configuration, testReport, relationWeights,
+                nodes == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(nodes)));
+    }
+
+    /**
+     * The element ids of a label's nodes in training order (row i of its learned input belongs to the i-th), stored
+     * compactly as the prefix they share (in Neo4j 5 the database part, {@code 4:<database id>:}) and each one's rest.
+     */
+    @JsonPropertyOrder({"elementIdPrefix", "elementIdSuffixes"})
+    public record TrainedNodes(String elementIdPrefix, List<String> elementIdSuffixes) {
+
+        public TrainedNodes {
+            elementIdPrefix = elementIdPrefix == null ? "" : elementIdPrefix;
+            elementIdSuffixes = List.copyOf(elementIdSuffixes);
+        }
+
+        public static TrainedNodes of(List<String> elementIds) {
+            String prefix = elementIds.isEmpty() ? "" : elementIds.get(0);
+            for (String id : elementIds) {
+                int common = 0;
+                while (common < prefix.length() && common < id.length() && prefix.charAt(common) == id.charAt(common)) {
+                    common++;
+                }
+                prefix = prefix.substring(0, common);
+            }
+            int cut = prefix.length();
+            return new TrainedNodes(prefix, elementIds.stream().map(id -> id.substring(cut)).toList());
+        }
+
+        /** The element ids, row by row. */
+        public List<String> elementIds() {
+            return elementIdSuffixes.stream().map(rest -> elementIdPrefix + rest).toList();
+        }
+
+        public int size() {
+            return elementIdSuffixes.size();
+        }
     }
 
     /** A part of the metadata as plain values (maps, lists, Long, Double, String, Boolean), as Cypher returns it. */

@@ -140,8 +140,6 @@ class TypedBadInputTest {
                     features(c, "Editor", "embedding");
                 }, List.of("Every node of label 'Editor' also has a label listed before it in nodeLabels ['Paper', "
                         + "'Author', 'Venue', 'Editor'], so 'Editor' has no nodes of its own")),
-                new Case("featurelessPerNode", c -> c.put("featurelessNodes", "node"),
-                        List.of("featurelessNodes: 'node' is not supported yet; use 'label'")),
                 new Case("relationshipFeatureNotInTheDatabase", c -> {
                     c.put("typed", true);
                     c.put("relationshipFeatures", "since");

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Typed graphs from Cypher, on a generated graph ({@link PaperGraph}) whose class is the label of a paper's ABOUT
@@ -230,6 +231,53 @@ class TypedProcedureTest {
             assertThat(row.get("layer")).isEqualTo(0L);
             assertThat(row.get("width")).isEqualTo(32L);
         });
+    }
+
+    @Test
+    @Order(7)
+    void aLearnedInputPerNodePredictsTheSameAfterARestartAndRefusesANewNode() {
+        Map<String, Object> config = typedConfig();
+        config.put("nodeLabels", List.of("Paper", "Author", "Venue", "Topic"));
+        Map<String, Object> features = new HashMap<>((Map<String, Object>) config.get("featureProperties"));
+        features.put("Topic", null);
+        config.put("featureProperties", features);
+        config.put("featurelessNodes", "node");
+        config.put("epochs", 60);
+        config.put("writeProperty", "perNodeKind");
+        config.put("probabilityProperty", "perNodeProbabilities");
+        Map<String, Object> row = train("perNode", config);
+        assertThat(((Map<String, Object>) row.get("configuration"))).containsEntry("featurelessNodes", "node");
+        System.out.printf("with a learned input per Topic node: test accuracy %.4f%n",
+                writtenTestAccuracy("perNodeKind"));
+
+        neo4j.restart();
+        db = neo4j.db();
+        List<Map<String, Object>> rows = db.executeTransactionally("""
+                CALL gat.predict.stream('perNode', {includeProbabilities: true})
+                YIELD node, predictedClass, probabilities
+                RETURN node.perNodeKind AS written, predictedClass, probabilities,
+                       node.perNodeProbabilities AS stored
+                """, Map.of(), result -> result.stream().toList());
+        long papers = db.executeTransactionally("MATCH (p:Paper) RETURN count(p) AS n", Map.of(),
+                result -> (Long) result.next().get("n"));
+        assertThat(rows).hasSize((int) papers);
+        for (Map<String, Object> predicted : rows) {
+            assertThat(predicted.get("predictedClass")).isEqualTo(predicted.get("written"));
+            List<Double> probabilities = (List<Double>) predicted.get("probabilities");
+            double[] stored = (double[]) predicted.get("stored");
+            for (int k = 0; k < stored.length; k++) {
+                assertThat(probabilities.get(k)).isCloseTo(stored[k], org.assertj.core.data.Offset.offset(1e-5));
+            }
+        }
+
+        String added = db.executeTransactionally("CREATE (t:Topic {topicId: 999}) RETURN elementId(t) AS id",
+                Map.of(), result -> (String) result.next().get("id"));
+        assertThatThrownBy(() -> db.executeTransactionally("CALL gat.predict.stream('perNode')", Map.of(),
+                result -> result.stream().toList()))
+                .rootCause().hasMessageContaining("The node " + added + " of the label 'Topic' was not in the "
+                        + "training graph of the typed model 'perNode'")
+                .hasMessageContaining("featurelessNodes 'label'");
+        db.executeTransactionally("MATCH (t:Topic {topicId: 999}) DELETE t");
     }
 
     /** Whether TypedTrainingData accepts a node type without a feature matrix (the seam's featureless type). */

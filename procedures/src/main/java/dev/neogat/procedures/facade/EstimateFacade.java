@@ -210,7 +210,7 @@ public final class EstimateFacade {
                 slots.put(relation, count * (undirected ? 2 : 1) + nodes.get(relation.targetType()));
             }
         });
-        TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, List.copyOf(originalEdges.keySet()),
+        TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, nodes, List.copyOf(originalEdges.keySet()),
                 target, 2, edgeDim);
         MemoryEstimate estimate = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
         Runtime runtime = Runtime.getRuntime();

@@ -72,6 +72,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                 List.of(gat.targetType()), context.guard(), job::phase);
         requireSameInputs(modelName, gat, graph);
         requireRelationshipFeatureWidth(modelName, trainedEdgeDim, graph);
+        Map<String, int[]> trainedRows = TrainedNodeRows.rows(context.tx(), modelName, gat, model.metadata(), graph);
         long start = System.nanoTime();
         DeviceChoice choice = TypedTrainFacade.cpu(concurrency, context);
         TypedPrediction prediction;
@@ -79,7 +80,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
             job.phase("predicting");
             try {
                 prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
-                        graph.relationshipFeatures(), Map.of(), request);
+                        graph.relationshipFeatures(), trainedRows, request);
             } catch (IllegalArgumentException e) {
                 IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
                         + "' cannot run on this projection: " + e.getMessage());

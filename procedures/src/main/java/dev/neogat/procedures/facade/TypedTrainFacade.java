@@ -71,13 +71,16 @@ final class TypedTrainFacade {
                 TypedTrainingResult result = TypedTrainer.train(backend, data, gatConfig, config.training(),
                         TrainFacade.listener(context, job, modelName), context.terminationFlag());
                 job.phase("predicting");
+                Map<String, ModelMetadata.TrainedNodes> trainedNodes = TrainedNodeRows.record(context.tx(), gatConfig,
+                        graph);
                 TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
-                        graph.features(), graph.relationshipFeatures(), Map.of(), Inference.Request.LOGITS_ONLY);
+                        graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), Inference.Request
+                                .LOGITS_ONLY);
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());
                 TypedTrainedModel model = result.model().withMetadata(trainedOn(result, config, graph, device,
-                        testReport));
+                        testReport).withTrainedNodes(trainedNodes));
                 job.phase("storing the model");
                 catalog.store(modelName, model);
                 stored = true;
@@ -100,12 +103,19 @@ final class TypedTrainFacade {
         }
     }
 
+    /** In training every node of a per-node featureless label is its own row: 0..n-1. */
+    private static Map<String, int[]> trainedRows(TypedGatConfig config) {
+        Map<String, int[]> rows = new LinkedHashMap<>();
+        config.featureless().forEach((type, input) -> {
+            if (input.mode() == FeaturelessInput.Mode.NODE) {
+                rows.put(type, java.util.stream.IntStream.range(0, input.nodeCount()).toArray());
+            }
+        });
+        return rows;
+    }
+
     /** Refuses, before anything is read, what the typed path does not do yet. */
     private static void requireSupported(TrainConfig config) {
-        if (config.typed().featurelessMode() == FeaturelessInput.Mode.NODE) {
-            throw new IllegalArgumentException("featurelessNodes: 'node' is not supported yet; use 'label' (one learned "
-                    + "input per label, which also serves nodes added later)");
-        }
         List<String> untypedOnly = TypedSettings.untypedOnly(config);
         if (!untypedOnly.isEmpty()) {
             throw new IllegalArgumentException(String.join(", ", untypedOnly) + " with a typed model: not supported "
@@ -124,16 +134,20 @@ final class TypedTrainFacade {
     private static TypedGatConfig modelConfig(TrainConfig config, TypedLoadedGraph graph) {
         Map<String, Integer> widths = new LinkedHashMap<>();
         graph.features().forEach((type, x) -> widths.put(type, x.cols()));
-        return modelConfig(config, graph.graph().nodeTypes(), widths, graph.graph().relations(), graph.targetType(),
-                graph.classValues().size(), relationshipFeatureWidth(config, graph));
+        Map<String, Long> nodeCounts = new LinkedHashMap<>();
+        graph.nodes().forEach((type, ids) -> nodeCounts.put(type, (long) ids.size()));
+        return modelConfig(config, graph.graph().nodeTypes(), widths, nodeCounts, graph.graph().relations(),
+                graph.targetType(), graph.classValues().size(), relationshipFeatureWidth(config, graph));
     }
 
     /**
      * The typed architecture of {@code config}: node types with features of {@code widths} (one missing there is
-     * featureless), {@code edgeDim} relationship feature values on every relation (0: none).
+     * featureless; with featurelessNodes 'node', one learned row per node of its {@code nodeCounts}),
+     * {@code edgeDim} relationship feature values on every relation (0: none).
      */
     static TypedGatConfig modelConfig(TrainConfig config, List<String> nodeTypes, Map<String, Integer> widths,
-                                      List<Relation> relations, String targetType, int classes, int edgeDim) {
+                                      Map<String, Long> nodeCounts, List<Relation> relations, String targetType,
+                                      int classes, int edgeDim) {
         TypedSettings typed = config.typed();
         Map<String, Integer> inputWidths = new LinkedHashMap<>();
         List<String> featureless = new java.util.ArrayList<>();
@@ -151,7 +165,9 @@ final class TypedTrainFacade {
             relations.forEach(relation -> builder.edgeDim(relation, edgeDim));
         }
         for (String type : featureless) {
-            builder.featureless(type, new FeaturelessInput(typed.featurelessMode(), typed.featurelessDimension(), 0));
+            builder.featureless(type, typed.featurelessMode() == FeaturelessInput.Mode.NODE
+                    ? FeaturelessInput.perNode(typed.featurelessDimension(), Math.toIntExact(nodeCounts.get(type)))
+                    : FeaturelessInput.perLabel(typed.featurelessDimension()));
         }
         return builder.variant(shape.variant()).layers(shape.layers())
                 .hiddenChannels(shape.hiddenChannels().get(0)).hiddenHeads(shape.heads().get(0))
