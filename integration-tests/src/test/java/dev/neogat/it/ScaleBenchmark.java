@@ -214,12 +214,13 @@ public final class ScaleBenchmark {
             estimateConfig.putAll(trainOverrides);
             estimateConfig.remove("mode");
             for (Record row : query(server, "CALL gat.train.estimate($config) YIELD mode, modeReason, fullBatchBytes, "
-                    + "miniBatchBytes, freeHeapBytes, maxHeapBytes, fits RETURN *", Map.of("config", estimateConfig))) {
+                    + "miniBatchBytes, storeBatchBytes, freeHeapBytes, maxHeapBytes, fits RETURN *",
+                    Map.of("config", estimateConfig))) {
                 System.out.printf(Locale.ROOT, "train: gat.train.estimate ('auto'): mode %s (%s); full batch %.2f GiB, "
-                                + "mini-batch %.2f GiB, free heap %.2f of %.2f GiB, fits %s%n",
+                                + "mini-batch %.2f GiB, from the store %.2f GiB, free heap %.2f of %.2f GiB, fits %s%n",
                         row.get("mode").asString(), row.get("modeReason").asString(),
-                        gib(row.get("fullBatchBytes")), gib(row.get("miniBatchBytes")), gib(row.get("freeHeapBytes")),
-                        gib(row.get("maxHeapBytes")), row.get("fits").asBoolean());
+                        gib(row.get("fullBatchBytes")), gib(row.get("miniBatchBytes")), gib(row.get("storeBatchBytes")),
+                        gib(row.get("freeHeapBytes")), gib(row.get("maxHeapBytes")), row.get("fits").asBoolean());
             }
             Map<String, Object> config = baseTrainConfig();
             config.put("mode", options.get("trainMode"));

@@ -30,8 +30,10 @@ public class TrainProcedures extends ProcedureBase {
     @Procedure(name = "gat.train.estimate", mode = Mode.READ)
     @Description("Estimates the memory gat.train would need with this configuration (graph, features, parameters, "
             + "activations, gradients), without training, and whether it fits in the free heap; requiredDeviceBytes is "
-            + "what the GPU backend would hold on a GPU. fullBatchBytes and miniBatchBytes give both training modes; "
-            + "mode is the one gat.train would run, and requiredBytes, breakdown and fits are for it.")
+            + "what the GPU backend would hold on a GPU. fullBatchBytes and miniBatchBytes give both training modes "
+            + "with the projection in the heap, storeBatchBytes mini-batch training that reads its batches from the "
+            + "store (0 when not sized: mode 'fullBatch', autoTune, typed); mode and modeReason are what gat.train "
+            + "would run and say, by gat.train's own decision, and requiredBytes, breakdown and fits are for it.")
     public Stream<EstimateFacade.EstimateResult> estimate(
             @Name(value = "config", description = "The configuration gat.train would get.") Map<String, Object> config) {
         return Stream.of(EstimateFacade.estimate(context(), config));

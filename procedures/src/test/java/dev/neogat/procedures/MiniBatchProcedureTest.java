@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * gat.train's 'mode', 'batchSize', 'fanouts' and 'memoryBudget' on a small graph: mini-batch training runs and
  * says so, is the same at concurrency 1 and 3, 'auto' picks mini-batch when full-batch exceeds the budget, and
- * gat.train.estimate reports both modes.
+ * gat.train.estimate reports both modes and the store-backed run.
  */
 class MiniBatchProcedureTest {
 
@@ -99,17 +99,22 @@ class MiniBatchProcedureTest {
     @Test
     void estimateReportsBothModes() {
         Map<String, Object> roomy = estimate(config());
-        Map<String, Object> tight = estimate(config("memoryBudget", 2048));
+        // The in-heap mini-batch run just fits this budget; below it, gat.train reads its batches from the store.
+        Map<String, Object> tight = estimate(config("mode", "miniBatch", "memoryBudget", roomy.get("miniBatchBytes")));
+        Map<String, Object> tiny = estimate(config("memoryBudget", 2048));
         assertEquals("fullBatch", roomy.get("mode"));
         assertEquals(roomy.get("fullBatchBytes"), roomy.get("requiredBytes"));
         assertEquals("miniBatch", tight.get("mode"));
         assertEquals(tight.get("miniBatchBytes"), tight.get("requiredBytes"));
         assertEquals(roomy.get("fullBatchBytes"), tight.get("fullBatchBytes"));
         assertThat((Long) tight.get("miniBatchBytes")).isPositive();
+        assertEquals("miniBatch", tiny.get("mode"));
+        assertEquals(tiny.get("storeBatchBytes"), tiny.get("requiredBytes"));
+        assertThat((Long) tiny.get("storeBatchBytes")).isPositive().isLessThan((Long) tiny.get("miniBatchBytes"));
     }
 
     private static Map<String, Object> estimate(Map<String, Object> config) {
         return db.executeTransactionally("CALL gat.train.estimate($config) YIELD mode, fullBatchBytes, miniBatchBytes, "
-                + "requiredBytes RETURN *", Map.of("config", config), r -> r.next());
+                + "storeBatchBytes, requiredBytes RETURN *", Map.of("config", config), r -> r.next());
     }
 }

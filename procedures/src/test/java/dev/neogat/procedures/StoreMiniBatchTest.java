@@ -1,5 +1,6 @@
 package dev.neogat.procedures;
 
+import dev.neogat.model.MemoryEstimate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -122,6 +123,33 @@ class StoreMiniBatchTest {
                 .contains("with the projection in the heap, also more; so the projection stays in the store and "
                         + "each batch reads its neighbourhoods and features from it (about ");
         assertThat((Double) auto.get("validationAccuracy")).as("3 classes").isGreaterThan(0.5);
+    }
+
+    @Test
+    void theEstimateNamesTheStorePathGatTrainRuns() {
+        for (String mode : List.of("miniBatch", "auto")) {
+            Map<String, Object> config = config("mode", mode, "memoryBudget", "1KiB", "epochs", 2);
+            Map<String, Object> estimate = db.executeTransactionally("CALL gat.train.estimate($config) YIELD mode, "
+                    + "modeReason, miniBatchBytes, storeBatchBytes, requiredBytes, breakdown, fits RETURN *",
+                    Map.of("config", config), r -> r.next());
+            Map<String, Object> trained = train("estimated" + mode, config);
+            assertEquals(trained.get("mode"), estimate.get("mode"), mode);
+            assertEquals(trained.get("modeReason"), estimate.get("modeReason"), mode);
+            assertThat((String) estimate.get("modeReason")).contains("so the projection stays in the store");
+            long storeBytes = (Long) estimate.get("storeBatchBytes");
+            assertEquals(storeBytes, estimate.get("requiredBytes"), mode);
+            assertThat(storeBytes).as("reading from the store keeps less than the whole projection in the heap")
+                    .isPositive().isLessThan((Long) estimate.get("miniBatchBytes"));
+            assertThat((String) estimate.get("modeReason"))
+                    .endsWith("(about " + MemoryEstimate.humanReadable(storeBytes) + ")");
+            assertEquals(true, estimate.get("fits"), "a few KiB fit any test heap");
+        }
+        Map<String, Object> roomy = db.executeTransactionally("CALL gat.train.estimate($config) YIELD mode, "
+                + "storeBatchBytes, miniBatchBytes, requiredBytes RETURN *",
+                Map.of("config", config("memoryBudget", "8GiB")), r -> r.next());
+        assertEquals("miniBatch", roomy.get("mode"));
+        assertEquals(roomy.get("miniBatchBytes"), roomy.get("requiredBytes"), "in the heap when it fits");
+        assertThat((Long) roomy.get("storeBatchBytes")).isPositive();
     }
 
     @Test

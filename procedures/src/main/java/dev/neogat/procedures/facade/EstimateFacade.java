@@ -46,6 +46,7 @@ public final class EstimateFacade {
         public String modeReason;
         public long fullBatchBytes;
         public long miniBatchBytes;
+        public long storeBatchBytes;
         public long requiredBytes;
         public String required;
         public long requiredDeviceBytes;
@@ -107,12 +108,20 @@ public final class EstimateFacade {
                 config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
         BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);
         MemoryEstimate estimate = batching.estimate();
+        // gat.train's own decision, so that the estimate names the run it would do.
+        StoreTraining.StorePlan store = StoreTraining.plan(context, config);
         Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();
         row.mode = batching.mode();
         row.modeReason = batching.reason();
+        if (store.reason() != null) {
+            estimate = store.fromStore();
+            row.mode = TrainConfig.MINI_BATCH;
+            row.modeReason = store.reason();
+        }
         row.fullBatchBytes = fullBatch.totalBytes();
         row.miniBatchBytes = miniBatch.totalBytes();
+        row.storeBatchBytes = store.fromStore() == null ? 0 : store.fromStore().totalBytes();
         row.nodeCount = nodes;
         row.relationshipCount = relationships;
         row.featureWidth = width;

@@ -50,21 +50,35 @@ final class StoreTraining {
     }
 
     /**
-     * Why the projection stays in the store, or null when training holds it in the heap: 'auto' and 'miniBatch'
-     * leave it in the store when mini-batch training with the whole projection in the heap (and for 'auto', also
-     * full-batch training) needs more than the memory budget. Sizes come from the database's counts.
+     * Whether gat.train reads its batches from the store: {@code reason} says why, null when training holds the
+     * projection in the heap; {@code fromStore} is what the store-backed run needs, null when it was not sized
+     * (mode 'fullBatch', autoTune, nothing projected).
      */
+    record StorePlan(String reason, MemoryEstimate fromStore) {
+        private static final StorePlan UNSIZED = new StorePlan(null, null);
+    }
+
+    /** Why the projection stays in the store, or null when training holds it in the heap (see {@link #plan}). */
     static String storeReason(ProcedureContext context, TrainConfig config) {
+        return plan(context, config).reason();
+    }
+
+    /**
+     * The decision gat.train and gat.train.estimate share: 'auto' and 'miniBatch' leave the projection in the store
+     * when mini-batch training with the whole projection in the heap (and for 'auto', also full-batch training)
+     * needs more than the memory budget. Sizes come from the database's counts.
+     */
+    static StorePlan plan(ProcedureContext context, TrainConfig config) {
         TrainConfig.Batching batching = config.batching();
         if (TrainConfig.FULL_BATCH.equals(batching.mode()) || config.autoTune() != null) {
-            return null;
+            return StorePlan.UNSIZED;
         }
         DatabaseNames.requireProjection(context.tx(), config.projection(), config.labelProperty(),
                 config.splitProperty());
         StoreGraph.Size size = StoreGraph.size(context.tx(), config.projection());
         if (size.nodes() == 0 || size.featureWidth() == 0) {
             // Nothing to size: the in-heap loader names what is missing.
-            return null;
+            return StorePlan.UNSIZED;
         }
         MiniBatchConfig miniBatch = batching.miniBatch();
         GatConfig model = config.model().toConfig(size.featureWidth(), 2, false, false);
@@ -83,18 +97,18 @@ final class StoreTraining {
                 + (batching.memoryBudget() != null ? "memoryBudget" : "the free heap") + ")";
         boolean auto = TrainConfig.AUTO.equals(batching.mode());
         if ((auto && fullBatch.totalBytes() <= budget) || inHeap.totalBytes() <= budget) {
-            return null;
+            return new StorePlan(null, fromStore);
         }
         String batches = "mini-batch training (batchSize " + miniBatch.batchSize() + ", fanouts "
                 + Arrays.toString(miniBatch.fanouts()) + ") needs about "
                 + MemoryEstimate.humanReadable(inHeap.totalBytes()) + " with the projection in the heap";
         String store = "so the projection stays in the store and each batch reads its neighbourhoods and features "
                 + "from it (about " + MemoryEstimate.humanReadable(fromStore.totalBytes()) + ")";
-        return auto
+        return new StorePlan(auto
                 ? "auto: full-batch training needs about " + MemoryEstimate.humanReadable(fullBatch.totalBytes())
                 + ", more than the memory budget " + budgetText + "; " + batches + ", also more; " + store
                 : "mode 'miniBatch' was asked for; " + batches + ", more than the memory budget " + budgetText
-                + "; " + store;
+                + "; " + store, fromStore);
     }
 
     /** Trains from the store; {@code onStored} runs once the model is in the catalog. */
