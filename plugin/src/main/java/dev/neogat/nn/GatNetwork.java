@@ -149,6 +149,7 @@ public final class GatNetwork extends ParameterizedNetwork {
     }
 
     /** Inference: no dropout. Returns the logits [n, classes]. */
+    @Override
     public Tensor forward() {
         return forward(false, 0, 0);
     }
@@ -157,6 +158,7 @@ public final class GatNetwork extends ParameterizedNetwork {
      * Runs every layer. In training mode, dropout masks are drawn from (seed, step): the same pair gives
      * the same masks. Returns the logits [n, classes].
      */
+    @Override
     public Tensor forward(boolean training, long seed, long step) {
         return forward(training, seed, step, null, null);
     }
@@ -224,6 +226,7 @@ public final class GatNetwork extends ParameterizedNetwork {
      * Mean loss on {@code targets} for the last forward pass and, by backward, the gradient of every
      * parameter (and of the features when asked for).
      */
+    @Override
     public double lossAndGradients(Targets targets) {
         if (dLogits == null) {
             dLogits = backend.zeros(graph.nodeCount(), config.classCount());

@@ -3,8 +3,20 @@ package dev.neogat.nn;
 import java.util.List;
 import java.util.Map;
 
-/** The parameter side of {@link GatNetwork} and {@link TypedGatNetwork}: Adam steps, gradients, weights, snapshots. */
+/**
+ * What training needs of {@link GatNetwork} and {@link TypedGatNetwork}: forward passes, loss and gradients, Adam
+ * steps, weights and snapshots.
+ */
 public abstract class ParameterizedNetwork {
+
+    /** Inference: no dropout. Returns the logits of the nodes the loss is about. */
+    public abstract Tensor forward();
+
+    /** Runs every layer; in training mode with the dropout masks of (seed, step). Returns the logits. */
+    public abstract Tensor forward(boolean training, long seed, long step);
+
+    /** Mean loss on {@code targets} and, by backward through the last forward pass, every gradient. */
+    public abstract double lossAndGradients(Targets targets);
 
     /** The parameters this network trains (shared with its owner for a network made by sharingParameters). */
     abstract ParameterSet parameterSet();

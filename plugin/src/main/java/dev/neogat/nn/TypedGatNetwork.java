@@ -204,11 +204,13 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     }
 
     /** Inference: no dropout. Returns the logits [target type's nodes, classes]. */
+    @Override
     public Tensor forward() {
         return forward(false, 0, 0);
     }
 
     /** Runs every layer; in training mode with the dropout masks of (seed, step). Returns the logits. */
+    @Override
     public Tensor forward(boolean training, long seed, long step) {
         labelInputs.forEach((type, broadcast) -> {
             backend.fill(broadcast, 0f);
@@ -278,6 +280,7 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     }
 
     /** Mean loss on {@code targets} (nodes of the target type) and, by backward, every gradient. */
+    @Override
     public double lossAndGradients(Targets targets) {
         if (dLogits == null) {
             Tensor logits = logits();

@@ -1,8 +1,10 @@
 package dev.neogat.train;
 
+import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.ParameterizedNetwork;
+import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.util.TerminationFlag;
 
@@ -78,6 +80,25 @@ final class EpochLoop {
         }
         int bestEpoch = best != null ? stopping.bestEpoch() : history.size();
         return new Outcome(List.copyOf(history), bestEpoch, stopReason);
+    }
+
+    /**
+     * One full-batch epoch: a training forward pass with the epoch's dropout masks, the loss and its gradients on
+     * the training targets, one Adam step.
+     */
+    static double fullBatchStep(ParameterizedNetwork network, Targets train, AdamSettings adam,
+                                TrainingConfig training, int epoch) {
+        network.forward(true, training.seed(), epoch);
+        double loss = requireFinite(network.lossAndGradients(train), epoch, training);
+        network.adamStep(adam);
+        return loss;
+    }
+
+    /** One inference pass scored on the training targets and on the validation targets when given. */
+    static Scores fullBatchScores(Backend backend, ParameterizedNetwork network, Targets train, Targets validation) {
+        Tensor logits = network.forward();
+        return new Scores(backend.evaluate(logits, train), validation == null ? null
+                : backend.evaluate(logits, validation));
     }
 
     /** The full-batch step's guard: a loss that is not finite ends training with advice. */

@@ -67,20 +67,10 @@ public final class Trainer {
                     : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed());
             GatNetwork current = network;
             EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
-                    termination, epoch -> {
-                        if (batches != null) {
-                            return batches.epoch(epoch, adam, termination);
-                        }
-                        current.forward(true, training.seed(), epoch);
-                        double loss = EpochLoop.requireFinite(current.lossAndGradients(trainTargets), epoch,
-                                training);
-                        current.adamStep(adam);
-                        return loss;
-                    }, () -> {
-                        Tensor logits = current.forward();
-                        return new EpochLoop.Scores(backend.evaluate(logits, trainTargets),
-                                canStopEarly ? backend.evaluate(logits, validationTargets) : null);
-                    });
+                    termination, epoch -> batches != null ? batches.epoch(epoch, adam, termination)
+                            : EpochLoop.fullBatchStep(current, trainTargets, adam, training, epoch),
+                    () -> EpochLoop.fullBatchScores(backend, current, trainTargets,
+                            canStopEarly ? validationTargets : null));
             List<EpochStats> history = outcome.history();
             int bestEpoch = outcome.bestEpoch();
             StopReason stopReason = outcome.stopReason();

@@ -61,17 +61,9 @@ public final class TypedTrainer {
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             TypedGatNetwork current = network;
             EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
-                    termination, epoch -> {
-                        current.forward(true, training.seed(), epoch);
-                        double loss = EpochLoop.requireFinite(current.lossAndGradients(trainTargets), epoch,
-                                training);
-                        current.adamStep(adam);
-                        return loss;
-                    }, () -> {
-                        Tensor logits = current.forward();
-                        return new EpochLoop.Scores(backend.evaluate(logits, trainTargets),
-                                canStopEarly ? backend.evaluate(logits, validationTargets) : null);
-                    });
+                    termination, epoch -> EpochLoop.fullBatchStep(current, trainTargets, adam, training, epoch),
+                    () -> EpochLoop.fullBatchScores(backend, current, trainTargets,
+                            canStopEarly ? validationTargets : null));
             List<EpochStats> history = outcome.history();
             int bestEpoch = outcome.bestEpoch();
             StopReason stopReason = outcome.stopReason();
