@@ -3,17 +3,21 @@ package dev.neogat.procedures;
 import dev.neogat.analysis.AttentionEntropy;
 import dev.neogat.analysis.Histogram;
 import dev.neogat.graph.IncomingCsr;
+import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.procedures.config.ConfigMap;
 import dev.neogat.procedures.config.RunProperties;
 import dev.neogat.procedures.config.TrainKeys;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
+import dev.neogat.procedures.facade.TypedModelRun;
+import dev.neogat.procedures.load.NodeIdMap;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
+import dev.neogat.train.TypedPrediction;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.Transaction;
@@ -26,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 /** {@code gat.attention.stream} and {@code gat.attention.write}. */
@@ -33,7 +38,8 @@ public class AttentionProcedures extends ProcedureBase {
 
     /**
      * The attention {@code target} gives {@code source} over one edge: the stored relationship it comes from
-     * (null for a self loop the model added), the layer, the head (null when heads are averaged) and the weight.
+     * (null for a self loop the model added), the layer, the head (null when heads are averaged), the weight and,
+     * for a typed model, the relation the edge belongs to (null for an untyped one).
      */
     public static final class AttentionRow {
         public Node source;
@@ -42,14 +48,17 @@ public class AttentionProcedures extends ProcedureBase {
         public long layer;
         public Long head;
         public double weight;
+        public String relation;
 
-        AttentionRow(Node source, Node target, Relationship relationship, long layer, Long head, double weight) {
+        AttentionRow(Node source, Node target, Relationship relationship, long layer, Long head, double weight,
+                     String relation) {
             this.source = source;
             this.target = target;
             this.relationship = relationship;
             this.layer = layer;
             this.head = head;
             this.weight = weight;
+            this.relation = relation;
         }
     }
 
@@ -68,7 +77,9 @@ public class AttentionProcedures extends ProcedureBase {
     @Description("Streams the attention of a stored model over every edge of its projection as the graph is now: "
             + "per target node, the weight it gives each source, for one layer, per head or averaged over heads. With "
             + "nodes, only the attention those nodes pay (the edges into them; one set per entry, in the given order), "
-            + "reading only their L-hop neighbourhood: the same weights as the full run.")
+            + "reading only their L-hop neighbourhood: the same weights as the full run. For a typed model, relation by "
+            + "relation of the layer (the last layer attends only over the relations into the target label), each row "
+            + "naming its relation, e.g. '(Author)-[rev_WRITES]->(Paper)'; relation is null for an untyped model.")
     @SuppressWarnings("deprecation")
     public Stream<AttentionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -81,6 +92,9 @@ public class AttentionProcedures extends ProcedureBase {
         int requestedLayer = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
         boolean selfLoops = map.bool("includeSelfLoops", true);
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            return typedStream(modelName, typed, map, requestedLayer, perHead, selfLoops);
+        }
         WriteBack.attentionLayer(requestedLayer, ModelRun.model(context(), modelName).config().layerCount());
         ModelRun run;
         try (Jobs.Job job = Jobs.start("attention", modelName, db.databaseName(), null)) {
@@ -104,14 +118,61 @@ public class AttentionProcedures extends ProcedureBase {
                 if (perHead) {
                     for (int h = 0; h < heads; h++) {
                         rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, (long) h,
-                                prediction.attention(layer, slot, h)));
+                                prediction.attention(layer, slot, h), null));
                     }
                 } else {
                     rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, null,
-                            prediction.meanAttention(layer, slot)));
+                            prediction.meanAttention(layer, slot), null));
                 }
             }
             return rows.stream();
+        });
+    }
+
+    /**
+     * A typed model's attention: relation by relation of the layer (the last layer attends only over the relations
+     * into the target label), per target node of the relation, each edge with the relation's name.
+     */
+    @SuppressWarnings("deprecation")
+    private Stream<AttentionRow> typedStream(String modelName, TypedTrainedModel model, ConfigMap map,
+                                             int requestedLayer, boolean perHead, boolean selfLoops) {
+        int layer = WriteBack.attentionLayer(requestedLayer, model.config().layers());
+        TypedModelRun run;
+        try (Jobs.Job job = Jobs.start("attention", modelName, db.databaseName(), null)) {
+            run = TypedModelRun.run(context(), modelName, model, map, new Inference.Request(true, false), null, job);
+        }
+        TypedPrediction prediction = run.prediction();
+        int heads = prediction.heads(layer);
+        return prediction.relations(layer).stream().flatMap(relation -> {
+            IncomingCsr csr = prediction.graph().graph(relation);
+            NodeIdMap sources = run.graph().nodes().get(relation.sourceType());
+            NodeIdMap targets = run.graph().nodes().get(relation.targetType());
+            float[] attention = prediction.attention(layer, relation);
+            String name = relation.toString();
+            return IntStream.range(0, csr.nodeCount()).boxed().flatMap(target -> {
+                Node targetNode = tx.getNodeById(targets.toNeo4j(target));
+                List<AttentionRow> rows = new ArrayList<>();
+                for (int slot = csr.offsets()[target]; slot < csr.offsets()[target + 1]; slot++) {
+                    TypedPrediction.StoredEdge stored = prediction.storedEdge(relation, slot);
+                    if (stored.isSelfLoop() && !selfLoops) {
+                        continue;
+                    }
+                    Node sourceNode = tx.getNodeById(sources.toNeo4j(csr.sources()[slot]));
+                    // A rev_ relation's slots map to the declared relation's edges, whose ids the loader kept.
+                    Relationship relationship = stored.isSelfLoop() ? null : tx.getRelationshipById(
+                            run.graph().relationshipIds().get(stored.relation())[stored.edge()]);
+                    if (perHead) {
+                        for (int h = 0; h < heads; h++) {
+                            rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, (long) h,
+                                    attention[slot * heads + h], name));
+                        }
+                    } else {
+                        rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, null,
+                                Prediction.meanAttention(attention, slot, heads), name));
+                    }
+                }
+                return rows.stream();
+            });
         });
     }
 

@@ -210,6 +210,42 @@ class TypedRelationshipFeaturesProcedureTest {
 
     @Test
     @Order(3)
+    void theAttentionStreamReadsTheWeightsGivenNow() {
+        String query = """
+                CALL gat.attention.stream('weighted', {attentionLayer: 0, relationshipFeatures: $features})
+                YIELD target, relationship, weight, relation
+                RETURN relation, id(target) AS target, id(relationship) AS relationship, weight
+                """;
+        Map<String, Object> given = Map.of("RATES", "weight", "SOLD", "weight", "TAGGED", "weight", "CITES",
+                "weight");
+        Map<String, Object> swapped = new HashMap<>(given);
+        swapped.put("RATES", "swapped");
+        Map<List<Object>, Double> weights = new HashMap<>();
+        Map<List<Object>, Double> sums = new HashMap<>();
+        for (Map<String, Object> row : db.executeTransactionally(query, Map.of("features", given),
+                result -> result.stream().toList())) {
+            weights.put(List.of(row.get("relation"), String.valueOf(row.get("relationship")), row.get("target")),
+                    (Double) row.get("weight"));
+            sums.merge(List.of(row.get("relation"), row.get("target")), (Double) row.get("weight"), Double::sum);
+        }
+        assertThat(sums.values()).allSatisfy(sum -> assertThat(sum).isCloseTo(1.0,
+                org.assertj.core.data.Offset.offset(1e-4)));
+        long changedRatings = 0;
+        for (Map<String, Object> row : db.executeTransactionally(query, Map.of("features", swapped),
+                result -> result.stream().toList())) {
+            Double before = weights.get(List.of(row.get("relation"), String.valueOf(row.get("relationship")),
+                    row.get("target")));
+            assertThat(before).as("the same edges").isNotNull();
+            if (((String) row.get("relation")).contains("RATES") && Math.abs(before - (Double) row.get("weight"))
+                    > 1e-3) {
+                changedRatings++;
+            }
+        }
+        assertThat(changedRatings).isGreaterThan(0);
+    }
+
+    @Test
+    @Order(4)
     void badRelationshipFeaturesNameTheRelationshipAndWriteNothing() {
         db.executeTransactionally("MATCH (:Shop)-[r:SOLD]->() WITH r LIMIT 1 SET r.label = 'heavy'", Map.of());
         db.executeTransactionally("MATCH (:Tag)-[r:TAGGED]->() WITH r LIMIT 1 REMOVE r.weight", Map.of());

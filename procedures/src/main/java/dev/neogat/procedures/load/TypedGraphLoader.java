@@ -203,7 +203,8 @@ public final class TypedGraphLoader {
                     String type = relationship.getType().name();
                     Relation relation = new Relation(labels.get(t), type, labels.get(typeOf[end]));
                     // The reader's rows follow the order of reading; each edge keeps its row to be sliced per relation.
-                    edges.computeIfAbsent(relation, r -> new EdgeList()).add(i, localOf[end], (int) relationshipCount);
+                    edges.computeIfAbsent(relation, r -> new EdgeList()).add(i, localOf[end], (int) relationshipCount,
+                            relationship.getId());
                     if (featureReader != null) {
                         featureReader.read(relationship);
                     }
@@ -234,6 +235,7 @@ public final class TypedGraphLoader {
         TypedGraph.Builder builder = TypedGraph.builder();
         labels.forEach(label -> builder.nodeType(label, ids.get(label).size()));
         Map<Relation, FeatureMatrix> relationshipFeatures = new LinkedHashMap<>();
+        Map<Relation, long[]> relationshipIds = new LinkedHashMap<>();
         for (Map.Entry<Relation, EdgeList> entry : edges.entrySet()) {
             Relation relation = entry.getKey();
             EdgeList list = entry.getValue();
@@ -244,6 +246,7 @@ public final class TypedGraphLoader {
             } else {
                 builder.relation(relation, list.sources(), list.targets());
             }
+            relationshipIds.put(given, list.relationshipIds());
             if (featureRows != null) {
                 relationshipFeatures.put(given, list.rowsOf(featureRows));
             }
@@ -255,7 +258,7 @@ public final class TypedGraphLoader {
         long millis = (System.nanoTime() - start) / 1_000_000;
         return new TypedLoadedGraph(ids, graph, features, featureless, target, labelsAndSplit.labels(),
                 labelsAndSplit.classValues(), labelsAndSplit.split(), relationshipCount, millis,
-                relationshipFeatures, featureConfig);
+                relationshipFeatures, featureConfig, relationshipIds);
     }
 
     /** With featureProperties as a map: one entry for each projected label and none for any other. */
@@ -369,16 +372,19 @@ public final class TypedGraphLoader {
         private int[] sources = new int[64];
         private int[] targets = new int[64];
         private int[] rows = new int[64];
+        private long[] relationshipIds = new long[64];
         private int count;
 
-        void add(int source, int target, int row) {
+        void add(int source, int target, int row, long relationshipId) {
             if (count == sources.length) {
                 sources = Arrays.copyOf(sources, count * 2);
                 targets = Arrays.copyOf(targets, count * 2);
                 rows = Arrays.copyOf(rows, count * 2);
+                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
             }
             sources[count] = source;
             rows[count] = row;
+            relationshipIds[count] = relationshipId;
             targets[count++] = target;
         }
 
@@ -398,6 +404,10 @@ public final class TypedGraphLoader {
 
         int[] targets() {
             return Arrays.copyOf(targets, count);
+        }
+
+        long[] relationshipIds() {
+            return Arrays.copyOf(relationshipIds, count);
         }
     }
 }

@@ -17,12 +17,14 @@ import java.util.Map;
  * label's nodes with their class values and split. {@code relationshipFeatures}: with relationshipFeatures, one
  * row per edge of each relation as given to the graph builder, standardised when asked; {@code
  * relationshipFeatureConfig} then holds the statistics used (computed here when training), else both are empty/null.
+ * {@code relationshipIds}: per relation as given to the graph builder, the Neo4j id of each of its edges.
  */
 public record TypedLoadedGraph(Map<String, NodeIdMap> nodes, TypedGraph graph, Map<String, FeatureMatrix> features,
                                List<String> featureless, String targetType, NodeLabels labels,
                                List<Object> classValues, NodeSplit split, long relationshipCount, long loadMillis,
                                Map<Relation, FeatureMatrix> relationshipFeatures,
-                               RelationshipFeatureConfig relationshipFeatureConfig) {
+                               RelationshipFeatureConfig relationshipFeatureConfig,
+                               Map<Relation, long[]> relationshipIds) {
 
     public long nodeCount() {
         return nodes.values().stream().mapToLong(NodeIdMap::size).sum();
