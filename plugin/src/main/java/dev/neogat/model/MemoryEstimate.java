@@ -183,19 +183,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
      */
     public static MemoryEstimate miniBatch(GatConfig config, long nodes, long slots, long originalEdges,
                                            long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts) {
-        long frontier = Math.min(batchSize, nodes);
-        long batchNodes = frontier;
-        long batchSlots = 0;
-        for (int fanout : fanouts) {
-            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
-            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
-            frontier = Math.min(nodes, drawn);
-            batchNodes = Math.min(nodes, batchNodes + frontier);
-        }
-        batchSlots = Math.min(slots, batchSlots + frontier);
-        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
         MemoryEstimate whole = of(config, nodes, slots, originalEdges, featureValues, sparseFeatures, false);
-        MemoryEstimate batch = of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
+        MemoryEstimate batch = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
         return new MemoryEstimate(whole.graphBytes + batch.graphBytes + 4 * nodes,
                 whole.featureBytes + batch.featureBytes, batch.parameterBytes,
                 whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
