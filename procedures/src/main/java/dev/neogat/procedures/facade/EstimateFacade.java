@@ -110,7 +110,6 @@ public final class EstimateFacade {
         MemoryEstimate estimate = batching.estimate();
         // gat.train's own decision, so that the estimate names the run it would do.
         StoreTraining.StorePlan store = StoreTraining.plan(context, config);
-        Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();
         row.mode = batching.mode();
         row.modeReason = batching.reason();
@@ -126,14 +125,7 @@ public final class EstimateFacade {
         row.relationshipCount = relationships;
         row.featureWidth = width;
         row.sparseFeatures = sparse;
-        row.requiredBytes = estimate.totalBytes();
-        row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
-        row.requiredDeviceBytes = estimate.deviceBytes();
-        row.breakdown = estimate.toMap();
-        row.maxHeapBytes = runtime.maxMemory();
-        row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
-        row.fits = row.requiredBytes <= row.freeHeapBytes;
-        return row;
+        return withRequirement(row, estimate);
     }
 
     /**
@@ -222,7 +214,6 @@ public final class EstimateFacade {
         TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, nodes, List.copyOf(originalEdges.keySet()),
                 target, 2, edgeDim);
         MemoryEstimate estimate = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
-        Runtime runtime = Runtime.getRuntime();
         EstimateResult row = new EstimateResult();
         row.mode = "typed";
         row.modeReason = "typed: node types " + labels + ", " + originalEdges.size() + " relations, target '" + target
@@ -231,14 +222,7 @@ public final class EstimateFacade {
         row.nodeCount = nodes.values().stream().mapToLong(Long::longValue).sum();
         row.relationshipCount = edges.values().stream().mapToLong(Long::longValue).sum();
         row.featureWidth = widths.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        row.requiredBytes = estimate.totalBytes();
-        row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
-        row.requiredDeviceBytes = estimate.deviceBytes();
-        row.breakdown = estimate.toMap();
-        row.maxHeapBytes = runtime.maxMemory();
-        row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
-        row.fits = row.requiredBytes <= row.freeHeapBytes;
-        return row;
+        return withRequirement(row, estimate);
     }
 
     /** The first of {@code labels} that {@code node} has (its node type), or null. */
@@ -311,5 +295,18 @@ public final class EstimateFacade {
             }
         }
         return new int[]{values, nonZeros};
+    }
+
+    /** Fills in what the run chosen needs ({@code estimate}) beside the heap the server has free now. */
+    private static EstimateResult withRequirement(EstimateResult row, MemoryEstimate estimate) {
+        Runtime runtime = Runtime.getRuntime();
+        row.requiredBytes = estimate.totalBytes();
+        row.required = MemoryEstimate.humanReadable(estimate.totalBytes());
+        row.requiredDeviceBytes = estimate.deviceBytes();
+        row.breakdown = estimate.toMap();
+        row.maxHeapBytes = runtime.maxMemory();
+        row.freeHeapBytes = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        row.fits = row.requiredBytes <= row.freeHeapBytes;
+        return row;
     }
 }
