@@ -275,14 +275,11 @@ public final class GraphLoader {
      * Edges as they are found: dense endpoints, the relationship id, and with a {@code reader} the relationship's
      * features (one row per edge, in this order: the order given to the graph builder).
      */
-    private static final class EdgeCollector {
+    private static final class EdgeCollector extends EdgeArrays {
         private final RelationshipFeatureReader reader;
-        private int[] sources = new int[1 << 14];
-        private int[] targets = new int[1 << 14];
-        private long[] relationshipIds = new long[1 << 14];
-        private int count;
 
         EdgeCollector(RelationshipFeatureReader reader) {
+            super(1 << 14);
             this.reader = reader;
         }
 
@@ -297,29 +294,6 @@ public final class GraphLoader {
         /** The features of the edges as stored (not standardised); null when none are read. */
         DenseMatrix relationshipFeatures() {
             return reader == null ? null : reader.build();
-        }
-
-        void add(int source, int target, long relationshipId) {
-            if (count == sources.length) {
-                sources = Arrays.copyOf(sources, count * 2);
-                targets = Arrays.copyOf(targets, count * 2);
-                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
-            }
-            sources[count] = source;
-            targets[count] = target;
-            relationshipIds[count++] = relationshipId;
-        }
-
-        int[] sources() {
-            return Arrays.copyOf(sources, count);
-        }
-
-        int[] targets() {
-            return Arrays.copyOf(targets, count);
-        }
-
-        long[] relationshipIds() {
-            return Arrays.copyOf(relationshipIds, count);
         }
     }
 

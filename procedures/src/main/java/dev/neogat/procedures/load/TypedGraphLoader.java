@@ -368,46 +368,32 @@ public final class TypedGraphLoader {
     }
 
     /** One relation's edges as found, in type-local node ids, with each edge's row among all relationships read. */
-    private static final class EdgeList {
-        private int[] sources = new int[64];
-        private int[] targets = new int[64];
+    private static final class EdgeList extends EdgeArrays {
         private int[] rows = new int[64];
-        private long[] relationshipIds = new long[64];
-        private int count;
+
+        EdgeList() {
+            super(64);
+        }
 
         void add(int source, int target, int row, long relationshipId) {
-            if (count == sources.length) {
-                sources = Arrays.copyOf(sources, count * 2);
-                targets = Arrays.copyOf(targets, count * 2);
-                rows = Arrays.copyOf(rows, count * 2);
-                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
-            }
-            sources[count] = source;
-            rows[count] = row;
-            relationshipIds[count] = relationshipId;
-            targets[count++] = target;
+            int edge = add(source, target, relationshipId); // may grow rows: index it afterwards
+            rows[edge] = row;
+        }
+
+        @Override
+        void grown(int capacity) {
+            rows = Arrays.copyOf(rows, capacity);
         }
 
         /** This relation's rows of {@code all} (one per relationship read), in its edges' order. */
         DenseMatrix rowsOf(DenseMatrix all) {
             int width = all.cols();
+            int count = count();
             float[] data = new float[Math.multiplyExact(count, width)];
             for (int e = 0; e < count; e++) {
                 System.arraycopy(all.data(), rows[e] * width, data, e * width, width);
             }
             return new DenseMatrix(count, width, data);
-        }
-
-        int[] sources() {
-            return Arrays.copyOf(sources, count);
-        }
-
-        int[] targets() {
-            return Arrays.copyOf(targets, count);
-        }
-
-        long[] relationshipIds() {
-            return Arrays.copyOf(relationshipIds, count);
         }
     }
 }
