@@ -155,4 +155,17 @@ class AttentionAnalysisTest {
         assertThat(lowest.get(0).get("source")).isEqualTo("n1");
         assertThat((Double) lowest.get(0).get("weight")).isCloseTo(0.1, within(1e-6));
     }
+
+    @Test
+    void anUntypedModelNamesNoRelation() {
+        for (String call : List.of("CALL gat.attention.entropy.stream('hand') YIELD relation RETURN relation",
+                "CALL gat.attention.histogram('hand', {bins: 2}) YIELD relation RETURN relation",
+                "MATCH (c:Hand {name: 'centre'}) CALL gat.attention.neighbours('hand', c) YIELD relation "
+                        + "RETURN relation",
+                "CALL gat.attention.extremes('hand') YIELD relation RETURN relation")) {
+            List<Map<String, Object>> rows = rows(call);
+            assertThat(rows).as(call).isNotEmpty();
+            assertThat(rows).as(call).allSatisfy(row -> assertThat(row.get("relation")).isNull());
+        }
+    }
 }
