@@ -57,6 +57,10 @@ class TypedAttentionAnalysisTest {
         twoWithin.put("attentionProperty", "trained");
         twoWithin.put("selfAttentionProperty", "trainedSelf");
         twoWithinTrained = train("twoWithin", twoWithin);
+        Map<String, Object> reversed = TypedProcedureTest.typedConfig();
+        reversed.put("epochs", 5);
+        reversed.put("orientation", "REVERSE");
+        train("reversed", reversed);
     }
 
     private Map<String, Object> train(String name, Map<String, Object> config) {
@@ -219,6 +223,25 @@ class TypedAttentionAnalysisTest {
             assertThat(weights).hasSize(2);
             assertThat((Double) self.get(node)).isCloseTo((weights.get(0) + weights.get(1)) / 2, within(1e-6));
         });
+    }
+
+    @Test
+    void aReverseProjectionWritesOneDirectionTheOneTheStartNodeAttendsOver() {
+        Map<String, Object> result = rows("CALL gat.attention.write('reversed', {attentionProperty: 'reversed', "
+                + "attentionLayer: 0})", Map.of()).get(0);
+        Map<Object, Object> written = written("reversed");
+        assertThat(written("reversedReverse")).isEmpty();
+        List<Map<String, Object>> streamed = stream("reversed", 0, "mean").stream()
+                .filter(row -> row.get("relationship") != null).toList();
+        assertThat(streamed).extracting(row -> row.get("relation")).contains("(Author)-[ABOUT]->(Paper)", CITES);
+        assertThat(streamed).hasSize(written.size());
+        assertThat(result.get("propertiesWritten")).isEqualTo((long) written.size());
+        for (Map<String, Object> row : streamed) {
+            // REVERSE: the relationship's start node is the one that attends.
+            assertThat(row.get("target")).isEqualTo(row.get("start"));
+            assertThat((Double) written.get(row.get("relationship"))).isCloseTo((Double) row.get("weight"),
+                    within(1e-6));
+        }
     }
 
     @Test
