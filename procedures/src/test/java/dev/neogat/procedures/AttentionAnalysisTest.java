@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -167,5 +168,9 @@ class AttentionAnalysisTest {
             assertThat(rows).as(call).isNotEmpty();
             assertThat(rows).as(call).allSatisfy(row -> assertThat(row.get("relation")).isNull());
         }
+        assertThatThrownBy(() -> rows("CALL gat.attention.entropy.write('hand', {entropyProperty: 'byRelation', "
+                + "relation: '(Hand)-[LINK]->(Hand)'})")).rootCause().hasMessage("Configuration 'relation' names a "
+                + "relation of a typed model, but the model 'hand' is untyped; leave 'relation' out");
+        assertThat(rows("MATCH (n) WHERE n.byRelation IS NOT NULL RETURN n")).isEmpty();
     }
 }
