@@ -207,9 +207,9 @@ public final class ExplainBenchmark {
                 long t = System.nanoTime();
                 PredictionExplainer explainer = PredictionExplainer.of(backend, model, graph, data.features(), node,
                         PredictionExplainer.MEAN_HEADS);
-                explainer.explain(5, TerminationFlag.RUNNING);
+                Explanation explanation = explainer.explain(5, TerminationFlag.RUNNING);
                 latency[i] = (System.nanoTime() - t) / 1e6;
-                sizes[i] = explainer.neighbourhood().relationshipCount();
+                sizes[i] = explanation.relationships().size();
             }
         }
         System.out.printf(Locale.ROOT, "  %d random nodes, relationships per neighbourhood median %.0f, max %d; "
