@@ -248,8 +248,7 @@ class TypedBadInputTest {
 
     @Test
     void proceduresWithoutTypedSupportSaySo() {
-        for (String call : List.of("CALL gat.embed.write('base', {embeddingProperty: 'e'})",
-                "CALL gat.attention.write('base', {attentionProperty: 'a'})", "CALL gat.explain.stream('base', 0)",
+        for (String call : List.of("CALL gat.attention.write('base', {attentionProperty: 'a'})",
                 "CALL gat.attention.histogram('base')", "CALL gat.attention.entropy.stream('base')",
                 "CALL gat.attention.entropy.write('base', {entropyProperty: 'e'})",
                 "MATCH (p:Paper) WITH p LIMIT 1 CALL gat.attention.neighbours('base', p) YIELD weight RETURN weight",

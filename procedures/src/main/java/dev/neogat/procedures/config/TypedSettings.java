@@ -49,8 +49,8 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         ProjectionConfig projection = config.projection();
         boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
                 || projection.featurePropertiesByLabel() != null;
-        // With relationshipFeatures, 'auto' stays untyped: such models also run in gat.attention.*, gat.embed.* and
-        // gat.explain.*, which typed models do not yet; typed: true trains a typed one.
+        // With relationshipFeatures, 'auto' stays untyped: such models also run in every gat.attention.*, which
+        // typed models do not yet; typed: true trains a typed one.
         return several && untypedOnly(config).isEmpty() && projection.relationshipFeatures() == null;
     }
 
@@ -72,9 +72,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         }
         if (write.selfAttentionProperty() != null) {
             settings.add("selfAttentionProperty");
-        }
-        if (write.embeddingProperty() != null) {
-            settings.add("embeddingProperty");
         }
         return settings;
     }

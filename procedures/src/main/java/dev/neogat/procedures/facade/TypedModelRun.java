@@ -40,6 +40,17 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
      */
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
                                     ConfigMap config, Inference.Request request, WriteConfig write, Jobs.Job job) {
+        return run(context, modelName, model, config, request, write, List.of(), job);
+    }
+
+    /**
+     * As {@link #run(ProcedureContext, String, TypedTrainedModel, ConfigMap, Inference.Request, WriteConfig,
+     * Jobs.Job)}, also refusing, before anything is read, {@code otherOutputs} (properties the caller writes itself)
+     * that are one of the model's inputs or of the write's outputs.
+     */
+    public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                    ConfigMap config, Inference.Request request, WriteConfig write,
+                                    List<RunProperties.Named> otherOutputs, Jobs.Job job) {
         for (String key : List.of("nodes", MemoryBudget.KEY)) {
             if (config.has(key)) {
                 throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
@@ -59,7 +70,8 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                 .input("labelProperty" + ofModel, model.metadata().labelProperty())
                 .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split
                         : null)
-                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).requireOutputsApart();
+                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).outputs(otherOutputs)
+                .requireOutputsApart();
         TypedGatConfig gat = model.config();
         if (!new TreeSet<>(projection.nodeLabels()).equals(new TreeSet<>(gat.nodeTypes()))) {
             throw new IllegalArgumentException("The typed model '" + modelName + "' was trained on the labels "

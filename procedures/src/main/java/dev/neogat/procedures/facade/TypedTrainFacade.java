@@ -60,6 +60,7 @@ final class TypedTrainFacade {
                         + "(multi-label), which typed models do not support yet; give typed: false");
             }
             TypedGatConfig gatConfig = modelConfig(config, graph);
+            WriteBack.requireLayersExist(config.write(), gatConfig.layers(), modelName);
             DeviceChoice device = device(config, context);
             context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s",
                     modelName, graph.nodeCount(), graph.graph().nodeTypes(), graph.graph().relations(),
@@ -74,8 +75,8 @@ final class TypedTrainFacade {
                 Map<String, ModelMetadata.TrainedNodes> trainedNodes = TrainedNodeRows.record(context.tx(), gatConfig,
                         graph);
                 TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
-                        graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), Inference.Request
-                                .LOGITS_ONLY);
+                        graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig),
+                        new Inference.Request(false, config.write().embeddingProperty() != null));
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());
