@@ -424,6 +424,12 @@ public final class TypedGatLayer {
                 }
                 case ATTENTION -> {
                     if (held != null) {
+                        // β held constant: the semantic parameters do not reach the output.
+                        if (semanticWeight != null) {
+                            backend.fill(semanticWeight.gradient(), 0f);
+                            backend.fill(semanticBias.gradient(), 0f);
+                            backend.fill(semanticQuery.gradient(), 0f);
+                        }
                         Tensor dz = relationGradient();
                         for (int r = 0; r < into.size(); r++) {
                             backend.fill(dz, 0f);
