@@ -164,15 +164,14 @@ final class TypedLocalModel implements LocalModel {
                         }
                     }
                 }
-                // Σ_s w_s over the relations that bring each node a message, each relation counted once.
+                // Σ_s w_s over the relations that bring each node a message, each relation counted once per node:
+                // a node's slots of one relation are listed together.
                 double[] total = new double[neighbourhood.nodeCount()];
-                Map<Long, Boolean> counted = new java.util.HashMap<>();
                 for (int k = 0; k < slots; k++) {
-                    int target = neighbourhood.slotTarget(k);
-                    long key = (long) target * config.relations().size()
-                            + config.relations().indexOf(neighbourhood.slotRelation(k));
-                    if (relationWeight[k] > 0 && counted.putIfAbsent(key, Boolean.TRUE) == null) {
-                        total[target] += relationWeight[k];
+                    boolean firstOfRelation = k == 0 || neighbourhood.slotTarget(k - 1) != neighbourhood.slotTarget(k)
+                            || !neighbourhood.slotRelation(k - 1).equals(neighbourhood.slotRelation(k));
+                    if (firstOfRelation) {
+                        total[neighbourhood.slotTarget(k)] += relationWeight[k];
                     }
                 }
                 for (int k = 0; k < slots; k++) {
