@@ -16,7 +16,9 @@ import dev.neogat.graph.IncomingCsr;
  * so {@code share_0(j)} is the sum, over all attention paths from j's input to the target's output, of the
  * product of the attention along the path. Each target's attention sums to 1, hence every layer's shares
  * sum to 1. Residual projections and the layers' weights are not attention paths and are not counted:
- * flow says where the model looks, occlusion says what changes the answer.
+ * flow says where the model looks, occlusion says what changes the answer. A typed model's weights are each
+ * slot's attention times its relation's share of the target's output ({@link TypedLocalModel}), which again sum
+ * to 1 into every node that receives messages.
  */
 public final class AttentionFlow {
 

@@ -244,6 +244,11 @@ public final class Neighbourhood {
 
     /** The rows of {@code features} for the neighbourhood's nodes, sparse when they are sparse. */
     public FeatureMatrix features(FeatureMatrix features) {
+        return rows(features, nodes);
+    }
+
+    /** The rows {@code nodes} of {@code features}, in that order, sparse when they are sparse. */
+    static FeatureMatrix rows(FeatureMatrix features, int[] nodes) {
         int cols = features.cols();
         if (features instanceof SparseMatrix sparse) {
             int[] rowOffsets = new int[nodes.length + 1];
@@ -267,5 +272,18 @@ public final class Neighbourhood {
             System.arraycopy(dense.data(), nodes[i] * cols, data, i * cols, cols);
         }
         return new DenseMatrix(nodes.length, cols, data);
+    }
+
+    /** Row {@code v} of {@code features}, dense. */
+    static float[] row(FeatureMatrix features, int v) {
+        if (features instanceof DenseMatrix dense) {
+            return dense.row(v);
+        }
+        SparseMatrix sparse = (SparseMatrix) features;
+        float[] row = new float[features.cols()];
+        for (int e = sparse.rowOffsets()[v]; e < sparse.rowOffsets()[v + 1]; e++) {
+            row[sparse.columns()[e]] = sparse.values()[e];
+        }
+        return row;
     }
 }

@@ -1,18 +1,22 @@
 package dev.neogat.analysis;
 
+import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
-import dev.neogat.spec.GatConfig;
+import dev.neogat.graph.TypedGraph;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
-import dev.neogat.nn.GatNetwork;
-import dev.neogat.nn.GraphTensor;
-import dev.neogat.nn.SparseMatrix;
 import dev.neogat.nn.Tensor;
-import dev.neogat.train.Inference;
 import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.Relation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedPrediction;
 import dev.neogat.util.Exponential;
 import dev.neogat.util.TerminatedException;
 import dev.neogat.util.TerminationFlag;
@@ -20,6 +24,7 @@ import dev.neogat.util.TerminationFlag;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,35 +53,41 @@ import java.util.function.IntFunction;
  * Removing relationships does not change which nodes are computed on, so every occlusion run is exact. A model
  * that attends over relationship features gets them on every run: each kept message edge its relationship's, an
  * added self loop the mean of its node's kept incoming ones, as on the whole graph without the removed ones.
+ *
+ * <p>A typed model ({@link #of(Backend, TypedTrainedModel, TypedPrediction, TypedInputs, int, int)}) is explained
+ * the same way on its {@link TypedNeighbourhood}: a relationship is removed from every relation it is read by
+ * (its relation and the {@code rev_} one, both directions within a label on an undirected projection), flow
+ * through the typed layers as {@link TypedLocalModel} defines it, top features for the nodes of labels that have
+ * features. Ids are {@link TypedIds} numbers. What differs between the two lives in {@link LocalModel}.
  */
 public final class PredictionExplainer {
 
     /** {@code head} value that averages each layer's heads. */
     public static final int MEAN_HEADS = -1;
 
+    /**
+     * What typed inference read besides the graph: each label's features (none for a label without), each declared
+     * relation's relationship features (one row per edge; empty without), and for each label with a learned input
+     * per node the trained row of each of its nodes (as {@link TypedInference#run} takes them).
+     */
+    public record TypedInputs(Map<String, FeatureMatrix> features,
+                              Map<Relation, ? extends FeatureMatrix> relationshipFeatures,
+                              Map<String, int[]> embeddingRows) {
+    }
+
     private final Backend backend;
-    private final GatConfig config;
-    private final TrainedModel model;
-    private final Neighbourhood neighbourhood;
-    private final FeatureMatrix features;
+    private final LocalModel local;
     private final float[] logits;
     private final int predictedClass;
-    private final double[][] attention;
-    /** The whole graph's relationship features, one row per edge; null for a model without. */
-    private final DenseMatrix relationshipFeatures;
+    private final double[][] flowWeights;
 
-    private PredictionExplainer(Backend backend, TrainedModel model, Neighbourhood neighbourhood,
-                                FeatureMatrix features, DenseMatrix relationshipFeatures, float[] logits,
-                                double[][] attention) {
-        this.relationshipFeatures = relationshipFeatures;
+    private PredictionExplainer(Backend backend, LocalModel local, int head) {
         this.backend = backend;
-        this.config = model.config();
-        this.model = model;
-        this.neighbourhood = neighbourhood;
-        this.features = features;
-        this.logits = logits;
+        this.local = local;
+        LocalModel.BaseRun base = local.base(backend, head);
+        this.logits = base.logits();
         this.predictedClass = argmax(logits);
-        this.attention = attention;
+        this.flowWeights = base.flowWeights();
     }
 
     /**
@@ -101,61 +112,64 @@ public final class PredictionExplainer {
         GatConfig config = model.config();
         Inference.requireInput(config, graph, features);
         EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
-        for (int l = 0; l < config.layerCount(); l++) {
-            if (head != MEAN_HEADS && config.heads(l) > 1 && (head < 0 || head >= config.heads(l))) {
-                throw new IllegalArgumentException("Head " + head + " does not exist in layer " + l + ", which has "
-                        + config.heads(l) + " heads (0 to " + (config.heads(l) - 1) + ")");
-            }
+        int[] heads = new int[config.layerCount()];
+        for (int l = 0; l < heads.length; l++) {
+            heads[l] = config.heads(l);
         }
+        requireHead(head, heads);
         Neighbourhood neighbourhood = Neighbourhood.of(graph, target, config.layerCount());
         FeatureMatrix local = neighbourhood.features(features);
         if (config.normalizeFeatures()) {
             local = local.rowNormalized();
         }
-        IncomingCsr subgraph = neighbourhood.build(null);
-        DenseMatrix slotFeatures = relationshipFeatures == null ? null
-                : neighbourhood.slotFeatures(relationshipFeatures, null);
-        Tensor featureTensor = backend.upload(local);
-        GraphTensor graphTensor = backend.upload(subgraph);
-        Tensor edgeTensor = EdgeFeatures.upload(backend, subgraph, slotFeatures);
-        GatNetwork network = null;
-        try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeTensor, false);
-            network.forward();
-            float[] logits = targetRow(backend, network.logits());
-            double[][] attention = new double[config.layerCount()][neighbourhood.slotCount()];
-            for (int l = 0; l < config.layerCount(); l++) {
-                int heads = config.heads(l);
-                float[] values = download(backend, network.attention(l));
-                for (int k = 0; k < neighbourhood.slotCount(); k++) {
-                    int slot = subgraph.slotOfEdge(k);
-                    double a;
-                    if (head == MEAN_HEADS) {
-                        a = 0;
-                        for (int h = 0; h < heads; h++) {
-                            a += values[slot * heads + h];
-                        }
-                        a /= heads;
-                    } else {
-                        a = values[slot * heads + (heads == 1 ? 0 : head)];
-                    }
-                    attention[l][k] = a;
-                }
-            }
-            return new PredictionExplainer(backend, model, neighbourhood, local, relationshipFeatures, logits,
-                    attention);
-        } finally {
-            if (network != null) {
-                network.release();
-            }
-            release(backend, edgeTensor);
-            backend.release(graphTensor);
-            backend.release(featureTensor);
-        }
+        return new PredictionExplainer(backend, new UntypedLocalModel(model, neighbourhood, local,
+                relationshipFeatures), head);
     }
 
-    public Neighbourhood neighbourhood() {
-        return neighbourhood;
+    /**
+     * Explains a typed model's prediction for node {@code target} of its target label (index within the label) on
+     * {@code wholeGraph}'s graph, whose inputs are {@code inputs}; {@code wholeGraph} is the model's run on it
+     * ({@link TypedInference#run}), whose relation weights every run on the neighbourhood keeps (see {@link
+     * TypedLocalModel}). Node and relationship ids of the explanation are {@link TypedIds} numbers of the graph.
+     */
+    public static PredictionExplainer of(Backend backend, TypedTrainedModel model, TypedPrediction wholeGraph,
+                                         TypedInputs inputs, int target, int head) {
+        TypedGatConfig config = model.config();
+        TypedGraph graph = wholeGraph.graph();
+        TypedInference.requireInput(config, graph, inputs.features());
+        int count = graph.nodeCount(config.targetType());
+        if (target < 0 || target >= count) {
+            throw new IllegalArgumentException("Node " + target + " is outside the " + count + " nodes of the "
+                    + "target label '" + config.targetType() + "'");
+        }
+        int[] heads = new int[config.layers()];
+        for (int l = 0; l < heads.length; l++) {
+            heads[l] = config.layer(l).heads();
+        }
+        requireHead(head, heads);
+        List<Map<String, double[]>> relationWeights = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            Map<String, double[]> byType = new java.util.LinkedHashMap<>();
+            for (String type : config.layer(l).outputTypes()) {
+                if (!config.layer(l).relationsInto(type).isEmpty()) {
+                    byType.put(type, wholeGraph.relationWeights(l, type));
+                }
+            }
+            relationWeights.add(byType);
+        }
+        TypedNeighbourhood neighbourhood = TypedNeighbourhood.of(graph, config.targetType(), target,
+                config.layers());
+        return new PredictionExplainer(backend, new TypedLocalModel(model, neighbourhood, inputs.features(),
+                inputs.relationshipFeatures(), inputs.embeddingRows(), relationWeights), head);
+    }
+
+    private static void requireHead(int head, int[] heads) {
+        for (int l = 0; l < heads.length; l++) {
+            if (head != MEAN_HEADS && heads[l] > 1 && (head < 0 || head >= heads[l])) {
+                throw new IllegalArgumentException("Head " + head + " does not exist in layer " + l + ", which has "
+                        + heads[l] + " heads (0 to " + (heads[l] - 1) + ")");
+            }
+        }
     }
 
     public int predictedClass() {
@@ -173,17 +187,18 @@ public final class PredictionExplainer {
     }
 
     /**
-     * Probability of the originally predicted class without the relationships at the given indices of
-     * {@link Neighbourhood#relationship(int)} (exact forward pass on the neighbourhood).
+     * Probability of the originally predicted class without the relationships at the given indices of the
+     * neighbourhood's relationships (the order of {@link Explanation#relationships()} of a full explanation; exact
+     * forward pass on the neighbourhood).
      */
     public double probabilityWithout(int... relationshipIndices) {
-        boolean[] removed = new boolean[neighbourhood.slotCount()];
+        boolean[] removed = new boolean[local.slotCount()];
         for (int r : relationshipIndices) {
-            for (int k : neighbourhood.relationshipSlots(r)) {
+            for (int k : local.relationshipSlots(r)) {
                 removed[k] = true;
             }
         }
-        return probabilities(logitsWithout(backend, removed))[predictedClass];
+        return probabilities(local.logitsWithout(backend, removed))[predictedClass];
     }
 
     /** The full explanation: flow, occlusion of every relationship and neighbour, top features; one thread. */
@@ -217,28 +232,27 @@ public final class PredictionExplainer {
         if (concurrency < 1) {
             throw new IllegalArgumentException("Concurrency must be at least 1, got " + concurrency);
         }
-        int n = neighbourhood.nodeCount();
-        int layers = config.layerCount();
-        int relationshipCount = neighbourhood.relationshipCount();
+        int n = local.nodeCount();
+        int layers = local.layerCount();
+        int relationshipCount = local.relationshipCount();
         double[] p = probabilities(logits);
         double base = p[predictedClass];
         int runnerUp = runnerUp(p, predictedClass);
 
-        AttentionFlow flow = AttentionFlow.of(neighbourhood.build(null), 0, attention);
-        // build(null) keeps slot k at index k, so the flow's slots are the neighbourhood's.
+        FlowSlots flow = flow();
 
         // Occlusion runs: relationships 0 .. R-1, then neighbour nodes 1 .. n-1 as R + v - 1.
         int runs = (occludeRelationships ? relationshipCount : 0) + (occludeNodes ? n - 1 : 0);
         float[][] without = occlusionRuns(runs, run -> {
-            boolean[] removed = new boolean[neighbourhood.slotCount()];
+            boolean[] removed = new boolean[local.slotCount()];
             if (occludeRelationships && run < relationshipCount) {
-                for (int k : neighbourhood.relationshipSlots(run)) {
+                for (int k : local.relationshipSlots(run)) {
                     removed[k] = true;
                 }
             } else {
                 int v = run - (occludeRelationships ? relationshipCount : 0) + 1;
-                for (int k = 0; k < neighbourhood.slotCount(); k++) {
-                    removed[k] = neighbourhood.slotSource(k) == v || neighbourhood.slotTarget(k) == v;
+                for (int k = 0; k < local.slotCount(); k++) {
+                    removed[k] = local.slotSource(k) == v || local.slotTarget(k) == v;
                 }
             }
             return removed;
@@ -246,7 +260,7 @@ public final class PredictionExplainer {
 
         List<Explanation.RelationshipInfluence> relationships = new ArrayList<>();
         for (int r = 0; r < relationshipCount; r++) {
-            int[] slots = neighbourhood.relationshipSlots(r);
+            int[] slots = local.relationshipSlots(r);
             double[] layerFlow = new double[layers];
             double total = 0;
             for (int k : slots) {
@@ -258,27 +272,66 @@ public final class PredictionExplainer {
                 total += f;
             }
             int first = slots[0];
-            int source = neighbourhood.node(neighbourhood.slotSource(first));
-            int target = neighbourhood.node(neighbourhood.slotTarget(first));
-            boolean reversed = neighbourhood.isReversed(first);
+            int source = local.node(local.slotSource(first));
+            int target = local.node(local.slotTarget(first));
+            boolean reversed = local.isReversed(first);
             float[] scores = occludeRelationships ? without[r] : null;
-            relationships.add(new Explanation.RelationshipInfluence(neighbourhood.relationship(r),
+            relationships.add(new Explanation.RelationshipInfluence(local.relationship(r),
                     reversed ? target : source, reversed ? source : target, layerFlow, total,
                     scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
                     scores != null && flips(scores), slots.length));
         }
 
-        double[][] attribution = topFeatures > 0 ? featureAttribution(p) : null;
+        double[][] attribution = topFeatures > 0 ? local.attribution(backend, dLogProbability(p)) : null;
         List<Explanation.NodeInfluence> nodes = new ArrayList<>();
         for (int v = 0; v < n; v++) {
             float[] scores = v > 0 && occludeNodes
                     ? without[(occludeRelationships ? relationshipCount : 0) + v - 1] : null;
-            nodes.add(new Explanation.NodeInfluence(neighbourhood.node(v), neighbourhood.distance(v),
-                    flow.share(0, v), scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
+            nodes.add(new Explanation.NodeInfluence(local.node(v), local.distance(v),
+                    flow.flow().share(0, v), scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
                     scores != null && flips(scores), topFeatures(v, attribution, topFeatures)));
         }
-        return new Explanation(neighbourhood.node(0), layers, predictedClass, base, runnerUp,
+        return new Explanation(local.node(0), layers, predictedClass, base, runnerUp,
                 runnerUp < 0 ? Double.NaN : p[runnerUp], logits.clone(), nodes, relationships);
+    }
+
+    /** The attention flow over the neighbourhood's slots, on a graph whose edge k is local slot k. */
+    private record FlowSlots(AttentionFlow flow, IncomingCsr graph) {
+        double slotFlow(int layer, int k) {
+            return flow.slotFlow(layer, graph.slotOfEdge(k));
+        }
+    }
+
+    private FlowSlots flow() {
+        int slots = local.slotCount();
+        int[] sources = new int[slots];
+        int[] targets = new int[slots];
+        for (int k = 0; k < slots; k++) {
+            sources[k] = local.slotSource(k);
+            targets[k] = local.slotTarget(k);
+        }
+        IncomingCsr graph = new GraphBuilder(local.nodeCount()).selfLoops(false).build(sources, targets);
+        double[][] bySlot = new double[flowWeights.length][slots];
+        for (int l = 0; l < flowWeights.length; l++) {
+            for (int k = 0; k < slots; k++) {
+                bySlot[l][graph.slotOfEdge(k)] = flowWeights[l][k];
+            }
+        }
+        return new FlowSlots(AttentionFlow.of(graph, 0, bySlot), graph);
+    }
+
+    /** d log p(c) / d logits of the target for the predicted class c. */
+    private float[] dLogProbability(double[] p) {
+        int classes = local.classCount();
+        float[] dLogits = new float[classes];
+        if (local.multiLabel()) {
+            dLogits[predictedClass] = (float) (1 - p[predictedClass]);
+        } else {
+            for (int c = 0; c < classes; c++) {
+                dLogits[c] = (float) ((c == predictedClass ? 1 : 0) - p[c]);
+            }
+        }
+        return dLogits;
     }
 
     /** The target's scores for each run's removed slots, run by run or on several threads. */
@@ -289,7 +342,7 @@ public final class PredictionExplainer {
         if (threads <= 1) {
             for (int run = 0; run < runs; run++) {
                 terminationFlag.assertRunning();
-                scores[run] = logitsWithout(backend, removedSlots.apply(run));
+                scores[run] = local.logitsWithout(backend, removedSlots.apply(run));
             }
             return scores;
         }
@@ -306,7 +359,7 @@ public final class PredictionExplainer {
                     try (CpuBackend own = CpuBackend.sequential()) {
                         for (int run = first; run < runs; run += threads) {
                             terminationFlag.assertRunning();
-                            scores[run] = logitsWithout(own, removedSlots.apply(run));
+                            scores[run] = local.logitsWithout(own, removedSlots.apply(run));
                         }
                     }
                 }));
@@ -325,57 +378,13 @@ public final class PredictionExplainer {
         return scores;
     }
 
-    /** Gradient × input of log p(c) for every node and feature of the neighbourhood, [node][feature]. */
-    private double[][] featureAttribution(double[] p) {
-        int n = neighbourhood.nodeCount();
-        int cols = features.cols();
-        float[] dense = features instanceof SparseMatrix sparse ? sparse.toDense() : ((DenseMatrix) features).data();
-        int classes = config.classCount();
-        float[] dLogits = new float[n * classes];
-        if (config.multiLabel()) {
-            dLogits[predictedClass] = (float) (1 - p[predictedClass]);
-        } else {
-            for (int c = 0; c < classes; c++) {
-                dLogits[c] = (float) ((c == predictedClass ? 1 : 0) - p[c]);
-            }
-        }
-        Tensor featureTensor = backend.upload(dense, n, cols);
-        IncomingCsr subgraph = neighbourhood.build(null);
-        GraphTensor graphTensor = backend.upload(subgraph);
-        Tensor edgeTensor = EdgeFeatures.upload(backend, subgraph, keptRows(null));
-        Tensor dLogitsTensor = backend.upload(dLogits, n, classes);
-        GatNetwork network = null;
-        try {
-            network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeTensor, true);
-            network.forward();
-            network.backward(dLogitsTensor);
-            float[] gradient = download(backend, network.inputGradient());
-            double[][] attribution = new double[n][cols];
-            for (int v = 0; v < n; v++) {
-                for (int f = 0; f < cols; f++) {
-                    attribution[v][f] = (double) gradient[v * cols + f] * dense[v * cols + f];
-                }
-            }
-            return attribution;
-        } finally {
-            if (network != null) {
-                network.release();
-            }
-            backend.release(dLogitsTensor);
-            release(backend, edgeTensor);
-            backend.release(graphTensor);
-            backend.release(featureTensor);
-        }
-    }
-
     private List<Explanation.FeatureAttribution> topFeatures(int v, double[][] attribution, int k) {
-        if (attribution == null) {
+        if (attribution == null || attribution[v].length == 0) {
             return List.of();
         }
-        int cols = features.cols();
-        float[] row = rowOf(v);
+        float[] row = local.inputRow(v);
         List<Explanation.FeatureAttribution> all = new ArrayList<>();
-        for (int f = 0; f < cols; f++) {
+        for (int f = 0; f < row.length; f++) {
             if (attribution[v][f] != 0) {
                 all.add(new Explanation.FeatureAttribution(f, row[f], attribution[v][f]));
             }
@@ -385,52 +394,26 @@ public final class PredictionExplainer {
         return List.copyOf(all.subList(0, Math.min(k, all.size())));
     }
 
-    private float[] rowOf(int v) {
-        int cols = features.cols();
-        if (features instanceof DenseMatrix dense) {
-            return dense.row(v);
-        }
-        SparseMatrix sparse = (SparseMatrix) features;
-        float[] row = new float[cols];
-        for (int e = sparse.rowOffsets()[v]; e < sparse.rowOffsets()[v + 1]; e++) {
-            row[sparse.columns()[e]] = sparse.values()[e];
-        }
-        return row;
-    }
-
-    private float[] logitsWithout(Backend runner, boolean[] removed) {
-        Tensor featureTensor = runner.upload(features);
-        IncomingCsr subgraph = neighbourhood.build(removed);
-        GraphTensor graphTensor = runner.upload(subgraph);
-        Tensor edgeTensor = EdgeFeatures.upload(runner, subgraph, keptRows(removed));
-        GatNetwork network = null;
-        try {
-            network = new GatNetwork(runner, config, model.weights(), graphTensor, featureTensor, edgeTensor, false);
-            network.forward();
-            return targetRow(runner, network.logits());
-        } finally {
-            if (network != null) {
-                network.release();
-            }
-            release(runner, edgeTensor);
-            runner.release(graphTensor);
-            runner.release(featureTensor);
-        }
-    }
-
-    /** The relationship features of the edges of the neighbourhood without {@code removed}; null without. */
-    private DenseMatrix keptRows(boolean[] removed) {
-        return relationshipFeatures == null ? null : neighbourhood.slotFeatures(relationshipFeatures, removed);
-    }
-
-    private static void release(Backend backend, Tensor tensor) {
+    static void release(Backend backend, Tensor tensor) {
         if (tensor != null) {
             backend.release(tensor);
         }
     }
 
+    /** One head's attention on a slot, or the mean of its heads ({@code head} {@link #MEAN_HEADS}). */
+    static double headAttention(float[] values, int slot, int heads, int head) {
+        if (head != MEAN_HEADS) {
+            return values[slot * heads + (heads == 1 ? 0 : head)];
+        }
+        double a = 0;
+        for (int h = 0; h < heads; h++) {
+            a += values[slot * heads + h];
+        }
+        return a / heads;
+    }
+
     private boolean flips(float[] without) {
-        if (config.multiLabel()) {
+        if (local.multiLabel()) {
             return without[predictedClass] <= 0;
         }
         return argmax(without) != predictedClass;
@@ -438,7 +421,7 @@ public final class PredictionExplainer {
 
     private double[] probabilities(float[] scores) {
         double[] p = new double[scores.length];
-        if (config.multiLabel()) {
+        if (local.multiLabel()) {
             for (int c = 0; c < scores.length; c++) {
                 p[c] = 1 / (1 + Exponential.exp(-(double) scores[c]));
             }
@@ -479,12 +462,13 @@ public final class PredictionExplainer {
         return best;
     }
 
-    private static float[] targetRow(Backend backend, Tensor logits) {
+    /** The first row of the logits: the target's (local node 0, first of its label). */
+    static float[] targetRow(Backend backend, Tensor logits) {
         float[] all = download(backend, logits);
         return java.util.Arrays.copyOf(all, logits.cols());
     }
 
-    private static float[] download(Backend backend, Tensor tensor) {
+    static float[] download(Backend backend, Tensor tensor) {
         float[] values = new float[Math.multiplyExact(tensor.rows(), tensor.cols())];
         backend.download(tensor, values);
         return values;

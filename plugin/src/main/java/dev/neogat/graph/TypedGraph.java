@@ -37,6 +37,29 @@ public final class TypedGraph {
         return new Builder();
     }
 
+    /**
+     * A typed graph of relations whose CSRs are already built, none reversed from another (an explanation's
+     * neighbourhood, built slot by slot): each CSR's targets are its target type's nodes, its sources its source
+     * type's.
+     */
+    public static TypedGraph of(Map<String, Integer> nodeCounts, Map<Relation, IncomingCsr> graphs) {
+        for (Map.Entry<Relation, IncomingCsr> entry : graphs.entrySet()) {
+            Relation r = entry.getKey();
+            IncomingCsr csr = entry.getValue();
+            Integer targets = nodeCounts.get(r.targetType());
+            Integer sources = nodeCounts.get(r.sourceType());
+            if (targets == null || sources == null) {
+                throw new IllegalArgumentException("Relation " + r + " names a node type that is not given; the node "
+                        + "types are " + nodeCounts.keySet());
+            }
+            if (csr.nodeCount() != targets || csr.sourceCount() != sources) {
+                throw new IllegalArgumentException("Relation " + r + " has a graph of " + csr.sourceCount()
+                        + " sources and " + csr.nodeCount() + " targets for " + sources + " and " + targets + " nodes");
+            }
+        }
+        return new TypedGraph(new LinkedHashMap<>(nodeCounts), new LinkedHashMap<>(graphs), new LinkedHashMap<>());
+    }
+
     /** Node types in the order they were declared. */
     public List<String> nodeTypes() {
         return List.copyOf(nodeCounts.keySet());

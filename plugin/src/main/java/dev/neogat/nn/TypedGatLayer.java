@@ -181,6 +181,25 @@ public final class TypedGatLayer {
     }
 
     /**
+     * Holds the semantic attention's β of the relations into {@code type} (in {@link
+     * TypedLayerSpec#relationsInto(String)} order) at the given values instead of computing them from this layer's
+     * nodes: β is a mean over every node of the type, so a run on part of a graph (an explanation's neighbourhood)
+     * gives the whole graph's output only with the whole graph's β. Backward then treats β as constant.
+     */
+    public void holdRelationWeights(String type, double[] weights) {
+        if (spec.aggregation() != RelationAggregation.ATTENTION) {
+            throw new IllegalStateException("Only semantic attention (relationAggregation 'attention') computes its "
+                    + "relation weights; this layer combines relations by " + spec.aggregation().key());
+        }
+        TypeOutput t = type(type);
+        if (weights.length != t.into.size()) {
+            throw new IllegalArgumentException("Node type '" + type + "' has " + t.into.size() + " relations into it, "
+                    + "but " + weights.length + " weights are given");
+        }
+        t.held = weights.clone();
+    }
+
+    /**
      * Runs every active relation and combines them per output type. {@code inputs} holds every node type's
      * input. Returns {@link #outputs()}.
      */
@@ -271,6 +290,8 @@ public final class TypedGatLayer {
         final Tensor residualOut;
         /** The weight of each relation in the last forward pass. */
         final double[] weights;
+        /** β held at given values ({@link #holdRelationWeights}); null: computed. */
+        double[] held;
         /** Semantic attention: tanh(z_r·W + b) per relation, and its column sums. */
         final Tensor[] hidden;
         final Tensor[] hiddenSums;
@@ -334,7 +355,9 @@ public final class TypedGatLayer {
                 }
                 case MEAN -> weightedSum();
                 case ATTENTION -> {
-                    if (semanticWeight != null) {
+                    if (held != null) {
+                        System.arraycopy(held, 0, weights, 0, weights.length);
+                    } else if (semanticWeight != null) {
                         semanticWeights();
                     }
                     weightedSum();
@@ -400,7 +423,20 @@ public final class TypedGatLayer {
                     }
                 }
                 case ATTENTION -> {
-                    if (semanticWeight != null) {
+                    if (held != null) {
+                        // β held constant: the semantic parameters do not reach the output.
+                        if (semanticWeight != null) {
+                            backend.fill(semanticWeight.gradient(), 0f);
+                            backend.fill(semanticBias.gradient(), 0f);
+                            backend.fill(semanticQuery.gradient(), 0f);
+                        }
+                        Tensor dz = relationGradient();
+                        for (int r = 0; r < into.size(); r++) {
+                            backend.fill(dz, 0f);
+                            backend.scaledAdd(dz, (float) weights[r], dOut);
+                            relationBackward(into.get(r), inputs, dz, dInputs);
+                        }
+                    } else if (semanticWeight != null) {
                         semanticBackward(inputs, dOut, dInputs);
                     } else {
                         relationBackward(into.get(0), inputs, dOut, dInputs);

@@ -154,7 +154,15 @@ public final class TypedInference {
             float[] logits = download(backend, network.forward());
             List<Map<Relation, float[]>> attention = new ArrayList<>();
             List<Map<String, float[]>> embeddings = new ArrayList<>();
+            List<Map<String, double[]>> relationWeights = new ArrayList<>();
             for (int l = 0; l < config.layers(); l++) {
+                Map<String, double[]> weightsByType = new LinkedHashMap<>();
+                for (String type : config.layer(l).outputTypes()) {
+                    if (!config.layer(l).relationsInto(type).isEmpty()) {
+                        weightsByType.put(type, network.layer(l).relationWeights(type));
+                    }
+                }
+                relationWeights.add(weightsByType);
                 if (request.attention()) {
                     Map<Relation, float[]> byRelation = new LinkedHashMap<>();
                     for (Relation r : config.layer(l).activeRelations()) {
@@ -170,7 +178,7 @@ public final class TypedInference {
                     embeddings.add(byType);
                 }
             }
-            return new TypedPrediction(config, graph, logits, attention, embeddings);
+            return new TypedPrediction(config, graph, logits, attention, embeddings, relationWeights);
         } finally {
             if (network != null) {
                 network.release();
@@ -180,7 +188,7 @@ public final class TypedInference {
     }
 
     /** The trained input row of each of the graph's {@code nodes} nodes of a per-node featureless type. */
-    private static DenseMatrix trainedRows(String type, Weights weights, int nodes, int[] rows) {
+    public static DenseMatrix trainedRows(String type, Weights weights, int nodes, int[] rows) {
         if (rows == null) {
             throw new IllegalArgumentException("Node type '" + type + "' has a learned input per node (the model was "
                     + "trained with featurelessNodes 'node'): give the trained row of each of its nodes");

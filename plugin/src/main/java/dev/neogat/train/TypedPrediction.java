@@ -32,14 +32,28 @@ public final class TypedPrediction {
     private final float[] logits;
     private final List<Map<Relation, float[]>> attention;
     private final List<Map<String, float[]>> embeddings;
+    private final List<Map<String, double[]>> relationWeights;
 
     TypedPrediction(TypedGatConfig config, TypedGraph graph, float[] logits, List<Map<Relation, float[]>> attention,
-                    List<Map<String, float[]>> embeddings) {
+                    List<Map<String, float[]>> embeddings, List<Map<String, double[]>> relationWeights) {
         this.config = config;
         this.graph = graph;
         this.logits = logits;
         this.attention = attention;
         this.embeddings = embeddings;
+        this.relationWeights = relationWeights;
+    }
+
+    /**
+     * The weight of each relation into {@code type} at {@code layer} in this run, in {@link
+     * dev.neogat.spec.TypedLayerSpec#relationsInto(String)} order: 1 for sum, 1/R for mean, β for semantic attention.
+     */
+    public double[] relationWeights(int layer, String type) {
+        double[] weights = relationWeights.get(checkedLayer(layer)).get(type);
+        if (weights == null) {
+            throw new IllegalArgumentException("No relation points into '" + type + "' at layer " + layer);
+        }
+        return weights.clone();
     }
 
     public TypedGatConfig config() {

@@ -1,5 +1,14 @@
 package dev.neogat.bench;
 
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.nn.TypedGatNetwork;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedPrediction;
+import dev.neogat.train.TypedSignalGraph;
+import dev.neogat.train.TypedTrainingData;
 import dev.neogat.analysis.Explanation;
 import dev.neogat.analysis.PredictionExplainer;
 import dev.neogat.datasets.Dataset;
@@ -42,6 +51,11 @@ import java.util.stream.IntStream;
  * generated N-node graph (average degree 10, 64 dense features) with an untrained model of the paper's shape:
  * the work depends on the neighbourhood, not on the weights nor on N.
  *
+ * <p>{@code typed N [runs]}: the same for a typed model, on issue 17's generated typed graph ({@link
+ * TypedSignalGraph}, N items with users, shops and tags, a relationship property on ratings) with an untrained model
+ * of 2 layers, 4 heads of 8 channels and semantic attention: one whole-graph inference (the relation weights every
+ * explanation keeps), then one full explanation of {@code runs} random items each.
+ *
  * <p>Run: {@code mvn -q -B -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.ExplainBenchmark
  * -Dbench.args="cora 100 scale 1000000 20" -Dbench.heap=4g}
  */
@@ -69,8 +83,14 @@ public final class ExplainBenchmark {
                             : 20;
                     scale(nodes, runs);
                 }
+                case "typed" -> {
+                    int items = Integer.parseInt(words[++w]);
+                    int runs = w + 1 < words.length && words[w + 1].matches("\\d+") ? Integer.parseInt(words[++w])
+                            : 20;
+                    typed(items, runs);
+                }
                 default -> throw new IllegalArgumentException("Unknown benchmark '" + words[w]
-                        + "'; expected cora [nodes] or scale N [runs]");
+                        + "'; expected cora [nodes], scale N [runs] or typed N [runs]");
             }
         }
     }
@@ -207,12 +227,53 @@ public final class ExplainBenchmark {
                 long t = System.nanoTime();
                 PredictionExplainer explainer = PredictionExplainer.of(backend, model, graph, data.features(), node,
                         PredictionExplainer.MEAN_HEADS);
-                explainer.explain(5, TerminationFlag.RUNNING);
+                Explanation explanation = explainer.explain(5, TerminationFlag.RUNNING);
                 latency[i] = (System.nanoTime() - t) / 1e6;
-                sizes[i] = explainer.neighbourhood().relationshipCount();
+                sizes[i] = explanation.relationships().size();
             }
         }
         System.out.printf(Locale.ROOT, "  %d random nodes, relationships per neighbourhood median %.0f, max %d; "
+                        + "latency (1 thread) median %.2f ms, p99 %.2f ms%n", runs,
+                EngineBenchmark.median(Arrays.stream(sizes).asDoubleStream().toArray()),
+                Arrays.stream(sizes).max().orElse(0), EngineBenchmark.median(latency),
+                EngineBenchmark.percentile(latency, 0.99));
+    }
+
+    private static void typed(int items, int runs) {
+        long start = System.nanoTime();
+        TypedSignalGraph signal = new TypedSignalGraph(items, 1);
+        TypedTrainingData data = signal.typed();
+        TypedGatConfig config = signal.config(true, 4).aggregation(RelationAggregation.ATTENTION).build();
+        TypedTrainedModel model = new TypedTrainedModel(config,
+                Weights.initialize(TypedGatNetwork.parameterShapes(config), 1), ModelMetadata.NONE);
+        System.out.printf(Locale.ROOT, "typed %d items (%s), relations %s: generated in %.1f s%n", items,
+                data.graph().nodeTypes().stream().map(t -> t + " " + data.graph().nodeCount(t)).toList(),
+                data.graph().relations(), (System.nanoTime() - start) / 1e9);
+        PredictionExplainer.TypedInputs inputs = new PredictionExplainer.TypedInputs(data.features(),
+                data.relationshipFeatures(), Map.of());
+        SplittableRandom random = new SplittableRandom(7);
+        double[] latency = new double[runs];
+        int[] sizes = new int[runs];
+        try (CpuBackend backend = CpuBackend.sequential()) {
+            start = System.nanoTime();
+            TypedPrediction whole = TypedInference.run(backend, model, data.graph(), data.features(),
+                    data.relationshipFeatures(), Map.of(), Inference.Request.LOGITS_ONLY);
+            System.out.printf(Locale.ROOT, "  whole-graph inference (1 thread) %.1f ms%n",
+                    (System.nanoTime() - start) / 1e6);
+            for (int i = 0; i < 3; i++) {
+                PredictionExplainer.of(backend, model, whole, inputs, random.nextInt(items),
+                        PredictionExplainer.MEAN_HEADS).explain(5, TerminationFlag.RUNNING);
+            }
+            for (int i = 0; i < runs; i++) {
+                int item = random.nextInt(items);
+                long t = System.nanoTime();
+                Explanation explanation = PredictionExplainer.of(backend, model, whole, inputs, item,
+                        PredictionExplainer.MEAN_HEADS).explain(5, TerminationFlag.RUNNING);
+                latency[i] = (System.nanoTime() - t) / 1e6;
+                sizes[i] = explanation.relationships().size();
+            }
+        }
+        System.out.printf(Locale.ROOT, "  %d random items, relationships per neighbourhood median %.0f, max %d; "
                         + "latency (1 thread) median %.2f ms, p99 %.2f ms%n", runs,
                 EngineBenchmark.median(Arrays.stream(sizes).asDoubleStream().toArray()),
                 Arrays.stream(sizes).max().orElse(0), EngineBenchmark.median(latency),

@@ -154,6 +154,87 @@ class TypedModelGradientTest {
         }
     }
 
+    /**
+     * Semantic attention with β held (as an explanation runs a neighbourhood with the whole graph's β): holding the
+     * network's own β gives its logits, and with other β every gradient matches finite differences of the loss with
+     * β constant (the semantic parameters' is zero).
+     */
+    @org.junit.jupiter.api.Test
+    void heldRelationWeightsGradientsMatchFiniteDifferences() {
+        FiniteDifferences.requireFloat64();
+        TypedGatConfig config = base(Variant.GAT, RelationAggregation.ATTENTION).residual(true).build();
+        TypedGraph graph = graph();
+        SplittableRandom random = new SplittableRandom(31);
+        Weights weights = genericWeights(config, random);
+        try (CpuBackend backend = new CpuBackend(2, () -> false)) {
+            Map<String, Tensor> features = new LinkedHashMap<>();
+            for (String type : graph.nodeTypes()) {
+                int rows = graph.nodeCount(type);
+                int cols = config.inputWidths().get(type);
+                float[] x = new float[rows * cols];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) (random.nextDouble() * 4 - 2);
+                }
+                features.put(type, backend.upload(x, rows, cols));
+            }
+            TypedGatNetwork free = new TypedGatNetwork(backend, config, weights, graph, features, false);
+            float[] freeLogits = Precision.download(backend, free.forward());
+            TypedGatNetwork held = new TypedGatNetwork(backend, config, weights, graph, features, true);
+            for (int l = 0; l < config.layers(); l++) {
+                for (String type : config.layer(l).outputTypes()) {
+                    if (!config.layer(l).relationsInto(type).isEmpty()) {
+                        held.layer(l).holdRelationWeights(type, free.layer(l).relationWeights(type));
+                    }
+                }
+            }
+            Precision.assertClose(Precision.widen(freeLogits), Precision.download(backend, held.forward()), 0,
+                    "the network's own β gives its logits");
+            for (int l = 0; l < config.layers(); l++) {
+                for (String type : config.layer(l).outputTypes()) {
+                    int count = config.layer(l).relationsInto(type).size();
+                    if (count > 0) {
+                        double[] beta = new double[count];
+                        double sum = 0;
+                        for (int r = 0; r < count; r++) {
+                            beta[r] = 0.2 + random.nextDouble();
+                            sum += beta[r];
+                        }
+                        for (int r = 0; r < count; r++) {
+                            beta[r] /= sum;
+                        }
+                        held.layer(l).holdRelationWeights(type, beta);
+                    }
+                }
+            }
+            int[] classOf = new int[graph.nodeCount("paper")];
+            for (int i = 0; i < classOf.length; i++) {
+                classOf[i] = random.nextInt(config.classCount());
+            }
+            Targets targets = backend.upload(NodeLabels.singleLabel(classOf, config.classCount()),
+                    new int[]{0, 1, 4, 6, 7});
+            held.forward(true, 7, 2);
+            held.lossAndGradients(targets);
+            DoubleSupplier loss = () -> {
+                held.forward(true, 7, 2);
+                return backend.loss(held.logits(), targets, null);
+            };
+            for (String parameter : held.parameterNames()) {
+                if (parameter.contains(".semantic.")) {
+                    for (float g : ((CpuTensor) held.gradient(parameter)).data()) {
+                        assertEquals(0f, g, "held β: " + parameter + " does not reach the loss");
+                    }
+                    continue;
+                }
+                check("held β d/d" + parameter, ((CpuTensor) held.parameter(parameter)).data(),
+                        ((CpuTensor) held.gradient(parameter)).data(), loss);
+            }
+            for (String type : features.keySet()) {
+                check("held β d/dx " + type, ((CpuTensor) features.get(type)).data(),
+                        ((CpuTensor) held.inputGradient(type)).data(), loss);
+            }
+        }
+    }
+
     /** Sparse features of one type give the dense features' logits and parameter gradients (no input gradient). */
     @org.junit.jupiter.api.Test
     void sparseFeaturesOfOneTypeMatchDenseOnes() {

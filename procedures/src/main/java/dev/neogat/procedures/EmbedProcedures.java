@@ -121,7 +121,8 @@ public class EmbedProcedures extends ProcedureBase {
     }
 
     @Procedure(name = "gat.embed.write", mode = Mode.WRITE)
-    @Description("Writes each node's embedding from a hidden layer of a stored model to embeddingProperty (float[]).")
+    @Description("Writes each node's embedding from a hidden layer of a stored model to embeddingProperty (float[]): "
+            + "the embeddings gat.embed.stream gives; for a typed model on every projected node of each of its labels.")
     public Stream<EmbeddingWriteResult> write(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", description = "embeddingProperty (required), embeddingLayer, writeBatchSize, and "
@@ -131,6 +132,9 @@ public class EmbedProcedures extends ProcedureBase {
         WriteConfig write = WriteConfig.read(map);
         if (write.embeddingProperty() == null) {
             throw ConfigMap.missing("embeddingProperty", "the node property for the embedding");
+        }
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            return Stream.of(typedWrite(modelName, typed, map, write));
         }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
@@ -148,6 +152,26 @@ public class EmbedProcedures extends ProcedureBase {
             row.predictMillis = run.predictMillis();
             row.writeMillis = run.writeMillis();
             return Stream.of(row);
+        }
+    }
+
+    /** A typed model's hidden embeddings written on every node of each of its labels, as typedStream gives them. */
+    private EmbeddingWriteResult typedWrite(String modelName, TypedTrainedModel model, ConfigMap map,
+                                            WriteConfig write) {
+        int layer = WriteBack.embeddingLayer(write.embeddingLayer(), model.config().layers(), modelName);
+        try (Jobs.Job job = Jobs.start("embed.write", modelName, db.databaseName(), null)) {
+            TypedModelRun run = TypedModelRun.run(context(), modelName, model, map,
+                    new Inference.Request(false, true), write, job);
+            EmbeddingWriteResult row = new EmbeddingWriteResult();
+            row.nodeCount = run.graph().nodeCount();
+            row.layer = layer;
+            row.dimension = run.prediction().embeddingWidth(layer);
+            row.propertiesWritten = run.written().propertiesWritten();
+            row.writeRetries = run.written().retries();
+            row.loadMillis = run.graph().loadMillis();
+            row.predictMillis = run.predictMillis();
+            row.writeMillis = run.writeMillis();
+            return row;
         }
     }
 }

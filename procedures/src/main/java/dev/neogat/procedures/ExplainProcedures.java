@@ -46,7 +46,9 @@ public class ExplainProcedures extends ProcedureBase {
             + "model's layers): a 'prediction' row (class as stored, probability, runner-up), 'node' rows (attention "
             + "flow reaching the node, change of the predicted class's probability when its relationships are removed, "
             + "top features by gradient x input) and 'relationship' rows (flow per layer and in total, change when it "
-            + "alone is removed, whether that flips the prediction), cut to the k most influential.")
+            + "alone is removed, whether that flips the prediction), cut to the k most influential. A typed model "
+            + "explains nodes of its target label, over every relation (a relationship removed from each relation "
+            + "that reads it), with top features for nodes of labels that have features.")
     public Stream<ExplanationRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "node", description = "A node of the model's projection, or its id.") Object node,
@@ -59,7 +61,8 @@ public class ExplainProcedures extends ProcedureBase {
     }
 
     @Procedure(name = "gat.explain.write", mode = Mode.WRITE)
-    @Description("Explains a stored model's predictions for a set of nodes (default: every node of its projection) "
+    @Description("Explains a stored model's predictions for a set of nodes (default: every node of its projection; "
+            + "for a typed model every node of its target label) "
             + "and writes to each node, as writeProperty, the element ids of its k most influential relationships, "
             + "most influential first.")
     public Stream<ExplainFacade.ExplainWriteResult> write(
@@ -107,7 +110,7 @@ public class ExplainProcedures extends ProcedureBase {
         for (Explanation.RelationshipInfluence r : e.relationships()) {
             ExplanationRow row = new ExplanationRow();
             row.kind = "relationship";
-            row.relationship = tx.getRelationshipById(explained.graph().relationshipIds()[r.relationship()]);
+            row.relationship = tx.getRelationshipById(explained.neo4jRelationships().applyAsLong(r.relationship()));
             row.rank = explained.relationshipRanks().get(r.relationship()).longValue();
             row.flow = r.flow();
             List<Double> layerFlow = new ArrayList<>();
@@ -124,6 +127,6 @@ public class ExplainProcedures extends ProcedureBase {
 
     @SuppressWarnings("deprecation")
     private Node node(ExplainFacade.ExplainedNode explained, int dense) {
-        return tx.getNodeById(explained.graph().nodes().toNeo4j(dense));
+        return tx.getNodeById(explained.neo4jNodes().applyAsLong(dense));
     }
 }

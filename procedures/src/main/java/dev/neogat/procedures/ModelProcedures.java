@@ -76,9 +76,10 @@ public class ModelProcedures extends ProcedureBase {
             + "order of classes) and per-class precision, recall and F1 on the test nodes, and the per-epoch history "
             + "of loss and accuracy; for a model trained with autoTune, every trial (its configuration, validation "
             + "score and loss, epochs and time; empty otherwise). For a typed model, model also holds its node types "
-            + "with their input widths (nodeTypes, nodeTypeInputs), its relations, its featureless types and, with "
-            + "relationAggregation 'attention', the relation importances per layer and target label "
-            + "(relationImportance).")
+            + "with their input widths (nodeTypes, nodeTypeInputs), its relations, its featureless types, their "
+            + "learned input (featurelessNodes: 'label' or 'node', null without featureless types) and, with 'node', "
+            + "the number of trained nodes per featureless label (trainedNodes), and, with relationAggregation "
+            + "'attention', the relation importances per layer and target label (relationImportance).")
     @SuppressWarnings("unchecked")
     public Stream<ModelInfo> info(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName) {
@@ -150,6 +151,15 @@ public class ModelProcedures extends ProcedureBase {
         }
         map.put("nodeTypeInputs", types);
         map.put("featurelessTypes", List.copyOf(config.featureless().keySet()));
+        // One featurelessNodes setting trains every featureless label, so their modes agree.
+        String featurelessNodes = config.featureless().values().stream().map(input -> input.mode().key()).findFirst()
+                .orElse(null);
+        map.put("featurelessNodes", featurelessNodes);
+        if (model.metadata().trainedNodes() != null) {
+            Map<String, Object> trainedNodes = new LinkedHashMap<>();
+            model.metadata().trainedNodes().forEach((type, nodes) -> trainedNodes.put(type, (long) nodes.size()));
+            map.put("trainedNodes", trainedNodes);
+        }
         if (config.aggregation() == RelationAggregation.ATTENTION && model.metadata().relationWeights() != null) {
             map.put("relationImportance", ModelMetadata.plain(model.metadata().relationWeights()));
         }

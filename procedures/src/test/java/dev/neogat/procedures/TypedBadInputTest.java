@@ -246,19 +246,6 @@ class TypedBadInputTest {
                 + "'badge' (e.g. node " + coauthorAuthor + ")");
     }
 
-    @Test
-    void proceduresWithoutTypedSupportSaySo() {
-        for (String call : List.of("CALL gat.embed.write('base', {embeddingProperty: 'e'})",
-                "CALL gat.explain.stream('base', 0)")) {
-            String message = failure(call, Map.of());
-            assertThat(message).as(call).contains("The model 'base' is a typed model (node types [Paper, Author, "
-                    + "Venue]); typed models are not supported by this procedure yet");
-        }
-        long listed = db.executeTransactionally("CALL gat.model.list() YIELD name WHERE name = 'base' RETURN count(*) "
-                + "AS n", Map.of(), result -> (Long) result.next().get("n"));
-        assertThat(listed).isEqualTo(1);
-    }
-
     private static String failure(String query, Map<String, Object> parameters) {
         Throwable thrown = catchThrowable(() -> db.executeTransactionally(query, parameters,
                 result -> result.stream().count()));

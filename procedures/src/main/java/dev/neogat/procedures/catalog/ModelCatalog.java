@@ -85,8 +85,7 @@ public final class ModelCatalog {
         StoredModel model = getAny(name);
         if (model instanceof TypedTrainedModel typed) {
             throw new IllegalArgumentException("The model '" + name + "' is a typed model (node types "
-                    + typed.config().nodeTypes() + "); typed models are not supported by this procedure yet (they are "
-                    + "by gat.predict.stream, gat.predict.write, gat.model.info, gat.model.list and gat.model.drop)");
+                    + typed.config().nodeTypes() + "); this call handles untyped models only");
         }
         return (TrainedModel) model;
     }

@@ -49,8 +49,8 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         ProjectionConfig projection = config.projection();
         boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
                 || projection.featurePropertiesByLabel() != null;
-        // With relationshipFeatures, 'auto' stays untyped: such models also run in gat.embed.write and
-        // gat.explain.*, which typed models do not yet; typed: true trains a typed one.
+        // With relationshipFeatures, 'auto' stays untyped, as such runs trained before typed models existed (an
+        // untyped model also attends over them); typed: true trains a typed one.
         return several && untypedOnly(config).isEmpty() && projection.relationshipFeatures() == null;
     }
 
@@ -65,10 +65,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         }
         if ("gpu".equalsIgnoreCase(config.device())) {
             settings.add("device 'gpu'");
-        }
-        WriteConfig write = config.write();
-        if (write.embeddingProperty() != null) {
-            settings.add("embeddingProperty");
         }
         return settings;
     }

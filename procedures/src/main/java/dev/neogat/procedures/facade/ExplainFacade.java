@@ -2,8 +2,13 @@ package dev.neogat.procedures.facade;
 
 import dev.neogat.analysis.Explanation;
 import dev.neogat.analysis.PredictionExplainer;
+import dev.neogat.analysis.TypedIds;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.procedures.load.NodeIdMap;
+import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.train.Inference;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.procedures.context.ProcedureContext;
@@ -27,12 +32,16 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.IntFunction;
+import java.util.function.IntToLongFunction;
 import java.util.stream.IntStream;
 
 /**
  * gat.explain.stream and gat.explain.write: reads their configuration, loads what they need (the stream only the
  * node's L-hop neighbourhood, the write the model's projection) and runs the engine's {@link PredictionExplainer}
- * (on the CPU: an explanation computes on one node's neighbourhood, too small for a GPU to pay off).
+ * (on the CPU: an explanation computes on one node's neighbourhood, too small for a GPU to pay off). A typed model
+ * is explained on its typed neighbourhood in the graph as it is now ({@link TypedModelRun}), for nodes of its target
+ * label; its explanation's ids are {@link TypedIds} numbers, mapped back to nodes and relationships here.
  */
 public final class ExplainFacade {
 
@@ -54,8 +63,12 @@ public final class ExplainFacade {
         return List.copyOf(keys);
     }
 
-    /** One explained node, cut to the k most influential parts, with what is needed to turn it into rows. */
-    public record ExplainedNode(Explanation explanation, LoadedGraph graph, List<Object> classValues,
+    /**
+     * One explained node, cut to the k most influential parts, with what is needed to turn it into rows: the Neo4j
+     * id of each node and relationship id of the explanation.
+     */
+    public record ExplainedNode(Explanation explanation, IntToLongFunction neo4jNodes,
+                                IntToLongFunction neo4jRelationships, List<Object> classValues,
                                 Map<Integer, Integer> neighbourRanks, Map<Integer, Integer> relationshipRanks,
                                 List<String> featureNames) {
 
@@ -88,8 +101,11 @@ public final class ExplainFacade {
     public static ExplainedNode stream(ProcedureContext context, String modelName, Object node,
                                        Map<String, Object> rawConfig) {
         ConfigMap config = new ConfigMap(rawConfig, STREAM_KEYS);
+        if (ModelRun.storedModel(context, modelName) instanceof TypedTrainedModel typed) {
+            return typedStream(context, modelName, typed, node, config, rawConfig);
+        }
         TrainedModel model = ModelRun.model(context, modelName);
-        Settings settings = settings(config, rawConfig, model.config(), DEFAULT_K);
+        Settings settings = settings(config, rawConfig, maxHeads(model.config()), DEFAULT_K);
         int topFeatures = config.integer("topFeatures", DEFAULT_TOP_FEATURES, 0, 1_000_000);
         Object featureNamesValue = rawConfig == null ? null : rawConfig.get("featureNames");
         List<String> names = featureNamesValue instanceof List<?> list ? namesFromList(list, model.config()) : null;
@@ -110,18 +126,85 @@ public final class ExplainFacade {
                 explanation = explainer(backend, loaded, target, settings.head())
                         .explain(topFeatures, settings.concurrency(), context.terminationFlag());
             }
-            return cut(explanation, loaded, settings, names);
+            LoadedGraph graph = loaded.graph();
+            return cut(explanation, graph.nodes()::toNeo4j, r -> graph.relationshipIds()[r],
+                    loaded.model().metadata().classes(), settings, names);
         }
     }
 
+    /** A typed model's explanation of a node of its target label, on the graph as it is now. */
+    private static ExplainedNode typedStream(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                             Object node, ConfigMap config, Map<String, Object> rawConfig) {
+        Settings settings = settings(config, rawConfig, maxHeads(model), DEFAULT_K);
+        int topFeatures = config.integer("topFeatures", DEFAULT_TOP_FEATURES, 0, 1_000_000);
+        if (config.has("featureNames")) {
+            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; 'featureNames' with a "
+                    + "typed model is not supported yet (its labels have features of their own); the top features "
+                    + "name each feature by its column in its label's features");
+        }
+        long neo4jId = ConfigMap.nodeId(node, "The node");
+        try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
+            TypedModelRun run = TypedModelRun.run(context, modelName, model, config,
+                    new Inference.Request(false, false), null, job);
+            int target = typedTarget(run, modelName, neo4jId, "The node");
+            job.phase("explaining");
+            Explanation explanation;
+            try (CpuBackend backend = new CpuBackend(settings.concurrency(), context.terminationFlag())) {
+                explanation = PredictionExplainer.of(backend, run.model(), run.prediction(),
+                        typedInputs(context, modelName, run), target, settings.head())
+                        .explain(topFeatures, settings.concurrency(), context.terminationFlag());
+            }
+            TypedIds ids = new TypedIds(run.graph().graph());
+            return cut(explanation, typedNodes(run.graph(), ids), typedRelationships(run.graph(), ids),
+                    run.classValues(), settings, null);
+        }
+    }
+
+    /** What the typed explainer reads besides the run; read once, in the procedure's transaction. */
+    private static PredictionExplainer.TypedInputs typedInputs(ProcedureContext context, String modelName,
+                                                               TypedModelRun run) {
+        TypedLoadedGraph graph = run.graph();
+        Map<String, int[]> trainedRows = TrainedNodeRows.rows(context.tx(), modelName, run.model().config(),
+                run.model().metadata(), graph);
+        return new PredictionExplainer.TypedInputs(graph.features(), graph.relationshipFeatures(), trainedRows);
+    }
+
+    /** The index within the target label of the node with Neo4j id {@code neo4jId}; fails for another label's node. */
+    private static int typedTarget(TypedModelRun run, String modelName, long neo4jId, String what) {
+        String targetType = run.model().config().targetType();
+        int dense = run.graph().nodes().get(targetType).toDense(neo4jId);
+        if (dense >= 0) {
+            return dense;
+        }
+        for (Map.Entry<String, NodeIdMap> type : run.graph().nodes().entrySet()) {
+            if (type.getValue().toDense(neo4jId) >= 0) {
+                throw new IllegalArgumentException(what + " (id " + neo4jId + ") is a '" + type.getKey() + "' node; "
+                        + "the typed model '" + modelName + "' predicts, and so explains, nodes of its target label '"
+                        + targetType + "' only");
+            }
+        }
+        throw new IllegalArgumentException(what + " (id " + neo4jId + ") is not in the typed model's projection "
+                + "(node labels " + run.model().config().nodeTypes() + ")");
+    }
+
+    private static IntToLongFunction typedNodes(TypedLoadedGraph graph, TypedIds ids) {
+        return node -> graph.nodes().get(ids.type(node)).toNeo4j(ids.index(node));
+    }
+
+    private static IntToLongFunction typedRelationships(TypedLoadedGraph graph, TypedIds ids) {
+        return relationship -> graph.relationshipIds().get(ids.relation(relationship))[ids.edge(relationship)];
+    }
+
     /** Explains each node and writes its k most influential relationships' element ids to writeProperty. */
-    @SuppressWarnings("deprecation")
     public static ExplainWriteResult write(ProcedureContext context, String modelName, Map<String, Object> rawConfig) {
         ConfigMap config = new ConfigMap(rawConfig, WRITE_KEYS);
-        TrainedModel model = ModelRun.model(context, modelName);
         String writeProperty = config.requiredString("writeProperty",
                 "the node property for the element ids of each node's most influential relationships");
-        Settings settings = settings(config, rawConfig, model.config(), DEFAULT_WRITE_K);
+        if (ModelRun.storedModel(context, modelName) instanceof TypedTrainedModel typed) {
+            return typedWrite(context, modelName, typed, config, rawConfig, writeProperty);
+        }
+        TrainedModel model = ModelRun.model(context, modelName);
+        Settings settings = settings(config, rawConfig, maxHeads(model.config()), DEFAULT_WRITE_K);
         int batchSize = WriteConfig.batchSize(config);
         List<Long> requested = config.nodeIds("nodes");
         try (Jobs.Job job = Jobs.start("explain.write", modelName, context.database(), null)) {
@@ -136,69 +219,128 @@ public final class ExplainFacade {
                     targets[i] = denseId(loaded, requested.get(i), "Configuration 'nodes' entry " + i);
                 }
             }
-            job.phase("explaining");
-            long start = System.nanoTime();
             TerminationFlag flag = context.terminationFlag();
-            int[][] topRelationships = new int[targets.length][];
-            ForkJoinPool pool = new ForkJoinPool(settings.concurrency());
-            try {
-                pool.submit(() -> IntStream.range(0, targets.length).parallel().forEach(i -> {
-                    try (CpuBackend backend = CpuBackend.sequential()) {
-                        topRelationships[i] = explainer(backend, loaded, targets[i], settings.head())
-                                .topRelationships(settings.k(), settings.ranking(), 1, flag).stream()
-                                .mapToInt(Explanation.RelationshipInfluence::relationship).toArray();
-                    }
-                })).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while explaining", e);
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-            } finally {
-                pool.shutdown();
-            }
-            long explainMillis = (System.nanoTime() - start) / 1_000_000;
-            long[] relationshipIds = loaded.graph().relationshipIds();
-            Object[] values = new Object[targets.length];
-            for (int i = 0; i < targets.length; i++) {
-                values[i] = Arrays.stream(topRelationships[i])
-                        .mapToObj(r -> context.tx().getRelationshipById(relationshipIds[r]).getElementId())
-                        .toArray(String[]::new);
-            }
-            String phase = "writing node properties";
-            job.phase(phase);
-            start = System.nanoTime();
-            List<PropertyWriter.Column> columns = List.of(PropertyWriter.column(writeProperty, index -> values[index]));
-            WriteTally tally = new WriteTally();
-            tally.expect("nodes", columns);
-            PropertyWriter.writeNodes(context.db(), targets.length,
-                    (tx, index) -> tx.getNodeById(loaded.graph().nodes().toNeo4j(targets[index])), columns, batchSize,
-                    settings.concurrency(), context.guard(), tally,
-                    WriteBack.progress(job, phase, targets.length, context.log(), modelName));
-            ExplainWriteResult result = new ExplainWriteResult();
-            result.nodeCount = targets.length;
-            result.propertiesWritten = tally.propertiesWritten();
-            result.writeRetries = tally.retries();
-            result.relationshipsPerNode = settings.k();
-            result.rankBy = settings.ranking().name().toLowerCase(java.util.Locale.ROOT);
-            result.loadMillis = loaded.graph().loadMillis();
-            result.explainMillis = explainMillis;
-            result.writeMillis = (System.nanoTime() - start) / 1_000_000;
-            return result;
+            LoadedGraph graph = loaded.graph();
+            return explainAndWrite(context, modelName, writeProperty, settings, batchSize, targets,
+                    target -> {
+                        try (CpuBackend backend = CpuBackend.sequential()) {
+                            return explainer(backend, loaded, target, settings.head())
+                                    .topRelationships(settings.k(), settings.ranking(), 1, flag);
+                        }
+                    }, r -> graph.relationshipIds()[r], graph.nodes()::toNeo4j, graph.loadMillis(), job);
         }
     }
 
-    /** Typed models (another node type per label) will choose their explainer here. */
+    /** gat.explain.write for a typed model: nodes of its target label (default: all of them). */
+    private static ExplainWriteResult typedWrite(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                                 ConfigMap config, Map<String, Object> rawConfig,
+                                                 String writeProperty) {
+        Settings settings = settings(config, rawConfig, maxHeads(model), DEFAULT_WRITE_K);
+        int batchSize = WriteConfig.batchSize(config);
+        List<Long> requested = config.nodeIds("nodes");
+        // 'nodes' here names the nodes to explain; the run itself reads the whole projection.
+        Map<String, Object> runConfig = new LinkedHashMap<>(rawConfig);
+        runConfig.remove("nodes");
+        try (Jobs.Job job = Jobs.start("explain.write", modelName, context.database(), null)) {
+            TypedModelRun run = TypedModelRun.run(context, modelName, model, new ConfigMap(runConfig, WRITE_KEYS),
+                    new Inference.Request(false, false), null,
+                    List.of(new RunProperties.Named("writeProperty", writeProperty)), job);
+            NodeIdMap targetNodes = run.graph().targetNodes();
+            int[] targets;
+            if (requested == null) {
+                targets = IntStream.range(0, targetNodes.size()).toArray();
+            } else {
+                targets = new int[requested.size()];
+                for (int i = 0; i < targets.length; i++) {
+                    targets[i] = typedTarget(run, modelName, requested.get(i), "Configuration 'nodes' entry " + i);
+                }
+            }
+            TerminationFlag flag = context.terminationFlag();
+            TypedIds ids = new TypedIds(run.graph().graph());
+            PredictionExplainer.TypedInputs inputs = typedInputs(context, modelName, run);
+            return explainAndWrite(context, modelName, writeProperty, settings, batchSize, targets,
+                    target -> {
+                        try (CpuBackend backend = CpuBackend.sequential()) {
+                            return PredictionExplainer.of(backend, run.model(), run.prediction(), inputs, target,
+                                    settings.head()).topRelationships(settings.k(), settings.ranking(), 1, flag);
+                        }
+                    }, typedRelationships(run.graph(), ids), targetNodes::toNeo4j, run.graph().loadMillis(), job);
+        }
+    }
+
+    /**
+     * Finds each target's k most influential relationships ({@code topOf}, on {@code settings.concurrency()}
+     * threads) and writes their element ids, most influential first, to {@code writeProperty} of the target.
+     */
+    @SuppressWarnings("deprecation")
+    private static ExplainWriteResult explainAndWrite(ProcedureContext context, String modelName,
+                                                      String writeProperty, Settings settings, int batchSize,
+                                                      int[] targets,
+                                                      IntFunction<List<Explanation.RelationshipInfluence>> topOf,
+                                                      IntToLongFunction neo4jRelationships,
+                                                      IntToLongFunction neo4jNodes, long loadMillis, Jobs.Job job) {
+        job.phase("explaining");
+        long start = System.nanoTime();
+        int[][] topRelationships = new int[targets.length][];
+        ForkJoinPool pool = new ForkJoinPool(settings.concurrency());
+        try {
+            pool.submit(() -> IntStream.range(0, targets.length).parallel().forEach(i ->
+                    topRelationships[i] = topOf.apply(targets[i]).stream()
+                            .mapToInt(Explanation.RelationshipInfluence::relationship).toArray())).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while explaining", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdown();
+        }
+        long explainMillis = (System.nanoTime() - start) / 1_000_000;
+        Object[] values = new Object[targets.length];
+        for (int i = 0; i < targets.length; i++) {
+            values[i] = Arrays.stream(topRelationships[i])
+                    .mapToObj(r -> context.tx().getRelationshipById(neo4jRelationships.applyAsLong(r)).getElementId())
+                    .toArray(String[]::new);
+        }
+        String phase = "writing node properties";
+        job.phase(phase);
+        start = System.nanoTime();
+        List<PropertyWriter.Column> columns = List.of(PropertyWriter.column(writeProperty, index -> values[index]));
+        WriteTally tally = new WriteTally();
+        tally.expect("nodes", columns);
+        PropertyWriter.writeNodes(context.db(), targets.length,
+                (tx, index) -> tx.getNodeById(neo4jNodes.applyAsLong(targets[index])), columns, batchSize,
+                settings.concurrency(), context.guard(), tally,
+                WriteBack.progress(job, phase, targets.length, context.log(), modelName));
+        ExplainWriteResult result = new ExplainWriteResult();
+        result.nodeCount = targets.length;
+        result.propertiesWritten = tally.propertiesWritten();
+        result.writeRetries = tally.retries();
+        result.relationshipsPerNode = settings.k();
+        result.rankBy = settings.ranking().name().toLowerCase(java.util.Locale.ROOT);
+        result.loadMillis = loadMillis;
+        result.explainMillis = explainMillis;
+        result.writeMillis = (System.nanoTime() - start) / 1_000_000;
+        return result;
+    }
+
     private static PredictionExplainer explainer(Backend backend, ModelRun.Loaded loaded, int target, int head) {
         return PredictionExplainer.of(backend, loaded.model(), loaded.graph().graph(), loaded.graph().features(),
                 loaded.graph().relationshipFeatures(), target, head);
     }
 
-    private static Settings settings(ConfigMap config, Map<String, Object> raw, GatConfig model, int defaultK) {
+    private static int maxHeads(GatConfig model) {
+        return IntStream.range(0, model.layerCount()).map(model::heads).max().orElse(1);
+    }
+
+    private static int maxHeads(TypedTrainedModel model) {
+        return IntStream.range(0, model.config().layers()).map(l -> model.config().layer(l).heads()).max().orElse(1);
+    }
+
+    private static Settings settings(ConfigMap config, Map<String, Object> raw, int maxHeads, int defaultK) {
         int k = config.integer("k", defaultK, 1, 1_000_000);
         Object headValue = raw == null ? null : raw.get("head");
         int head = PredictionExplainer.MEAN_HEADS;
-        int maxHeads = IntStream.range(0, model.layerCount()).map(model::heads).max().orElse(1);
         if (headValue instanceof Number) {
             head = config.integer("head", 0, 0, maxHeads - 1);
         } else if (headValue != null) {
@@ -213,7 +355,8 @@ public final class ExplainFacade {
         return new Settings(k, head, ranking, config.concurrency());
     }
 
-    private static ExplainedNode cut(Explanation explanation, ModelRun.Loaded loaded, Settings settings,
+    private static ExplainedNode cut(Explanation explanation, IntToLongFunction neo4jNodes,
+                                     IntToLongFunction neo4jRelationships, List<Object> classes, Settings settings,
                                      List<String> names) {
         Map<Integer, Integer> neighbourRanks = new LinkedHashMap<>();
         List<Explanation.NodeInfluence> neighbours = explanation.topNeighbours(Integer.MAX_VALUE, settings.ranking());
@@ -226,9 +369,8 @@ public final class ExplainFacade {
         for (int i = 0; i < relationships.size(); i++) {
             relationshipRanks.put(relationships.get(i).relationship(), i + 1);
         }
-        List<Object> classes = loaded.model().metadata().classes();
-        return new ExplainedNode(explanation.top(settings.k(), settings.ranking()), loaded.graph(), classes,
-                neighbourRanks, relationshipRanks, names);
+        return new ExplainedNode(explanation.top(settings.k(), settings.ranking()), neo4jNodes, neo4jRelationships,
+                classes, neighbourRanks, relationshipRanks, names);
     }
 
     private static int denseId(ModelRun.Loaded loaded, long neo4jId, String what) {

@@ -43,10 +43,14 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         return run(context, modelName, model, config, request, write, List.of(), job);
     }
 
-    /** As above, for a procedure that writes {@code outputs} itself: checked against the model's inputs first. */
+    /**
+     * As {@link #run(ProcedureContext, String, TypedTrainedModel, ConfigMap, Inference.Request, WriteConfig,
+     * Jobs.Job)}, also refusing, before anything is read, {@code otherOutputs} (properties the caller writes itself)
+     * that are one of the model's inputs or of the write's outputs.
+     */
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
                                     ConfigMap config, Inference.Request request, WriteConfig write,
-                                    List<RunProperties.Named> outputs, Jobs.Job job) {
+                                    List<RunProperties.Named> otherOutputs, Jobs.Job job) {
         for (String key : List.of("nodes", MemoryBudget.KEY)) {
             if (config.has(key)) {
                 throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
@@ -66,7 +70,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                 .input("labelProperty" + ofModel, model.metadata().labelProperty())
                 .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split
                         : null)
-                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).outputs(outputs)
+                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).outputs(otherOutputs)
                 .requireOutputsApart();
         TypedGatConfig gat = model.config();
         if (!new TreeSet<>(projection.nodeLabels()).equals(new TreeSet<>(gat.nodeTypes()))) {

@@ -61,6 +61,7 @@ final class TypedTrainFacade {
                         + "(multi-label), which typed models do not support yet; give typed: false");
             }
             TypedGatConfig gatConfig = modelConfig(config, graph);
+            WriteBack.requireLayersExist(config.write(), gatConfig.layers(), modelName);
             DeviceChoice device = device(config, context);
             context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s",
                     modelName, graph.nodeCount(), graph.graph().nodeTypes(), graph.graph().relations(),
@@ -77,7 +78,8 @@ final class TypedTrainFacade {
                 TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
                         graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), new Inference.Request(
                                 config.write().attentionProperty() != null
-                                        || config.write().selfAttentionProperty() != null, false));
+                                        || config.write().selfAttentionProperty() != null,
+                                config.write().embeddingProperty() != null));
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());

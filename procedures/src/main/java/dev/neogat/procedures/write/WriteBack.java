@@ -61,9 +61,11 @@ public final class WriteBack {
     }
 
     /**
-     * Writes a typed model's results as {@link #write} does: on the nodes of its target label the predicted class
-     * (as the user's own label value) and the class probabilities; the attention of every relation on its stored
-     * relationships and the self attention on every node ({@link TypedAttentionColumns}).
+     * Writes a typed model's results: on the nodes of its target label the predicted class (as the user's own
+     * label value) to writeProperty and the class probabilities to probabilityProperty, as {@link #write} does; the
+     * attention of every relation on its stored relationships and the self attention on every node
+     * ({@link TypedAttentionColumns}); on every projected node, of every label, its hidden embedding to
+     * embeddingProperty.
      */
     @SuppressWarnings("deprecation")
     public static Summary writeTyped(ProcedureContext context, String modelName, TypedLoadedGraph graph,
@@ -117,7 +119,47 @@ public final class WriteBack {
                     write.batchSize(), concurrency, context.guard(), tally,
                     progress(job, phase, total, context.log(), modelName));
         }
+        if (write.embeddingProperty() != null) {
+            writeTypedEmbeddings(context, modelName, graph, prediction, write, concurrency, job, tally);
+        }
         return summary(context, modelName, tally);
+    }
+
+    /** Every projected node's hidden embedding, label by label in the model's order, as gat.embed.stream gives it. */
+    @SuppressWarnings("deprecation")
+    private static void writeTypedEmbeddings(ProcedureContext context, String modelName, TypedLoadedGraph graph,
+                                             TypedPrediction prediction, WriteConfig write, int concurrency,
+                                             Jobs.Job job, WriteTally tally) {
+        int layer = embeddingLayer(write.embeddingLayer(), prediction.config().layers(), modelName);
+        int width = prediction.embeddingWidth(layer);
+        List<String> types = prediction.config().nodeTypes();
+        // Node index i of the write is node i - firstOf[t] of types[t]: labels one after another.
+        int[] firstOf = new int[types.size() + 1];
+        for (int t = 0; t < types.size(); t++) {
+            firstOf[t + 1] = Math.addExact(firstOf[t], graph.nodes().get(types.get(t)).size());
+        }
+        float[][] embeddings = new float[types.size()][];
+        for (int t = 0; t < types.size(); t++) {
+            embeddings[t] = prediction.embeddings(layer, types.get(t));
+        }
+        int total = firstOf[types.size()];
+        int[] typeOf = new int[total];
+        for (int t = 0; t < types.size(); t++) {
+            java.util.Arrays.fill(typeOf, firstOf[t], firstOf[t + 1], t);
+        }
+        List<PropertyWriter.Column> columns = List.of(PropertyWriter.column(write.embeddingProperty(), index -> {
+            int t = typeOf[index];
+            int i = index - firstOf[t];
+            return java.util.Arrays.copyOfRange(embeddings[t], i * width, (i + 1) * width);
+        }));
+        tally.expect("nodes", columns);
+        String phase = "writing embeddings";
+        job.phase(phase);
+        PropertyWriter.writeNodes(context.db(), total, (tx, index) -> {
+            int t = typeOf[index];
+            return tx.getNodeById(graph.nodes().get(types.get(t)).toNeo4j(index - firstOf[t]));
+        }, columns, write.batchSize(), concurrency, context.guard(), tally,
+                progress(job, phase, total, context.log(), modelName));
     }
 
     /** Writes the relationship columns (attention) in cells of disjoint end nodes ({@link WriteJobs}). */
