@@ -20,6 +20,9 @@ import dev.neogat.util.TerminationFlag;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Mini-batch training of a graph that is not held in the heap: batches read their sampled neighbourhoods and
@@ -45,6 +48,17 @@ public final class SampledTrainer {
     public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
                                        TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
                                        Listener listener, TerminationFlag termination) {
+        return train(backend, data, config, training, miniBatch, evaluationChunk, 1, listener, termination);
+    }
+
+    /**
+     * As {@link #train(Backend, SampledTrainingData, GatConfig, TrainingConfig, MiniBatchConfig, int, Listener,
+     * TerminationFlag)}, with batches and evaluation chunks sampled and read ahead on {@code concurrency} threads
+     * ({@link BatchPipeline#workersFor}), each through its own reader; the result is the same at any concurrency.
+     */
+    public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
+                                       TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
+                                       int concurrency, Listener listener, TerminationFlag termination) {
         data.validate();
         miniBatch.requireLayers(config.layerCount());
         if (evaluationChunk < 1) {
@@ -65,6 +79,9 @@ public final class SampledTrainer {
                     + (data.labels().isMultiLabel() ? " (multi-label)" : ""));
         }
         FeatureRows features = normalized(config, data.features());
+        UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
+        BatchPipeline pipeline = new BatchPipeline(data.callerReader().withFeatures(modelRows),
+                () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         long start = System.nanoTime();
         GatNetwork parameters = null;
         List<Object> resources = new ArrayList<>();
@@ -74,9 +91,9 @@ public final class SampledTrainer {
             Tensor anchorFeatures = keep(resources, backend.upload(features.rows(new int[]{data.split().train()[0]})));
             parameters = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), anchorGraph,
                     anchorFeatures, null, false);
-            MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, data.graph(), features, data.labels(),
-                    data::labelRow, data.split().train(), null, miniBatch, training.seed());
-            Evaluator evaluator = new Evaluator(backend, data, features, config.layerCount(), evaluationChunk);
+            MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, pipeline, data.labels(), data::labelRow,
+                    data.split().train(), null, miniBatch, training.seed());
+            Evaluator evaluator = new Evaluator(backend, data, pipeline, config.layerCount(), evaluationChunk);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             GatNetwork network = parameters;
@@ -117,6 +134,40 @@ public final class SampledTrainer {
         return Prediction.ofLogits(config, Arrays.copyOf(whole.logits(), nodes.length * config.classCount()));
     }
 
+    /** Receives the predictions of each chunk, in chunk order, on the calling thread. */
+    @FunctionalInterface
+    public interface ChunkPredictions {
+        void accept(int chunk, int[] nodes, Prediction prediction);
+    }
+
+    /**
+     * {@link #predict} for {@code chunkCount} chunks of nodes ({@code chunkNodes}: distinct whole-graph ids per
+     * chunk), their neighbourhoods and feature rows read ahead on {@code concurrency} threads (the caller reads with
+     * {@code callerReader}, each worker with a reader of {@code workerReaders}) while the caller runs the model on
+     * the current chunk and hands it to {@code consumer}.
+     */
+    public static void predictChunks(Backend backend, TrainedModel model, BatchReader callerReader,
+                                     Supplier<BatchReader> workerReaders, int concurrency, int chunkCount,
+                                     IntFunction<int[]> chunkNodes, ChunkPredictions consumer,
+                                     TerminationFlag termination) {
+        GatConfig config = model.config();
+        int[] fanouts = allNeighbours(config.layerCount());
+        record Chunk(int[] nodes, SampledSubgraph neighbourhood, FeatureMatrix rows) {
+        }
+        new BatchPipeline(callerReader, workerReaders, BatchPipeline.workersFor(concurrency)).run(chunkCount,
+                termination, (reader, c) -> {
+                    int[] nodes = chunkNodes.apply(c);
+                    SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), fanouts, 0)
+                            .sample(nodes, 0, 0);
+                    return new Chunk(nodes, neighbourhood, reader.features().rows(neighbourhood.wholeNodes()));
+                }, (c, chunk) -> {
+                    Prediction whole = Inference.run(backend, model, chunk.neighbourhood().graph(), chunk.rows(),
+                            Inference.Request.LOGITS_ONLY);
+                    consumer.accept(c, chunk.nodes(), Prediction.ofLogits(config,
+                            Arrays.copyOf(whole.logits(), chunk.nodes().length * config.classCount())));
+                });
+    }
+
     private static int[] allNeighbours(int layers) {
         int[] fanouts = new int[layers];
         Arrays.fill(fanouts, NeighbourSampler.ALL);
@@ -145,42 +196,50 @@ public final class SampledTrainer {
         return handle;
     }
 
-    /** Metrics over a node set, chunk by chunk, each on its exact L-hop neighbourhood without dropout. */
+    /**
+     * Metrics over a node set, chunk by chunk, each on its exact L-hop neighbourhood without dropout; the chunks'
+     * neighbourhoods and rows are read ahead by the pipeline, their counts summed in chunk order.
+     */
     private static final class Evaluator {
         private final Backend backend;
         private final SampledTrainingData data;
-        private final FeatureRows features;
-        private final NeighbourSampler neighbourhoods;
+        private final BatchPipeline pipeline;
+        private final int[] allNeighbours;
         private final int chunk;
 
-        Evaluator(Backend backend, SampledTrainingData data, FeatureRows features, int layers, int chunk) {
+        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, int layers, int chunk) {
             this.backend = backend;
             this.data = data;
-            this.features = features;
-            this.neighbourhoods = new NeighbourSampler(data.graph(), allNeighbours(layers), 0);
+            this.pipeline = pipeline;
+            this.allNeighbours = allNeighbours(layers);
             this.chunk = chunk;
         }
 
         MetricCounts evaluate(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
-            MetricCounts total = null;
-            for (int start = 0; start < nodes.length; start += chunk) {
-                termination.assertRunning();
-                int[] chunkNodes = Arrays.copyOfRange(nodes, start, Math.min(nodes.length, start + chunk));
-                total = MiniBatchSteps.plus(total, evaluateChunk(parameters, neighbourhoods.sample(chunkNodes, 0, 0)));
-            }
-            return total != null ? total : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
+            MetricCounts[] total = {null};
+            int chunks = (nodes.length + chunk - 1) / chunk;
+            pipeline.run(chunks, termination, (reader, c) -> {
+                int[] chunkNodes = Arrays.copyOfRange(nodes, c * chunk, Math.min(nodes.length, (c + 1) * chunk));
+                SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), allNeighbours, 0)
+                        .sample(chunkNodes, 0, 0);
+                return new MiniBatchSteps.PreparedBatch(neighbourhood,
+                        reader.features().rows(neighbourhood.wholeNodes()),
+                        MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood), null);
+            }, (c, prepared) -> total[0] = MiniBatchSteps.plus(total[0], evaluateChunk(parameters, prepared)));
+            return total[0] != null ? total[0]
+                    : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
         }
 
-        private MetricCounts evaluateChunk(GatNetwork parameters, SampledSubgraph neighbourhood) {
+        private MetricCounts evaluateChunk(GatNetwork parameters, MiniBatchSteps.PreparedBatch prepared) {
+            SampledSubgraph neighbourhood = prepared.subgraph();
             GraphTensor graph = null;
             Tensor chunkFeatures = null;
             Targets targets = null;
             GatNetwork network = null;
             try {
                 graph = backend.upload(neighbourhood.graph());
-                chunkFeatures = backend.upload(features.rows(neighbourhood.wholeNodes()));
-                targets = backend.upload(MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood),
-                        neighbourhood.batchLocals());
+                chunkFeatures = backend.upload(prepared.features());
+                targets = backend.upload(prepared.labels(), neighbourhood.batchLocals());
                 network = parameters.sharingParameters(graph, chunkFeatures);
                 return backend.evaluate(network.forward(), targets);
             } finally {

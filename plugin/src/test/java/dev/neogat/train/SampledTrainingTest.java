@@ -204,6 +204,62 @@ class SampledTrainingTest {
         }
     }
 
+    /**
+     * Batches and evaluation chunks prepared on 2 and 4 worker threads, each reading through a reader of its own
+     * (opened and closed on the worker): the same losses, validation, parameters and predictions as on one thread.
+     */
+    @Test
+    void workerThreadsWithTheirOwnReadersGiveBitIdenticalResults() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(4).withPatience(100).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(16, new int[]{4, 3});
+        GatConfig config = gat(DENSE).toBuilder().normalizeFeatures(true).build();
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            TrainingResult one = SampledTrainer.train(backend, sampled(DENSE, DENSE.split()), config, training,
+                    miniBatch, 37, 1, listener(new AtomicInteger()), TerminationFlag.RUNNING);
+            for (int concurrency : new int[]{2, 4}) {
+                AtomicInteger opened = new AtomicInteger();
+                AtomicInteger closed = new AtomicInteger();
+                List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+                SampledTrainingData shared = sampled(DENSE, DENSE.split());
+                SampledTrainingData data = new SampledTrainingData(shared.graph(), shared.features(),
+                        shared.labelledNodes(), shared.labels(), shared.split(), () -> {
+                            opened.incrementAndGet();
+                            threads.add(Thread.currentThread().getName());
+                            return BatchReader.of(new EdgeListSource(DENSE), shared.features(),
+                                    closed::incrementAndGet);
+                        });
+                TrainingResult more = SampledTrainer.train(backend, data, config, training, miniBatch, 37, concurrency,
+                        listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                assertEquals(losses(one), losses(more), "concurrency " + concurrency);
+                for (int e = 0; e < one.history().size(); e++) {
+                    assertEquals(one.history().get(e).validationLoss(), more.history().get(e).validationLoss());
+                }
+                assertEquals(one.test().loss(), more.test().loss());
+                for (String name : one.model().weights().asMap().keySet()) {
+                    assertArrayEquals(one.model().weights().get(name).data(), more.model().weights().get(name).data(),
+                            name + " at concurrency " + concurrency);
+                }
+                assertThat(opened.get()).as("readers opened by workers").isPositive();
+                assertEquals(opened.get(), closed.get(), "every worker's reader is closed");
+                assertThat(threads).allMatch(name -> name.startsWith("neogat-batches-"));
+
+                int[] nodes = java.util.stream.IntStream.range(0, DENSE.nodeCount()).toArray();
+                float[] inChunks = new float[nodes.length * DENSE.labels().classCount()];
+                SampledTrainer.predictChunks(backend, more.model(), data.callerReader(), data.workerReaders(),
+                        concurrency, (nodes.length + 99) / 100,
+                        c -> Arrays.copyOfRange(nodes, c * 100, Math.min(nodes.length, c * 100 + 100)),
+                        (c, chunk, prediction) -> System.arraycopy(prediction.logits(), 0, inChunks,
+                                chunk[0] * DENSE.labels().classCount(), prediction.logits().length),
+                        TerminationFlag.RUNNING);
+                Prediction whole = Inference.run(backend, more.model(), DENSE.undirectedGraph(), DENSE.features(),
+                        Inference.Request.LOGITS_ONLY);
+                for (int i = 0; i < inChunks.length; i++) {
+                    assertEquals(whole.logits()[i], inChunks[i], 1e-5, "logit " + i);
+                }
+            }
+        }
+    }
+
     @Test
     void terminationIsCheckedPerBatchAndBadInputIsNamed() {
         AtomicInteger asked = new AtomicInteger();
