@@ -214,21 +214,25 @@ final class MiniBatchSteps {
 
     /** Labels over the subgraph's nodes: the batch nodes keep theirs, the others have none. */
     static NodeLabels batchLabels(NodeLabels labels, IntUnaryOperator labelRow, SampledSubgraph batch) {
-        int[] wholeNodes = batch.wholeNodes();
+        return labelsOf(labels, labelRow, batch.wholeNodes(), batch.batchSize());
+    }
+
+    /** Labels of rows for {@code nodes} (whole-graph ids): the first {@code labelled} keep theirs, the rest none. */
+    static NodeLabels labelsOf(NodeLabels labels, IntUnaryOperator labelRow, int[] nodes, int labelled) {
         int classCount = labels.classCount();
         if (!labels.isMultiLabel()) {
-            int[] classOf = new int[wholeNodes.length];
+            int[] classOf = new int[nodes.length];
             java.util.Arrays.fill(classOf, NodeLabels.NO_LABEL);
-            for (int i = 0; i < batch.batchSize(); i++) {
-                classOf[i] = labels.classOf(labelRow.applyAsInt(wholeNodes[i]));
+            for (int i = 0; i < labelled; i++) {
+                classOf[i] = labels.classOf(labelRow.applyAsInt(nodes[i]));
             }
             return NodeLabels.singleLabel(classOf, classCount);
         }
-        byte[] memberships = new byte[Math.multiplyExact(wholeNodes.length, classCount)];
-        boolean[] labeled = new boolean[wholeNodes.length];
-        for (int i = 0; i < batch.batchSize(); i++) {
+        byte[] memberships = new byte[Math.multiplyExact(nodes.length, classCount)];
+        boolean[] labeled = new boolean[nodes.length];
+        for (int i = 0; i < labelled; i++) {
             labeled[i] = true;
-            System.arraycopy(labels.memberships(), labelRow.applyAsInt(wholeNodes[i]) * classCount, memberships,
+            System.arraycopy(labels.memberships(), labelRow.applyAsInt(nodes[i]) * classCount, memberships,
                     i * classCount, classCount);
         }
         return NodeLabels.multiLabel(classCount, memberships, labeled);

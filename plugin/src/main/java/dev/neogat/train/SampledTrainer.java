@@ -7,6 +7,7 @@ import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -19,7 +20,9 @@ import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -93,7 +96,7 @@ public final class SampledTrainer {
                     anchorFeatures, null, false);
             MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, pipeline, data.labels(), data::labelRow,
                     data.split().train(), null, miniBatch, training.seed());
-            Evaluator evaluator = new Evaluator(backend, data, pipeline, config.layerCount(), evaluationChunk);
+            Evaluator evaluator = new Evaluator(backend, data, pipeline, config, evaluationChunk);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             GatNetwork network = parameters;
@@ -197,37 +200,115 @@ public final class SampledTrainer {
     }
 
     /**
-     * Metrics over a node set, chunk by chunk, each on its exact L-hop neighbourhood without dropout; the chunks'
-     * neighbourhoods and rows are read ahead by the pipeline, their counts summed in chunk order.
+     * Metrics over a node set without dropout: chunk by chunk, each on its exact L-hop neighbourhood (read ahead by
+     * the pipeline, counts summed in chunk order), or, when the data has a layer-wise view of the whole graph that
+     * half the free heap holds and its chunks would read more feature rows than the graph has nodes, from one
+     * layer-wise run over the whole graph, which reads every row once and gives the whole graph's logits.
      */
     private static final class Evaluator {
         private final Backend backend;
         private final SampledTrainingData data;
         private final BatchPipeline pipeline;
+        private final GatConfig config;
         private final int[] allNeighbours;
         private final int chunk;
+        private final LayerWiseInference.Source wholeGraph;
+        private final long layerWiseBudget;
+        /** Per node set (by identity: the split's arrays), whether one layer-wise run reads fewer rows. */
+        private final Map<int[], Boolean> layerWiseFor = new IdentityHashMap<>();
 
-        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, int layers, int chunk) {
+        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, GatConfig config, int chunk) {
             this.backend = backend;
             this.data = data;
             this.pipeline = pipeline;
-            this.allNeighbours = allNeighbours(layers);
+            this.config = config;
+            this.allNeighbours = allNeighbours(config.layerCount());
             this.chunk = chunk;
+            Runtime runtime = Runtime.getRuntime();
+            this.layerWiseBudget = (runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory())) / 2;
+            this.wholeGraph = data.wholeGraph() != null && fits(config, data.wholeGraph(), layerWiseBudget)
+                    ? data.wholeGraph() : null;
+        }
+
+        private static boolean fits(GatConfig config, LayerWiseInference.Source graph, long budget) {
+            try {
+                LayerWiseInference.plan(config, graph, budget);
+                return true;
+            } catch (IllegalArgumentException tooSmall) {
+                return false;
+            }
         }
 
         MetricCounts evaluate(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
+            if (nodes.length > 0 && wholeGraph != null && layerWiseFor.computeIfAbsent(nodes,
+                    set -> rowsInChunks(set, termination) > wholeGraph.nodeCount())) {
+                return evaluateLayerWise(parameters, nodes, termination);
+            }
             MetricCounts[] total = {null};
             int chunks = (nodes.length + chunk - 1) / chunk;
             pipeline.run(chunks, termination, (reader, c) -> {
-                int[] chunkNodes = Arrays.copyOfRange(nodes, c * chunk, Math.min(nodes.length, (c + 1) * chunk));
                 SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), allNeighbours, 0)
-                        .sample(chunkNodes, 0, 0);
+                        .sample(chunkOf(nodes, c), 0, 0);
                 return new MiniBatchSteps.PreparedBatch(neighbourhood,
                         reader.features().rows(neighbourhood.wholeNodes()),
                         MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood), null);
             }, (c, prepared) -> total[0] = MiniBatchSteps.plus(total[0], evaluateChunk(parameters, prepared)));
             return total[0] != null ? total[0]
                     : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
+        }
+
+        private int[] chunkOf(int[] nodes, int c) {
+            return Arrays.copyOfRange(nodes, c * chunk, Math.min(nodes.length, (c + 1) * chunk));
+        }
+
+        /** Feature rows the chunks of {@code nodes} read: their neighbourhoods' sizes (slot lists only are read). */
+        private long rowsInChunks(int[] nodes, TerminationFlag termination) {
+            NeighbourSampler exact = new NeighbourSampler(data.graph(), allNeighbours, 0);
+            long rows = 0;
+            for (int c = 0; c * chunk < nodes.length; c++) {
+                termination.assertRunning();
+                rows += exact.sample(chunkOf(nodes, c), 0, 0).wholeNodes().length;
+            }
+            return rows;
+        }
+
+        private MetricCounts evaluateLayerWise(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
+            int classes = config.classCount();
+            int[] position = new int[wholeGraph.nodeCount()];
+            Arrays.fill(position, -1);
+            for (int i = 0; i < nodes.length; i++) {
+                position[nodes[i]] = i;
+            }
+            float[] logits = new float[Math.multiplyExact(nodes.length, classes)];
+            LayerWiseInference.run(backend, new TrainedModel(config, parameters.weights(), null), wholeGraph,
+                    layerWiseBudget, Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
+                        @Override
+                        public void logits(int first, int end, float[] values) {
+                            for (int node = first; node < end; node++) {
+                                if (position[node] >= 0) {
+                                    System.arraycopy(values, (node - first) * classes, logits,
+                                            position[node] * classes, classes);
+                                }
+                            }
+                        }
+                    }, termination);
+            Tensor logitRows = null;
+            Targets targets = null;
+            try {
+                logitRows = backend.upload(new DenseMatrix(nodes.length, classes, logits));
+                int[] rows = new int[nodes.length];
+                Arrays.setAll(rows, i -> i);
+                targets = backend.upload(MiniBatchSteps.labelsOf(data.labels(), data::labelRow, nodes,
+                        nodes.length), rows);
+                return backend.evaluate(logitRows, targets);
+            } finally {
+                if (targets != null) {
+                    backend.release(targets);
+                }
+                if (logitRows != null) {
+                    backend.release(logitRows);
+                }
+            }
         }
 
         private MetricCounts evaluateChunk(GatNetwork parameters, MiniBatchSteps.PreparedBatch prepared) {

@@ -12,14 +12,23 @@ import java.util.function.Supplier;
  * and labels for the labelled nodes only: row r of {@code labels} is node {@code labelledNodes[r]} (ascending
  * whole-graph ids). The split holds whole-graph ids of labelled nodes. {@code graph} and {@code features} are read
  * by the training thread; {@code workerReaders} opens a reader for each thread that prepares batches beside it.
+ * {@code wholeGraph}, when not null, is the same graph as layer-wise inference reads it, which evaluation takes when
+ * that reads fewer feature rows than exact neighbourhoods chunk by chunk.
  */
 public record SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes,
-                                  NodeLabels labels, NodeSplit split, Supplier<BatchReader> workerReaders) {
+                                  NodeLabels labels, NodeSplit split, Supplier<BatchReader> workerReaders,
+                                  LayerWiseInference.Source wholeGraph) {
 
     /** Over sources that any number of threads may read at once: every worker shares them. */
     public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
                                NodeSplit split) {
-        this(graph, features, labelledNodes, labels, split, () -> BatchReader.of(graph, features));
+        this(graph, features, labelledNodes, labels, split, () -> BatchReader.of(graph, features), null);
+    }
+
+    /** Without a layer-wise view: evaluation runs on exact neighbourhoods. */
+    public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
+                               NodeSplit split, Supplier<BatchReader> workerReaders) {
+        this(graph, features, labelledNodes, labels, split, workerReaders, null);
     }
 
     /** The training thread's reader. */

@@ -8,7 +8,9 @@ import dev.neogat.graph.NeighbourSampler;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.nn.Backend;
+import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
@@ -257,6 +259,102 @@ class SampledTrainingTest {
                     assertEquals(whole.logits()[i], inChunks[i], 1e-5, "logit " + i);
                 }
             }
+        }
+    }
+
+    /**
+     * Layer-wise inference reading each chunk's slot lists and each node range's rows from a source (as from a store)
+     * gives the whole graph's logits bit for bit, in several chunks per layer.
+     */
+    @Test
+    void layerWiseInferenceReadFromASourceEqualsTheWholeGraphs() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(2).withPatience(0).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{4, 3});
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            for (Dataset data : List.of(SPARSE, DENSE)) {
+                GatConfig config = data == SPARSE ? gat(data) : gat(data).toBuilder().variant(Variant.GATV2)
+                        .residual(true).normalizeFeatures(true).build();
+                TrainedModel model = SampledTrainer.train(backend, sampled(data, data.split()), config, training,
+                        miniBatch, 64, listener(new AtomicInteger()), TerminationFlag.RUNNING).model();
+                EdgeListSource lists = new EdgeListSource(data);
+                int n = data.nodeCount();
+                int[] offsets = new int[n + 1];
+                NeighbourSource.Slots slots = new NeighbourSource.Slots();
+                for (int i = 0; i < n; i++) {
+                    lists.incoming(i, slots);
+                    offsets[i + 1] = offsets[i] + slots.count();
+                }
+                int cols = data.features().cols();
+                LayerWiseInference.Source source = LayerWiseInference.Source.read(lists, offsets,
+                        FeatureRows.of(data.features()), data == SPARSE ? 20L * cols + 8 : 4L * cols);
+                long budget = LayerWiseInference.plan(config, source, Long.MAX_VALUE / 4).residentBytes() + 40_000;
+                int classes = data.labels().classCount();
+                float[] logits = new float[n * classes];
+                LayerWiseInference.Plan plan = LayerWiseInference.run(backend, model, source, budget,
+                        Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
+                            @Override
+                            public void logits(int first, int end, float[] values) {
+                                System.arraycopy(values, 0, logits, first * classes, values.length);
+                            }
+                        }, TerminationFlag.RUNNING);
+                assertThat(plan.chunkCount()).as("chunks over both layers").isGreaterThan(4);
+                Prediction whole = Inference.run(backend, model, data.undirectedGraph(), data.features(),
+                        Inference.Request.LOGITS_ONLY);
+                assertArrayEquals(whole.logits(), logits, "layer-wise from a source, " + config.variant());
+            }
+        }
+    }
+
+    /**
+     * With a layer-wise view of the whole graph, evaluation whose chunks would read more rows than the graph has
+     * nodes runs layer by layer instead: validation per epoch and the final metrics are the in-heap trainer's bit for
+     * bit, and each evaluation reads every node's row once.
+     */
+    @Test
+    void layerWiseEvaluationGivesTheWholeGraphsMetrics() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(100).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{5, 5});
+        SampledTrainingData lists = sampled(SPARSE, SPARSE.split());
+        int n = SPARSE.nodeCount();
+        int[] offsets = new int[n + 1];
+        NeighbourSource.Slots slots = new NeighbourSource.Slots();
+        for (int i = 0; i < n; i++) {
+            lists.graph().incoming(i, slots);
+            offsets[i + 1] = offsets[i] + slots.count();
+        }
+        AtomicInteger rowsRead = new AtomicInteger();
+        FeatureRows counted = new FeatureRows() {
+            @Override
+            public int cols() {
+                return SPARSE.features().cols();
+            }
+
+            @Override
+            public FeatureMatrix rows(int[] nodes) {
+                rowsRead.addAndGet(nodes.length);
+                return MiniBatchSteps.rows(SPARSE.features(), nodes);
+            }
+        };
+        SampledTrainingData data = new SampledTrainingData(lists.graph(), lists.features(), lists.labelledNodes(),
+                lists.labels(), lists.split(), lists.workerReaders(), LayerWiseInference.Source.read(lists.graph(),
+                offsets, counted, 20L * SPARSE.features().cols() + 8));
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            TrainingResult heap = Trainer.train(backend, SPARSE.trainingData(), gat(SPARSE), training, miniBatch,
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
+            TrainingResult layerWise = SampledTrainer.train(backend, data, gat(SPARSE), training, miniBatch, 8, 2,
+                    listener(new AtomicInteger()), TerminationFlag.RUNNING);
+            assertEquals(losses(heap), losses(layerWise));
+            for (int e = 0; e < heap.history().size(); e++) {
+                assertEquals(heap.history().get(e).validationLoss(), layerWise.history().get(e).validationLoss());
+                assertEquals(heap.history().get(e).validationScore(), layerWise.history().get(e).validationScore());
+            }
+            assertEquals(heap.bestEpoch(), layerWise.bestEpoch());
+            for (MetricCounts[] pair : new MetricCounts[][]{{heap.train(), layerWise.train()},
+                    {heap.validation(), layerWise.validation()}, {heap.test(), layerWise.test()}}) {
+                assertEquals(pair[0], pair[1]);
+            }
+            // Five epochs' validation and the three final evaluations, each every row once.
+            assertEquals(8 * n, rowsRead.get(), "rows read by layer-wise evaluation");
         }
     }
 

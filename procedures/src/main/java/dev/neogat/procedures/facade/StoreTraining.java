@@ -22,6 +22,8 @@ import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.train.BatchingChoice;
 import dev.neogat.train.EpochStats;
+import dev.neogat.train.Inference;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.Prediction;
 import dev.neogat.train.SampledTrainer;
@@ -199,7 +201,10 @@ final class StoreTraining {
         return classes;
     }
 
-    /** Predicts every projected node chunk by chunk and writes each chunk's properties as soon as it is done. */
+    /**
+     * Predicts every projected node and writes each chunk's properties as soon as it is done: layer by layer over the
+     * store when half the free heap holds a layer's per-node outputs, else chunk by chunk on exact neighbourhoods.
+     */
     @SuppressWarnings("deprecation")
     private static WriteBack.Summary writePredictions(ProcedureContext context, String modelName, Backend backend,
                                                       TrainedModel model, StoreGraph store,
@@ -216,34 +221,57 @@ final class StoreTraining {
         }
         WriteTally tally = new WriteTally();
         tally.expect("nodes", columns);
-        String phase = "predicting and writing chunk by chunk (neighbourhoods read from the store)";
-        job.phase(phase);
         int n = store.nodeCount();
+        LayerWiseInference.Source source = store.layerWiseSource();
+        long budget = TrainFacade.freeHeap() / 2;
+        boolean layerWise = fitsLayerWise(model, source, budget);
+        String phase = layerWise ? "predicting layer by layer and writing chunk by chunk (read from the store)"
+                : "predicting and writing chunk by chunk (neighbourhoods read from the store)";
+        job.phase(phase);
         PropertyWriter.Listener retries = WriteBack.progress(job, phase, 1, context.log(), modelName);
-        try {
-            // Neighbourhoods of the next chunks are read on worker threads while this one is written.
-            SampledTrainer.predictChunks(backend, model, data.callerReader(), data.workerReaders(), concurrency,
-                    (n + chunk - 1) / chunk, c -> {
-                        int[] nodes = new int[Math.min(n, (c + 1) * chunk) - c * chunk];
-                        Arrays.setAll(nodes, i -> c * chunk + i);
-                        return nodes;
-                    }, (c, nodes, prediction) -> {
-                        int from = c * chunk;
-                        current[0] = prediction;
-                        PropertyWriter.writeNodes(context.db(), nodes.length,
-                                (tx, index) -> tx.getNodeById(store.nodes().toNeo4j(from + index)), columns,
-                                write.batchSize(), concurrency, context.guard(), tally, new PropertyWriter.Listener() {
-                                    @Override
-                                    public void written(long propertiesSoFar) {
-                                    }
+        ChunkWriter writeChunk = (from, count, prediction) -> {
+            current[0] = prediction;
+            PropertyWriter.writeNodes(context.db(), count,
+                    (tx, index) -> tx.getNodeById(store.nodes().toNeo4j(from + index)), columns, write.batchSize(),
+                    concurrency, context.guard(), tally, new PropertyWriter.Listener() {
+                        @Override
+                        public void written(long propertiesSoFar) {
+                        }
 
-                                    @Override
-                                    public void retried(long retriesSoFar, RuntimeException cause) {
-                                        retries.retried(retriesSoFar, cause);
-                                    }
-                                });
-                        job.progress(from + nodes.length, n);
-                    }, context.terminationFlag());
+                        @Override
+                        public void retried(long retriesSoFar, RuntimeException cause) {
+                            retries.retried(retriesSoFar, cause);
+                        }
+                    });
+        };
+        try {
+            if (layerWise) {
+                // Every node's features and every slot list are read once per layer, not once per chunk's 2-hop
+                // neighbourhood; the results equal the whole graph's.
+                LayerWiseInference.run(backend, model, source, budget, Inference.Request.LOGITS_ONLY,
+                        new LayerWiseInference.Consumer() {
+                            @Override
+                            public void logits(int first, int end, float[] values) {
+                                writeChunk.write(first, end - first, Prediction.ofLogits(model.config(), values));
+                            }
+
+                            @Override
+                            public void progress(long chunksDone, long chunkTotal) {
+                                job.progress(chunksDone, chunkTotal);
+                            }
+                        }, context.terminationFlag());
+            } else {
+                // Neighbourhoods of the next chunks are read on worker threads while this one is written.
+                SampledTrainer.predictChunks(backend, model, data.callerReader(), data.workerReaders(), concurrency,
+                        (n + chunk - 1) / chunk, c -> {
+                            int[] nodes = new int[Math.min(n, (c + 1) * chunk) - c * chunk];
+                            Arrays.setAll(nodes, i -> c * chunk + i);
+                            return nodes;
+                        }, (c, nodes, prediction) -> {
+                            writeChunk.write(c * chunk, nodes.length, prediction);
+                            job.progress(c * chunk + nodes.length, n);
+                        }, context.terminationFlag());
+            }
         } catch (RuntimeException e) {
             IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
                     + "stored, but writing its results failed after " + tally.describe() + ": " + e.getMessage());
@@ -252,6 +280,25 @@ final class StoreTraining {
             throw failure;
         }
         return new WriteBack.Summary(tally.propertiesWritten(), tally.retries());
+    }
+
+    /** Writes the predictions of the nodes [from, from + count). */
+    @FunctionalInterface
+    private interface ChunkWriter {
+        void write(int from, int count, Prediction prediction);
+    }
+
+    /**
+     * Whether layer-wise inference over the store fits {@code budget}: every node's outputs of one layer and one
+     * chunk's slots. When not, each chunk of nodes runs on its exact neighbourhood instead (less memory, more reads).
+     */
+    private static boolean fitsLayerWise(TrainedModel model, LayerWiseInference.Source source, long budget) {
+        try {
+            LayerWiseInference.plan(model.config(), source, budget);
+            return true;
+        } catch (IllegalArgumentException tooSmall) {
+            return false;
+        }
     }
 
     /** Per batch: progress in gat.progress() and, every 10 s, a log line; per epoch as in-heap training. */

@@ -7,6 +7,7 @@ import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.train.BatchReader;
 import dev.neogat.train.FeatureRows;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.SampledTrainingData;
 import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -252,15 +253,27 @@ public final class StoreGraph implements NeighbourSource {
 
     /**
      * The training data over this store: neighbourhoods and rows read on demand, labels of labelled nodes; threads
-     * that prepare batches beside the procedure's read through {@link #workerReader} transactions of {@code db}.
+     * that prepare batches beside the procedure's read through {@link #workerReader} transactions of {@code db};
+     * evaluation may run layer by layer over {@link #layerWiseSource}.
      */
     public SampledTrainingData trainingData(GraphDatabaseService db) {
-        return new SampledTrainingData(this, features(), labelledNodes, labels, split, () -> workerReader(db));
+        return new SampledTrainingData(this, features(), labelledNodes, labels, split, () -> workerReader(db),
+                layerWiseSource());
     }
 
     /** Feature rows read from the store (through the procedure's transaction) for the nodes asked for. */
     public FeatureRows features() {
         return callerReader.features();
+    }
+
+    /**
+     * The projection as layer-wise inference reads it: each chunk's slot lists and each node range's feature rows
+     * through the procedure's transaction, the slot offsets from the count kept in the heap.
+     */
+    public LayerWiseInference.Source layerWiseSource() {
+        // Bytes of a row once read: a dense row, or at most every column of a sparse one.
+        long rowBytes = denseFeatures ? 4L * featureWidth : 20L * featureWidth + 8;
+        return LayerWiseInference.Source.read(this, firstSlot, features(), rowBytes);
     }
 
     /**
