@@ -8,6 +8,7 @@ import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.StoreGraph;
 import dev.neogat.testing.SharedData;
+import dev.neogat.train.LayerWiseInference;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
@@ -37,7 +38,8 @@ import java.util.SplittableRandom;
  *       and read from the store (a memoryBudget of 1 KiB), same seed, at concurrency 1 and 2: load, training time
  *       per epoch, test accuracy, final loss, write time, and whether all runs gave the same model; then what one
  *       thread spends per epoch reading from the store: sampling the batches, their feature rows, the validation
- *       chunks' exact neighbourhoods and their rows.</li>
+ *       chunks' exact neighbourhoods and their rows, against every slot list and every row once (layer-wise
+ *       validation).</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
  * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes)
@@ -175,10 +177,22 @@ public final class ProcedureBenchmark {
                         nodes[part] += subgraph.wholeNodes().length;
                     }
                 }
+                LayerWiseInference.Source whole = store.layerWiseSource();
+                int n = whole.nodeCount();
+                long start = System.nanoTime();
+                whole.targetSlice(0, n);
+                double slotLists = (System.nanoTime() - start) / 1e6;
+                start = System.nanoTime();
+                for (int first = 0; first < n; first += 4096) {
+                    whole.featureRows(first, Math.min(n, first + 4096));
+                }
+                double allRows = (System.nanoTime() - start) / 1e6;
                 System.out.printf(Locale.ROOT, "store, Cora, one thread's reads per epoch (run %d): training batches "
-                                + "sampled %.0f ms, their feature rows %.0f ms (%d rows); validation chunks' exact "
-                                + "neighbourhoods %.0f ms, their feature rows %.0f ms (%d rows)%n", run + 1,
-                        nanos[0] / 1e6, nanos[1] / 1e6, nodes[0], nanos[2] / 1e6, nanos[3] / 1e6, nodes[1]);
+                                + "sampled %.0f ms, their feature rows %.0f ms (%d rows); validation in chunks of 32: "
+                                + "exact neighbourhoods %.0f ms, their feature rows %.0f ms (%d rows); validation "
+                                + "layer by layer: every slot list %.0f ms (once per layer), every feature row %.0f ms "
+                                + "(%d rows)%n", run + 1, nanos[0] / 1e6, nanos[1] / 1e6, nodes[0], nanos[2] / 1e6,
+                        nanos[3] / 1e6, nodes[1], slotLists, allRows, n);
             }
         }
     }
