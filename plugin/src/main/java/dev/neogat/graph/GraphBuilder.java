@@ -62,7 +62,22 @@ public final class GraphBuilder {
         for (int i = 0; i <= targetCount; i++) {
             sliceOffsets[i] = offsets[start + i] - firstSlot;
         }
-        int[] slotSources = Arrays.copyOfRange(graph.sources(), firstSlot, firstSlot + slotCount);
+        return targetSlice(graph.sourceCount(), sliceOffsets,
+                Arrays.copyOfRange(graph.sources(), firstSlot, firstSlot + slotCount));
+    }
+
+    /**
+     * A graph from {@code sourceCount} source nodes to {@code sliceOffsets.length - 1} targets whose incoming slots
+     * are {@code slotSources[sliceOffsets[t] ..]}, in that order: what {@link IncomingCsr#targetSlice} gives, built
+     * from slots read elsewhere (a store).
+     */
+    public static IncomingCsr targetSlice(int sourceCount, int[] sliceOffsets, int[] slotSources) {
+        int targetCount = sliceOffsets.length - 1;
+        int slotCount = slotSources.length;
+        if (sliceOffsets[0] != 0 || sliceOffsets[targetCount] != slotCount) {
+            throw new IllegalArgumentException("The slice's offsets run from " + sliceOffsets[0] + " to "
+                    + sliceOffsets[targetCount] + " but it has " + slotCount + " slots");
+        }
         int[] slotOrigins = new int[slotCount];
         int[] edgeSlots = new int[slotCount];
         for (int slot = 0; slot < slotCount; slot++) {
@@ -73,7 +88,7 @@ public final class GraphBuilder {
         Arrays.fill(edgeReverseSlots, -1);
         int[] selfLoopSlots = new int[targetCount];
         Arrays.fill(selfLoopSlots, -1);
-        return new GraphBuilder(graph.sourceCount(), targetCount).withOutgoingIndex(sliceOffsets, slotSources,
+        return new GraphBuilder(sourceCount, targetCount).withOutgoingIndex(sliceOffsets, slotSources,
                 slotOrigins, edgeSlots, edgeReverseSlots, selfLoopSlots);
     }
 

@@ -2,6 +2,7 @@ package dev.neogat.train;
 
 import dev.neogat.graph.GraphBuilder;
 import dev.neogat.graph.IncomingCsr;
+import dev.neogat.graph.NeighbourSource;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AttentionVariant;
@@ -54,6 +55,10 @@ import java.util.Map;
  * {@link #MAX_CHUNK_TARGETS} (so progress and termination are seen often); a chunk has at least one target. The
  * projection runs over node ranges under the same budget. A budget that cannot hold the resident arrays plus the
  * largest single-target chunk is refused, naming the minimum.
+ *
+ * <p>The graph and its features come through a {@link Source}: the in-heap CSR and matrix, or a store's reader that
+ * reads each chunk's slot lists and each projection range's feature rows when they are needed, so a store-backed run
+ * reads every feature row once and every slot list once per layer.
  */
 public final class LayerWiseInference {
 
@@ -83,6 +88,141 @@ public final class LayerWiseInference {
     }
 
     /**
+     * What a run reads of the graph and its features: the in-heap CSR and matrix ({@link #of}), or a reader of a
+     * store that reads a chunk's incoming slots and a node range's feature rows when the run asks for them.
+     */
+    public interface Source {
+
+        int nodeCount();
+
+        /** Each target's first incoming slot, {@code nodeCount() + 1} ascending entries (the CSR's offsets). */
+        int[] offsets();
+
+        /** The targets [start, end) with their incoming slots in slot order, sources over all nodes. */
+        IncomingCsr targetSlice(int start, int end);
+
+        /** Features per node. */
+        int featureCols();
+
+        /** The feature rows [start, end), stored as the whole matrix's (dense or sparse). */
+        FeatureMatrix featureRows(int start, int end);
+
+        /** Bytes the feature row {@code row} takes at most once read (see {@link #plan}). */
+        long featureRowBytes(int row);
+
+        /** Relationship features of the slots of targets [start, end), [slots, edgeDim], or null without them. */
+        default DenseMatrix slotFeatures(int start, int end) {
+            return null;
+        }
+
+        /**
+         * A graph read slot list by slot list from {@code graph} (a store's reader), whose targets' first slots are
+         * {@code offsets}, with feature rows read from {@code features}, each at most {@code featureRowBytes} bytes
+         * once read. Each chunk reads its targets' incoming slots once; each projection range its rows once.
+         */
+        static Source read(NeighbourSource graph, int[] offsets, FeatureRows features, long featureRowBytes) {
+            if (offsets.length != graph.nodeCount() + 1) {
+                throw new IllegalArgumentException("There are " + offsets.length + " slot offsets for "
+                        + graph.nodeCount() + " nodes");
+            }
+            return new Source() {
+                @Override
+                public int nodeCount() {
+                    return graph.nodeCount();
+                }
+
+                @Override
+                public int[] offsets() {
+                    return offsets;
+                }
+
+                @Override
+                public IncomingCsr targetSlice(int start, int end) {
+                    int[] sliceOffsets = new int[end - start + 1];
+                    int[] slotSources = new int[offsets[end] - offsets[start]];
+                    NeighbourSource.Slots slots = new NeighbourSource.Slots();
+                    for (int t = start; t < end; t++) {
+                        graph.incoming(t, slots);
+                        int expected = offsets[t + 1] - offsets[t];
+                        if (slots.count() != expected) {
+                            throw new IllegalStateException("Node " + t + " has " + slots.count() + " incoming "
+                                    + "slots now but had " + expected + " when counted: the graph changed during "
+                                    + "the run");
+                        }
+                        int at = sliceOffsets[t - start];
+                        for (int k = 0; k < expected; k++) {
+                            slotSources[at + k] = slots.source(k);
+                        }
+                        sliceOffsets[t - start + 1] = at + expected;
+                    }
+                    return GraphBuilder.targetSlice(graph.nodeCount(), sliceOffsets, slotSources);
+                }
+
+                @Override
+                public int featureCols() {
+                    return features.cols();
+                }
+
+                @Override
+                public FeatureMatrix featureRows(int start, int end) {
+                    int[] nodes = new int[end - start];
+                    Arrays.setAll(nodes, i -> start + i);
+                    return features.rows(nodes);
+                }
+
+                @Override
+                public long featureRowBytes(int row) {
+                    return featureRowBytes;
+                }
+            };
+        }
+
+        /** An in-heap graph, its features and its relationship features (one row per edge given to the builder). */
+        static Source of(IncomingCsr graph, FeatureMatrix features, DenseMatrix relationshipFeatures) {
+            return new Source() {
+                @Override
+                public int nodeCount() {
+                    return graph.nodeCount();
+                }
+
+                @Override
+                public int[] offsets() {
+                    return graph.offsets();
+                }
+
+                @Override
+                public IncomingCsr targetSlice(int start, int end) {
+                    return graph.targetSlice(start, end);
+                }
+
+                @Override
+                public int featureCols() {
+                    return features.cols();
+                }
+
+                @Override
+                public FeatureMatrix featureRows(int start, int end) {
+                    return rows(features, start, end);
+                }
+
+                @Override
+                public long featureRowBytes(int row) {
+                    if (features instanceof SparseMatrix sparse) {
+                        return 20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8;
+                    }
+                    return 4L * features.cols();
+                }
+
+                @Override
+                public DenseMatrix slotFeatures(int start, int end) {
+                    return relationshipFeatures == null ? null
+                            : EdgeFeatures.perSlot(graph, relationshipFeatures, start, end);
+                }
+            };
+        }
+    }
+
+    /**
      * How a run splits its work: per layer, chunk boundaries over the targets ({@code chunks[l]} ascending from 0
      * to n) and node ranges for the projection; the bytes held across chunks and the most a chunk may take.
      */
@@ -106,6 +246,11 @@ public final class LayerWiseInference {
      * chunk does not fit.
      */
     public static Plan plan(GatConfig config, IncomingCsr graph, FeatureMatrix features, long budgetBytes) {
+        return plan(config, Source.of(graph, features, null), budgetBytes);
+    }
+
+    /** As {@link #plan(GatConfig, IncomingCsr, FeatureMatrix, long)} over any {@link Source}. */
+    public static Plan plan(GatConfig config, Source graph, long budgetBytes) {
         if (budgetBytes <= 0) {
             throw new IllegalArgumentException("The memory budget must be positive, got " + budgetBytes + " bytes");
         }
@@ -123,7 +268,7 @@ public final class LayerWiseInference {
         int[][] projections = new int[config.layerCount()][];
         for (int l = 0; l < config.layerCount(); l++) {
             LayerSpec spec = config.layer(l);
-            FeatureMatrix input = l == 0 ? features : null;
+            Source input = l == 0 ? graph : null;
             int[] offsets = graph.offsets();
             for (int i = 0; i < n; i++) {
                 long single = Math.max(chunkBytes(spec, 1, offsets[i + 1] - offsets[i], inputRowBytes(spec, input, i)),
@@ -170,14 +315,11 @@ public final class LayerWiseInference {
      * Bytes of row {@code row} of a layer's input: dense, or sparse with its transposed index (null: hidden); twice
      * that for the features, whose slice may be normalised into a copy.
      */
-    private static long inputRowBytes(LayerSpec spec, FeatureMatrix input, int row) {
-        if (input instanceof SparseMatrix sparse) {
-            return 2 * (20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8);
-        }
-        return (input == null ? 4L : 8L) * spec.inputDim();
+    private static long inputRowBytes(LayerSpec spec, Source input, int row) {
+        return input == null ? 4L * spec.inputDim() : 2 * input.featureRowBytes(row);
     }
 
-    private static int[] targetChunks(LayerSpec spec, IncomingCsr graph, FeatureMatrix input, long chunkBudget) {
+    private static int[] targetChunks(LayerSpec spec, Source graph, Source input, long chunkBudget) {
         int n = graph.nodeCount();
         int[] offsets = graph.offsets();
         List<Integer> starts = new ArrayList<>();
@@ -200,7 +342,7 @@ public final class LayerWiseInference {
         return starts.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private static int[] projectionRanges(LayerSpec spec, int n, FeatureMatrix input, long chunkBudget) {
+    private static int[] projectionRanges(LayerSpec spec, int n, Source input, long chunkBudget) {
         List<Integer> starts = new ArrayList<>();
         int start = 0;
         while (start < n) {
@@ -237,25 +379,46 @@ public final class LayerWiseInference {
     public static Plan run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
                            DenseMatrix relationshipFeatures, long budgetBytes, Inference.Request request,
                            Consumer consumer, TerminationFlag terminationFlag) {
+        Inference.requireInput(model.config(), graph, features);
+        EdgeFeatures.requireFits(model.config().edgeDim(), graph, relationshipFeatures);
+        return run(backend, model, Source.of(graph, features, relationshipFeatures), budgetBytes, request, consumer,
+                terminationFlag);
+    }
+
+    /**
+     * As {@link #run(Backend, TrainedModel, IncomingCsr, FeatureMatrix, DenseMatrix, long, Inference.Request,
+     * Consumer, TerminationFlag)} over any {@link Source}: the first layer reads the feature rows of each projection
+     * range from it and each chunk's incoming slots, so a store-backed source reads every node's features once and
+     * every slot once per layer.
+     */
+    public static Plan run(Backend backend, TrainedModel model, Source graph, long budgetBytes,
+                           Inference.Request request, Consumer consumer, TerminationFlag terminationFlag) {
         GatConfig config = model.config();
-        Inference.requireInput(config, graph, features);
-        EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
+        if (graph.featureCols() != config.inputDim()) {
+            throw new IllegalArgumentException("The model was trained on " + config.inputDim()
+                    + " features per node but these nodes have " + graph.featureCols());
+        }
         model.weights().requireMatches(config);
-        Plan plan = plan(config, graph, features, budgetBytes);
+        Plan plan = plan(config, graph, budgetBytes);
         int n = graph.nodeCount();
         long total = plan.chunkCount();
         long done = 0;
         // The first layer's rows are normalised as they are read, which gives the same rows as normalising them all.
-        FeatureMatrix layerInput = features;
-        boolean normalizeRows = config.normalizeFeatures();
+        FeatureMatrix hidden = null;
         for (int l = 0; l < config.layerCount(); l++) {
             terminationFlag.assertRunning();
             LayerSpec spec = config.layer(l);
             LayerParameters layer = new LayerParameters(backend, model, spec, ParameterShape.layerPrefix(l));
             boolean last = config.isOutputLayer(l);
             int out = spec.outputDim();
+            FeatureMatrix previous = hidden;
+            boolean normalizeRows = l == 0 && config.normalizeFeatures();
+            RowRange layerInput = (start, end) -> {
+                FeatureMatrix rows = previous == null ? graph.featureRows(start, end) : rows(previous, start, end);
+                return normalizeRows ? rows.rowNormalized() : rows;
+            };
             try {
-                NodeRows projected = project(backend, layerInput, normalizeRows, layer, plan.projectionRanges()[l],
+                NodeRows projected = project(backend, n, layerInput, layer, plan.projectionRanges()[l],
                         terminationFlag);
                 // Every chunk reads the sources' node tensors whole: on the backend once per layer.
                 for (DenseMatrix rows : projected.source()) {
@@ -267,8 +430,8 @@ public final class LayerWiseInference {
                     terminationFlag.assertRunning();
                     int start = bounds[c];
                     int end = bounds[c + 1];
-                    ChunkResult result = chunk(backend, graph, relationshipFeatures, layerInput, normalizeRows,
-                            projected, layer, start, end, request.attention());
+                    ChunkResult result = chunk(backend, graph, layerInput, projected, layer, start, end,
+                            request.attention());
                     if (last) {
                         consumer.logits(start, end, result.output);
                     } else {
@@ -282,13 +445,18 @@ public final class LayerWiseInference {
                     }
                     consumer.progress(++done, total);
                 }
-                layerInput = last ? null : new DenseMatrix(n, out, output);
-                normalizeRows = false;
+                hidden = last ? null : new DenseMatrix(n, out, output);
             } finally {
                 layer.release();
             }
         }
         return plan;
+    }
+
+    /** Rows [start, end) of a layer's input, as the layer reads them. */
+    @FunctionalInterface
+    private interface RowRange {
+        FeatureMatrix rows(int start, int end);
     }
 
     /** As {@link #predict(Backend, TrainedModel, IncomingCsr, FeatureMatrix, DenseMatrix, long, Inference.Request, TerminationFlag)} without relationship features. */
@@ -318,9 +486,8 @@ public final class LayerWiseInference {
     }
 
     /** The variant's node tensors of every node, projected over node ranges. */
-    private static NodeRows project(Backend backend, FeatureMatrix input, boolean normalizeRows,
-                                    LayerParameters layer, int[] ranges, TerminationFlag terminationFlag) {
-        int n = input.rows();
+    private static NodeRows project(Backend backend, int n, RowRange input, LayerParameters layer, int[] ranges,
+                                    TerminationFlag terminationFlag) {
         List<DenseMatrix> source = null;
         List<DenseMatrix> target = null;
         for (int r = 0; r + 1 < ranges.length; r++) {
@@ -335,7 +502,7 @@ public final class LayerWiseInference {
                         .build(new int[0], new int[0])));
                 Tensor edges = layer.spec.edgeDim() > 0 ? own(owned, backend.zeros(0, layer.spec.edgeDim())) : null;
                 scorer = layer.bind(backend, nodesOnly, edges);
-                Tensor rows = own(owned, backend.upload(rows(input, start, end, normalizeRows)));
+                Tensor rows = own(owned, backend.upload(input.rows(start, end)));
                 scorer.project(rows, null, rows, null);
                 if (source == null) {
                     source = allocate(scorer.sourceTensors(), n);
@@ -388,8 +555,7 @@ public final class LayerWiseInference {
     }
 
     /** One layer's output for the targets [start, end), and their attention when asked for. */
-    private static ChunkResult chunk(Backend backend, IncomingCsr graph, DenseMatrix relationshipFeatures,
-                                     FeatureMatrix layerInput, boolean normalizeRows, NodeRows projected,
+    private static ChunkResult chunk(Backend backend, Source graph, RowRange layerInput, NodeRows projected,
                                      LayerParameters layer, int start, int end, boolean keepAttention) {
         LayerSpec spec = layer.spec;
         int targets = end - start;
@@ -398,8 +564,8 @@ public final class LayerWiseInference {
         AttentionVariant.Scorer scorer = null;
         try {
             GraphTensor chunkGraph = own(owned, backend.upload(graph.targetSlice(start, end)));
-            Tensor edges = relationshipFeatures == null ? null
-                    : own(owned, backend.upload(EdgeFeatures.perSlot(graph, relationshipFeatures, start, end)));
+            DenseMatrix slotFeatures = graph.slotFeatures(start, end);
+            Tensor edges = slotFeatures == null ? null : own(owned, backend.upload(slotFeatures));
             scorer = layer.variant.bindProjected(backend, chunkGraph, spec, layer.byName, layer.prefix, edges,
                     layer.sourceTensors, uploadRows(backend, projected.target(), start, end, owned));
             Tensor alpha = own(owned, backend.zeros(slots, spec.heads()));
@@ -408,7 +574,7 @@ public final class LayerWiseInference {
             Tensor output = own(owned, backend.zeros(targets, spec.outputDim()));
             backend.aggregate(chunkGraph, alpha, null, scorer.sourceTensors().get(0), spec.concat(), output);
             if (layer.residual != null) {
-                Tensor targetInput = own(owned, backend.upload(rows(layerInput, start, end, normalizeRows)));
+                Tensor targetInput = own(owned, backend.upload(layerInput.rows(start, end)));
                 Tensor residual = own(owned, backend.zeros(targets, spec.outputDim()));
                 backend.linear(targetInput, null, layer.residual.value(), null, residual);
                 backend.add(output, residual);
@@ -436,12 +602,6 @@ public final class LayerWiseInference {
     private static <T> T own(List<Object> owned, T tensor) {
         owned.add(tensor);
         return tensor;
-    }
-
-    /** Rows [start, end) of a feature matrix, in the same storage, each scaled to sum to 1 when asked. */
-    static FeatureMatrix rows(FeatureMatrix matrix, int start, int end, boolean normalize) {
-        FeatureMatrix rows = rows(matrix, start, end);
-        return normalize ? rows.rowNormalized() : rows;
     }
 
     /** Rows [start, end) of a feature matrix, in the same storage. */

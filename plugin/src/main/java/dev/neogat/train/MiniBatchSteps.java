@@ -25,7 +25,8 @@ import java.util.function.IntUnaryOperator;
  * and per batch its sampled computation subgraph with its nodes' features, a forward pass with dropout keyed
  * by the whole graph's ids, the loss on the batch nodes, backward and one Adam step on the shared parameters.
  * Neighbourhoods and feature rows come from a {@link NeighbourSource} and {@link FeatureRows}, in the heap or read
- * from a store; labels are looked up through {@code labelRow} (whole-graph node → row of the labels).
+ * from a store, through a {@link BatchPipeline} that samples and reads the next batches on worker threads while the
+ * current one steps; labels are looked up through {@code labelRow} (whole-graph node → row of the labels).
  */
 final class MiniBatchSteps {
 
@@ -33,41 +34,41 @@ final class MiniBatchSteps {
 
     private final Backend backend;
     private final GatNetwork parameters;
-    private final FeatureRows features;
+    private final BatchPipeline pipeline;
     private final NodeLabels labels;
     private final IntUnaryOperator labelRow;
     private final int[] trainNodes;
     private final MiniBatchConfig miniBatch;
-    private final NeighbourSampler sampler;
     private final long seed;
     /** The whole graph's relationship features per attention slot, or null without them. */
     private final DenseMatrix slotFeatures;
 
+    /** In the heap: {@code workers} threads (0: none) sample and gather batches ahead of the step. */
     MiniBatchSteps(Backend backend, GatNetwork parameters, TrainingData data, FeatureMatrix features,
-                   MiniBatchConfig miniBatch, long seed) {
+                   MiniBatchConfig miniBatch, long seed, int workers) {
         // A batch slot takes its whole-graph slot's features, so a self loop keeps the mean over all its node's
         // relationships, not only the sampled ones.
-        this(backend, parameters, NeighbourSource.of(data.graph()), FeatureRows.of(features), data.labels(),
-                IntUnaryOperator.identity(), data.split().train(), data.relationshipFeatures() == null ? null
+        this(backend, parameters, BatchPipeline.shared(BatchReader.of(NeighbourSource.of(data.graph()),
+                        FeatureRows.of(features)), workers), data.labels(), IntUnaryOperator.identity(),
+                data.split().train(), data.relationshipFeatures() == null ? null
                         : EdgeFeatures.perSlot(data.graph(), data.relationshipFeatures()), miniBatch, seed);
     }
 
     /**
-     * {@code features}: rows as the model reads them (normalised when it asks); {@code slotFeatures}: relationship
-     * features per whole-graph slot, or null.
+     * {@code pipeline}: where batches are sampled and their rows read (rows as the model reads them, normalised
+     * when it asks); {@code slotFeatures}: relationship features per whole-graph slot, or null.
      */
-    MiniBatchSteps(Backend backend, GatNetwork parameters, NeighbourSource graph, FeatureRows features,
-                   NodeLabels labels, IntUnaryOperator labelRow, int[] trainNodes, DenseMatrix slotFeatures,
-                   MiniBatchConfig miniBatch, long seed) {
+    MiniBatchSteps(Backend backend, GatNetwork parameters, BatchPipeline pipeline, NodeLabels labels,
+                   IntUnaryOperator labelRow, int[] trainNodes, DenseMatrix slotFeatures, MiniBatchConfig miniBatch,
+                   long seed) {
         miniBatch.requireLayers(parameters.config().layerCount());
         this.backend = backend;
         this.parameters = parameters;
-        this.features = features;
+        this.pipeline = pipeline;
         this.labels = labels;
         this.labelRow = labelRow;
         this.trainNodes = trainNodes.clone();
         this.miniBatch = miniBatch;
-        this.sampler = new NeighbourSampler(graph, miniBatch.fanouts(), seed);
         this.seed = seed;
         this.slotFeatures = slotFeatures;
     }
@@ -77,6 +78,11 @@ final class MiniBatchSteps {
         BatchListener NONE = (epoch, batch, batches) -> { };
 
         void onBatch(int epoch, int batch, int batches);
+    }
+
+    /** A batch ready for its step: its sampled subgraph and what the step uploads of it. */
+    record PreparedBatch(SampledSubgraph subgraph, FeatureMatrix features, NodeLabels labels,
+                         FeatureMatrix slotFeatures) {
     }
 
     /** Batches per epoch. */
@@ -96,28 +102,40 @@ final class MiniBatchSteps {
         return epoch(epoch, adam, termination, BatchListener.NONE);
     }
 
-    /** As {@link #epoch(int, AdamSettings, TerminationFlag)}, telling {@code listener} of each batch. */
+    /**
+     * As {@link #epoch(int, AdamSettings, TerminationFlag)}, telling {@code listener} of each batch. Batches are
+     * sampled and read ahead by the pipeline's workers, each drawn from (seed, epoch, batch); the steps run here in
+     * batch order, so the parameters do not depend on the number of workers.
+     */
     double epoch(int epoch, AdamSettings adam, TerminationFlag termination, BatchListener listener) {
         epochMetrics = null;
         int batches = batchCount();
         int[] order = shuffled(trainNodes, seed, epoch);
         int batchSize = miniBatch.batchSize();
-        double weightedLoss = 0;
-        for (int start = 0, batch = 0; start < order.length; start += batchSize, batch++) {
-            termination.assertRunning();
+        int[] fanouts = miniBatch.fanouts();
+        double[] weightedLoss = {0};
+        pipeline.run(batches, termination, (reader, batch) -> {
+            int start = batch * batchSize;
             int[] batchNodes = java.util.Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize));
-            double loss = step(sampler.sample(batchNodes, epoch, batch), adam);
+            SampledSubgraph subgraph = new NeighbourSampler(reader.graph(), fanouts, seed)
+                    .sample(batchNodes, epoch, batch);
+            return new PreparedBatch(subgraph, reader.features().rows(subgraph.wholeNodes()),
+                    batchLabels(labels, labelRow, subgraph),
+                    slotFeatures == null ? null : rows(slotFeatures, subgraph.wholeSlots()));
+        }, (batch, prepared) -> {
+            double loss = step(prepared, adam);
             if (!Double.isFinite(loss)) {
                 throw new TrainingDivergedException("Training diverged at epoch " + epoch + ", batch " + (batch + 1)
                         + ": the loss is " + loss + "; try a lower learningRate");
             }
-            weightedLoss += loss * batchNodes.length;
+            weightedLoss[0] += loss * prepared.subgraph().batchSize();
             listener.onBatch(epoch, batch + 1, batches);
-        }
-        return weightedLoss / order.length;
+        });
+        return weightedLoss[0] / order.length;
     }
 
-    private double step(SampledSubgraph batch, AdamSettings adam) {
+    private double step(PreparedBatch prepared, AdamSettings adam) {
+        SampledSubgraph batch = prepared.subgraph();
         GraphTensor graph = null;
         Tensor batchFeatures = null;
         Targets targets = null;
@@ -125,10 +143,10 @@ final class MiniBatchSteps {
         GatNetwork network = null;
         try {
             graph = backend.upload(batch.graph());
-            batchFeatures = backend.upload(features.rows(batch.wholeNodes()));
-            targets = backend.upload(batchLabels(labels, labelRow, batch), batch.batchLocals());
-            if (slotFeatures != null) {
-                batchEdgeFeatures = backend.upload(rows(slotFeatures, batch.wholeSlots()));
+            batchFeatures = backend.upload(prepared.features());
+            targets = backend.upload(prepared.labels(), batch.batchLocals());
+            if (prepared.slotFeatures() != null) {
+                batchEdgeFeatures = backend.upload(prepared.slotFeatures());
             }
             network = parameters.sharingParameters(graph, batchFeatures, batchEdgeFeatures);
             // The step number keys dropout as the full-batch trainer's epoch does: one batch per epoch is that.
@@ -196,21 +214,25 @@ final class MiniBatchSteps {
 
     /** Labels over the subgraph's nodes: the batch nodes keep theirs, the others have none. */
     static NodeLabels batchLabels(NodeLabels labels, IntUnaryOperator labelRow, SampledSubgraph batch) {
-        int[] wholeNodes = batch.wholeNodes();
+        return labelsOf(labels, labelRow, batch.wholeNodes(), batch.batchSize());
+    }
+
+    /** Labels of rows for {@code nodes} (whole-graph ids): the first {@code labelled} keep theirs, the rest none. */
+    static NodeLabels labelsOf(NodeLabels labels, IntUnaryOperator labelRow, int[] nodes, int labelled) {
         int classCount = labels.classCount();
         if (!labels.isMultiLabel()) {
-            int[] classOf = new int[wholeNodes.length];
+            int[] classOf = new int[nodes.length];
             java.util.Arrays.fill(classOf, NodeLabels.NO_LABEL);
-            for (int i = 0; i < batch.batchSize(); i++) {
-                classOf[i] = labels.classOf(labelRow.applyAsInt(wholeNodes[i]));
+            for (int i = 0; i < labelled; i++) {
+                classOf[i] = labels.classOf(labelRow.applyAsInt(nodes[i]));
             }
             return NodeLabels.singleLabel(classOf, classCount);
         }
-        byte[] memberships = new byte[Math.multiplyExact(wholeNodes.length, classCount)];
-        boolean[] labeled = new boolean[wholeNodes.length];
-        for (int i = 0; i < batch.batchSize(); i++) {
+        byte[] memberships = new byte[Math.multiplyExact(nodes.length, classCount)];
+        boolean[] labeled = new boolean[nodes.length];
+        for (int i = 0; i < labelled; i++) {
             labeled[i] = true;
-            System.arraycopy(labels.memberships(), labelRow.applyAsInt(wholeNodes[i]) * classCount, memberships,
+            System.arraycopy(labels.memberships(), labelRow.applyAsInt(nodes[i]) * classCount, memberships,
                     i * classCount, classCount);
         }
         return NodeLabels.multiLabel(classCount, memberships, labeled);

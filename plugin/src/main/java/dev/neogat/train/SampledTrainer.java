@@ -7,6 +7,7 @@ import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.GatNetwork;
 import dev.neogat.nn.GraphTensor;
@@ -19,7 +20,12 @@ import dev.neogat.util.TerminationFlag;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * Mini-batch training of a graph that is not held in the heap: batches read their sampled neighbourhoods and
@@ -45,6 +51,17 @@ public final class SampledTrainer {
     public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
                                        TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
                                        Listener listener, TerminationFlag termination) {
+        return train(backend, data, config, training, miniBatch, evaluationChunk, 1, listener, termination);
+    }
+
+    /**
+     * As {@link #train(Backend, SampledTrainingData, GatConfig, TrainingConfig, MiniBatchConfig, int, Listener,
+     * TerminationFlag)}, with batches and evaluation chunks sampled and read ahead on {@code concurrency} threads
+     * ({@link BatchPipeline#workersFor}), each through its own reader; the result is the same at any concurrency.
+     */
+    public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
+                                       TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
+                                       int concurrency, Listener listener, TerminationFlag termination) {
         data.validate();
         miniBatch.requireLayers(config.layerCount());
         if (evaluationChunk < 1) {
@@ -65,6 +82,9 @@ public final class SampledTrainer {
                     + (data.labels().isMultiLabel() ? " (multi-label)" : ""));
         }
         FeatureRows features = normalized(config, data.features());
+        UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
+        BatchPipeline pipeline = new BatchPipeline(data.callerReader().withFeatures(modelRows),
+                () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         long start = System.nanoTime();
         GatNetwork parameters = null;
         List<Object> resources = new ArrayList<>();
@@ -74,9 +94,9 @@ public final class SampledTrainer {
             Tensor anchorFeatures = keep(resources, backend.upload(features.rows(new int[]{data.split().train()[0]})));
             parameters = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), anchorGraph,
                     anchorFeatures, null, false);
-            MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, data.graph(), features, data.labels(),
-                    data::labelRow, data.split().train(), null, miniBatch, training.seed());
-            Evaluator evaluator = new Evaluator(backend, data, features, config.layerCount(), evaluationChunk);
+            MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, pipeline, data.labels(), data::labelRow,
+                    data.split().train(), null, miniBatch, training.seed());
+            Evaluator evaluator = new Evaluator(backend, data, pipeline, config, evaluationChunk);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             GatNetwork network = parameters;
@@ -117,6 +137,40 @@ public final class SampledTrainer {
         return Prediction.ofLogits(config, Arrays.copyOf(whole.logits(), nodes.length * config.classCount()));
     }
 
+    /** Receives the predictions of each chunk, in chunk order, on the calling thread. */
+    @FunctionalInterface
+    public interface ChunkPredictions {
+        void accept(int chunk, int[] nodes, Prediction prediction);
+    }
+
+    /**
+     * {@link #predict} for {@code chunkCount} chunks of nodes ({@code chunkNodes}: distinct whole-graph ids per
+     * chunk), their neighbourhoods and feature rows read ahead on {@code concurrency} threads (the caller reads with
+     * {@code callerReader}, each worker with a reader of {@code workerReaders}) while the caller runs the model on
+     * the current chunk and hands it to {@code consumer}.
+     */
+    public static void predictChunks(Backend backend, TrainedModel model, BatchReader callerReader,
+                                     Supplier<BatchReader> workerReaders, int concurrency, int chunkCount,
+                                     IntFunction<int[]> chunkNodes, ChunkPredictions consumer,
+                                     TerminationFlag termination) {
+        GatConfig config = model.config();
+        int[] fanouts = allNeighbours(config.layerCount());
+        record Chunk(int[] nodes, SampledSubgraph neighbourhood, FeatureMatrix rows) {
+        }
+        new BatchPipeline(callerReader, workerReaders, BatchPipeline.workersFor(concurrency)).run(chunkCount,
+                termination, (reader, c) -> {
+                    int[] nodes = chunkNodes.apply(c);
+                    SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), fanouts, 0)
+                            .sample(nodes, 0, 0);
+                    return new Chunk(nodes, neighbourhood, reader.features().rows(neighbourhood.wholeNodes()));
+                }, (c, chunk) -> {
+                    Prediction whole = Inference.run(backend, model, chunk.neighbourhood().graph(), chunk.rows(),
+                            Inference.Request.LOGITS_ONLY);
+                    consumer.accept(c, chunk.nodes(), Prediction.ofLogits(config,
+                            Arrays.copyOf(whole.logits(), chunk.nodes().length * config.classCount())));
+                });
+    }
+
     private static int[] allNeighbours(int layers) {
         int[] fanouts = new int[layers];
         Arrays.fill(fanouts, NeighbourSampler.ALL);
@@ -145,42 +199,128 @@ public final class SampledTrainer {
         return handle;
     }
 
-    /** Metrics over a node set, chunk by chunk, each on its exact L-hop neighbourhood without dropout. */
+    /**
+     * Metrics over a node set without dropout: chunk by chunk, each on its exact L-hop neighbourhood (read ahead by
+     * the pipeline, counts summed in chunk order), or, when the data has a layer-wise view of the whole graph that
+     * half the free heap holds and its chunks would read more feature rows than the graph has nodes, from one
+     * layer-wise run over the whole graph, which reads every row once and gives the whole graph's logits.
+     */
     private static final class Evaluator {
         private final Backend backend;
         private final SampledTrainingData data;
-        private final FeatureRows features;
-        private final NeighbourSampler neighbourhoods;
+        private final BatchPipeline pipeline;
+        private final GatConfig config;
+        private final int[] allNeighbours;
         private final int chunk;
+        private final LayerWiseInference.Source wholeGraph;
+        private final long layerWiseBudget;
+        /** Per node set (by identity: the split's arrays), whether one layer-wise run reads fewer rows. */
+        private final Map<int[], Boolean> layerWiseFor = new IdentityHashMap<>();
 
-        Evaluator(Backend backend, SampledTrainingData data, FeatureRows features, int layers, int chunk) {
+        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, GatConfig config, int chunk) {
             this.backend = backend;
             this.data = data;
-            this.features = features;
-            this.neighbourhoods = new NeighbourSampler(data.graph(), allNeighbours(layers), 0);
+            this.pipeline = pipeline;
+            this.config = config;
+            this.allNeighbours = allNeighbours(config.layerCount());
             this.chunk = chunk;
+            Runtime runtime = Runtime.getRuntime();
+            this.layerWiseBudget = (runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory())) / 2;
+            this.wholeGraph = data.wholeGraph() != null && fits(config, data.wholeGraph(), layerWiseBudget)
+                    ? data.wholeGraph() : null;
+        }
+
+        private static boolean fits(GatConfig config, LayerWiseInference.Source graph, long budget) {
+            try {
+                LayerWiseInference.plan(config, graph, budget);
+                return true;
+            } catch (IllegalArgumentException tooSmall) {
+                return false;
+            }
         }
 
         MetricCounts evaluate(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
-            MetricCounts total = null;
-            for (int start = 0; start < nodes.length; start += chunk) {
-                termination.assertRunning();
-                int[] chunkNodes = Arrays.copyOfRange(nodes, start, Math.min(nodes.length, start + chunk));
-                total = MiniBatchSteps.plus(total, evaluateChunk(parameters, neighbourhoods.sample(chunkNodes, 0, 0)));
+            if (nodes.length > 0 && wholeGraph != null && layerWiseFor.computeIfAbsent(nodes,
+                    set -> rowsInChunks(set, termination) > wholeGraph.nodeCount())) {
+                return evaluateLayerWise(parameters, nodes, termination);
             }
-            return total != null ? total : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
+            MetricCounts[] total = {null};
+            int chunks = (nodes.length + chunk - 1) / chunk;
+            pipeline.run(chunks, termination, (reader, c) -> {
+                SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), allNeighbours, 0)
+                        .sample(chunkOf(nodes, c), 0, 0);
+                return new MiniBatchSteps.PreparedBatch(neighbourhood,
+                        reader.features().rows(neighbourhood.wholeNodes()),
+                        MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood), null);
+            }, (c, prepared) -> total[0] = MiniBatchSteps.plus(total[0], evaluateChunk(parameters, prepared)));
+            return total[0] != null ? total[0]
+                    : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
         }
 
-        private MetricCounts evaluateChunk(GatNetwork parameters, SampledSubgraph neighbourhood) {
+        private int[] chunkOf(int[] nodes, int c) {
+            return Arrays.copyOfRange(nodes, c * chunk, Math.min(nodes.length, (c + 1) * chunk));
+        }
+
+        /** Feature rows the chunks of {@code nodes} read: their neighbourhoods' sizes (slot lists only are read). */
+        private long rowsInChunks(int[] nodes, TerminationFlag termination) {
+            NeighbourSampler exact = new NeighbourSampler(data.graph(), allNeighbours, 0);
+            long rows = 0;
+            for (int c = 0; c * chunk < nodes.length; c++) {
+                termination.assertRunning();
+                rows += exact.sample(chunkOf(nodes, c), 0, 0).wholeNodes().length;
+            }
+            return rows;
+        }
+
+        private MetricCounts evaluateLayerWise(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
+            int classes = config.classCount();
+            int[] position = new int[wholeGraph.nodeCount()];
+            Arrays.fill(position, -1);
+            for (int i = 0; i < nodes.length; i++) {
+                position[nodes[i]] = i;
+            }
+            float[] logits = new float[Math.multiplyExact(nodes.length, classes)];
+            LayerWiseInference.run(backend, new TrainedModel(config, parameters.weights(), null), wholeGraph,
+                    layerWiseBudget, Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
+                        @Override
+                        public void logits(int first, int end, float[] values) {
+                            for (int node = first; node < end; node++) {
+                                if (position[node] >= 0) {
+                                    System.arraycopy(values, (node - first) * classes, logits,
+                                            position[node] * classes, classes);
+                                }
+                            }
+                        }
+                    }, termination);
+            Tensor logitRows = null;
+            Targets targets = null;
+            try {
+                logitRows = backend.upload(new DenseMatrix(nodes.length, classes, logits));
+                int[] rows = new int[nodes.length];
+                Arrays.setAll(rows, i -> i);
+                targets = backend.upload(MiniBatchSteps.labelsOf(data.labels(), data::labelRow, nodes,
+                        nodes.length), rows);
+                return backend.evaluate(logitRows, targets);
+            } finally {
+                if (targets != null) {
+                    backend.release(targets);
+                }
+                if (logitRows != null) {
+                    backend.release(logitRows);
+                }
+            }
+        }
+
+        private MetricCounts evaluateChunk(GatNetwork parameters, MiniBatchSteps.PreparedBatch prepared) {
+            SampledSubgraph neighbourhood = prepared.subgraph();
             GraphTensor graph = null;
             Tensor chunkFeatures = null;
             Targets targets = null;
             GatNetwork network = null;
             try {
                 graph = backend.upload(neighbourhood.graph());
-                chunkFeatures = backend.upload(features.rows(neighbourhood.wholeNodes()));
-                targets = backend.upload(MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood),
-                        neighbourhood.batchLocals());
+                chunkFeatures = backend.upload(prepared.features());
+                targets = backend.upload(prepared.labels(), neighbourhood.batchLocals());
                 network = parameters.sharingParameters(graph, chunkFeatures);
                 return backend.evaluate(network.forward(), targets);
             } finally {

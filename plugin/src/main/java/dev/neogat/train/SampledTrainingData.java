@@ -5,14 +5,36 @@ import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * What training needs when the graph is not held in the heap: where neighbourhoods and feature rows come from,
  * and labels for the labelled nodes only: row r of {@code labels} is node {@code labelledNodes[r]} (ascending
- * whole-graph ids). The split holds whole-graph ids of labelled nodes.
+ * whole-graph ids). The split holds whole-graph ids of labelled nodes. {@code graph} and {@code features} are read
+ * by the training thread; {@code workerReaders} opens a reader for each thread that prepares batches beside it.
+ * {@code wholeGraph}, when not null, is the same graph as layer-wise inference reads it, which evaluation takes when
+ * that reads fewer feature rows than exact neighbourhoods chunk by chunk.
  */
 public record SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes,
-                                  NodeLabels labels, NodeSplit split) {
+                                  NodeLabels labels, NodeSplit split, Supplier<BatchReader> workerReaders,
+                                  LayerWiseInference.Source wholeGraph) {
+
+    /** Over sources that any number of threads may read at once: every worker shares them. */
+    public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
+                               NodeSplit split) {
+        this(graph, features, labelledNodes, labels, split, () -> BatchReader.of(graph, features), null);
+    }
+
+    /** Without a layer-wise view: evaluation runs on exact neighbourhoods. */
+    public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
+                               NodeSplit split, Supplier<BatchReader> workerReaders) {
+        this(graph, features, labelledNodes, labels, split, workerReaders, null);
+    }
+
+    /** The training thread's reader. */
+    public BatchReader callerReader() {
+        return BatchReader.of(graph, features);
+    }
 
     /** The row of {@code labels} of a labelled node; fails for a node without a label. */
     public int labelRow(int node) {

@@ -36,10 +36,22 @@ public final class Trainer {
         return train(backend, data, config, training, null, listener, termination);
     }
 
-    /** {@code miniBatch}: how to sample batches, or null for full-batch training. */
+    /** {@code miniBatch}: how to sample batches, or null for full-batch training; batches prepared on one thread. */
     public static TrainingResult train(Backend backend, TrainingData data, GatConfig config, TrainingConfig training,
                                        MiniBatchConfig miniBatch, TrainingListener listener,
                                        TerminationFlag termination) {
+        return train(backend, data, config, training, miniBatch, 1, listener, termination);
+    }
+
+    /**
+     * As {@link #train(Backend, TrainingData, GatConfig, TrainingConfig, MiniBatchConfig, TrainingListener,
+     * TerminationFlag)}, with mini-batches sampled and gathered ahead of the step on {@code concurrency} threads
+     * ({@link BatchPipeline#workersFor}); the result is the same at any concurrency.
+     */
+    public static TrainingResult train(Backend backend, TrainingData data, GatConfig config, TrainingConfig training,
+                                       MiniBatchConfig miniBatch, int concurrency, TrainingListener listener,
+                                       TerminationFlag termination) {
+        int batchWorkers = BatchPipeline.workersFor(concurrency);
         data.validate();
         if (miniBatch != null) {
             miniBatch.requireLayers(config.layerCount());
@@ -64,7 +76,7 @@ public final class Trainer {
             boolean canStopEarly = validationTargets.size() > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             MiniBatchSteps batches = miniBatch == null ? null
-                    : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed());
+                    : new MiniBatchSteps(backend, network, data, features, miniBatch, training.seed(), batchWorkers);
             GatNetwork current = network;
             EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
                     termination, epoch -> batches != null ? batches.epoch(epoch, adam, termination)

@@ -88,7 +88,7 @@ class MiniBatchTrainingTest {
                     batchBackend.upload(features), dev.neogat.nn.EdgeFeatures.upload(batchBackend, training.graph(),
                             training.relationshipFeatures()), false);
             MiniBatchSteps batches = new MiniBatchSteps(batchBackend, owner, training, features,
-                    new MiniBatchConfig(training.split().train().length + 5, allNeighbours), SEED);
+                    new MiniBatchConfig(training.split().train().length + 5, allNeighbours), SEED, 0);
             for (int step = 1; step <= 4; step++) {
                 full.forward(true, SEED, step);
                 double fullLoss = full.lossAndGradients(trainTargets);
@@ -144,6 +144,34 @@ class MiniBatchTrainingTest {
             TrainingResult otherSeed = train(SPARSE, config, training.withSeed(SEED + 1), miniBatch, 3,
                     TerminationFlag.RUNNING);
             assertThat(losses(otherSeed)).isNotEqualTo(losses(one));
+        }
+    }
+
+    /** Batches sampled and gathered ahead on 0, 2 and 4 worker threads: the same steps, bit for bit. */
+    @Test
+    void batchesPreparedOnMoreThreadsGiveBitIdenticalModels() {
+        MiniBatchConfig miniBatch = new MiniBatchConfig(16, new int[]{4, 3});
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(4).withPatience(2).withSeed(SEED);
+        for (Dataset data : new Dataset[]{SPARSE, DENSE}) {
+            GatConfig config = data == SPARSE ? gat(data) : gatV2(data);
+            TrainingResult one = trainPrepared(data, config, training, miniBatch, 1);
+            for (int concurrency : new int[]{2, 4}) {
+                TrainingResult more = trainPrepared(data, config, training, miniBatch, concurrency);
+                assertEquals(losses(one), losses(more), "losses at concurrency " + concurrency);
+                assertEquals(one.bestEpoch(), more.bestEpoch());
+                for (String name : one.model().weights().asMap().keySet()) {
+                    assertArrayEquals(one.model().weights().get(name).data(),
+                            more.model().weights().get(name).data(), name + " at concurrency " + concurrency);
+                }
+            }
+        }
+    }
+
+    private static TrainingResult trainPrepared(Dataset data, GatConfig config, TrainingConfig training,
+                                                MiniBatchConfig miniBatch, int concurrency) {
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            return Trainer.train(backend, data.trainingData(), config, training, miniBatch, concurrency,
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
         }
     }
 

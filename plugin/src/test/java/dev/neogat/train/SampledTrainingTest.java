@@ -8,7 +8,9 @@ import dev.neogat.graph.NeighbourSampler;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.nn.Backend;
+import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.spec.Variant;
@@ -201,6 +203,158 @@ class SampledTrainingTest {
                     assertEquals(whole.logits()[nodes[i] * classes + c], some.logits()[i * classes + c], 1e-5);
                 }
             }
+        }
+    }
+
+    /**
+     * Batches and evaluation chunks prepared on 2 and 4 worker threads, each reading through a reader of its own
+     * (opened and closed on the worker): the same losses, validation, parameters and predictions as on one thread.
+     */
+    @Test
+    void workerThreadsWithTheirOwnReadersGiveBitIdenticalResults() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(4).withPatience(100).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(16, new int[]{4, 3});
+        GatConfig config = gat(DENSE).toBuilder().normalizeFeatures(true).build();
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            TrainingResult one = SampledTrainer.train(backend, sampled(DENSE, DENSE.split()), config, training,
+                    miniBatch, 37, 1, listener(new AtomicInteger()), TerminationFlag.RUNNING);
+            for (int concurrency : new int[]{2, 4}) {
+                AtomicInteger opened = new AtomicInteger();
+                AtomicInteger closed = new AtomicInteger();
+                List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+                SampledTrainingData shared = sampled(DENSE, DENSE.split());
+                SampledTrainingData data = new SampledTrainingData(shared.graph(), shared.features(),
+                        shared.labelledNodes(), shared.labels(), shared.split(), () -> {
+                            opened.incrementAndGet();
+                            threads.add(Thread.currentThread().getName());
+                            return BatchReader.of(new EdgeListSource(DENSE), shared.features(),
+                                    closed::incrementAndGet);
+                        });
+                TrainingResult more = SampledTrainer.train(backend, data, config, training, miniBatch, 37, concurrency,
+                        listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                assertEquals(losses(one), losses(more), "concurrency " + concurrency);
+                for (int e = 0; e < one.history().size(); e++) {
+                    assertEquals(one.history().get(e).validationLoss(), more.history().get(e).validationLoss());
+                }
+                assertEquals(one.test().loss(), more.test().loss());
+                for (String name : one.model().weights().asMap().keySet()) {
+                    assertArrayEquals(one.model().weights().get(name).data(), more.model().weights().get(name).data(),
+                            name + " at concurrency " + concurrency);
+                }
+                assertThat(opened.get()).as("readers opened by workers").isPositive();
+                assertEquals(opened.get(), closed.get(), "every worker's reader is closed");
+                assertThat(threads).allMatch(name -> name.startsWith("neogat-batches-"));
+
+                int[] nodes = java.util.stream.IntStream.range(0, DENSE.nodeCount()).toArray();
+                float[] inChunks = new float[nodes.length * DENSE.labels().classCount()];
+                SampledTrainer.predictChunks(backend, more.model(), data.callerReader(), data.workerReaders(),
+                        concurrency, (nodes.length + 99) / 100,
+                        c -> Arrays.copyOfRange(nodes, c * 100, Math.min(nodes.length, c * 100 + 100)),
+                        (c, chunk, prediction) -> System.arraycopy(prediction.logits(), 0, inChunks,
+                                chunk[0] * DENSE.labels().classCount(), prediction.logits().length),
+                        TerminationFlag.RUNNING);
+                Prediction whole = Inference.run(backend, more.model(), DENSE.undirectedGraph(), DENSE.features(),
+                        Inference.Request.LOGITS_ONLY);
+                for (int i = 0; i < inChunks.length; i++) {
+                    assertEquals(whole.logits()[i], inChunks[i], 1e-5, "logit " + i);
+                }
+            }
+        }
+    }
+
+    /**
+     * Layer-wise inference reading each chunk's slot lists and each node range's rows from a source (as from a store)
+     * gives the whole graph's logits bit for bit, in several chunks per layer.
+     */
+    @Test
+    void layerWiseInferenceReadFromASourceEqualsTheWholeGraphs() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(2).withPatience(0).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{4, 3});
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            for (Dataset data : List.of(SPARSE, DENSE)) {
+                GatConfig config = data == SPARSE ? gat(data) : gat(data).toBuilder().variant(Variant.GATV2)
+                        .residual(true).normalizeFeatures(true).build();
+                TrainedModel model = SampledTrainer.train(backend, sampled(data, data.split()), config, training,
+                        miniBatch, 64, listener(new AtomicInteger()), TerminationFlag.RUNNING).model();
+                EdgeListSource lists = new EdgeListSource(data);
+                int n = data.nodeCount();
+                int[] offsets = new int[n + 1];
+                NeighbourSource.Slots slots = new NeighbourSource.Slots();
+                for (int i = 0; i < n; i++) {
+                    lists.incoming(i, slots);
+                    offsets[i + 1] = offsets[i] + slots.count();
+                }
+                int cols = data.features().cols();
+                LayerWiseInference.Source source = LayerWiseInference.Source.read(lists, offsets,
+                        FeatureRows.of(data.features()), data == SPARSE ? 20L * cols + 8 : 4L * cols);
+                long budget = LayerWiseInference.plan(config, source, Long.MAX_VALUE / 4).residentBytes() + 40_000;
+                int classes = data.labels().classCount();
+                float[] logits = new float[n * classes];
+                LayerWiseInference.Plan plan = LayerWiseInference.run(backend, model, source, budget,
+                        Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
+                            @Override
+                            public void logits(int first, int end, float[] values) {
+                                System.arraycopy(values, 0, logits, first * classes, values.length);
+                            }
+                        }, TerminationFlag.RUNNING);
+                assertThat(plan.chunkCount()).as("chunks over both layers").isGreaterThan(4);
+                Prediction whole = Inference.run(backend, model, data.undirectedGraph(), data.features(),
+                        Inference.Request.LOGITS_ONLY);
+                assertArrayEquals(whole.logits(), logits, "layer-wise from a source, " + config.variant());
+            }
+        }
+    }
+
+    /**
+     * With a layer-wise view of the whole graph, evaluation whose chunks would read more rows than the graph has
+     * nodes runs layer by layer instead: validation per epoch and the final metrics are the in-heap trainer's bit for
+     * bit, and each evaluation reads every node's row once.
+     */
+    @Test
+    void layerWiseEvaluationGivesTheWholeGraphsMetrics() {
+        TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(100).withSeed(SEED);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{5, 5});
+        SampledTrainingData lists = sampled(SPARSE, SPARSE.split());
+        int n = SPARSE.nodeCount();
+        int[] offsets = new int[n + 1];
+        NeighbourSource.Slots slots = new NeighbourSource.Slots();
+        for (int i = 0; i < n; i++) {
+            lists.graph().incoming(i, slots);
+            offsets[i + 1] = offsets[i] + slots.count();
+        }
+        AtomicInteger rowsRead = new AtomicInteger();
+        FeatureRows counted = new FeatureRows() {
+            @Override
+            public int cols() {
+                return SPARSE.features().cols();
+            }
+
+            @Override
+            public FeatureMatrix rows(int[] nodes) {
+                rowsRead.addAndGet(nodes.length);
+                return MiniBatchSteps.rows(SPARSE.features(), nodes);
+            }
+        };
+        SampledTrainingData data = new SampledTrainingData(lists.graph(), lists.features(), lists.labelledNodes(),
+                lists.labels(), lists.split(), lists.workerReaders(), LayerWiseInference.Source.read(lists.graph(),
+                offsets, counted, 20L * SPARSE.features().cols() + 8));
+        try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            TrainingResult heap = Trainer.train(backend, SPARSE.trainingData(), gat(SPARSE), training, miniBatch,
+                    TrainingListener.NONE, TerminationFlag.RUNNING);
+            TrainingResult layerWise = SampledTrainer.train(backend, data, gat(SPARSE), training, miniBatch, 8, 2,
+                    listener(new AtomicInteger()), TerminationFlag.RUNNING);
+            assertEquals(losses(heap), losses(layerWise));
+            for (int e = 0; e < heap.history().size(); e++) {
+                assertEquals(heap.history().get(e).validationLoss(), layerWise.history().get(e).validationLoss());
+                assertEquals(heap.history().get(e).validationScore(), layerWise.history().get(e).validationScore());
+            }
+            assertEquals(heap.bestEpoch(), layerWise.bestEpoch());
+            for (MetricCounts[] pair : new MetricCounts[][]{{heap.train(), layerWise.train()},
+                    {heap.validation(), layerWise.validation()}, {heap.test(), layerWise.test()}}) {
+                assertEquals(pair[0], pair[1]);
+            }
+            // Five epochs' validation and the three final evaluations, each every row once.
+            assertEquals(8 * n, rowsRead.get(), "rows read by layer-wise evaluation");
         }
     }
 

@@ -113,6 +113,42 @@ class StoreMiniBatchTest {
         }
     }
 
+    /**
+     * Batches, validation chunks and write-back chunks prepared on worker threads (each store reader in a read
+     * transaction of its own): the same model and the same written predictions at concurrency 1, 2 and 4, in the
+     * heap and from the store.
+     */
+    @Test
+    void theSameSeedGivesTheSameModelAtAnyConcurrency() {
+        for (Object budget : List.of("8GiB", 1024)) {
+            String where = budget.equals(1024) ? "store" : "heap";
+            Map<String, Object> first = null;
+            for (int concurrency : new int[]{1, 2, 4}) {
+                String name = where + "Threads" + concurrency;
+                Map<String, Object> trained = train(name, config("memoryBudget", budget, "concurrency", concurrency,
+                        "writeProperty", name, "probabilityProperty", name + "P", "patience", 3));
+                if (first == null) {
+                    first = trained;
+                    continue;
+                }
+                for (String key : List.of("finalLoss", "epochs", "bestEpoch", "trainAccuracy", "validationAccuracy",
+                        "testAccuracy", "propertiesWritten")) {
+                    assertEquals(first.get(key), trained.get(key), key + " " + where + " at concurrency "
+                            + concurrency);
+                }
+                String one = where + "Threads1";
+                assertEquals(0L, count("MATCH (n:Item) WHERE n." + name + " IS NULL OR n." + name + " <> n." + one
+                        + " OR n." + name + "P <> n." + one + "P RETURN count(n) AS n"), where + " at " + concurrency);
+                assertEquals(0L, count("CALL gat.predict.stream('" + one + "', {includeProbabilities: true}) "
+                        + "YIELD node, probabilities WITH node, probabilities "
+                        + "CALL gat.predict.stream('" + name + "', {includeProbabilities: true}) "
+                        + "YIELD node AS other, probabilities AS otherProbabilities "
+                        + "WITH * WHERE node = other AND probabilities <> otherProbabilities RETURN count(*) AS n"),
+                        "same parameters " + where + " at concurrency " + concurrency);
+            }
+        }
+    }
+
     @Test
     void autoReadsFromTheStoreUnderATinyBudgetAndSaysWhy() {
         Map<String, Object> auto = train("autoStore", config("mode", "auto", "memoryBudget", "1KiB", "epochs", 30));

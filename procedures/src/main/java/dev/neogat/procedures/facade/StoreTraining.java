@@ -22,6 +22,8 @@ import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.train.BatchingChoice;
 import dev.neogat.train.EpochStats;
+import dev.neogat.train.Inference;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.Prediction;
 import dev.neogat.train.SampledTrainer;
@@ -143,14 +145,15 @@ final class StoreTraining {
                 store.featureWidth(), store.classValues().size(), device.device(), device.reason(), reason);
         BatchingChoice batching = BatchingChoice.miniBatch(miniBatch, need, reason);
         try (Backend backend = device.backend()) {
-            SampledTrainingData data = store.trainingData();
+            SampledTrainingData data = store.trainingData(context.db());
             job.phase("training (batches read from the store)");
             TrainingResult result = SampledTrainer.train(backend, data, gatConfig, config.training(), miniBatch,
-                    miniBatch.batchSize(), listener(context, job, modelName), context.terminationFlag());
+                    miniBatch.batchSize(), config.concurrency(), listener(context, job, modelName),
+                    context.terminationFlag());
             job.phase("predicting the test nodes");
             int[] test = store.split().test();
-            int[][] predicted = predictedClasses(backend, result.model(), store, test, miniBatch.batchSize(),
-                    context);
+            int[][] predicted = predictedClasses(backend, result.model(), data, test, miniBatch.batchSize(),
+                    config.concurrency(), context);
             int[] testRows = Arrays.stream(test).map(data::labelRow).toArray();
             ModelMetadata.TestReport testReport = ClassificationReport.of(
                     row -> predicted[Arrays.binarySearch(testRows, row)][0],
@@ -168,8 +171,8 @@ final class StoreTraining {
             long writeStart = System.nanoTime();
             WriteBack.Summary written = new WriteBack.Summary(0, 0);
             if (write.writeProperty() != null || write.probabilityProperty() != null) {
-                written = writePredictions(context, modelName, backend, model, store, write, config.concurrency(),
-                        miniBatch.batchSize(), job);
+                written = writePredictions(context, modelName, backend, model, store, data, write,
+                        config.concurrency(), miniBatch.batchSize(), job);
             }
             return TrainFacade.row(modelName, config.used(), store.classValues(), store.nodeCount(),
                     store.relationshipCount(), store.loadMillis(), result, device, batching, written,
@@ -179,27 +182,34 @@ final class StoreTraining {
         }
     }
 
-    /** Predicted classes of each of {@code nodes} (ascending), chunk by chunk on exact neighbourhoods. */
-    private static int[][] predictedClasses(Backend backend, TrainedModel model, StoreGraph store, int[] nodes,
-                                          int chunk, ProcedureContext context) {
+    /**
+     * Predicted classes of each of {@code nodes} (ascending), chunk by chunk on exact neighbourhoods read ahead on
+     * {@code concurrency} threads.
+     */
+    private static int[][] predictedClasses(Backend backend, TrainedModel model, SampledTrainingData data,
+                                            int[] nodes, int chunk, int concurrency, ProcedureContext context) {
         int[][] classes = new int[nodes.length][];
-        for (int start = 0; start < nodes.length; start += chunk) {
-            context.guard().check();
-            int[] chunkNodes = Arrays.copyOfRange(nodes, start, Math.min(nodes.length, start + chunk));
-            Prediction prediction = SampledTrainer.predict(backend, model, store, store.features(), chunkNodes);
-            for (int i = 0; i < chunkNodes.length; i++) {
-                classes[start + i] = prediction.multiLabel() ? prediction.predictedClasses(i)
-                        : new int[]{prediction.predictedClass(i)};
-            }
-        }
+        SampledTrainer.predictChunks(backend, model, data.callerReader(), data.workerReaders(), concurrency,
+                (nodes.length + chunk - 1) / chunk,
+                c -> Arrays.copyOfRange(nodes, c * chunk, Math.min(nodes.length, (c + 1) * chunk)),
+                (c, chunkNodes, prediction) -> {
+                    for (int i = 0; i < chunkNodes.length; i++) {
+                        classes[c * chunk + i] = prediction.multiLabel() ? prediction.predictedClasses(i)
+                                : new int[]{prediction.predictedClass(i)};
+                    }
+                }, context.terminationFlag());
         return classes;
     }
 
-    /** Predicts every projected node chunk by chunk and writes each chunk's properties as soon as it is done. */
+    /**
+     * Predicts every projected node and writes each chunk's properties as soon as it is done: layer by layer over the
+     * store when half the free heap holds a layer's per-node outputs, else chunk by chunk on exact neighbourhoods.
+     */
     @SuppressWarnings("deprecation")
     private static WriteBack.Summary writePredictions(ProcedureContext context, String modelName, Backend backend,
-                                                      TrainedModel model, StoreGraph store, WriteConfig write,
-                                                      int concurrency, int chunk, Jobs.Job job) {
+                                                      TrainedModel model, StoreGraph store,
+                                                      SampledTrainingData data, WriteConfig write, int concurrency,
+                                                      int chunk, Jobs.Job job) {
         Prediction[] current = new Prediction[1];
         List<PropertyWriter.Column> columns = new ArrayList<>();
         if (write.writeProperty() != null) {
@@ -211,30 +221,56 @@ final class StoreTraining {
         }
         WriteTally tally = new WriteTally();
         tally.expect("nodes", columns);
-        String phase = "predicting and writing chunk by chunk (neighbourhoods read from the store)";
-        job.phase(phase);
         int n = store.nodeCount();
+        LayerWiseInference.Source source = store.layerWiseSource();
+        long budget = TrainFacade.freeHeap() / 2;
+        boolean layerWise = fitsLayerWise(model, source, budget);
+        String phase = layerWise ? "predicting layer by layer and writing chunk by chunk (read from the store)"
+                : "predicting and writing chunk by chunk (neighbourhoods read from the store)";
+        job.phase(phase);
         PropertyWriter.Listener retries = WriteBack.progress(job, phase, 1, context.log(), modelName);
+        ChunkWriter writeChunk = (from, count, prediction) -> {
+            current[0] = prediction;
+            PropertyWriter.writeNodes(context.db(), count,
+                    (tx, index) -> tx.getNodeById(store.nodes().toNeo4j(from + index)), columns, write.batchSize(),
+                    concurrency, context.guard(), tally, new PropertyWriter.Listener() {
+                        @Override
+                        public void written(long propertiesSoFar) {
+                        }
+
+                        @Override
+                        public void retried(long retriesSoFar, RuntimeException cause) {
+                            retries.retried(retriesSoFar, cause);
+                        }
+                    });
+        };
         try {
-            for (int first = 0; first < n; first += chunk) {
-                int end = Math.min(n, first + chunk);
-                int from = first;
-                int[] nodes = new int[end - first];
-                Arrays.setAll(nodes, i -> from + i);
-                current[0] = SampledTrainer.predict(backend, model, store, store.features(), nodes);
-                PropertyWriter.writeNodes(context.db(), nodes.length,
-                        (tx, index) -> tx.getNodeById(store.nodes().toNeo4j(from + index)), columns,
-                        write.batchSize(), concurrency, context.guard(), tally, new PropertyWriter.Listener() {
+            if (layerWise) {
+                // Every node's features and every slot list are read once per layer, not once per chunk's 2-hop
+                // neighbourhood; the results equal the whole graph's.
+                LayerWiseInference.run(backend, model, source, budget, Inference.Request.LOGITS_ONLY,
+                        new LayerWiseInference.Consumer() {
                             @Override
-                            public void written(long propertiesSoFar) {
+                            public void logits(int first, int end, float[] values) {
+                                writeChunk.write(first, end - first, Prediction.ofLogits(model.config(), values));
                             }
 
                             @Override
-                            public void retried(long retriesSoFar, RuntimeException cause) {
-                                retries.retried(retriesSoFar, cause);
+                            public void progress(long chunksDone, long chunkTotal) {
+                                job.progress(chunksDone, chunkTotal);
                             }
-                        });
-                job.progress(end, n);
+                        }, context.terminationFlag());
+            } else {
+                // Neighbourhoods of the next chunks are read on worker threads while this one is written.
+                SampledTrainer.predictChunks(backend, model, data.callerReader(), data.workerReaders(), concurrency,
+                        (n + chunk - 1) / chunk, c -> {
+                            int[] nodes = new int[Math.min(n, (c + 1) * chunk) - c * chunk];
+                            Arrays.setAll(nodes, i -> c * chunk + i);
+                            return nodes;
+                        }, (c, nodes, prediction) -> {
+                            writeChunk.write(c * chunk, nodes.length, prediction);
+                            job.progress(c * chunk + nodes.length, n);
+                        }, context.terminationFlag());
             }
         } catch (RuntimeException e) {
             IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
@@ -244,6 +280,25 @@ final class StoreTraining {
             throw failure;
         }
         return new WriteBack.Summary(tally.propertiesWritten(), tally.retries());
+    }
+
+    /** Writes the predictions of the nodes [from, from + count). */
+    @FunctionalInterface
+    private interface ChunkWriter {
+        void write(int from, int count, Prediction prediction);
+    }
+
+    /**
+     * Whether layer-wise inference over the store fits {@code budget}: every node's outputs of one layer and one
+     * chunk's slots. When not, each chunk of nodes runs on its exact neighbourhood instead (less memory, more reads).
+     */
+    private static boolean fitsLayerWise(TrainedModel model, LayerWiseInference.Source source, long budget) {
+        try {
+            LayerWiseInference.plan(model.config(), source, budget);
+            return true;
+        } catch (IllegalArgumentException tooSmall) {
+            return false;
+        }
     }
 
     /** Per batch: progress in gat.progress() and, every 10 s, a log line; per epoch as in-heap training. */

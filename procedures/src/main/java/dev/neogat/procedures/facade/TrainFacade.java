@@ -141,7 +141,7 @@ public final class TrainFacade {
                 if (config.autoTune() == null) {
                     job.phase("training");
                     result = Trainer.train(backend, data, gatConfig, config.training(), batching.miniBatch(),
-                            listener(context, job, modelName), context.terminationFlag());
+                            config.concurrency(), listener(context, job, modelName), context.terminationFlag());
                 } else {
                     AutoTuner.Result tuned = AutoTuner.tuneAndTrain(backend, data, gatConfig, config.training(),
                             config.autoTune(), tuneListener(context, job, modelName), context.terminationFlag());

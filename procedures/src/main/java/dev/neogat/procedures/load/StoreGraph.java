@@ -5,9 +5,12 @@ import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.train.BatchReader;
 import dev.neogat.train.FeatureRows;
+import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.SampledTrainingData;
 import org.neo4j.graphdb.Direction;
+import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Node;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
@@ -21,7 +24,8 @@ import java.util.function.Consumer;
 /**
  * A projection that stays in the store: what is kept in the heap is the node-id map (primitive arrays), each
  * node's first slot (a prefix sum of message-edge counts, 4 bytes a node), and labels and split of the labelled
- * nodes; neighbourhoods and feature rows are read through the procedure's transaction when a batch asks for them.
+ * nodes; neighbourhoods and feature rows are read through the procedure's transaction when a batch asks for them,
+ * or, on threads that prepare batches beside it, through a read transaction of their own ({@link #workerReader}).
  *
  * <p>A node's incoming slots are its projected relationships (types and orientation as configured) in ascending
  * relationship id, with its self loop last and duplicates dropped as the projection says: the order the in-heap
@@ -32,7 +36,8 @@ public final class StoreGraph implements NeighbourSource {
 
     private static final int CHECK_EVERY = 1 << 6;
 
-    private final Transaction tx;
+    /** Reads through the procedure's transaction, on its thread. */
+    private final Reader callerReader;
     private final ProjectionConfig projection;
     private final TerminationGuard guard;
     private final NodeIdMap ids;
@@ -48,19 +53,11 @@ public final class StoreGraph implements NeighbourSource {
     private final List<Object> classValues;
     private final NodeSplit split;
     private final long loadMillis;
-    private long reads;
-    /** Relationships from the node last read to itself. */
-    private int lastLoops;
-    /** Per node, the read that last listed it as a source (dropDuplicates only). */
-    private int[] seenInRead;
-    private int readStamp;
-    private long[] relationshipIds = new long[16];
-    private int[] others = new int[16];
 
     private StoreGraph(Transaction tx, ProjectionConfig projection, TerminationGuard guard, NodeIdMap ids,
                        FeatureReader features, int[] labelledNodes, NodeLabels labels, List<Object> classValues,
                        NodeSplit split, Consumer<String> phase, long start) {
-        this.tx = tx;
+        this.callerReader = new Reader(tx);
         this.projection = projection;
         this.guard = guard;
         this.ids = ids;
@@ -86,15 +83,15 @@ public final class StoreGraph implements NeighbourSource {
         long loops = 0;
         Slots slots = new Slots();
         for (int node = 0; node < n; node++) {
-            int read = read(node, slots, perType);
+            int read = callerReader.read(node, slots, perType);
             long slotCount = (long) firstSlot[node] + slots.count();
             if (slotCount > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("The projection has more than " + (Integer.MAX_VALUE - 8)
                         + " message edges; at most that many fit in one graph");
             }
             firstSlot[node + 1] = (int) slotCount;
-            loops += lastLoops;
-            ends += read - lastLoops;
+            loops += callerReader.lastLoops;
+            ends += read - callerReader.lastLoops;
         }
         for (int t = 0; t < types.length; t++) {
             if (perType[t] == 0) {
@@ -254,33 +251,40 @@ public final class StoreGraph implements NeighbourSource {
         return nodes;
     }
 
-    /** The training data over this store: neighbourhoods and rows read on demand, labels of labelled nodes. */
-    public SampledTrainingData trainingData() {
-        return new SampledTrainingData(this, features(), labelledNodes, labels, split);
+    /**
+     * The training data over this store: neighbourhoods and rows read on demand, labels of labelled nodes; threads
+     * that prepare batches beside the procedure's read through {@link #workerReader} transactions of {@code db};
+     * evaluation may run layer by layer over {@link #layerWiseSource}.
+     */
+    public SampledTrainingData trainingData(GraphDatabaseService db) {
+        return new SampledTrainingData(this, features(), labelledNodes, labels, split, () -> workerReader(db),
+                layerWiseSource());
     }
 
-    /** Feature rows read from the store for the nodes asked for, stored as the whole projection's would be. */
+    /** Feature rows read from the store (through the procedure's transaction) for the nodes asked for. */
     public FeatureRows features() {
-        return new FeatureRows() {
-            @Override
-            public int cols() {
-                return featureWidth;
-            }
+        return callerReader.features();
+    }
 
-            @Override
-            @SuppressWarnings("deprecation")
-            public FeatureMatrix rows(int[] nodes) {
-                FeatureReader reader = new FeatureReader(projection.featureProperties(),
-                        projection.zeroMissingFeatures()).expecting(featureWidth, featureWidthExample);
-                for (int i = 0; i < nodes.length; i++) {
-                    if (i % CHECK_EVERY == 0) {
-                        guard.check();
-                    }
-                    reader.read(tx.getNodeById(ids.toNeo4j(nodes[i])));
-                }
-                return reader.build(denseFeatures);
-            }
-        };
+    /**
+     * The projection as layer-wise inference reads it: each chunk's slot lists and each node range's feature rows
+     * through the procedure's transaction, the slot offsets from the count kept in the heap.
+     */
+    public LayerWiseInference.Source layerWiseSource() {
+        // Bytes of a row once read: a dense row, or at most every column of a sparse one.
+        long rowBytes = denseFeatures ? 4L * featureWidth : 20L * featureWidth + 8;
+        return LayerWiseInference.Source.read(this, firstSlot, features(), rowBytes);
+    }
+
+    /**
+     * A reader for a thread that prepares batches beside the procedure's: it reads through a read transaction of its
+     * own, begun now on {@code db} and ended when the reader is closed, and stops when the procedure is terminated.
+     * Its neighbourhoods and rows are those of the procedure's transaction as long as the graph is not changed.
+     */
+    public BatchReader workerReader(GraphDatabaseService db) {
+        Transaction own = db.beginTx();
+        Reader reader = new Reader(own);
+        return BatchReader.of(reader, reader.features(), own::close);
     }
 
     @Override
@@ -290,17 +294,12 @@ public final class StoreGraph implements NeighbourSource {
 
     @Override
     public void incoming(int node, Slots into) {
-        read(node, into, null);
+        callerReader.incoming(node, into);
     }
 
     @Override
     public int selfLoopSlot(int node) {
-        if (projection.selfLoops()) {
-            return firstSlot[node + 1] - 1;
-        }
-        Slots slots = new Slots();
-        read(node, slots, null);
-        return slots.selfLoopIndex() < 0 ? -1 : slots.slot(slots.selfLoopIndex());
+        return callerReader.selfLoopSlot(node);
     }
 
     public NodeIdMap nodes() {
@@ -346,123 +345,186 @@ public final class StoreGraph implements NeighbourSource {
     }
 
     /**
-     * Fills {@code into} with {@code node}'s slots (whole-graph slot ids once the counts are known); with
-     * {@code perType}, counts the relationships read per configured type. Returns the relationships read.
+     * Reads neighbourhoods and feature rows through one transaction, from one thread at a time: its buffers are its
+     * own, the id map and slot offsets are shared (read only once built).
      */
-    @SuppressWarnings("deprecation")
-    private int read(int node, Slots into, long[] perType) {
-        if (++reads % CHECK_EVERY == 0) {
-            guard.check();
+    private final class Reader implements NeighbourSource {
+        private final Transaction tx;
+        private long reads;
+        /** Relationships from the node last read to itself. */
+        private int lastLoops;
+        /** Per node, the read that last listed it as a source (dropDuplicates only). */
+        private int[] seenInRead;
+        private int readStamp;
+        private long[] relationshipIds = new long[16];
+        private int[] others = new int[16];
+
+        Reader(Transaction tx) {
+            this.tx = tx;
         }
-        long neo4jId = ids.toNeo4j(node);
-        Node stored = tx.getNodeById(neo4jId);
-        int count = 0;
-        if (types.length == 0) {
-            count = collect(stored.getRelationships(messagesFrom), neo4jId, count);
+
+        FeatureRows features() {
+            return new FeatureRows() {
+                @Override
+                public int cols() {
+                    return featureWidth;
+                }
+
+                @Override
+                @SuppressWarnings("deprecation")
+                public FeatureMatrix rows(int[] nodes) {
+                    FeatureReader reader = new FeatureReader(projection.featureProperties(),
+                            projection.zeroMissingFeatures()).expecting(featureWidth, featureWidthExample);
+                    for (int i = 0; i < nodes.length; i++) {
+                        if (i % CHECK_EVERY == 0) {
+                            guard.check();
+                        }
+                        reader.read(tx.getNodeById(ids.toNeo4j(nodes[i])));
+                    }
+                    return reader.build(denseFeatures);
+                }
+            };
         }
-        for (int t = 0; t < types.length; t++) {
-            int before = count;
-            count = collect(stored.getRelationships(messagesFrom, types[t]), neo4jId, count);
-            if (perType != null) {
-                perType[t] += count - before;
-            }
+
+        @Override
+        public int nodeCount() {
+            return ids.size();
         }
-        sortByRelationship(count);
-        into.clear();
-        int first = firstSlot[node];
-        boolean dropDuplicates = projection.dropDuplicates();
-        if (dropDuplicates && (seenInRead == null || readStamp == Integer.MAX_VALUE)) {
-            seenInRead = new int[ids.size()];
-            readStamp = 0;
+
+        @Override
+        public void incoming(int node, Slots into) {
+            read(node, into, null);
         }
-        int stamp = ++readStamp;
-        long previous = Long.MIN_VALUE;
-        int distinct = 0;
-        lastLoops = 0;
-        for (int i = 0; i < count; i++) {
-            // A relationship from a node to itself may be listed once per direction.
-            if (relationshipIds[i] == previous) {
-                continue;
+
+        @Override
+        public int selfLoopSlot(int node) {
+            if (projection.selfLoops()) {
+                return firstSlot[node + 1] - 1;
             }
-            previous = relationshipIds[i];
-            distinct++;
-            int source = others[i];
-            boolean loop = source == node;
-            if (loop) {
-                lastLoops++;
+            Slots slots = new Slots();
+            read(node, slots, null);
+            return slots.selfLoopIndex() < 0 ? -1 : slots.slot(slots.selfLoopIndex());
+        }
+
+        /**
+         * Fills {@code into} with {@code node}'s slots (whole-graph slot ids once the counts are known); with
+         * {@code perType}, counts the relationships read per configured type. Returns the relationships read.
+         */
+        @SuppressWarnings("deprecation")
+        private int read(int node, Slots into, long[] perType) {
+            if (++reads % CHECK_EVERY == 0) {
+                guard.check();
             }
-            if (loop && projection.selfLoops()) {
-                continue;
+            long neo4jId = ids.toNeo4j(node);
+            Node stored = tx.getNodeById(neo4jId);
+            int count = 0;
+            if (types.length == 0) {
+                count = collect(stored.getRelationships(messagesFrom), neo4jId, count);
             }
-            if (dropDuplicates) {
-                if (seenInRead[source] == stamp) {
+            for (int t = 0; t < types.length; t++) {
+                int before = count;
+                count = collect(stored.getRelationships(messagesFrom, types[t]), neo4jId, count);
+                if (perType != null) {
+                    perType[t] += count - before;
+                }
+            }
+            sortByRelationship(count);
+            into.clear();
+            int first = firstSlot[node];
+            boolean dropDuplicates = projection.dropDuplicates();
+            if (dropDuplicates && (seenInRead == null || readStamp == Integer.MAX_VALUE)) {
+                seenInRead = new int[ids.size()];
+                readStamp = 0;
+            }
+            int stamp = ++readStamp;
+            long previous = Long.MIN_VALUE;
+            int distinct = 0;
+            lastLoops = 0;
+            for (int i = 0; i < count; i++) {
+                // A relationship from a node to itself may be listed once per direction.
+                if (relationshipIds[i] == previous) {
                     continue;
                 }
-                seenInRead[source] = stamp;
-            }
-            into.add(source, first + into.count(), loop && into.selfLoopIndex() < 0);
-        }
-        if (projection.selfLoops()) {
-            into.add(node, first + into.count(), true);
-        }
-        return distinct;
-    }
-
-    /** Appends the projected other ends of {@code relationships} after {@code count} entries; returns the new count. */
-    @SuppressWarnings("deprecation")
-    private int collect(Iterable<Relationship> relationships, long neo4jId, int count) {
-        for (Relationship relationship : relationships) {
-            long start = relationship.getStartNodeId();
-            int other = ids.toDense(start == neo4jId ? relationship.getEndNodeId() : start);
-            if (other < 0) {
-                continue;
-            }
-            if (count == relationshipIds.length) {
-                relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
-                others = Arrays.copyOf(others, count * 2);
-            }
-            relationshipIds[count] = relationship.getId();
-            others[count++] = other;
-        }
-        return count;
-    }
-
-    /**
-     * Sorts the first {@code count} entries by relationship id. A node's relationship chain is mostly newest
-     * first, so a descending run is reversed in one pass before the general sort.
-     */
-    private void sortByRelationship(int count) {
-        boolean descending = true;
-        for (int i = 1; i < count && descending; i++) {
-            descending = relationshipIds[i] < relationshipIds[i - 1];
-        }
-        if (descending) {
-            for (int i = 0, j = count - 1; i < j; i++, j--) {
-                swap(i, j);
-            }
-            return;
-        }
-        for (int gap = count / 2; gap > 0; gap /= 2) {
-            for (int i = gap; i < count; i++) {
-                long key = relationshipIds[i];
-                int other = others[i];
-                int j = i;
-                for (; j >= gap && relationshipIds[j - gap] > key; j -= gap) {
-                    relationshipIds[j] = relationshipIds[j - gap];
-                    others[j] = others[j - gap];
+                previous = relationshipIds[i];
+                distinct++;
+                int source = others[i];
+                boolean loop = source == node;
+                if (loop) {
+                    lastLoops++;
                 }
-                relationshipIds[j] = key;
-                others[j] = other;
+                if (loop && projection.selfLoops()) {
+                    continue;
+                }
+                if (dropDuplicates) {
+                    if (seenInRead[source] == stamp) {
+                        continue;
+                    }
+                    seenInRead[source] = stamp;
+                }
+                into.add(source, first + into.count(), loop && into.selfLoopIndex() < 0);
+            }
+            if (projection.selfLoops()) {
+                into.add(node, first + into.count(), true);
+            }
+            return distinct;
+        }
+
+        /** Appends the projected other ends of {@code relationships} after {@code count} entries; returns the count. */
+        @SuppressWarnings("deprecation")
+        private int collect(Iterable<Relationship> relationships, long neo4jId, int count) {
+            for (Relationship relationship : relationships) {
+                long start = relationship.getStartNodeId();
+                int other = ids.toDense(start == neo4jId ? relationship.getEndNodeId() : start);
+                if (other < 0) {
+                    continue;
+                }
+                if (count == relationshipIds.length) {
+                    relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
+                    others = Arrays.copyOf(others, count * 2);
+                }
+                relationshipIds[count] = relationship.getId();
+                others[count++] = other;
+            }
+            return count;
+        }
+
+        /**
+         * Sorts the first {@code count} entries by relationship id. A node's relationship chain is mostly newest
+         * first, so a descending run is reversed in one pass before the general sort.
+         */
+        private void sortByRelationship(int count) {
+            boolean descending = true;
+            for (int i = 1; i < count && descending; i++) {
+                descending = relationshipIds[i] < relationshipIds[i - 1];
+            }
+            if (descending) {
+                for (int i = 0, j = count - 1; i < j; i++, j--) {
+                    swap(i, j);
+                }
+                return;
+            }
+            for (int gap = count / 2; gap > 0; gap /= 2) {
+                for (int i = gap; i < count; i++) {
+                    long key = relationshipIds[i];
+                    int other = others[i];
+                    int j = i;
+                    for (; j >= gap && relationshipIds[j - gap] > key; j -= gap) {
+                        relationshipIds[j] = relationshipIds[j - gap];
+                        others[j] = others[j - gap];
+                    }
+                    relationshipIds[j] = key;
+                    others[j] = other;
+                }
             }
         }
-    }
 
-    private void swap(int i, int j) {
-        long id = relationshipIds[i];
-        relationshipIds[i] = relationshipIds[j];
-        relationshipIds[j] = id;
-        int other = others[i];
-        others[i] = others[j];
-        others[j] = other;
+        private void swap(int i, int j) {
+            long id = relationshipIds[i];
+            relationshipIds[i] = relationshipIds[j];
+            relationshipIds[j] = id;
+            int other = others[i];
+            others[i] = others[j];
+            others[j] = other;
+        }
     }
 }

@@ -1,8 +1,14 @@
 package dev.neogat.procedures.bench;
 
+import dev.neogat.graph.NeighbourSampler;
+import dev.neogat.graph.SampledSubgraph;
 import dev.neogat.procedures.CypherScripts;
 import dev.neogat.procedures.EmbeddedNeo4j;
+import dev.neogat.procedures.config.TrainConfig;
+import dev.neogat.procedures.load.GraphLoader;
+import dev.neogat.procedures.load.StoreGraph;
 import dev.neogat.testing.SharedData;
+import dev.neogat.train.LayerWiseInference;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
@@ -29,8 +35,11 @@ import java.util.SplittableRandom;
  *   <li>{@code given N R}: on the same kind of graph, the latency of gat.predict.stream with {@code nodes} (2 layers,
  *       all neighbours) for 1 and for 100 random nodes: median and p99 over 100 warm calls, next to one full run.</li>
  *   <li>{@code store}: Cora loaded by the README's scripts, then mini-batch gat.train with the projection in the heap
- *       and read from the store (a memoryBudget of 1 KiB), same seed: load, training time per epoch, test accuracy,
- *       final loss, write time, and whether both runs gave the same model.</li>
+ *       and read from the store (a memoryBudget of 1 KiB), same seed, at concurrency 1 and 2: load, training time
+ *       per epoch, test accuracy, final loss, write time, and whether all runs gave the same model; then what one
+ *       thread spends per epoch reading from the store: sampling the batches, their feature rows, the validation
+ *       chunks' exact neighbourhoods and their rows, against every slot list and every row once (layer-wise
+ *       validation).</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
  * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes)
@@ -105,29 +114,86 @@ public final class ProcedureBenchmark {
             GraphDatabaseService db = neo4j.db();
             CypherScripts.run(db, "load-citation-dataset.cypher", Map.of("featureCount", 1433));
             Map<String, Map<String, Object>> rows = new java.util.LinkedHashMap<>();
-            for (String where : new String[]{"heap", "store"}) {
-                Object budget = where.equals("heap") ? "16GiB" : 1024;
-                long start = System.nanoTime();
-                Map<String, Object> row = db.executeTransactionally("""
-                        CALL gat.train($model, {nodeLabels: ['Paper'], relationshipTypes: ['CITES'],
-                             featureProperties: 'features', labelProperty: 'subject', splitProperty: 'split',
-                             mode: 'miniBatch', batchSize: 32, fanouts: [5, 5], epochs: 20, patience: 0, seed: 1,
-                             memoryBudget: $budget, writeProperty: $model})
-                        YIELD modeReason, loadMillis, trainMillis, writeMillis, epochs, testAccuracy, finalLoss
-                        RETURN *""", Map.of("model", "cora_" + where, "budget", budget), r -> r.next());
-                rows.put(where, row);
-                System.out.printf(Locale.ROOT, "store, Cora, projection in the %s: gat.train %.0f ms: load %d ms, "
-                                + "train %d ms (%d epochs, %.0f ms each), test accuracy %.1f%%, final loss %.6f, "
-                                + "write %d ms; %s%n", where, (System.nanoTime() - start) / 1e6, row.get("loadMillis"),
-                        row.get("trainMillis"), row.get("epochs"),
-                        ((Long) row.get("trainMillis")).doubleValue() / (Long) row.get("epochs"),
-                        100 * (Double) row.get("testAccuracy"), row.get("finalLoss"), row.get("writeMillis"),
-                        row.get("modeReason"));
+            for (int concurrency : new int[]{1, 2}) {
+                for (String where : new String[]{"heap", "store"}) {
+                    Object budget = where.equals("heap") ? "16GiB" : 1024;
+                    String model = "cora_" + where + concurrency;
+                    long start = System.nanoTime();
+                    Map<String, Object> row = db.executeTransactionally("CALL gat.train($model, $config) "
+                                    + "YIELD modeReason, loadMillis, trainMillis, writeMillis, epochs, testAccuracy, "
+                                    + "finalLoss RETURN *",
+                            Map.of("model", model, "config", storeConfig(budget, concurrency, model)), r -> r.next());
+                    rows.put(model, row);
+                    System.out.printf(Locale.ROOT, "store, Cora, projection in the %s, concurrency %d: gat.train "
+                                    + "%.0f ms: load %d ms, train %d ms (%d epochs, %.0f ms each), test accuracy "
+                                    + "%.1f%%, final loss %.6f, write %d ms%n", where, concurrency,
+                            (System.nanoTime() - start) / 1e6, row.get("loadMillis"), row.get("trainMillis"),
+                            row.get("epochs"), ((Long) row.get("trainMillis")).doubleValue() / (Long) row.get("epochs"),
+                            100 * (Double) row.get("testAccuracy"), row.get("finalLoss"), row.get("writeMillis"));
+                }
             }
-            long differing = db.executeTransactionally("MATCH (p:Paper) WHERE p.cora_heap <> p.cora_store "
-                    + "RETURN count(p) AS n", Map.of(), r -> (Long) r.next().get("n"));
-            System.out.printf(Locale.ROOT, "store, Cora: same final loss %s, papers predicted differently %d%n",
-                    rows.get("heap").get("finalLoss").equals(rows.get("store").get("finalLoss")), differing);
+            System.out.println("store, Cora: " + rows.get("cora_store1").get("modeReason"));
+            long differing = db.executeTransactionally("MATCH (p:Paper) WHERE p.cora_heap1 <> p.cora_store1 "
+                    + "OR p.cora_heap1 <> p.cora_heap2 OR p.cora_heap1 <> p.cora_store2 RETURN count(p) AS n", Map.of(),
+                    r -> (Long) r.next().get("n"));
+            System.out.printf(Locale.ROOT, "store, Cora: same final loss in all runs %s, papers predicted differently "
+                    + "%d%n", rows.values().stream().map(r -> r.get("finalLoss")).distinct().count() == 1, differing);
+            storeReads(db);
+        }
+    }
+
+    private static Map<String, Object> storeConfig(Object budget, int concurrency, String writeProperty) {
+        Map<String, Object> config = new java.util.HashMap<>(Map.of("nodeLabels", java.util.List.of("Paper"),
+                "relationshipTypes", java.util.List.of("CITES"), "featureProperties", "features", "labelProperty",
+                "subject", "splitProperty", "split", "mode", "miniBatch", "batchSize", 32,
+                "fanouts", java.util.List.of(5, 5), "epochs", 20));
+        config.putAll(Map.of("patience", 0, "seed", 1, "memoryBudget", budget, "concurrency", concurrency,
+                "writeProperty", writeProperty));
+        return config;
+    }
+
+    /** One thread's reads from the store for one epoch of the store benchmark's training, timed part by part. */
+    private static void storeReads(GraphDatabaseService db) {
+        TrainConfig config = TrainConfig.read(storeConfig(1024, 1, "unused"));
+        try (Transaction tx = db.beginTx()) {
+            StoreGraph store = StoreGraph.open(tx, config.projection(), config.labelProperty(),
+                    new GraphLoader.SplitSpec(config.splitProperty(), config.trainFraction(),
+                            config.validationFraction(), 1), () -> { }, phase -> { });
+            NeighbourSampler batches = new NeighbourSampler(store, new int[]{5, 5}, 1);
+            NeighbourSampler exact = new NeighbourSampler(store, new int[]{-1, -1}, 0);
+            for (int run = 0; run < 3; run++) {
+                long[] nanos = new long[4];
+                long[] nodes = new long[2];
+                for (int part = 0; part < 2; part++) {
+                    int[] targets = part == 0 ? store.split().train() : store.split().validation();
+                    for (int b = 0; b * 32 < targets.length; b++) {
+                        int[] chunk = Arrays.copyOfRange(targets, b * 32, Math.min(targets.length, b * 32 + 32));
+                        long start = System.nanoTime();
+                        SampledSubgraph subgraph = (part == 0 ? batches : exact).sample(chunk, run, b);
+                        nanos[2 * part] += System.nanoTime() - start;
+                        start = System.nanoTime();
+                        store.features().rows(subgraph.wholeNodes());
+                        nanos[2 * part + 1] += System.nanoTime() - start;
+                        nodes[part] += subgraph.wholeNodes().length;
+                    }
+                }
+                LayerWiseInference.Source whole = store.layerWiseSource();
+                int n = whole.nodeCount();
+                long start = System.nanoTime();
+                whole.targetSlice(0, n);
+                double slotLists = (System.nanoTime() - start) / 1e6;
+                start = System.nanoTime();
+                for (int first = 0; first < n; first += 4096) {
+                    whole.featureRows(first, Math.min(n, first + 4096));
+                }
+                double allRows = (System.nanoTime() - start) / 1e6;
+                System.out.printf(Locale.ROOT, "store, Cora, one thread's reads per epoch (run %d): training batches "
+                                + "sampled %.0f ms, their feature rows %.0f ms (%d rows); validation in chunks of 32: "
+                                + "exact neighbourhoods %.0f ms, their feature rows %.0f ms (%d rows); validation "
+                                + "layer by layer: every slot list %.0f ms (once per layer), every feature row %.0f ms "
+                                + "(%d rows)%n", run + 1, nanos[0] / 1e6, nanos[1] / 1e6, nodes[0], nanos[2] / 1e6,
+                        nanos[3] / 1e6, nodes[1], slotLists, allRows, n);
+            }
         }
     }
 
