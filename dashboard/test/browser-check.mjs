@@ -112,6 +112,12 @@ try {
       confusionRows: document.querySelectorAll('#confusion tbody tr').length,
       embeddingPoints: document.querySelectorAll('#embedding circle.point').length,
       centreAttentionRows: document.querySelectorAll('#centre-attention tbody tr').length,
+      modelSectionShown: document.getElementById('model-section')?.hidden === false,
+      nodeTypeRows: document.querySelectorAll('#node-types tbody tr').length,
+      relationRows: document.querySelectorAll('#relations tbody tr').length,
+      relationImportanceCells: [...document.querySelectorAll('#relations tbody td')]
+        .filter((cell) => /^\d\.\d{3}$/.test(cell.textContent)).length,
+      histogramTitles: [...document.querySelectorAll('#histograms figcaption')].map((c) => c.textContent),
     };
   }));
   await page.screenshot({ path: screenshot, fullPage: true });
