@@ -24,8 +24,9 @@ function percent(value) {
 function drawSummary(settings, info) {
   const test = info.metrics?.test ?? {};
   const validation = info.metrics?.validation ?? {};
-  const typed = isTyped(info) ? `typed: ${Object.keys(info.model.nodeTypes).length} node types, `
-    + `${info.model.relations.length} relations, target ${info.model.targetType}; ` : '';
+  const count = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const typed = isTyped(info) ? `typed: ${count(Object.keys(info.model.nodeTypes).length, 'node type')}, `
+    + `${count(info.model.relations.length, 'relation')}, target ${info.model.targetType}; ` : '';
   $('summary').textContent = `Model '${info.name}' (${info.model.variant ?? 'gat'}, ${typed}${info.classes.length} `
     + `classes of ${info.labelProperty}) at ${settings.bolt}: test score ${percent(test.score)}, validation `
     + `${percent(validation.score)}; best epoch ${info.bestEpoch} of ${info.history.length} `
