@@ -313,7 +313,19 @@ async function main() {
     }
     drawEmbedding(embedding, info, colourOf);
     await drawNeighbourhood(around, settings, colourOf, info.classes);
-    await drawWhy(await explanation(driver, settings, around.centre.key), around, settings, colourOf);
+    let why = null;
+    try {
+      why = await explanation(driver, settings, around.centre.key);
+    } catch (error) {
+      // gat.explain.stream may refuse a typed model: the Why? card says why and the rest of the page stands.
+      if (!typed) {
+        throw error;
+      }
+      $('why-prediction').textContent = `No explanation for this model: ${error.message ?? error}`;
+    }
+    if (why !== null) {
+      await drawWhy(why, around, settings, colourOf);
+    }
     document.body.dataset.ready = 'true';
   } finally {
     await driver.close();

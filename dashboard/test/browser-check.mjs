@@ -100,6 +100,7 @@ try {
       whyFlipMarkers: Number(document.body.dataset.whyFlipMarkers ?? 0),
       whyFeatureItems: Number(document.body.dataset.whyFeatureItems ?? 0),
       whyRelationshipRows: document.querySelectorAll('#why-relationships tbody tr').length,
+      whyPrediction: document.getElementById('why-prediction')?.textContent ?? null,
       nodesDrawn: Number(document.body.dataset.nodesDrawn ?? 0),
       arrowsDrawn: Number(document.body.dataset.arrowsDrawn ?? 0),
       graphCanvases: canvases.length,
