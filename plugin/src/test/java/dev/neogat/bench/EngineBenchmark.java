@@ -21,8 +21,6 @@ import dev.neogat.train.TrainingResult;
 import dev.neogat.util.TerminationFlag;
 
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -135,7 +133,7 @@ public final class EngineBenchmark {
     }
 
     private static void scale(int nodes, int threads) {
-        resetPeaks();
+        HeapWatch.reset();
         long start = System.nanoTime();
         Dataset data = SyntheticGraphs.generate(SyntheticGraphs.Spec.scaling(nodes, 1));
         double generateMillis = (System.nanoTime() - start) / 1e6;
@@ -149,7 +147,7 @@ public final class EngineBenchmark {
         System.out.printf(Locale.ROOT, "scale %d nodes, %d edges (+ reverse and self loops): generated in %.0f ms, "
                         + "training epoch median %.0f ms, inference %.0f ms, peak heap %.2f GiB "
                         + "(engine estimate %.2f GiB, plus the generator's edge arrays)%n", nodes, data.edgeCount(),
-                generateMillis, median(times[0]), median(times[1]), peakHeap() / (double) (1L << 30),
+                generateMillis, median(times[0]), median(times[1]), HeapWatch.poolsPeak() / (double) (1L << 30),
                 estimate.totalBytes() / (double) (1L << 30));
     }
 
@@ -196,24 +194,6 @@ public final class EngineBenchmark {
             }
             return new double[][]{steps, inference, stepCpu};
         }
-    }
-
-    private static void resetPeaks() {
-        System.gc();
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            pool.resetPeakUsage();
-        }
-    }
-
-    /** Sum of the heap pools' peak usage since the last reset (an upper bound of the live peak). */
-    private static long peakHeap() {
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
-        return peak;
     }
 
     static double median(double[] values) {

@@ -14,19 +14,8 @@ import dev.neogat.train.LayerWiseInference;
 import dev.neogat.train.Prediction;
 import dev.neogat.util.TerminationFlag;
 
-import com.sun.management.GarbageCollectionNotificationInfo;
-
-import javax.management.NotificationEmitter;
-import javax.management.openmbean.CompositeData;
-import java.lang.management.GarbageCollectorMXBean;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryUsage;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Full-batch against layer-wise inference on a synthetic graph ({@link SyntheticGraphs.Spec#scaling}: N nodes,
@@ -43,16 +32,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InferenceBenchmark {
 
-    /** The most heap in use after a collection since the last {@link #resetPeaks()}. */
-    private static final AtomicLong AFTER_GC_PEAK = new AtomicLong();
-
     public static void main(String[] args) {
         String[] words = BenchArgs.words(args);
         int nodes = words.length > 0 ? Integer.parseInt(words[0]) : 100_000;
         long budget = (words.length > 1 ? Long.parseLong(words[1]) : 256) << 20;
         int runs = words.length > 2 ? Integer.parseInt(words[2]) : 3;
         String which = words.length > 3 ? words[3] : "both";
-        watchCollections();
         int threads = BenchArgs.threads();
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
@@ -68,7 +53,7 @@ public final class InferenceBenchmark {
                         + "estimate %s (activations %s)%n", nodes, data.edgeCount(), graph.slotCount(),
                 data.features().cols(), MemoryEstimate.humanReadable(estimate.totalBytes()),
                 MemoryEstimate.humanReadable(estimate.activationBytes()));
-        long graphAndFeatures = resetPeaks();
+        long graphAndFeatures = HeapWatch.reset();
         System.out.printf(Locale.ROOT, "heap in use with the graph and features loaded: %s%n",
                 MemoryEstimate.humanReadable(graphAndFeatures));
         float[] fullLogits = null;
@@ -78,14 +63,14 @@ public final class InferenceBenchmark {
                 long[] peak = new long[1];
                 long live = 0;
                 for (int r = -1; r < runs; r++) {
-                    long base = resetPeaks();
+                    long base = HeapWatch.reset();
                     long t0 = System.nanoTime();
                     Prediction p = Inference.run(backend, model, graph, data.features(), Inference.Request.LOGITS_ONLY);
                     if (r >= 0) {
                         times[r] = (System.nanoTime() - t0) / 1e6;
                     }
-                    peak[0] = Math.max(peak[0], peakHeap() - base);
-                    live = Math.max(live, AFTER_GC_PEAK.get() - base);
+                    peak[0] = Math.max(peak[0], HeapWatch.poolsPeak() - base);
+                    live = Math.max(live, HeapWatch.liveAfterCollection() - base);
                     fullLogits = p.logits();
                 }
                 System.out.printf(Locale.ROOT, "full batch:  median %.0f ms over %d runs, heap above the graph: pools' "
@@ -99,15 +84,15 @@ public final class InferenceBenchmark {
                 long live = 0;
                 float[] logits = null;
                 for (int r = -1; r < runs; r++) {
-                    long base = resetPeaks();
+                    long base = HeapWatch.reset();
                     long t0 = System.nanoTime();
                     Prediction p = LayerWiseInference.predict(backend, model, graph, data.features(), budget,
                             Inference.Request.LOGITS_ONLY, TerminationFlag.RUNNING);
                     if (r >= 0) {
                         times[r] = (System.nanoTime() - t0) / 1e6;
                     }
-                    peak = Math.max(peak, peakHeap() - base);
-                    live = Math.max(live, AFTER_GC_PEAK.get() - base);
+                    peak = Math.max(peak, HeapWatch.poolsPeak() - base);
+                    live = Math.max(live, HeapWatch.liveAfterCollection() - base);
                     logits = p.logits();
                 }
                 System.out.printf(Locale.ROOT, "layer-wise:  median %.0f ms over %d runs, heap above the graph: pools' "
@@ -119,52 +104,5 @@ public final class InferenceBenchmark {
                                 ? "; logits identical to full batch" : "; LOGITS DIFFER from full batch");
             }
         }
-    }
-
-    /** Records the heap in use after every collection. */
-    private static void watchCollections() {
-        java.util.Set<String> heapPools = new java.util.HashSet<>();
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                heapPools.add(pool.getName());
-            }
-        }
-        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
-            ((NotificationEmitter) collector).addNotificationListener((notification, handback) -> {
-                if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
-                    GarbageCollectionNotificationInfo info = GarbageCollectionNotificationInfo.from(
-                            (CompositeData) notification.getUserData());
-                    long used = 0;
-                    for (Map.Entry<String, MemoryUsage> pool : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
-                        used += heapPools.contains(pool.getKey()) ? pool.getValue().getUsed() : 0;
-                    }
-                    AFTER_GC_PEAK.accumulateAndGet(used, Math::max);
-                }
-            }, null, null);
-        }
-    }
-
-    /** Collects, resets the peaks, and returns the heap in use now. */
-    private static long resetPeaks() {
-        System.gc();
-        AFTER_GC_PEAK.set(0);
-        long used = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                pool.resetPeakUsage();
-                used += pool.getUsage().getUsed();
-            }
-        }
-        return used;
-    }
-
-    private static long peakHeap() {
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
-        return peak;
     }
 }

@@ -19,10 +19,9 @@ import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.util.TerminationFlag;
 
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -34,17 +33,37 @@ import java.util.SplittableRandom;
  * rev_host venues); 10 classes on the papers. Typed: the GAT paper's model (8 heads of 8, one output head)
  * per relation with sum and with semantic attention; untyped: the same model on the same nodes and edges
  * as one graph, every feature row zero-padded to 64.
+ * Arguments: the number of papers, {@code aggregations=sum,attention} (which typed models, default both),
+ * {@code untyped=false} (skip the untyped model), {@code warmup=2} and {@code measured=5} epochs (the median of the
+ * measured ones is printed). Heap: the heap pools' summed peak (an upper bound) and the most heap live after a
+ * collection (a lower bound), both above the generated graph, beside the engine's estimate of the same.
  * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedBenchmark
  * -Dbench.args="100000"} (-Dbench.heap=8g for 1000000; threads: -Dbench.threads).
  */
 public final class TypedBenchmark {
 
-    private static final int WARMUP = 2;
-    private static final int MEASURED = 5;
+    private static int warmup = 2;
+    private static int measured = 5;
 
     public static void main(String[] args) {
         String[] words = BenchArgs.words(args);
-        int papers = words.length == 0 ? 100_000 : Integer.parseInt(words[0]);
+        int papers = 100_000;
+        List<RelationAggregation> aggregations = List.of(RelationAggregation.SUM, RelationAggregation.ATTENTION);
+        boolean untyped = true;
+        for (String word : words) {
+            if (word.startsWith("aggregations=")) {
+                aggregations = Arrays.stream(word.substring("aggregations=".length()).split(","))
+                        .filter(a -> !a.isEmpty()).map(RelationAggregation::parse).toList();
+            } else if (word.startsWith("warmup=")) {
+                warmup = Integer.parseInt(word.substring("warmup=".length()));
+            } else if (word.startsWith("measured=")) {
+                measured = Integer.parseInt(word.substring("measured=".length()));
+            } else if (word.startsWith("untyped=")) {
+                untyped = Boolean.parseBoolean(word.substring("untyped=".length()));
+            } else {
+                papers = Integer.parseInt(word);
+            }
+        }
         int threads = BenchArgs.threads();
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %d papers%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
@@ -83,13 +102,17 @@ public final class TypedBenchmark {
                 graph.relations().size(), graph.relations().stream().mapToLong(r -> graph.graph(r).slotCount()).sum(),
                 (System.nanoTime() - buildStart) / 1e6);
 
-        for (RelationAggregation aggregation : new RelationAggregation[]{RelationAggregation.SUM,
-                RelationAggregation.ATTENTION}) {
+        for (RelationAggregation aggregation : aggregations) {
             Map<String, Integer> widths = new LinkedHashMap<>();
             features.forEach((type, x) -> widths.put(type, x.cols()));
             TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 10)
                     .aggregation(aggregation).build();
-            resetPeaks();
+            Map<String, Long> featureValues = new LinkedHashMap<>();
+            features.forEach((type, matrix) -> featureValues.put(type, matrix.storedValues()));
+            MemoryEstimate estimate = MemoryEstimate.typed(config, graph, featureValues, true);
+            System.out.printf(Locale.ROOT, "typed %-9s engine estimate %.2f GiB%n", aggregation.key(),
+                    estimate.totalBytes() / (double) (1L << 30));
+            long base = HeapWatch.reset();
             try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
                 Map<String, Tensor> x = new LinkedHashMap<>();
                 features.forEach((type, matrix) -> x.put(type, backend.upload(matrix)));
@@ -101,15 +124,17 @@ public final class TypedBenchmark {
                     network.lossAndGradients(targets);
                     network.adamStep(AdamSettings.of(0.005, 5e-4));
                 });
-                Map<String, Long> featureValues = new LinkedHashMap<>();
-                features.forEach((type, matrix) -> featureValues.put(type, matrix.storedValues()));
-                MemoryEstimate estimate = MemoryEstimate.typed(config, graph, featureValues, true);
-                System.out.printf(Locale.ROOT, "typed %-9s training epoch median %.0f ms, peak heap %.2f GiB "
-                                + "(engine estimate %.2f GiB, plus the generator's edge arrays)%n", aggregation.key(),
-                        median, peakHeap() / (double) (1L << 30), estimate.totalBytes() / (double) (1L << 30));
+                System.out.printf(Locale.ROOT, "typed %-9s training epoch median %.0f ms; heap above the generated "
+                                + "graph: pools' peak %.2f GiB, most live after a collection %.2f GiB (estimate %.2f "
+                                + "GiB)%n", aggregation.key(), median, (HeapWatch.poolsPeak() - base) / (double) (1L << 30),
+                        Math.max(0, HeapWatch.liveAfterCollection() - base) / (double) (1L << 30),
+                        (estimate.totalBytes() - estimate.graphBytes() - estimate.featureBytes()) / (double) (1L << 30));
             }
         }
 
+        if (!untyped) {
+            return;
+        }
         int nodes = papers + authors + venues;
         float[] padded = new float[Math.multiplyExact(nodes, 64)];
         int row = 0;
@@ -158,12 +183,12 @@ public final class TypedBenchmark {
     }
 
     private static double epochs(Runnable epoch) {
-        double[] times = new double[MEASURED];
-        for (int i = 0; i < WARMUP + MEASURED; i++) {
+        double[] times = new double[measured];
+        for (int i = 0; i < warmup + measured; i++) {
             long start = System.nanoTime();
             epoch.run();
-            if (i >= WARMUP) {
-                times[i - WARMUP] = (System.nanoTime() - start) / 1e6;
+            if (i >= warmup) {
+                times[i - warmup] = (System.nanoTime() - start) / 1e6;
             }
         }
         return EngineBenchmark.median(times);
@@ -187,20 +212,13 @@ public final class TypedBenchmark {
         return new DenseMatrix(rows, cols, values);
     }
 
+    /** Kept for {@link TypedAccuracyBenchmark}: see {@link HeapWatch#reset()}. */
     static void resetPeaks() {
-        System.gc();
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            pool.resetPeakUsage();
-        }
+        HeapWatch.reset();
     }
 
+    /** See {@link HeapWatch#poolsPeak()}. */
     static long peakHeap() {
-        long peak = 0;
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() == MemoryType.HEAP) {
-                peak += pool.getPeakUsage().getUsed();
-            }
-        }
-        return peak;
+        return HeapWatch.poolsPeak();
     }
 }

@@ -15,6 +15,7 @@ import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.procedures.write.WriteTally;
+import dev.neogat.spec.Relation;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
 import dev.neogat.train.TypedPrediction;
@@ -180,7 +181,9 @@ public class AttentionProcedures extends ProcedureBase {
     @Description("Writes the attention of a stored model onto every relationship of its projection (float when heads "
             + "are averaged, float[] per head); on an undirected projection as attentionProperty (how much the end node "
             + "attends to the start node) and attentionProperty + 'Reverse', or their mean; optionally each node's "
-            + "self-loop attention as selfAttentionProperty.")
+            + "self-loop attention as selfAttentionProperty. For a typed model, every relation's attention on its "
+            + "relationships; a direction the layer does not attend over (at the last layer: one not into the target "
+            + "label) is not written, and the self attention is the mean over the relations within the node's label.")
     public Stream<AttentionWriteResult> write(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", description = "attentionProperty (required), selfAttentionProperty, attentionLayer, "
@@ -192,25 +195,43 @@ public class AttentionProcedures extends ProcedureBase {
         if (write.attentionProperty() == null) {
             throw ConfigMap.missing("attentionProperty", "the relationship property for the attention weight");
         }
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            WriteBack.requireLayersExist(write, typed.config().layers(), modelName);
+            try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
+                TypedModelRun run = TypedModelRun.run(context(), modelName, typed, map,
+                        new Inference.Request(true, false), write, job);
+                return Stream.of(writeResult(run.graph().relationshipCount(),
+                        WriteBack.attentionLayer(write.attentionLayer(), typed.config().layers()), run.written(),
+                        run.graph().loadMillis(), run.predictMillis(), run.writeMillis()));
+            }
+        }
         WriteBack.requireLayersExist(write, ModelRun.model(context(), modelName).config().layerCount(), modelName);
         try (Jobs.Job job = Jobs.start("attention.write", modelName, db.databaseName(), null)) {
             ModelRun run = ModelRun.runAndWrite(context(), modelName, map, new Inference.Request(true, false), write,
                     job);
             int layer = WriteBack.attentionLayer(write.attentionLayer(), run.model().config().layerCount());
-            WriteBack.Summary written = run.written();
-            AttentionWriteResult row = new AttentionWriteResult();
-            row.relationshipCount = run.graph().relationshipCount();
-            row.layer = layer;
-            row.propertiesWritten = written.propertiesWritten();
-            row.writeRetries = written.retries();
-            row.loadMillis = run.graph().loadMillis();
-            row.predictMillis = run.predictMillis();
-            row.writeMillis = run.writeMillis();
-            return Stream.of(row);
+            return Stream.of(writeResult(run.graph().relationshipCount(), layer, run.written(),
+                    run.graph().loadMillis(), run.predictMillis(), run.writeMillis()));
         }
     }
 
-    /** A node's attention entropy in one layer and head (head null: averaged over heads). */
+    private static AttentionWriteResult writeResult(long relationshipCount, int layer, WriteBack.Summary written,
+                                                    long loadMillis, long predictMillis, long writeMillis) {
+        AttentionWriteResult row = new AttentionWriteResult();
+        row.relationshipCount = relationshipCount;
+        row.layer = layer;
+        row.propertiesWritten = written.propertiesWritten();
+        row.writeRetries = written.retries();
+        row.loadMillis = loadMillis;
+        row.predictMillis = predictMillis;
+        row.writeMillis = writeMillis;
+        return row;
+    }
+
+    /**
+     * A node's attention entropy in one layer and head (head null: averaged over heads); for a typed model over the
+     * incoming edges of one relation (null for an untyped model).
+     */
     public static final class EntropyRow {
         public Node node;
         public long layer;
@@ -219,6 +240,7 @@ public class AttentionProcedures extends ProcedureBase {
         public Double entropy;
         public Double uniformEntropy;
         public Double ratio;
+        public String relation;
     }
 
     /** One bin of an entropy histogram: nodes whose attention entropy, and whose uniform entropy, fall in it. */
@@ -230,6 +252,7 @@ public class AttentionProcedures extends ProcedureBase {
         public double upper;
         public long nodes;
         public long uniformNodes;
+        public String relation;
     }
 
     /** What gat.attention.entropy.write did. */
@@ -241,27 +264,31 @@ public class AttentionProcedures extends ProcedureBase {
         public long writeMillis;
     }
 
-    /** An edge ranked by attention. */
+    /** An edge ranked by attention, for a typed model with its relation (null for an untyped model). */
     public static final class RankedEdge {
         public long rank;
         public Node source;
         public Node target;
         public Relationship relationship;
         public double weight;
+        public String relation;
 
-        RankedEdge(long rank, Node source, Node target, Relationship relationship, double weight) {
+        RankedEdge(long rank, Node source, Node target, Relationship relationship, double weight, String relation) {
             this.rank = rank;
             this.source = source;
             this.target = target;
             this.relationship = relationship;
             this.weight = weight;
+            this.relation = relation;
         }
     }
 
     @Procedure(name = "gat.attention.entropy.stream", mode = Mode.READ)
     @Description("Streams, per node, layer and head, how concentrated its incoming attention is: the entropy of the "
             + "attention over its incoming edges (self loop included), ln(degree) which uniform attention would have, "
-            + "and their ratio (1: uniform, towards 0: focused; null below two incoming edges).")
+            + "and their ratio (1: uniform, towards 0: focused; null below two incoming edges). For a typed model per "
+            + "relation, over the node's incoming edges of that relation (each relation has its own softmax), named in "
+            + "relation as gat.attention.stream names it; relation is null for an untyped model.")
     public Stream<EntropyRow> entropyStream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "attentionLayer (0-based; default every layer), "
@@ -270,16 +297,17 @@ public class AttentionProcedures extends ProcedureBase {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("attentionLayer", "attentionHeads")));
         int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "all");
-        AttentionAnalysis analysis = analyse(modelName, map, requested, true);
+        List<EntropyOf> groups = entropies(modelName, map, requested, true, List.of(), null);
         List<EntropyRow> rows = new ArrayList<>();
-        for (int layer : analysis.layers()) {
-            AttentionEntropy entropy = analysis.entropy(layer);
+        for (EntropyOf group : groups) {
+            AttentionEntropy entropy = group.entropy();
             for (int i = 0; i < entropy.nodeCount(); i++) {
-                Node node = analysis.node(tx, i);
+                Node node = group.node(tx, i);
                 for (int h = 0; h < (perHead ? entropy.heads() : 1); h++) {
                     EntropyRow row = new EntropyRow();
                     row.node = node;
-                    row.layer = layer;
+                    row.layer = group.layer();
+                    row.relation = group.relation();
                     row.head = perHead ? (long) h : null;
                     row.degree = entropy.degree(i);
                     row.entropy = finite(perHead ? entropy.entropy(i, h) : entropy.meanEntropy(i));
@@ -295,14 +323,16 @@ public class AttentionProcedures extends ProcedureBase {
     @Procedure(name = "gat.attention.entropy.write", mode = Mode.WRITE)
     @Description("Writes each node's attention entropy in one layer to entropyProperty (averaged over heads, or a "
             + "float[] per head), ln(degree) to entropyProperty + 'Uniform' and their ratio to entropyProperty + "
-            + "'Ratio'.")
+            + "'Ratio'. For a typed model, the entropy over the incoming edges of one relation, on the nodes of its "
+            + "target label.")
     public Stream<EntropyWriteResult> entropyWrite(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", description = "entropyProperty (required), attentionLayer (default the last), "
-                    + "attentionHeads ('mean' or 'all'), writeBatchSize, and projection overrides as for "
-                    + "gat.predict.stream.") Map<String, Object> config) {
+                    + "attentionHeads ('mean' or 'all'), relation (typed models: the relation, as gat.attention.stream "
+                    + "names it; required when the layer attends over several), writeBatchSize, and projection "
+                    + "overrides as for gat.predict.stream.") Map<String, Object> config) {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("entropyProperty", "attentionLayer",
-                "attentionHeads", "writeBatchSize")));
+                "attentionHeads", "writeBatchSize", "relation")));
         String property = map.requiredString("entropyProperty", "the node property for the attention entropy");
         int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "mean");
@@ -310,9 +340,10 @@ public class AttentionProcedures extends ProcedureBase {
         List<RunProperties.Named> outputs = List.of(new RunProperties.Named("entropyProperty", property),
                 new RunProperties.Named("entropyProperty + Uniform", property + "Uniform"),
                 new RunProperties.Named("entropyProperty + Ratio", property + "Ratio"));
-        AttentionAnalysis analysis = analyse(modelName, map, requested, false, outputs);
-        int layer = analysis.layers().get(0);
-        AttentionEntropy entropy = analysis.entropy(layer);
+        EntropyOf group = entropies(modelName, map, requested, false, outputs,
+                map.string("relation", null)).get(0);
+        int layer = group.layer();
+        AttentionEntropy entropy = group.entropy();
         List<PropertyWriter.Column> columns = List.of(
                 PropertyWriter.column(property, i -> {
                     if (!perHead) {
@@ -333,8 +364,8 @@ public class AttentionProcedures extends ProcedureBase {
         try (Jobs.Job job = Jobs.start("attention.entropy.write", modelName, db.databaseName(), null)) {
             String phase = "writing node properties";
             job.phase(phase);
-            PropertyWriter.writeNodes(db, entropy.nodeCount(), (writeTx, i) -> analysis.node(writeTx, i), columns,
-                    batchSize, analysis.run().concurrency(), guard, tally,
+            PropertyWriter.writeNodes(db, entropy.nodeCount(), group::node, columns,
+                    batchSize, map.concurrency(), guard, tally,
                     WriteBack.progress(job, phase, 3L * entropy.nodeCount(), log, modelName));
         }
         EntropyWriteResult row = new EntropyWriteResult();
@@ -349,7 +380,8 @@ public class AttentionProcedures extends ProcedureBase {
     @Procedure(name = "gat.attention.histogram", mode = Mode.READ)
     @Description("Histograms of the nodes' attention entropy per layer and head, next to the histogram of ln(degree), "
             + "the entropy uniform attention would have, as in the GAT papers' analysis of how far attention is from "
-            + "uniform. Bins: a number of equal bins from 0 to the largest ln(degree), or explicit boundaries.")
+            + "uniform. Bins: a number of equal bins from 0 to the largest ln(degree), or explicit boundaries. For a "
+            + "typed model, the rows of each relation (named in relation; the same bins for a layer's relations).")
     public Stream<HistogramRow> histogram(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "bins (default 20) or binBoundaries (a list of "
@@ -364,16 +396,22 @@ public class AttentionProcedures extends ProcedureBase {
         List<Double> boundaries = map.numbers("binBoundaries");
         int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean perHead = WriteConfig.attentionPerHead(map, "all");
-        AttentionAnalysis analysis = analyse(modelName, map, requested, true);
-        List<HistogramRow> rows = new ArrayList<>();
-        for (int layer : analysis.layers()) {
-            AttentionEntropy entropy = analysis.entropy(layer);
-            double maxUniform = 0;
+        List<EntropyOf> groups = entropies(modelName, map, requested, true, List.of(), null);
+        // One set of bins per layer: a typed model's relations of one layer are then comparable.
+        Map<Integer, Double> maxUniformOfLayer = new java.util.HashMap<>();
+        for (EntropyOf group : groups) {
+            AttentionEntropy entropy = group.entropy();
             for (int i = 0; i < entropy.nodeCount(); i++) {
                 if (entropy.degree(i) > 0) {
-                    maxUniform = Math.max(maxUniform, entropy.uniformEntropy(i));
+                    maxUniformOfLayer.merge(group.layer(), entropy.uniformEntropy(i), Math::max);
                 }
             }
+        }
+        List<HistogramRow> rows = new ArrayList<>();
+        for (EntropyOf group : groups) {
+            int layer = group.layer();
+            AttentionEntropy entropy = group.entropy();
+            double maxUniform = maxUniformOfLayer.getOrDefault(layer, 0.0);
             for (int h = 0; h < (perHead ? entropy.heads() : 1); h++) {
                 Histogram attention = histogram(boundaries, bins, maxUniform);
                 Histogram uniform = histogram(boundaries, bins, maxUniform);
@@ -390,6 +428,7 @@ public class AttentionProcedures extends ProcedureBase {
                     row.upper = attention.upper(b);
                     row.nodes = attention.count(b);
                     row.uniformNodes = uniform.count(b);
+                    row.relation = group.relation();
                     rows.add(row);
                 }
             }
@@ -407,7 +446,9 @@ public class AttentionProcedures extends ProcedureBase {
     @Procedure(name = "gat.attention.neighbours", mode = Mode.READ)
     @Description("The neighbours a node attends to most in one layer: its incoming edges ranked by attention (heads "
             + "averaged), with the stored relationship each comes from (null for the self loop). Reads only the "
-            + "node's L-hop neighbourhood, which gives the same weights as the full run.")
+            + "node's L-hop neighbourhood, which gives the same weights as the full run. For a typed model, the "
+            + "node's incoming edges of every relation into its label, ranked together, each naming its relation "
+            + "(the whole projection is read).")
     public Stream<RankedEdge> neighbours(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "node", description = "A node of the model's projection.") Node node,
@@ -420,6 +461,10 @@ public class AttentionProcedures extends ProcedureBase {
         boolean selfLoops = map.bool("includeSelfLoops", true);
         if (node == null) {
             throw new IllegalArgumentException("The node must not be null");
+        }
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            return typedNeighbours(modelName, typed, ConfigMap.nodeId(node, "The node"), map, requested, k,
+                    selfLoops);
         }
         int layerCount = ModelRun.model(context(), modelName).config().layerCount();
         AttentionAnalysis analysis;
@@ -450,7 +495,8 @@ public class AttentionProcedures extends ProcedureBase {
 
     @Procedure(name = "gat.attention.extremes", mode = Mode.READ)
     @Description("The edges of the whole projection with the highest (or lowest) attention in one layer, heads "
-            + "averaged: which neighbour mattered most anywhere in the graph.")
+            + "averaged: which neighbour mattered most anywhere in the graph. For a typed model over every relation "
+            + "of the layer, each row naming its relation.")
     public Stream<RankedEdge> extremes(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "config", defaultValue = "{}", description = "k (default 10), order ('highest', the default, "
@@ -461,6 +507,15 @@ public class AttentionProcedures extends ProcedureBase {
         boolean highest = "highest".equals(map.choice("order", "highest", List.of("highest", "lowest")));
         int requested = TrainKeys.ATTENTION_LAYER.read(map);
         boolean selfLoops = map.bool("includeSelfLoops", false);
+        if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            TypedAttention attention = typedAttention(modelName, typed, map, requested, List.of());
+            java.util.stream.LongStream edges = IntStream.range(0, attention.relations().size()).boxed()
+                    .flatMapToLong(r -> IntStream.range(0, attention.csr(r).slotCount())
+                            .mapToLong(slot -> TypedAttention.edge(r, slot)))
+                    .filter(edge -> selfLoops || !attention.isSelfLoop(edge));
+            java.util.Comparator<Long> order = java.util.Comparator.comparingDouble(attention::weight);
+            return attention.ranked(tx, edges, highest ? order.reversed() : order, k).stream();
+        }
         AttentionAnalysis analysis = analyse(modelName, map, requested, false);
         int layer = analysis.layers().get(0);
         IncomingCsr csr = analysis.run().graph().graph();
@@ -512,8 +567,187 @@ public class AttentionProcedures extends ProcedureBase {
         }
     }
 
+    /**
+     * The entropy groups a request asks about: per layer for an untyped model; per layer and relation for a typed
+     * one, each relation having its own softmax per target ({@code relation}: only that relation, required for a
+     * typed layer of several relations; must be null for an untyped model).
+     */
+    private List<EntropyOf> entropies(String modelName, ConfigMap map, int requestedLayer, boolean everyLayerByDefault,
+                                      List<RunProperties.Named> outputs, String relation) {
+        if (!(ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed)) {
+            if (relation != null) {
+                throw new IllegalArgumentException("Configuration 'relation' names a relation of a typed model, but "
+                        + "the model '" + modelName + "' is untyped; leave 'relation' out");
+            }
+            AttentionAnalysis analysis = analyse(modelName, map, requestedLayer, everyLayerByDefault, outputs);
+            return analysis.layers().stream().map(layer -> new EntropyOf(layer, null, analysis.entropy(layer),
+                    analysis.run().graph().nodes()::toNeo4j)).toList();
+        }
+        List<Integer> layers = requestedLayer < 0 && everyLayerByDefault
+                ? IntStream.range(0, typed.config().layers()).boxed().toList()
+                : List.of(WriteBack.attentionLayer(requestedLayer, typed.config().layers()));
+        // A write (outputs given) writes the entropy of one relation.
+        Relation only = outputs.isEmpty() ? null : writtenRelation(modelName, typed, layers.get(0), relation);
+        TypedModelRun run;
+        try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
+            run = TypedModelRun.run(context(), modelName, typed, map, new Inference.Request(true, false), null,
+                    outputs, job);
+        }
+        TypedPrediction prediction = run.prediction();
+        List<EntropyOf> groups = new ArrayList<>();
+        for (int layer : layers) {
+            for (Relation r : prediction.relations(layer)) {
+                if (only == null || only.equals(r)) {
+                    groups.add(new EntropyOf(layer, r.toString(), AttentionEntropy.of(prediction.graph().graph(r),
+                            prediction.attention(layer, r), prediction.heads(layer)),
+                            run.graph().nodes().get(r.targetType())::toNeo4j));
+                }
+            }
+        }
+        return groups;
+    }
+
+    /**
+     * The relation whose entropy gat.attention.entropy.write writes for a typed model: the one named by
+     * {@code relation} (as gat.attention.stream names it), which may be left out when the layer attends over one.
+     */
+    private static Relation writtenRelation(String modelName, TypedTrainedModel model, int layer, String relation) {
+        List<Relation> relations = model.config().layer(layer).activeRelations();
+        List<String> names = relations.stream().map(Relation::toString).toList();
+        if (relation == null) {
+            if (relations.size() == 1) {
+                return relations.get(0);
+            }
+            throw new IllegalArgumentException("The model '" + modelName + "' is typed and its layer " + layer
+                    + " attends over " + relations.size() + " relations, each with its own softmax; give "
+                    + "'relation', one of " + names);
+        }
+        int index = names.indexOf(relation);
+        if (index < 0) {
+            String closest = ConfigMap.closest(relation, names);
+            throw new IllegalArgumentException("Configuration 'relation' names '" + relation + "', which layer "
+                    + layer + " of the model '" + modelName + "' does not attend over; "
+                    + (closest == null ? "" : "did you mean '" + closest + "'? ") + "its relations are " + names);
+        }
+        return relations.get(index);
+    }
+
+    /** A typed model's run with attention at one layer (the layer -1 means: the last). */
+    private TypedAttention typedAttention(String modelName, TypedTrainedModel model, ConfigMap map,
+                                          int requestedLayer, List<RunProperties.Named> outputs) {
+        int layer = WriteBack.attentionLayer(requestedLayer, model.config().layers());
+        try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
+            TypedModelRun run = TypedModelRun.run(context(), modelName, model, map,
+                    new Inference.Request(true, false), null, outputs, job);
+            return new TypedAttention(run, layer, run.prediction().relations(layer));
+        }
+    }
+
+    /**
+     * gat.attention.neighbours for a typed model: the node's incoming edges of every relation into its label that
+     * the layer attends over (none at the last layer for a label other than the target), ranked together.
+     */
+    private Stream<RankedEdge> typedNeighbours(String modelName, TypedTrainedModel model, long nodeId, ConfigMap map,
+                                               int requestedLayer, int k, boolean selfLoops) {
+        TypedAttention attention = typedAttention(modelName, model, map, requestedLayer, List.of());
+        String type = null;
+        int node = -1;
+        for (Map.Entry<String, NodeIdMap> entry : attention.run().graph().nodes().entrySet()) {
+            node = entry.getValue().toDense(nodeId);
+            if (node >= 0) {
+                type = entry.getKey();
+                break;
+            }
+        }
+        if (type == null) {
+            throw new IllegalArgumentException("The node " + nodeId + " is not in the projection of the typed model '"
+                    + modelName + "' (labels " + model.config().nodeTypes() + ")");
+        }
+        java.util.stream.LongStream.Builder edges = java.util.stream.LongStream.builder();
+        for (int r = 0; r < attention.relations().size(); r++) {
+            if (attention.relations().get(r).targetType().equals(type)) {
+                IncomingCsr csr = attention.csr(r);
+                for (int slot = csr.offsets()[node]; slot < csr.offsets()[node + 1]; slot++) {
+                    long edge = TypedAttention.edge(r, slot);
+                    if (selfLoops || !attention.isSelfLoop(edge)) {
+                        edges.add(edge);
+                    }
+                }
+            }
+        }
+        return attention.ranked(tx, edges.build(),
+                java.util.Comparator.comparingDouble(attention::weight).reversed(), k).stream();
+    }
+
     private static Double finite(double value) {
         return Double.isFinite(value) ? value : null;
+    }
+
+    /**
+     * One softmax group's attention entropy: a layer's (untyped model, {@code relation} null) or a layer's relation's
+     * (typed model), its nodes' Neo4j ids by {@code nodeId}.
+     */
+    private record EntropyOf(int layer, String relation, AttentionEntropy entropy,
+                             java.util.function.IntToLongFunction nodeId) {
+
+        @SuppressWarnings("deprecation")
+        Node node(Transaction transaction, int index) {
+            return transaction.getNodeById(nodeId.applyAsLong(index));
+        }
+    }
+
+    /** A typed model's run with attention at one layer; an edge is its relation's index there and a slot of it. */
+    private record TypedAttention(TypedModelRun run, int layer, List<Relation> relations) {
+
+        static long edge(int relation, int slot) {
+            return ((long) relation << 32) | slot;
+        }
+
+        IncomingCsr csr(int relation) {
+            return run.prediction().graph().graph(relations.get(relation));
+        }
+
+        double weight(long edge) {
+            Relation relation = relations.get((int) (edge >>> 32));
+            return Prediction.meanAttention(run.prediction().attention(layer, relation), (int) edge,
+                    run.prediction().heads(layer));
+        }
+
+        boolean isSelfLoop(long edge) {
+            return run.prediction().storedEdge(relations.get((int) (edge >>> 32)), (int) edge).isSelfLoop();
+        }
+
+        /** The first {@code k} of {@code edges} in {@code order}, as rows. */
+        @SuppressWarnings("deprecation")
+        List<RankedEdge> ranked(Transaction transaction, java.util.stream.LongStream edges,
+                                java.util.Comparator<Long> order, int k) {
+            // A bounded heap: the last of the current first k on top.
+            java.util.PriorityQueue<Long> best = new java.util.PriorityQueue<>(order.reversed());
+            edges.forEach(edge -> {
+                best.add(edge);
+                if (best.size() > k) {
+                    best.poll();
+                }
+            });
+            List<Long> sorted = new ArrayList<>(best);
+            sorted.sort(order);
+            List<RankedEdge> rows = new ArrayList<>();
+            for (int r = 0; r < Math.min(k, sorted.size()); r++) {
+                long edge = sorted.get(r);
+                Relation relation = relations.get((int) (edge >>> 32));
+                int slot = (int) edge;
+                IncomingCsr csr = csr((int) (edge >>> 32));
+                TypedPrediction.StoredEdge stored = run.prediction().storedEdge(relation, slot);
+                Relationship relationship = stored.isSelfLoop() ? null : transaction.getRelationshipById(
+                        run.graph().relationshipIds().get(stored.relation())[stored.edge()]);
+                Node source = transaction.getNodeById(
+                        run.graph().nodes().get(relation.sourceType()).toNeo4j(csr.sources()[slot]));
+                Node target = transaction.getNodeById(
+                        run.graph().nodes().get(relation.targetType()).toNeo4j(csr.targetOf(slot)));
+                rows.add(new RankedEdge(r + 1, source, target, relationship, weight(edge), relation.toString()));
+            }
+            return rows;
+        }
     }
 
     /** A model run with attention, and the layers a request asked about. */
@@ -534,7 +768,8 @@ public class AttentionProcedures extends ProcedureBase {
             int original = run.graph().graph().originalEdge(slot);
             Relationship relationship = original == IncomingCsr.ADDED_SELF_LOOP ? null
                     : transaction.getRelationshipById(run.graph().relationshipIds()[original]);
-            return new RankedEdge(rank, node(transaction, source), node(transaction, target), relationship, weight);
+            return new RankedEdge(rank, node(transaction, source), node(transaction, target), relationship, weight,
+                    null);
         }
     }
 }

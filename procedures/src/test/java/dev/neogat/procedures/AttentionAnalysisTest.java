@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -154,5 +155,22 @@ class AttentionAnalysisTest {
                 RETURN source.name AS source, weight""");
         assertThat(lowest.get(0).get("source")).isEqualTo("n1");
         assertThat((Double) lowest.get(0).get("weight")).isCloseTo(0.1, within(1e-6));
+    }
+
+    @Test
+    void anUntypedModelNamesNoRelation() {
+        for (String call : List.of("CALL gat.attention.entropy.stream('hand') YIELD relation RETURN relation",
+                "CALL gat.attention.histogram('hand', {bins: 2}) YIELD relation RETURN relation",
+                "MATCH (c:Hand {name: 'centre'}) CALL gat.attention.neighbours('hand', c) YIELD relation "
+                        + "RETURN relation",
+                "CALL gat.attention.extremes('hand') YIELD relation RETURN relation")) {
+            List<Map<String, Object>> rows = rows(call);
+            assertThat(rows).as(call).isNotEmpty();
+            assertThat(rows).as(call).allSatisfy(row -> assertThat(row.get("relation")).isNull());
+        }
+        assertThatThrownBy(() -> rows("CALL gat.attention.entropy.write('hand', {entropyProperty: 'byRelation', "
+                + "relation: '(Hand)-[LINK]->(Hand)'})")).rootCause().hasMessage("Configuration 'relation' names a "
+                + "relation of a typed model, but the model 'hand' is untyped; leave 'relation' out");
+        assertThat(rows("MATCH (n) WHERE n.byRelation IS NOT NULL RETURN n")).isEmpty();
     }
 }

@@ -49,7 +49,7 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         ProjectionConfig projection = config.projection();
         boolean several = projection.nodeLabels().size() > 1 || projection.relationshipTypes().size() > 1
                 || projection.featurePropertiesByLabel() != null;
-        // With relationshipFeatures, 'auto' stays untyped: such models also run in gat.attention.*, gat.embed.* and
+        // With relationshipFeatures, 'auto' stays untyped: such models also run in gat.embed.write and
         // gat.explain.*, which typed models do not yet; typed: true trains a typed one.
         return several && untypedOnly(config).isEmpty() && projection.relationshipFeatures() == null;
     }
@@ -64,12 +64,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
             settings.add("mode 'miniBatch'");
         }
         WriteConfig write = config.write();
-        if (write.attentionProperty() != null) {
-            settings.add("attentionProperty");
-        }
-        if (write.selfAttentionProperty() != null) {
-            settings.add("selfAttentionProperty");
-        }
         if (write.embeddingProperty() != null) {
             settings.add("embeddingProperty");
         }

@@ -40,6 +40,13 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
      */
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
                                     ConfigMap config, Inference.Request request, WriteConfig write, Jobs.Job job) {
+        return run(context, modelName, model, config, request, write, List.of(), job);
+    }
+
+    /** As above, for a procedure that writes {@code outputs} itself: checked against the model's inputs first. */
+    public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                    ConfigMap config, Inference.Request request, WriteConfig write,
+                                    List<RunProperties.Named> outputs, Jobs.Job job) {
         for (String key : List.of("nodes", MemoryBudget.KEY)) {
             if (config.has(key)) {
                 throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
@@ -55,7 +62,8 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                 .input("labelProperty" + ofModel, model.metadata().labelProperty())
                 .input("splitProperty" + ofModel, configuration.get("splitProperty") instanceof String split ? split
                         : null)
-                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).requireOutputsApart();
+                .outputs(write == null ? List.of() : write.outputs(projection.orientation())).outputs(outputs)
+                .requireOutputsApart();
         TypedGatConfig gat = model.config();
         if (!new TreeSet<>(projection.nodeLabels()).equals(new TreeSet<>(gat.nodeTypes()))) {
             throw new IllegalArgumentException("The typed model '" + modelName + "' was trained on the labels "
@@ -93,7 +101,7 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         if (write != null) {
             long writeStart = System.nanoTime();
             written = WriteBack.writeTyped(context, modelName, graph, prediction, write,
-                    model.metadata().classes(), concurrency, job);
+                    model.metadata().classes(), projection.orientation(), concurrency, job);
             writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
         }
         return new TypedModelRun(model, graph, prediction, predictMillis, written, writeMillis);

@@ -48,6 +48,7 @@ final class TypedTrainFacade {
 
     static TrainFacade.TrainResult train(ProcedureContext context, String modelName, TrainConfig config) {
         requireSupported(config);
+        WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
         boolean stored = false;
@@ -75,8 +76,9 @@ final class TypedTrainFacade {
                 Map<String, ModelMetadata.TrainedNodes> trainedNodes = TrainedNodeRows.record(context.tx(), gatConfig,
                         graph);
                 TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
-                        graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), Inference.Request
-                                .LOGITS_ONLY);
+                        graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), new Inference.Request(
+                                config.write().attentionProperty() != null
+                                        || config.write().selfAttentionProperty() != null, false));
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());
@@ -225,7 +227,7 @@ final class TypedTrainFacade {
                                            TypedPrediction prediction, Jobs.Job job, String modelName) {
         try {
             return WriteBack.writeTyped(context, modelName, graph, prediction, config.write(), graph.classValues(),
-                    config.concurrency(), job);
+                    config.projection().orientation(), config.concurrency(), job);
         } catch (RuntimeException e) {
             IllegalStateException failure = new IllegalStateException("The model '" + modelName + "' was trained and "
                     + "stored, but writing its results failed: " + e.getMessage());

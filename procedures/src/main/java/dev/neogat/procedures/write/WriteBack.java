@@ -17,6 +17,7 @@ import org.neo4j.logging.Log;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToLongFunction;
 
 /**
  * Writes what {@link WriteConfig} asks for: on nodes the predicted class (as the user's own label value),
@@ -60,13 +61,15 @@ public final class WriteBack {
     }
 
     /**
-     * Writes a typed model's results on the nodes of its target label: the predicted class (as the user's own
-     * label value) to writeProperty and the class probabilities to probabilityProperty, as {@link #write} does.
+     * Writes a typed model's results as {@link #write} does: on the nodes of its target label the predicted class
+     * (as the user's own label value) and the class probabilities; the attention of every relation on its stored
+     * relationships and the self attention on every node ({@link TypedAttentionColumns}).
      */
     @SuppressWarnings("deprecation")
     public static Summary writeTyped(ProcedureContext context, String modelName, TypedLoadedGraph graph,
                                      TypedPrediction prediction, WriteConfig write, List<Object> classValues,
-                                     int concurrency, Jobs.Job job) {
+                                     Orientation orientation, int concurrency, Jobs.Job job) {
+        requireLayersExist(write, prediction.config().layers(), modelName);
         List<PropertyWriter.Column> columns = new ArrayList<>();
         if (write.writeProperty() != null) {
             columns.add(PropertyWriter.column(write.writeProperty(),
@@ -75,8 +78,17 @@ public final class WriteBack {
         if (write.probabilityProperty() != null) {
             columns.add(PropertyWriter.column(write.probabilityProperty(), prediction::probabilities));
         }
+        TypedAttentionColumns attention = write.attentionProperty() == null && write.selfAttentionProperty() == null
+                ? null : new TypedAttentionColumns(graph, prediction,
+                attentionLayer(write.attentionLayer(), prediction.config().layers()), write.attentionPerHead());
+        List<PropertyWriter.Column> selfAttention = write.selfAttentionProperty() == null ? List.of()
+                : List.of(attention.selfAttentionColumn(write.selfAttentionProperty()));
+        List<PropertyWriter.Column> relationshipColumns = write.attentionProperty() == null ? List.of()
+                : attention.relationshipColumns(write, orientation);
         WriteTally tally = new WriteTally();
         tally.expect("nodes", columns);
+        tally.expect("nodes", selfAttention);
+        tally.expect("relationships", relationshipColumns);
         NodeIdMap nodes = graph.targetNodes();
         if (!columns.isEmpty()) {
             String phase = "writing node properties";
@@ -84,6 +96,25 @@ public final class WriteBack {
             long total = (long) nodes.size() * columns.size();
             PropertyWriter.writeNodes(context.db(), nodes.size(), (tx, index) -> tx.getNodeById(nodes.toNeo4j(index)),
                     columns, write.batchSize(), concurrency, context.guard(), tally,
+                    progress(job, phase, total, context.log(), modelName));
+        }
+        if (!selfAttention.isEmpty()) {
+            String phase = "writing self attention";
+            job.phase(phase);
+            PropertyWriter.writeNodes(context.db(), attention.nodeCount(),
+                    (tx, index) -> tx.getNodeById(attention.nodeId(index)), selfAttention, write.batchSize(),
+                    concurrency, context.guard(), tally,
+                    progress(job, phase, attention.nodeCount(), context.log(), modelName));
+        }
+        if (!relationshipColumns.isEmpty()) {
+            String phase = "writing relationship properties";
+            job.phase(phase);
+            long total = (long) attention.relationshipCount() * relationshipColumns.size();
+            int[][] ends = attention.endNodes();
+            PropertyWriter.writeRelationships(context.db(), attention.nodeCount(), ends[0], ends[1],
+                    chainLockingNodes(context, attention.nodeCount(), attention::nodeId, ends),
+                    (tx, index) -> tx.getRelationshipById(attention.relationshipId(index)), relationshipColumns,
+                    write.batchSize(), concurrency, context.guard(), tally,
                     progress(job, phase, total, context.log(), modelName));
         }
         return summary(context, modelName, tally);
@@ -140,23 +171,29 @@ public final class WriteBack {
      * The nodes whose stored degree is the dense-node threshold: record storage locks every relationship of
      * such a sparse node when one of them changes (see {@link WriteJobs}). Null where the setting cannot be read.
      */
-    @SuppressWarnings("deprecation")
     static boolean[] chainLockingNodes(ProcedureContext context, LoadedGraph graph, int[][] ends) {
+        return chainLockingNodes(context, graph.nodeCount(), graph.nodes()::toNeo4j, ends);
+    }
+
+    /** As above, for {@code nodeCount} nodes whose Neo4j ids {@code neo4jId} gives. */
+    @SuppressWarnings("deprecation")
+    static boolean[] chainLockingNodes(ProcedureContext context, int nodeCount, IntToLongFunction neo4jId,
+                                       int[][] ends) {
         if (!(context.db() instanceof GraphDatabaseAPI api)) {
             return null;
         }
         int threshold = api.getDependencyResolver().resolveDependency(Config.class)
                 .get(GraphDatabaseSettings.dense_node_threshold);
-        int[] projectedDegree = new int[graph.nodeCount()];
+        int[] projectedDegree = new int[nodeCount];
         for (int r = 0; r < ends[0].length; r++) {
             projectedDegree[ends[0][r]]++;
             projectedDegree[ends[1][r]]++;
         }
-        boolean[] flagged = new boolean[graph.nodeCount()];
+        boolean[] flagged = new boolean[nodeCount];
         for (int node = 0; node < flagged.length; node++) {
             // the stored degree is at least the projected one, so larger nodes need no look
             flagged[node] = projectedDegree[node] <= threshold
-                    && context.tx().getNodeById(graph.nodes().toNeo4j(node)).getDegree() == threshold;
+                    && context.tx().getNodeById(neo4jId.applyAsLong(node)).getDegree() == threshold;
         }
         return flagged;
     }
