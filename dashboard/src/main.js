@@ -2,7 +2,8 @@
 // parameters. When everything is drawn, <body data-ready="true"> (the browser test waits for it).
 import './style.css';
 import { readSettings } from './settings.js';
-import { connect, embeddings2d, entropyHistogram, explanation, modelInfo, neighbourhood } from './neo4j.js';
+import { connect, embeddings2d, entropyHistogram, explanation, isTyped, modelInfo, neighbourhood,
+  relationEntropyHistogram, typedEmbeddings2d } from './neo4j.js';
 import { classColours, groupedBars, lines, NO_CLASS, scatter } from './charts.js';
 import { drawGraph, explanationToNvl, toNvl } from './graph.js';
 
@@ -23,10 +24,60 @@ function percent(value) {
 function drawSummary(settings, info) {
   const test = info.metrics?.test ?? {};
   const validation = info.metrics?.validation ?? {};
-  $('summary').textContent = `Model '${info.name}' (${info.model.variant ?? 'gat'}, ${info.classes.length} classes of `
-    + `${info.labelProperty}) at ${settings.bolt}: test score ${percent(test.score)}, validation `
+  const count = (n, what) => `${n} ${what}${n === 1 ? '' : 's'}`;
+  const typed = isTyped(info) ? `typed: ${count(Object.keys(info.model.nodeTypes).length, 'node type')}, `
+    + `${count(info.model.relations.length, 'relation')}, target ${info.model.targetType}; ` : '';
+  $('summary').textContent = `Model '${info.name}' (${info.model.variant ?? 'gat'}, ${typed}${info.classes.length} `
+    + `classes of ${info.labelProperty}) at ${settings.bolt}: test score ${percent(test.score)}, validation `
     + `${percent(validation.score)}; best epoch ${info.bestEpoch} of ${info.history.length} `
     + `(${info.stopReason}).`;
+}
+
+// A relation of gat.model.info's model.relations as gat.attention.* name it: '(Author)-[rev_WRITES]->(Paper)'.
+function relationName(relation) {
+  return `(${relation.source})-[${relation.name}]->(${relation.target})`;
+}
+
+// Its key in model.relationImportance: 'Author__rev_WRITES__Paper'.
+function relationKey(relation) {
+  return `${relation.source}__${relation.name}__${relation.target}`;
+}
+
+function table(id, headers, rows) {
+  const element = $(id);
+  const head = element.createTHead().insertRow();
+  for (const label of headers) {
+    head.appendChild(Object.assign(document.createElement('th'), { textContent: label }));
+  }
+  const body = element.createTBody();
+  for (const row of rows) {
+    const tr = body.insertRow();
+    for (const value of row) {
+      tr.insertCell().textContent = value;
+    }
+  }
+}
+
+// A typed model's node types (input width, features or a learned input, the target) and its relations with
+// their importance β per layer into their target type (relationAggregation 'attention' only).
+function drawTypedModel(info) {
+  const model = info.model;
+  $('model-section').hidden = false;
+  const inputs = new Map((model.nodeTypeInputs ?? []).map((t) => [t.label, t.input]));
+  table('node-types', ['node type', 'input width', 'input', 'role'], Object.entries(model.nodeTypes)
+    .map(([label, width]) => [label, String(width), inputs.get(label) ?? 'features',
+      label === model.targetType ? 'target' : 'passes messages']));
+  const importance = model.relationImportance ?? null;
+  const layers = importance === null ? [] : importance.map((_, l) => `β layer ${l + 1}`);
+  table('relations', ['relation', ...layers], model.relations.map((r) => [relationName(r),
+    ...importance?.map((byTarget) => {
+      const beta = byTarget[r.target]?.[relationKey(r)];
+      return beta === undefined || beta === null ? '–' : beta.toFixed(3);
+    }) ?? []]));
+  $('relation-aggregation').textContent = importance === null
+    ? `Relations into a node type are combined by '${model.relationAggregation}': no learned importance.`
+    : 'β: the learned importance of each relation into its target type (semantic attention, HAN), per layer; '
+      + '– where the relation does not point into a type the layer outputs.';
 }
 
 function drawHistograms(rows) {
@@ -34,18 +85,35 @@ function drawHistograms(rows) {
   const layers = [...new Set(rows.map((r) => r.layer))];
   for (const layer of layers) {
     const bins = rows.filter((r) => r.layer === layer);
-    groupedBars(container, {
-      title: `Layer ${layer + 1}`,
-      categories: bins.map((b) => ({ label: `${b.lower.toFixed(2)}–${b.upper.toFixed(2)} nats`,
-        tick: b.lower.toFixed(1) })),
-      series: [
-        { name: 'attention', className: 'attention', colour: '#4e79a7', values: bins.map((b) => b.nodes) },
-        { name: 'uniform', className: 'uniform', colour: '#bab0ac', values: bins.map((b) => b.uniformNodes) }
-      ],
-      xLabel: 'entropy of incoming attention (nats)',
-      yLabel: 'nodes'
-    });
+    histogram(container, `Layer ${layer + 1}`, bins);
   }
+}
+
+// A typed model's histograms: one per layer and relation, each over the targets of that relation.
+function drawRelationHistograms(rows) {
+  const container = $('histograms');
+  const charts = new Map();
+  for (const row of rows) {
+    const title = `Layer ${row.layer + 1}: ${row.relation}`;
+    charts.set(title, [...(charts.get(title) ?? []), row]);
+  }
+  for (const [title, bins] of charts) {
+    histogram(container, title, bins);
+  }
+}
+
+function histogram(container, title, bins) {
+  groupedBars(container, {
+    title,
+    categories: bins.map((b) => ({ label: `${b.lower.toFixed(2)}–${b.upper.toFixed(2)} nats`,
+      tick: b.lower.toFixed(1) })),
+    series: [
+      { name: 'attention', className: 'attention', colour: '#4e79a7', values: bins.map((b) => b.nodes) },
+      { name: 'uniform', className: 'uniform', colour: '#bab0ac', values: bins.map((b) => b.uniformNodes) }
+    ],
+    xLabel: 'entropy of incoming attention (nats)',
+    yLabel: 'nodes'
+  });
 }
 
 function drawHistory(info) {
@@ -227,15 +295,37 @@ async function main() {
       throw new Error(`gat.model.info returned nothing for model '${settings.model}'`);
     }
     const colourOf = classColours(info.classes);
+    const typed = isTyped(info);
     drawSummary(settings, info);
+    if (typed) {
+      drawTypedModel(info);
+    }
     drawHistory(info);
     drawConfusion(info, colourOf);
-    const [histogram, embedding, around] = await Promise.all([
-      entropyHistogram(driver, settings), embeddings2d(driver, settings), neighbourhood(driver, settings)]);
-    drawHistograms(histogram);
+    const [histogram, embedding, around] = await Promise.all(typed
+      ? [relationEntropyHistogram(driver, settings), typedEmbeddings2d(driver, settings, info.model.targetType),
+        neighbourhood(driver, settings, Object.keys(info.model.nodeTypes))]
+      : [entropyHistogram(driver, settings), embeddings2d(driver, settings), neighbourhood(driver, settings)]);
+    if (typed) {
+      drawRelationHistograms(histogram);
+    } else {
+      drawHistograms(histogram);
+    }
     drawEmbedding(embedding, info, colourOf);
     await drawNeighbourhood(around, settings, colourOf, info.classes);
-    await drawWhy(await explanation(driver, settings, around.centre.key), around, settings, colourOf);
+    let why = null;
+    try {
+      why = await explanation(driver, settings, around.centre.key);
+    } catch (error) {
+      // gat.explain.stream may refuse a typed model: the Why? card says why and the rest of the page stands.
+      if (!typed) {
+        throw error;
+      }
+      $('why-prediction').textContent = `No explanation for this model: ${error.message ?? error}`;
+    }
+    if (why !== null) {
+      await drawWhy(why, around, settings, colourOf);
+    }
     document.body.dataset.ready = 'true';
   } finally {
     await driver.close();

@@ -100,6 +100,7 @@ try {
       whyFlipMarkers: Number(document.body.dataset.whyFlipMarkers ?? 0),
       whyFeatureItems: Number(document.body.dataset.whyFeatureItems ?? 0),
       whyRelationshipRows: document.querySelectorAll('#why-relationships tbody tr').length,
+      whyPrediction: document.getElementById('why-prediction')?.textContent ?? null,
       nodesDrawn: Number(document.body.dataset.nodesDrawn ?? 0),
       arrowsDrawn: Number(document.body.dataset.arrowsDrawn ?? 0),
       graphCanvases: canvases.length,
@@ -112,6 +113,12 @@ try {
       confusionRows: document.querySelectorAll('#confusion tbody tr').length,
       embeddingPoints: document.querySelectorAll('#embedding circle.point').length,
       centreAttentionRows: document.querySelectorAll('#centre-attention tbody tr').length,
+      modelSectionShown: document.getElementById('model-section')?.hidden === false,
+      nodeTypeRows: document.querySelectorAll('#node-types tbody tr').length,
+      relationRows: document.querySelectorAll('#relations tbody tr').length,
+      relationImportanceCells: [...document.querySelectorAll('#relations tbody td')]
+        .filter((cell) => /^\d\.\d{3}$/.test(cell.textContent)).length,
+      histogramTitles: [...document.querySelectorAll('#histograms figcaption')].map((c) => c.textContent),
     };
   }));
   await page.screenshot({ path: screenshot, fullPage: true });

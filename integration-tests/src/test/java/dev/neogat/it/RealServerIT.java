@@ -170,6 +170,8 @@ class RealServerIT {
             assertThat(number(findings, "histogramBars")).as("10 bins x (attention, uniform) x 2 layers")
                     .isEqualTo(40);
             assertThat(number(findings, "nonEmptyHistogramBars")).isGreaterThan(10);
+            assertThat(findings.get("modelSectionShown")).as("the typed-model card, hidden for an untyped model")
+                    .isEqualTo(false);
             assertThat(number(findings, "historyLines")).isEqualTo(3);
             assertThat(number(findings, "confusionRows")).isEqualTo(7);
             assertThat(number(findings, "embeddingPoints")).isEqualTo(dataset.nodeCount());
@@ -184,6 +186,65 @@ class RealServerIT {
         }
     }
 
+    /**
+     * The page on a typed model of the same graph (one label and one relationship type, typed: true): the model
+     * card, one histogram per layer and relation, the target label's embeddings in 2-D, the neighbourhood and the
+     * "Why?" view (or, while gat.explain.stream refuses typed models, the reason in its card). Runs once
+     * gat.attention.histogram names each row's relation (typed models' histograms).
+     */
+    @Test
+    @Order(4)
+    @SuppressWarnings("unchecked")
+    void dashboardPageDrawsATypedModel() {
+        Optional<String> unavailable = BrowserCheck.unavailableBecause();
+        assumeTrue(unavailable.isEmpty(), () -> "Browser test skipped: " + unavailable.orElseThrow());
+        String histogram = single("SHOW PROCEDURES YIELD name, signature WHERE name = 'gat.attention.histogram' "
+                + "RETURN signature").asString();
+        assumeTrue(histogram.contains("relation :: STRING"), "gat.attention.histogram does not name relations: "
+                + histogram);
+        query("""
+                CALL gat.train('typedPapers', {nodeLabels: ['Paper'], relationshipTypes: ['CITES'],
+                     featureProperties: 'features', labelProperty: 'subject', splitProperty: 'split', typed: true,
+                     relationAggregation: 'attention', epochs: 5})""", Map.of());
+        String explainRefusal = null;
+        try {
+            query("MATCH (n:Paper) WITH n LIMIT 1 CALL gat.explain.stream('typedPapers', n) YIELD kind RETURN kind",
+                    Map.of());
+        } catch (RuntimeException e) {
+            explainRefusal = e.getMessage();
+        }
+        Path screenshot = Paths.get("target", "typed-dashboard.png").toAbsolutePath();
+        try (DashboardServer page = DashboardServer.start(DashboardServer.builtPage().orElseThrow())) {
+            Map<String, Object> findings = BrowserCheck.open(page.pageUrl(Map.of("bolt", server.boltUri(), "model",
+                    "typedPapers")), screenshot);
+            System.out.println("Typed dashboard findings: " + findings);
+            assertThat(findings.get("failure")).as("browser failure").isNull();
+            assertThat((List<?>) findings.get("consoleErrors")).as("console errors").isEmpty();
+            assertThat(findings.get("ready")).as("page state (error banner: %s)", findings.get("error"))
+                    .isEqualTo("true");
+            assertThat(findings.get("modelSectionShown")).as("the typed-model card").isEqualTo(true);
+            assertThat(number(findings, "nodeTypeRows")).isEqualTo(1);
+            assertThat(number(findings, "relationRows")).isEqualTo(1);
+            assertThat(number(findings, "relationImportanceCells")).as("β of the one relation in each of 2 layers")
+                    .isEqualTo(2);
+            assertThat((List<String>) findings.get("histogramTitles")).containsExactly(
+                    "Layer 1: (Paper)-[CITES]->(Paper)", "Layer 2: (Paper)-[CITES]->(Paper)");
+            assertThat(number(findings, "histogramBars")).isEqualTo(40);
+            assertThat(number(findings, "embeddingPoints")).isEqualTo(dataset.nodeCount());
+            assertThat(number(findings, "nodesDrawn")).isGreaterThan(1);
+            if (explainRefusal == null) {
+                assertThat(number(findings, "whyEdgesDrawn")).isGreaterThanOrEqualTo(1);
+            } else {
+                assertThat((String) findings.get("whyPrediction")).as("the Why? card when explain refuses: "
+                        + explainRefusal).startsWith("No explanation for this model: ");
+            }
+            assertThat((List<?>) findings.get("overflowingCards")).as("card content wider than its card").isEmpty();
+            assertThat((List<?>) findings.get("overlappingAxisTitles")).as("axis titles on plots").isEmpty();
+        } finally {
+            query("CALL gat.model.drop('typedPapers')", Map.of());
+        }
+    }
+
     @Test
     @Order(5)
     void neoDashReportsRunOnTheServer() {
@@ -194,7 +255,8 @@ class RealServerIT {
         parameters.put("input", "1");
         assertThat(dashboard.reports()).hasSizeGreaterThanOrEqualTo(12);
         for (NeoDashDashboard.Report report : dashboard.reports()) {
-            if (!report.isCypher()) {
+            // The typed-model page is for typed models (TypedNeoDashQueriesTest runs it); 'papers' is untyped.
+            if (!report.isCypher() || report.page().equals("Typed model")) {
                 continue;
             }
             List<Record> rows = query(report.query(), parameters);

@@ -68,6 +68,29 @@ public final class GpuProbe {
         return opened[ordinal];
     }
 
+    /**
+     * Puts {@code driver} in place of what the probe found, as the only GPU, until the returned handle closes: tests
+     * run the procedures' GPU path on the kernel emulation with it, on machines without a GPU.
+     */
+    static synchronized Substitution substitute(GpuInfo info, CudaDriver driver) {
+        Status before = status();
+        CudaDriver[] openedBefore = opened;
+        status = new Status(List.of(info), "");
+        opened = new CudaDriver[]{driver};
+        return () -> {
+            synchronized (GpuProbe.class) {
+                status = before;
+                opened = openedBefore;
+            }
+        };
+    }
+
+    /** Undoes a {@link #substitute}. */
+    interface Substitution extends AutoCloseable {
+        @Override
+        void close();
+    }
+
     private static Status probe() {
         if (Boolean.getBoolean("neogat.gpu.disabled")) {
             return new Status(List.of(), "the GPU is disabled by the system property neogat.gpu.disabled");

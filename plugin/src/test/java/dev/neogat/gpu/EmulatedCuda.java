@@ -22,8 +22,11 @@ import java.util.regex.Pattern;
  */
 final class EmulatedCuda implements CudaDriver {
 
-    private static final Path KERNELS = Paths.get("src/main/cuda/gat_kernels.cu");
-    private static final Path EMULATION = Paths.get("src/test/cuda");
+    /** The plugin module: the working directory of its tests, or beside it for other modules' tests. */
+    private static final Path PLUGIN = Files.exists(Paths.get("src/main/cuda/gat_kernels.cu")) ? Paths.get("")
+            : Paths.get("../plugin");
+    private static final Path KERNELS = PLUGIN.resolve("src/main/cuda/gat_kernels.cu");
+    private static final Path EMULATION = PLUGIN.resolve("src/test/cuda");
     private static final Path BUILD = Paths.get("target/gpu-emulator");
     private static final Pattern KERNEL = Pattern.compile("extern \"C\" __global__ void (\\w+)\\(");
 

@@ -63,9 +63,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         if (config.batching().mode().equals(TrainConfig.MINI_BATCH)) {
             settings.add("mode 'miniBatch'");
         }
-        if ("gpu".equalsIgnoreCase(config.device())) {
-            settings.add("device 'gpu'");
-        }
         return settings;
     }
 }

@@ -59,10 +59,6 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         }
         int concurrency = config.concurrency();
         String device = config.device();
-        if ("gpu".equalsIgnoreCase(device)) {
-            throw new IllegalArgumentException("device 'gpu' with a typed model is not supported yet from Cypher; use "
-                    + "device 'auto' or 'cpu'");
-        }
         ProjectionConfig projection = ProjectionConfig.read(config, trainedProjection(model), true);
         Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
         String ofModel = " of the model '" + modelName + "'";
@@ -86,18 +82,21 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         requireRelationshipFeatureWidth(modelName, trainedEdgeDim, graph);
         Map<String, int[]> trainedRows = TrainedNodeRows.rows(context.tx(), modelName, gat, model.metadata(), graph);
         long start = System.nanoTime();
-        DeviceChoice choice = TypedTrainFacade.cpu(concurrency, context);
         TypedPrediction prediction;
+        try {
+            // Before the device is chosen, as its memory estimate counts the model's relations in this graph.
+            TypedInference.requireInput(gat, graph.graph(), graph.features());
+        } catch (IllegalArgumentException e) {
+            throw cannotRun(modelName, e);
+        }
+        DeviceChoice choice = TypedTrainFacade.device(device, concurrency, context, gat, graph, false);
         try (Backend backend = choice.backend()) {
             job.phase("predicting");
             try {
                 prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
                         graph.relationshipFeatures(), trainedRows, request);
             } catch (IllegalArgumentException e) {
-                IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
-                        + "' cannot run on this projection: " + e.getMessage());
-                named.addSuppressed(e);
-                throw named;
+                throw cannotRun(modelName, e);
             }
         }
         long predictMillis = (System.nanoTime() - start) / 1_000_000;
@@ -110,6 +109,13 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
             writeMillis = (System.nanoTime() - writeStart) / 1_000_000;
         }
         return new TypedModelRun(model, graph, prediction, predictMillis, written, writeMillis);
+    }
+
+    private static IllegalArgumentException cannotRun(String modelName, IllegalArgumentException cause) {
+        IllegalArgumentException named = new IllegalArgumentException("The typed model '" + modelName
+                + "' cannot run on this projection: " + cause.getMessage());
+        named.addSuppressed(cause);
+        return named;
     }
 
     /** The projection stored with the model, with its feature properties per label when they were given so. */

@@ -2,11 +2,12 @@ package dev.neogat.procedures.facade;
 
 import dev.neogat.analysis.ClassificationReport;
 import dev.neogat.device.DeviceChoice;
+import dev.neogat.device.Devices;
+import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.FeatureMatrix;
-import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.procedures.catalog.ModelCatalog;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
@@ -62,7 +63,7 @@ final class TypedTrainFacade {
             }
             TypedGatConfig gatConfig = modelConfig(config, graph);
             WriteBack.requireLayersExist(config.write(), gatConfig.layers(), modelName);
-            DeviceChoice device = device(config, context);
+            DeviceChoice device = device(config.device(), config.concurrency(), context, gatConfig, graph, true);
             context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s",
                     modelName, graph.nodeCount(), graph.graph().nodeTypes(), graph.graph().relations(),
                     graph.targetType(), graph.classValues().size(), device.device());
@@ -194,14 +195,16 @@ final class TypedTrainFacade {
         return width;
     }
 
-    private static DeviceChoice device(TrainConfig config, ProcedureContext context) {
-        return cpu(config.concurrency(), context);
-    }
-
-    /** The CPU backend: device 'auto' picks it for typed models, as choosing a GPU needs their memory estimate. */
-    static DeviceChoice cpu(int concurrency, ProcedureContext context) {
-        CpuBackend backend = new CpuBackend(concurrency, context.terminationFlag());
-        return new DeviceChoice(backend, "cpu", "typed models run on the CPU for now; " + backend.description());
+    /**
+     * Where a typed job runs, chosen as for untyped models ({@link Devices#select}): 'auto' takes a usable GPU whose
+     * free memory holds the job's typed estimate, else the CPU with the reason; 'gpu' without one is an error.
+     */
+    static DeviceChoice device(String requested, int concurrency, ProcedureContext context, TypedGatConfig config,
+                               TypedLoadedGraph graph, boolean training) {
+        Map<String, Long> featureValues = new LinkedHashMap<>();
+        graph.features().forEach((type, x) -> featureValues.put(type, x.storedValues()));
+        MemoryEstimate need = MemoryEstimate.typed(config, graph.graph(), featureValues, training);
+        return Devices.select(requested, concurrency, context.terminationFlag(), need);
     }
 
     private static ModelMetadata trainedOn(TypedTrainingResult result, TrainConfig config, TypedLoadedGraph graph,
