@@ -4,8 +4,7 @@ import dev.neogat.nn.Backend;
 
 /**
  * A trained model bound to one target node's neighbourhood, what {@link PredictionExplainer} explains: the
- * neighbourhood's nodes (local 0 the target) and message slots (local ids, one list over every relation), the stored
- * relationships behind the slots, and exact forward and backward passes on it. One implementation per kind of model
+ * neighbourhood ({@link LocalGraph}) and exact forward and backward passes on it. One implementation per kind of model
  * ({@link UntypedLocalModel}, {@link TypedLocalModel}); flow, occlusion, ranking and features are computed from
  * these alike.
  */
@@ -21,32 +20,8 @@ interface LocalModel {
 
     boolean multiLabel();
 
-    int nodeCount();
-
-    /** The caller's id of local node {@code local} (0: the target). */
-    int node(int local);
-
-    /** Incoming steps from local node {@code local} to the target. */
-    int distance(int local);
-
-    int slotCount();
-
-    /** Local source node of local slot {@code k}. */
-    int slotSource(int k);
-
-    /** Local target node of local slot {@code k}. */
-    int slotTarget(int k);
-
-    /** Stored relationships with a slot here (the caller's ids); added self loops are none. */
-    int relationshipCount();
-
-    int relationship(int r);
-
-    /** Local slots that carry relationship {@code r}: both directions when read undirected. */
-    int[] relationshipSlots(int r);
-
-    /** Whether local slot {@code k} reads its relationship backwards (end node to start node). */
-    boolean isReversed(int k);
+    /** The neighbourhood's nodes, message slots and stored relationships. */
+    LocalGraph neighbourhood();
 
     /**
      * One forward pass with every slot: the target's logits, and each slot's flow weight per layer: its attention

@@ -27,7 +27,7 @@ import java.util.Map;
  * nothing removed is the k-th slot listed here. Only the neighbourhood is read: the cost is proportional
  * to its slots, not to the graph.
  */
-public final class Neighbourhood {
+public final class Neighbourhood implements LocalGraph {
 
     private final IncomingCsr graph;
     private final int hops;

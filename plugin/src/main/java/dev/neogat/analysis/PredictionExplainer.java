@@ -77,6 +77,8 @@ public final class PredictionExplainer {
 
     private final Backend backend;
     private final LocalModel local;
+    /** The local model's neighbourhood. */
+    private final LocalGraph hood;
     private final float[] logits;
     private final int predictedClass;
     private final double[][] flowWeights;
@@ -84,6 +86,7 @@ public final class PredictionExplainer {
     private PredictionExplainer(Backend backend, LocalModel local, int head) {
         this.backend = backend;
         this.local = local;
+        this.hood = local.neighbourhood();
         LocalModel.BaseRun base = local.base(backend, head);
         this.logits = base.logits();
         this.predictedClass = argmax(logits);
@@ -192,9 +195,9 @@ public final class PredictionExplainer {
      * forward pass on the neighbourhood).
      */
     public double probabilityWithout(int... relationshipIndices) {
-        boolean[] removed = new boolean[local.slotCount()];
+        boolean[] removed = new boolean[hood.slotCount()];
         for (int r : relationshipIndices) {
-            for (int k : local.relationshipSlots(r)) {
+            for (int k : hood.relationshipSlots(r)) {
                 removed[k] = true;
             }
         }
@@ -232,9 +235,9 @@ public final class PredictionExplainer {
         if (concurrency < 1) {
             throw new IllegalArgumentException("Concurrency must be at least 1, got " + concurrency);
         }
-        int n = local.nodeCount();
+        int n = hood.nodeCount();
         int layers = local.layerCount();
-        int relationshipCount = local.relationshipCount();
+        int relationshipCount = hood.relationshipCount();
         double[] p = probabilities(logits);
         double base = p[predictedClass];
         int runnerUp = runnerUp(p, predictedClass);
@@ -244,15 +247,15 @@ public final class PredictionExplainer {
         // Occlusion runs: relationships 0 .. R-1, then neighbour nodes 1 .. n-1 as R + v - 1.
         int runs = (occludeRelationships ? relationshipCount : 0) + (occludeNodes ? n - 1 : 0);
         float[][] without = occlusionRuns(runs, run -> {
-            boolean[] removed = new boolean[local.slotCount()];
+            boolean[] removed = new boolean[hood.slotCount()];
             if (occludeRelationships && run < relationshipCount) {
-                for (int k : local.relationshipSlots(run)) {
+                for (int k : hood.relationshipSlots(run)) {
                     removed[k] = true;
                 }
             } else {
                 int v = run - (occludeRelationships ? relationshipCount : 0) + 1;
-                for (int k = 0; k < local.slotCount(); k++) {
-                    removed[k] = local.slotSource(k) == v || local.slotTarget(k) == v;
+                for (int k = 0; k < hood.slotCount(); k++) {
+                    removed[k] = hood.slotSource(k) == v || hood.slotTarget(k) == v;
                 }
             }
             return removed;
@@ -260,7 +263,7 @@ public final class PredictionExplainer {
 
         List<Explanation.RelationshipInfluence> relationships = new ArrayList<>();
         for (int r = 0; r < relationshipCount; r++) {
-            int[] slots = local.relationshipSlots(r);
+            int[] slots = hood.relationshipSlots(r);
             double[] layerFlow = new double[layers];
             double total = 0;
             for (int k : slots) {
@@ -272,11 +275,11 @@ public final class PredictionExplainer {
                 total += f;
             }
             int first = slots[0];
-            int source = local.node(local.slotSource(first));
-            int target = local.node(local.slotTarget(first));
-            boolean reversed = local.isReversed(first);
+            int source = hood.node(hood.slotSource(first));
+            int target = hood.node(hood.slotTarget(first));
+            boolean reversed = hood.isReversed(first);
             float[] scores = occludeRelationships ? without[r] : null;
-            relationships.add(new Explanation.RelationshipInfluence(local.relationship(r),
+            relationships.add(new Explanation.RelationshipInfluence(hood.relationship(r),
                     reversed ? target : source, reversed ? source : target, layerFlow, total,
                     scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
                     scores != null && flips(scores), slots.length));
@@ -287,11 +290,11 @@ public final class PredictionExplainer {
         for (int v = 0; v < n; v++) {
             float[] scores = v > 0 && occludeNodes
                     ? without[(occludeRelationships ? relationshipCount : 0) + v - 1] : null;
-            nodes.add(new Explanation.NodeInfluence(local.node(v), local.distance(v),
+            nodes.add(new Explanation.NodeInfluence(hood.node(v), hood.distance(v),
                     flow.flow().share(0, v), scores == null ? Double.NaN : probabilities(scores)[predictedClass] - base,
                     scores != null && flips(scores), topFeatures(v, attribution, topFeatures)));
         }
-        return new Explanation(local.node(0), layers, predictedClass, base, runnerUp,
+        return new Explanation(hood.node(0), layers, predictedClass, base, runnerUp,
                 runnerUp < 0 ? Double.NaN : p[runnerUp], logits.clone(), nodes, relationships);
     }
 
@@ -303,14 +306,14 @@ public final class PredictionExplainer {
     }
 
     private FlowSlots flow() {
-        int slots = local.slotCount();
+        int slots = hood.slotCount();
         int[] sources = new int[slots];
         int[] targets = new int[slots];
         for (int k = 0; k < slots; k++) {
-            sources[k] = local.slotSource(k);
-            targets[k] = local.slotTarget(k);
+            sources[k] = hood.slotSource(k);
+            targets[k] = hood.slotTarget(k);
         }
-        IncomingCsr graph = new GraphBuilder(local.nodeCount()).selfLoops(false).build(sources, targets);
+        IncomingCsr graph = new GraphBuilder(hood.nodeCount()).selfLoops(false).build(sources, targets);
         double[][] bySlot = new double[flowWeights.length][slots];
         for (int l = 0; l < flowWeights.length; l++) {
             for (int k = 0; k < slots; k++) {

@@ -72,6 +72,11 @@ final class TypedLocalModel implements LocalModel {
     }
 
     @Override
+    public LocalGraph neighbourhood() {
+        return neighbourhood;
+    }
+
+    @Override
     public int layerCount() {
         return config.layers();
     }
@@ -84,56 +89,6 @@ final class TypedLocalModel implements LocalModel {
     @Override
     public boolean multiLabel() {
         return config.multiLabel();
-    }
-
-    @Override
-    public int nodeCount() {
-        return neighbourhood.nodeCount();
-    }
-
-    @Override
-    public int node(int local) {
-        return neighbourhood.node(local);
-    }
-
-    @Override
-    public int distance(int local) {
-        return neighbourhood.distance(local);
-    }
-
-    @Override
-    public int slotCount() {
-        return neighbourhood.slotCount();
-    }
-
-    @Override
-    public int slotSource(int k) {
-        return neighbourhood.slotSource(k);
-    }
-
-    @Override
-    public int slotTarget(int k) {
-        return neighbourhood.slotTarget(k);
-    }
-
-    @Override
-    public int relationshipCount() {
-        return neighbourhood.relationshipCount();
-    }
-
-    @Override
-    public int relationship(int r) {
-        return neighbourhood.relationship(r);
-    }
-
-    @Override
-    public int[] relationshipSlots(int r) {
-        return neighbourhood.relationshipSlots(r);
-    }
-
-    @Override
-    public boolean isReversed(int k) {
-        return neighbourhood.isReversed(k);
     }
 
     @Override

@@ -25,7 +25,7 @@ import java.util.Map;
  * edge of a declared relation ({@link TypedIds}): its slots are those of that relation whose {@link
  * IncomingCsr#originalEdge} it is, and those of the {@code rev_} relation reading it backwards.
  */
-public final class TypedNeighbourhood {
+public final class TypedNeighbourhood implements LocalGraph {
 
     private final TypedGraph graph;
     private final TypedIds ids;
