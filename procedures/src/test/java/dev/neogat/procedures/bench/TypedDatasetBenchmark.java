@@ -162,7 +162,27 @@ public final class TypedDatasetBenchmark {
                 RETURN classes, epochs, bestEpoch, testAccuracy, trainMillis""",
                 Map.of("modelName", modelName, "config", seeded), r -> r.next());
         double wallSeconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Object> scores = db.executeTransactionally("""
+        Map<String, Object> scores = testScores(db, schema.targetType(), (String) config.get("splitProperty"),
+                (String) config.get("labelProperty"), (String) config.get("writeProperty"),
+                (List<?>) row.get("classes"));
+        if ((Long) scores.get("unpredicted") > 0) {
+            throw new IllegalStateException(scores.get("unpredicted") + " of " + scores.get("testNodes") + " test "
+                    + "nodes have no written prediction after " + modelName);
+        }
+        db.executeTransactionally("CALL gat.model.drop($modelName)", Map.of("modelName", modelName));
+        return new Run(seed, (Double) scores.get("accuracy"), (Double) scores.get("macroF1"),
+                (Double) row.get("testAccuracy"), (Long) row.get("epochs"), (Long) row.get("bestEpoch"),
+                (Long) row.get("trainMillis"), wallSeconds);
+    }
+
+    /**
+     * Over the nodes of {@code label} whose {@code splitProperty} is 'test': {@code testNodes}, {@code unpredicted}
+     * (no {@code writeProperty}), {@code accuracy} (prediction equals {@code labelProperty}) and {@code macroF1}, the
+     * mean over {@code classes} of 2·TP / (predicted + actual), 0 for a class neither present nor predicted.
+     */
+    static Map<String, Object> testScores(GraphDatabaseService db, String label, String splitProperty,
+                                          String labelProperty, String writeProperty, List<?> classes) {
+        return db.executeTransactionally("""
                 MATCH (n:`%s`) WHERE n[$splitProperty] = 'test'
                 WITH collect({truth: n[$labelProperty], predicted: n[$writeProperty]}) AS rows
                 UNWIND $classes AS class
@@ -173,17 +193,8 @@ public final class TypedDatasetBenchmark {
                 RETURN size(rows) AS testNodes, size([r IN rows WHERE r.predicted IS NULL]) AS unpredicted,
                        toFloat(size([r IN rows WHERE r.predicted = r.truth])) / size(rows) AS accuracy,
                        reduce(sum = 0.0, f IN f1 | sum + f) / size(f1) AS macroF1
-                """.formatted(schema.targetType()), Map.of("splitProperty", config.get("splitProperty"),
-                "labelProperty", config.get("labelProperty"), "writeProperty", config.get("writeProperty"),
-                "classes", row.get("classes")), r -> r.next());
-        if ((Long) scores.get("unpredicted") > 0) {
-            throw new IllegalStateException(scores.get("unpredicted") + " of " + scores.get("testNodes") + " test "
-                    + "nodes have no written prediction after " + modelName);
-        }
-        db.executeTransactionally("CALL gat.model.drop($modelName)", Map.of("modelName", modelName));
-        return new Run(seed, (Double) scores.get("accuracy"), (Double) scores.get("macroF1"),
-                (Double) row.get("testAccuracy"), (Long) row.get("epochs"), (Long) row.get("bestEpoch"),
-                (Long) row.get("trainMillis"), wallSeconds);
+                """.formatted(label.replace("`", "``")), Map.of("splitProperty", splitProperty, "labelProperty",
+                labelProperty, "writeProperty", writeProperty, "classes", classes), r -> r.next());
     }
 
     /**
