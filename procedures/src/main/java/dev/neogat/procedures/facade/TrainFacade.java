@@ -220,10 +220,18 @@ public final class TrainFacade {
         return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
     }
 
-    /** Refuses a job whose estimated memory exceeds the heap that is free now. */
+    /**
+     * Refuses a job whose estimated memory exceeds the heap that is free now. The heap in use counts garbage not
+     * yet collected (after a scan of the store, most of it), so a job is refused only if it does not fit after one
+     * collection either.
+     */
     static void requireHeap(MemoryEstimate estimate) {
         Runtime runtime = Runtime.getRuntime();
-        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        long free = freeHeap();
+        if (estimate.totalBytes() > free) {
+            System.gc();
+            free = freeHeap();
+        }
         if (estimate.totalBytes() > free) {
             throw new IllegalStateException("This job needs about " + MemoryEstimate.humanReadable(estimate.totalBytes())
                     + " of heap (" + breakdown(estimate) + ") but only " + MemoryEstimate.humanReadable(free)

@@ -20,6 +20,20 @@ class HeapCheckTest {
     }
 
     @Test
+    void garbageNotYetCollectedDoesNotRefuseAJobThatFits() {
+        System.gc();
+        long free = TrainFacade.freeHeap();
+        long job = free / 2;
+        // Garbage of three quarters of the free heap: without a collection only a quarter would look free.
+        byte[][] garbage = new byte[16][];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = new byte[(int) Math.min(Integer.MAX_VALUE - 8, free * 3 / 4 / garbage.length)];
+        }
+        garbage = null;
+        TrainFacade.requireHeap(new MemoryEstimate(job, 0, 0, 0, 0, 0));
+    }
+
+    @Test
     void acceptsAJobThatFits() {
         TrainFacade.requireHeap(new MemoryEstimate(1 << 20, 1 << 20, 1 << 10, 1 << 20, 1 << 20, 1 << 10));
     }
