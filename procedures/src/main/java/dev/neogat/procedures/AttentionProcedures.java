@@ -11,6 +11,7 @@ import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.facade.TypedModelRun;
 import dev.neogat.procedures.load.NodeIdMap;
+import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
@@ -80,7 +81,9 @@ public class AttentionProcedures extends ProcedureBase {
             + "nodes, only the attention those nodes pay (the edges into them; one set per entry, in the given order), "
             + "reading only their L-hop neighbourhood: the same weights as the full run. For a typed model, relation by "
             + "relation of the layer (the last layer attends only over the relations into the target label), each row "
-            + "naming its relation, e.g. '(Author)-[rev_WRITES]->(Paper)'; relation is null for an untyped model.")
+            + "naming its relation, e.g. '(Author)-[rev_WRITES]->(Paper)'; with nodes, each given node's edges of "
+            + "the relations into its label (nodes of a label the layer attends into); relation is null for an "
+            + "untyped model.")
     @SuppressWarnings("deprecation")
     public Stream<AttentionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -138,43 +141,69 @@ public class AttentionProcedures extends ProcedureBase {
     private Stream<AttentionRow> typedStream(String modelName, TypedTrainedModel model, ConfigMap map,
                                              int requestedLayer, boolean perHead, boolean selfLoops) {
         int layer = WriteBack.attentionLayer(requestedLayer, model.config().layers());
+        List<Long> given = map.nodeIds("nodes");
         TypedModelRun run;
         try (Jobs.Job job = Jobs.start("attention", modelName, db.databaseName(), null)) {
-            run = TypedModelRun.run(context(), modelName, model, map, new Inference.Request(true, false), null, job);
+            Inference.Request request = new Inference.Request(true, false);
+            run = given == null ? TypedModelRun.run(context(), modelName, model, map, request, null, job)
+                    : TypedModelRun.runAround(context(), modelName, model, map, new TypedModelRun.Given(given,
+                            i -> "Configuration 'nodes' entry " + i, attendedLabels(model, layer),
+                            "layer " + layer + " of the typed model '" + modelName + "' attends over relations into "
+                                    + attendedLabels(model, layer) + " only"), request, job);
         }
         TypedPrediction prediction = run.prediction();
-        int heads = prediction.heads(layer);
-        return prediction.relations(layer).stream().flatMap(relation -> {
-            IncomingCsr csr = prediction.graph().graph(relation);
-            NodeIdMap sources = run.graph().nodes().get(relation.sourceType());
-            NodeIdMap targets = run.graph().nodes().get(relation.targetType());
-            float[] attention = prediction.attention(layer, relation);
-            String name = relation.toString();
-            return IntStream.range(0, csr.nodeCount()).boxed().flatMap(target -> {
-                Node targetNode = tx.getNodeById(targets.toNeo4j(target));
-                List<AttentionRow> rows = new ArrayList<>();
-                for (int slot = csr.offsets()[target]; slot < csr.offsets()[target + 1]; slot++) {
-                    TypedPrediction.StoredEdge stored = prediction.storedEdge(relation, slot);
-                    if (stored.isSelfLoop() && !selfLoops) {
-                        continue;
-                    }
-                    Node sourceNode = tx.getNodeById(sources.toNeo4j(csr.sources()[slot]));
-                    // A rev_ relation's slots map to the declared relation's edges, whose ids the loader kept.
-                    Relationship relationship = stored.isSelfLoop() ? null : tx.getRelationshipById(
-                            run.graph().relationshipIds().get(stored.relation())[stored.edge()]);
-                    if (perHead) {
-                        for (int h = 0; h < heads; h++) {
-                            rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, (long) h,
-                                    attention[slot * heads + h], name));
-                        }
-                    } else {
-                        rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, null,
-                                Prediction.meanAttention(attention, slot, heads), name));
-                    }
-                }
-                return rows.stream();
+        if (given != null) {
+            // The given nodes in order, each with its incoming edges of the layer's relations into its label.
+            return given.stream().flatMap(id -> {
+                TypedLoadedGraph.Located node = run.locate(id);
+                return prediction.relations(layer).stream()
+                        .filter(relation -> relation.targetType().equals(node.type()))
+                        .flatMap(relation -> typedRows(run, layer, relation, node.index(), perHead, selfLoops));
             });
-        });
+        }
+        return prediction.relations(layer).stream().flatMap(relation -> IntStream.range(0,
+                prediction.graph().graph(relation).nodeCount()).boxed()
+                .flatMap(target -> typedRows(run, layer, relation, target, perHead, selfLoops)));
+    }
+
+    /** The labels that relations of a typed model's layer point into: those whose nodes pay attention there. */
+    private static List<String> attendedLabels(TypedTrainedModel model, int layer) {
+        return model.config().layer(layer).activeRelations().stream().map(Relation::targetType).distinct().toList();
+    }
+
+    /** The attention node {@code target} of a relation's target label pays over that relation's edges into it. */
+    @SuppressWarnings("deprecation")
+    private Stream<AttentionRow> typedRows(TypedModelRun run, int layer, Relation relation, int target,
+                                           boolean perHead, boolean selfLoops) {
+        TypedPrediction prediction = run.prediction();
+        int heads = prediction.heads(layer);
+        IncomingCsr csr = prediction.graph().graph(relation);
+        NodeIdMap sources = run.graph().nodes().get(relation.sourceType());
+        NodeIdMap targets = run.graph().nodes().get(relation.targetType());
+        float[] attention = prediction.attention(layer, relation);
+        String name = relation.toString();
+        Node targetNode = tx.getNodeById(targets.toNeo4j(target));
+        List<AttentionRow> rows = new ArrayList<>();
+        for (int slot = csr.offsets()[target]; slot < csr.offsets()[target + 1]; slot++) {
+            TypedPrediction.StoredEdge stored = prediction.storedEdge(relation, slot);
+            if (stored.isSelfLoop() && !selfLoops) {
+                continue;
+            }
+            Node sourceNode = tx.getNodeById(sources.toNeo4j(csr.sources()[slot]));
+            // A rev_ relation's slots map to the declared relation's edges, whose ids the loader kept.
+            Relationship relationship = stored.isSelfLoop() ? null : tx.getRelationshipById(
+                    run.graph().relationshipIds().get(stored.relation())[stored.edge()]);
+            if (perHead) {
+                for (int h = 0; h < heads; h++) {
+                    rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, (long) h,
+                            attention[slot * heads + h], name));
+                }
+            } else {
+                rows.add(new AttentionRow(sourceNode, targetNode, relationship, layer, null,
+                        Prediction.meanAttention(attention, slot, heads), name));
+            }
+        }
+        return rows.stream();
     }
 
     @Procedure(name = "gat.attention.write", mode = Mode.WRITE)
@@ -447,8 +476,7 @@ public class AttentionProcedures extends ProcedureBase {
     @Description("The neighbours a node attends to most in one layer: its incoming edges ranked by attention (heads "
             + "averaged), with the stored relationship each comes from (null for the self loop). Reads only the "
             + "node's L-hop neighbourhood, which gives the same weights as the full run. For a typed model, the "
-            + "node's incoming edges of every relation into its label, ranked together, each naming its relation "
-            + "(the whole projection is read).")
+            + "node's incoming edges of every relation into its label, ranked together, each naming its relation.")
     public Stream<RankedEdge> neighbours(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "node", description = "A node of the model's projection.") Node node,
@@ -649,20 +677,18 @@ public class AttentionProcedures extends ProcedureBase {
      */
     private Stream<RankedEdge> typedNeighbours(String modelName, TypedTrainedModel model, long nodeId, ConfigMap map,
                                                int requestedLayer, int k, boolean selfLoops) {
-        TypedAttention attention = typedAttention(modelName, model, map, requestedLayer, List.of());
-        String type = null;
-        int node = -1;
-        for (Map.Entry<String, NodeIdMap> entry : attention.run().graph().nodes().entrySet()) {
-            node = entry.getValue().toDense(nodeId);
-            if (node >= 0) {
-                type = entry.getKey();
-                break;
-            }
+        int layer = WriteBack.attentionLayer(requestedLayer, model.config().layers());
+        TypedAttention attention;
+        try (Jobs.Job job = Jobs.start("attention analysis", modelName, db.databaseName(), null)) {
+            // Only the node's neighbourhood: its incoming attention in any layer is the full run's.
+            TypedModelRun run = TypedModelRun.runAround(context(), modelName, model, map, new TypedModelRun.Given(
+                    List.of(nodeId), i -> "The node", model.config().nodeTypes(), ""),
+                    new Inference.Request(true, false), job);
+            attention = new TypedAttention(run, layer, run.prediction().relations(layer));
         }
-        if (type == null) {
-            throw new IllegalArgumentException("The node " + nodeId + " is not in the projection of the typed model '"
-                    + modelName + "' (labels " + model.config().nodeTypes() + ")");
-        }
+        TypedLoadedGraph.Located located = attention.run().locate(nodeId);
+        String type = located.type();
+        int node = located.index();
         java.util.stream.LongStream.Builder edges = java.util.stream.LongStream.builder();
         for (int r = 0; r < attention.relations().size(); r++) {
             if (attention.relations().get(r).targetType().equals(type)) {

@@ -8,6 +8,7 @@ import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.facade.ModelRun;
 import dev.neogat.procedures.facade.TypedModelRun;
 import dev.neogat.procedures.load.NodeIdMap;
+import dev.neogat.procedures.load.TypedLoadedGraph;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.Inference;
@@ -56,7 +57,8 @@ public class EmbedProcedures extends ProcedureBase {
             + "heads concatenated or averaged as in the model), or with pcaDimensions its projection onto the leading "
             + "principal components, e.g. 2 for a scatter plot. With nodes, only for those nodes (one row per entry, in "
             + "the given order), reading only their L-hop neighbourhood: the same embeddings as the full run. A typed "
-            + "model streams every node of each of its labels (without pcaDimensions or nodes for now).")
+            + "model streams every node of each of its labels (without pcaDimensions for now); with nodes, those of "
+            + "them, of any of its labels.")
     @SuppressWarnings("deprecation")
     public Stream<EmbeddingRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -98,7 +100,10 @@ public class EmbedProcedures extends ProcedureBase {
                 PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
     }
 
-    /** A typed model's hidden embeddings: every node of every label, label by label in the model's order. */
+    /**
+     * A typed model's hidden embeddings: every node of every label, label by label in the model's order; with
+     * {@code nodes}, the given ones (of any label) in the given order.
+     */
     @SuppressWarnings("deprecation")
     private Stream<EmbeddingRow> typedStream(String modelName, TypedTrainedModel model, ConfigMap map, int requested,
                                              int pcaDimensions) {
@@ -107,11 +112,23 @@ public class EmbedProcedures extends ProcedureBase {
                     + "typed model is not supported yet");
         }
         int layer = WriteBack.embeddingLayer(requested, model.config().layers(), modelName);
+        List<Long> given = map.nodeIds("nodes");
         TypedModelRun run;
         try (Jobs.Job job = Jobs.start("embed", modelName, db.databaseName(), null)) {
-            run = TypedModelRun.run(context(), modelName, model, map, new Inference.Request(false, true), null, job);
+            Inference.Request request = new Inference.Request(false, true);
+            run = given == null ? TypedModelRun.run(context(), modelName, model, map, request, null, job)
+                    : TypedModelRun.runAround(context(), modelName, model, map, new TypedModelRun.Given(given,
+                            i -> "Configuration 'nodes' entry " + i, model.config().nodeTypes(), ""), request, job);
         }
         int width = run.prediction().embeddingWidth(layer);
+        if (given != null) {
+            return given.stream().map(id -> {
+                TypedLoadedGraph.Located node = run.locate(id);
+                float[] embeddings = run.prediction().embeddings(layer, node.type());
+                return new EmbeddingRow(tx.getNodeById(id), layer, PredictProcedures.boxed(embeddings,
+                        node.index() * width, (node.index() + 1) * width));
+            });
+        }
         return model.config().nodeTypes().stream().flatMap(type -> {
             NodeIdMap nodes = run.graph().nodes().get(type);
             float[] embeddings = run.prediction().embeddings(layer, type);

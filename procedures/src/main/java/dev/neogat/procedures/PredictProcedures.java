@@ -56,7 +56,7 @@ public class PredictProcedures extends ProcedureBase {
             + "including nodes added after training; with includeProbabilities, the class probabilities too. With "
             + "nodes, only for those nodes (one row per entry, in the given order, a duplicate once per time given), "
             + "reading only their L-hop neighbourhood: the same result as the full run for them. A typed model "
-            + "predicts the nodes of its target label (without nodes or memoryBudget for now).")
+            + "predicts the nodes of its target label (without memoryBudget for now); with nodes, those of them.")
     @SuppressWarnings("deprecation")
     public Stream<PredictionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -69,14 +69,23 @@ public class PredictProcedures extends ProcedureBase {
         ConfigMap map = new ConfigMap(config, ModelRun.keys(List.of("nodes", "includeProbabilities")));
         boolean includeProbabilities = map.bool("includeProbabilities", false);
         if (ModelRun.storedModel(context(), modelName) instanceof TypedTrainedModel typed) {
+            List<Long> given = map.nodeIds("nodes");
+            String target = typed.config().targetType();
             TypedModelRun run;
             try (Jobs.Job job = Jobs.start("predict", modelName, db.databaseName(), null)) {
-                run = TypedModelRun.run(context(), modelName, typed, map, Inference.Request.LOGITS_ONLY, null, job);
+                run = given == null
+                        ? TypedModelRun.run(context(), modelName, typed, map, Inference.Request.LOGITS_ONLY, null, job)
+                        : TypedModelRun.runAround(context(), modelName, typed, map, new TypedModelRun.Given(given,
+                                i -> "Configuration 'nodes' entry " + i, List.of(target), "the typed model '"
+                                + modelName + "' predicts nodes of its target label '" + target + "' only"),
+                                Inference.Request.LOGITS_ONLY, job);
             }
             TypedPrediction prediction = run.prediction();
             List<Object> classes = run.classValues();
             NodeIdMap nodes = run.graph().targetNodes();
-            return IntStream.range(0, nodes.size()).mapToObj(i -> new PredictionRow(
+            IntStream rows = given == null ? IntStream.range(0, nodes.size())
+                    : given.stream().mapToInt(id -> nodes.toDense(id));
+            return rows.mapToObj(i -> new PredictionRow(
                     tx.getNodeById(nodes.toNeo4j(i)), asCypherValue(classes.get(prediction.predictedClass(i))),
                     includeProbabilities ? boxed(prediction.probabilities(i)) : null));
         }

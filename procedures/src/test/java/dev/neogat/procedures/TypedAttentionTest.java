@@ -174,11 +174,10 @@ class TypedAttentionTest {
     }
 
     @Test
-    void givenNodesAreRefusedClearlyForATypedModel() {
-        assertThatThrownBy(() -> db.executeTransactionally("MATCH (p:Paper) WITH collect(p)[0..2] AS nodes "
-                + "CALL gat.attention.stream('typed', {nodes: nodes}) YIELD weight RETURN weight", Map.of(),
-                result -> result.stream().count()))
-                .rootCause().hasMessage("The model 'typed' is a typed model; 'nodes' with a typed model is not "
+    void aMemoryBudgetIsRefusedClearlyForATypedModel() {
+        assertThatThrownBy(() -> db.executeTransactionally("CALL gat.attention.stream('typed', {memoryBudget: '1GiB'}) "
+                + "YIELD weight RETURN weight", Map.of(), result -> result.stream().count()))
+                .rootCause().hasMessage("The model 'typed' is a typed model; 'memoryBudget' with a typed model is not "
                         + "supported yet");
     }
 

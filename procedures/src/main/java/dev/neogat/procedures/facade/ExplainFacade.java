@@ -144,8 +144,12 @@ public final class ExplainFacade {
         }
         long neo4jId = ConfigMap.nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
-            TypedModelRun run = TypedModelRun.run(context, modelName, model, config,
-                    new Inference.Request(false, false), null, job);
+            String targetType = model.config().targetType();
+            // Only the node's neighbourhood (unless semantic attention needs the whole graph's β).
+            TypedModelRun run = TypedModelRun.runAround(context, modelName, model, config, new TypedModelRun.Given(
+                    List.of(neo4jId), i -> "The node", List.of(targetType), "the typed model '" + modelName
+                    + "' predicts, and so explains, nodes of its target label '" + targetType + "' only"),
+                    new Inference.Request(false, false), job);
             int target = typedTarget(run, modelName, neo4jId, "The node");
             job.phase("explaining");
             Explanation explanation;

@@ -11,10 +11,12 @@ import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.load.TypedGraphLoader;
 import dev.neogat.procedures.load.TypedLoadedGraph;
+import dev.neogat.procedures.load.TypedNeighbourhoodReader;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.spec.Relation;
+import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.Inference;
 import dev.neogat.train.TypedInference;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 
 /**
  * Running a stored typed model over the graph as it is now, as {@link ModelRun} runs an untyped one: the
@@ -51,14 +54,80 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
     public static TypedModelRun run(ProcedureContext context, String modelName, TypedTrainedModel model,
                                     ConfigMap config, Inference.Request request, WriteConfig write,
                                     List<RunProperties.Named> otherOutputs, Jobs.Job job) {
-        for (String key : List.of("nodes", MemoryBudget.KEY)) {
-            if (config.has(key)) {
-                throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + key
-                        + "' with a typed model is not supported yet");
+        ProjectionConfig projection = checkedProjection(modelName, model, config, write, otherOutputs);
+        TypedLoadedGraph graph = TypedGraphLoader.load(context.tx(), projection, null, null,
+                List.of(model.config().targetType()), context.guard(), job::phase);
+        return infer(context, modelName, model, config, projection, graph, request, write, job);
+    }
+
+    /**
+     * The nodes a run is asked about ({@code ids}, Neo4j ids; {@code what} names entry i in errors), which must be of
+     * one of {@code labels}, else an error says {@code coverage} (why the call covers only those labels).
+     */
+    public record Given(List<Long> ids, IntFunction<String> what, List<String> labels, String coverage) {
+    }
+
+    /**
+     * Runs {@code model} for the {@code given} nodes only, reading from the store just their typed L-hop
+     * neighbourhood ({@link TypedNeighbourhoodReader}): their outputs, and the attention into them in any layer, are
+     * the whole projection's. With {@code relationAggregation: 'attention'} a node's output depends on every node of
+     * its label (β is a mean over them), so the whole projection is read and run instead. {@link #locate} finds
+     * each given node in {@link #graph()}.
+     */
+    public static TypedModelRun runAround(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                          ConfigMap config, Given given, Inference.Request request, Jobs.Job job) {
+        ProjectionConfig projection = checkedProjection(modelName, model, config, null, List.of());
+        TypedLoadedGraph graph;
+        if (model.config().aggregation() == RelationAggregation.ATTENTION) {
+            graph = TypedGraphLoader.load(context.tx(), projection, null, null,
+                    List.of(model.config().targetType()), context.guard(), job::phase);
+            requireGiven(context, graph, given);
+        } else {
+            job.phase("reading the neighbourhood");
+            graph = TypedNeighbourhoodReader.read(context.tx(), projection, model.config(),
+                    given.ids().stream().mapToLong(Long::longValue).toArray(), given.what(), given.labels(),
+                    given.coverage(), context.guard());
+        }
+        return infer(context, modelName, model, config, projection, graph, request, null, job);
+    }
+
+    /** The label and the index within it of the node with Neo4j id {@code neo4jId} in {@link #graph()}. */
+    public TypedLoadedGraph.Located locate(long neo4jId) {
+        return graph.locate(neo4jId);
+    }
+
+    /** As the neighbourhood reader checks them: each given node exists, is projected and of a covered label. */
+    @SuppressWarnings("deprecation")
+    private static void requireGiven(ProcedureContext context, TypedLoadedGraph graph, Given given) {
+        for (int i = 0; i < given.ids().size(); i++) {
+            long id = given.ids().get(i);
+            TypedLoadedGraph.Located located = graph.locate(id);
+            if (located == null) {
+                try {
+                    context.tx().getNodeById(id);
+                } catch (org.neo4j.graphdb.NotFoundException e) {
+                    throw new IllegalArgumentException(given.what().apply(i) + ": there is no node with id " + id);
+                }
+                throw new IllegalArgumentException(given.what().apply(i) + " (id " + id + ") is not in the model's "
+                        + "projection (node labels " + List.copyOf(graph.nodes().keySet()) + ")");
+            }
+            if (!given.labels().contains(located.type())) {
+                throw new IllegalArgumentException(given.what().apply(i) + " (id " + id + ") is a '" + located.type()
+                        + "' node; " + given.coverage());
             }
         }
-        int concurrency = config.concurrency();
-        String device = config.device();
+    }
+
+    /**
+     * The projection {@code config} asks for (the model's, keys overridden), once the properties this run writes are
+     * known not to be its inputs and its labels and relationship features are the model's.
+     */
+    private static ProjectionConfig checkedProjection(String modelName, TypedTrainedModel model, ConfigMap config,
+                                                      WriteConfig write, List<RunProperties.Named> otherOutputs) {
+        if (config.has(MemoryBudget.KEY)) {
+            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + MemoryBudget.KEY
+                    + "' with a typed model is not supported yet");
+        }
         ProjectionConfig projection = ProjectionConfig.read(config, trainedProjection(model), true);
         Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
         String ofModel = " of the model '" + modelName + "'";
@@ -74,12 +143,23 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
                     + gat.nodeTypes() + " but this projection has " + projection.nodeLabels() + "; give nodeLabels "
                     + gat.nodeTypes());
         }
-        int trainedEdgeDim = gat.relations().stream().mapToInt(gat::edgeDim).max().orElse(0);
-        requireRelationshipFeaturesAsTrained(modelName, trainedEdgeDim, projection);
-        TypedLoadedGraph graph = TypedGraphLoader.load(context.tx(), projection, null, null,
-                List.of(gat.targetType()), context.guard(), job::phase);
+        requireRelationshipFeaturesAsTrained(modelName, trainedEdgeDim(gat), projection);
+        return projection;
+    }
+
+    private static int trainedEdgeDim(TypedGatConfig gat) {
+        return gat.relations().stream().mapToInt(gat::edgeDim).max().orElse(0);
+    }
+
+    /** Runs the model on {@code graph} and, with a {@code write} configuration, writes what it asks for. */
+    private static TypedModelRun infer(ProcedureContext context, String modelName, TypedTrainedModel model,
+                                       ConfigMap config, ProjectionConfig projection, TypedLoadedGraph graph,
+                                       Inference.Request request, WriteConfig write, Jobs.Job job) {
+        int concurrency = config.concurrency();
+        String device = config.device();
+        TypedGatConfig gat = model.config();
         requireSameInputs(modelName, gat, graph);
-        requireRelationshipFeatureWidth(modelName, trainedEdgeDim, graph);
+        requireRelationshipFeatureWidth(modelName, trainedEdgeDim(gat), graph);
         Map<String, int[]> trainedRows = TrainedNodeRows.rows(context.tx(), modelName, gat, model.metadata(), graph);
         long start = System.nanoTime();
         TypedPrediction prediction;

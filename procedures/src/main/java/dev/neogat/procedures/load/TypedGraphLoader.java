@@ -303,7 +303,7 @@ public final class TypedGraphLoader {
      * A label's feature properties: its map entry, or of the properties listed for every label the ones its nodes
      * carry (none: the label is featureless).
      */
-    private static List<String> featurePropertiesOf(ProjectionConfig projection, String label, List<Node> nodes) {
+    static List<String> featurePropertiesOf(ProjectionConfig projection, String label, List<Node> nodes) {
         if (projection.featurePropertiesByLabel() != null) {
             return projection.featurePropertiesOf(label);
         }
@@ -359,7 +359,7 @@ public final class TypedGraphLoader {
     }
 
     /** Relations by source label, then relationship type, then target label, in the projection's orders. */
-    private static Comparator<Relation> relationOrder(List<String> labels, List<String> types) {
+    static Comparator<Relation> relationOrder(List<String> labels, List<String> types) {
         Comparator<String> byType = types.isEmpty() ? Comparator.naturalOrder()
                 : Comparator.comparingInt(types::indexOf);
         return Comparator.comparingInt((Relation r) -> labels.indexOf(r.sourceType()))
@@ -368,7 +368,7 @@ public final class TypedGraphLoader {
     }
 
     /** One relation's edges as found, in type-local node ids, with each edge's row among all relationships read. */
-    private static final class EdgeList extends EdgeArrays {
+    static final class EdgeList extends EdgeArrays {
         private int[] rows = new int[64];
 
         EdgeList() {

@@ -30,6 +30,21 @@ public record TypedLoadedGraph(Map<String, NodeIdMap> nodes, TypedGraph graph, M
         return nodes.values().stream().mapToLong(NodeIdMap::size).sum();
     }
 
+    /** A node of the graph: its label (node type) and its index among that label's nodes. */
+    public record Located(String type, int index) {
+    }
+
+    /** Where the node with Neo4j id {@code neo4jId} is in the graph; null when it is not. */
+    public Located locate(long neo4jId) {
+        for (Map.Entry<String, NodeIdMap> entry : nodes.entrySet()) {
+            int index = entry.getValue().toDense(neo4jId);
+            if (index >= 0) {
+                return new Located(entry.getKey(), index);
+            }
+        }
+        return null;
+    }
+
     /** The nodes of the target label, whose rows the predictions are. */
     public NodeIdMap targetNodes() {
         return nodes.get(targetType);
