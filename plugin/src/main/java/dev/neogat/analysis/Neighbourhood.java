@@ -6,11 +6,7 @@ import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.SparseMatrix;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,41 +23,28 @@ import java.util.Map;
  * nothing removed is the k-th slot listed here. Only the neighbourhood is read: the cost is proportional
  * to its slots, not to the graph.
  */
-public final class Neighbourhood implements LocalGraph {
+public final class Neighbourhood extends LocalSlots {
 
     private final IncomingCsr graph;
     private final int hops;
     private final int[] nodes;
-    private final int[] distance;
-    private final int[] slotGlobal;
-    private final int[] slotSource;
-    private final int[] slotTarget;
-    private final int[] relationships;
-    private final int[][] relationshipSlots;
 
     private Neighbourhood(IncomingCsr graph, int hops, int[] nodes, int[] distance, int[] slotGlobal,
                           int[] slotSource, int[] slotTarget) {
+        super(distance, slotGlobal, slotSource, slotTarget, storedEdges(graph, slotGlobal));
         this.graph = graph;
         this.hops = hops;
         this.nodes = nodes;
-        this.distance = distance;
-        this.slotGlobal = slotGlobal;
-        this.slotSource = slotSource;
-        this.slotTarget = slotTarget;
-        Map<Integer, List<Integer>> byEdge = new LinkedHashMap<>();
-        for (int k = 0; k < slotGlobal.length; k++) {
-            int edge = graph.originalEdge(slotGlobal[k]);
-            if (edge != IncomingCsr.ADDED_SELF_LOOP) {
-                byEdge.computeIfAbsent(edge, e -> new ArrayList<>()).add(k);
-            }
+    }
+
+    /** The stored edge behind each of {@code slots}, -1 for a self loop the graph added. */
+    private static int[] storedEdges(IncomingCsr graph, int[] slots) {
+        int[] edges = new int[slots.length];
+        for (int k = 0; k < slots.length; k++) {
+            int edge = graph.originalEdge(slots[k]);
+            edges[k] = edge == IncomingCsr.ADDED_SELF_LOOP ? -1 : edge;
         }
-        relationships = new int[byEdge.size()];
-        relationshipSlots = new int[byEdge.size()][];
-        int r = 0;
-        for (Map.Entry<Integer, List<Integer>> entry : byEdge.entrySet()) {
-            relationships[r] = entry.getKey();
-            relationshipSlots[r++] = entry.getValue().stream().mapToInt(Integer::intValue).toArray();
-        }
+        return edges;
     }
 
     /** The nodes within {@code hops} incoming steps of {@code target} and the slots that reach it. */
@@ -74,56 +57,41 @@ public final class Neighbourhood implements LocalGraph {
             throw new IllegalArgumentException("A neighbourhood needs at least 1 hop, got " + hops);
         }
         Map<Integer, Integer> localOf = new HashMap<>();
-        int[] nodes = new int[16];
-        int[] distance = new int[16];
-        int count = 0;
+        Growable nodes = new Growable();
+        Growable distance = new Growable();
+        Growable slotGlobal = new Growable();
+        Growable slotSource = new Growable();
+        Growable slotTarget = new Growable();
         localOf.put(target, 0);
-        nodes[count++] = target;
+        nodes.add(target);
+        distance.add(0);
         int[] offsets = graph.offsets();
         int[] sources = graph.sources();
-        int slotCount = 0;
-        int[] slotGlobal = new int[16];
-        int[] slotSource = new int[16];
-        int[] slotTarget = new int[16];
-        for (int local = 0; local < count; local++) {
-            if (distance[local] == hops) {
+        for (int local = 0; local < nodes.size(); local++) {
+            if (distance.get(local) == hops) {
                 continue;
             }
-            int node = nodes[local];
+            int node = nodes.get(local);
             for (int slot = offsets[node]; slot < offsets[node + 1]; slot++) {
                 int source = sources[slot];
                 Integer sourceLocal = localOf.get(source);
                 if (sourceLocal == null) {
-                    if (count == nodes.length) {
-                        nodes = Arrays.copyOf(nodes, count * 2);
-                        distance = Arrays.copyOf(distance, count * 2);
-                    }
-                    sourceLocal = count;
-                    localOf.put(source, count);
-                    nodes[count] = source;
-                    distance[count++] = distance[local] + 1;
+                    sourceLocal = nodes.size();
+                    localOf.put(source, sourceLocal);
+                    nodes.add(source);
+                    distance.add(distance.get(local) + 1);
                 }
-                if (slotCount == slotGlobal.length) {
-                    slotGlobal = Arrays.copyOf(slotGlobal, slotCount * 2);
-                    slotSource = Arrays.copyOf(slotSource, slotCount * 2);
-                    slotTarget = Arrays.copyOf(slotTarget, slotCount * 2);
-                }
-                slotGlobal[slotCount] = slot;
-                slotSource[slotCount] = sourceLocal;
-                slotTarget[slotCount++] = local;
+                slotGlobal.add(slot);
+                slotSource.add(sourceLocal);
+                slotTarget.add(local);
             }
         }
-        return new Neighbourhood(graph, hops, Arrays.copyOf(nodes, count), Arrays.copyOf(distance, count),
-                Arrays.copyOf(slotGlobal, slotCount), Arrays.copyOf(slotSource, slotCount),
-                Arrays.copyOf(slotTarget, slotCount));
+        return new Neighbourhood(graph, hops, nodes.toArray(), distance.toArray(), slotGlobal.toArray(),
+                slotSource.toArray(), slotTarget.toArray());
     }
 
     public int hops() {
         return hops;
-    }
-
-    public int nodeCount() {
-        return nodes.length;
     }
 
     /** Graph id of local node {@code local}; local 0 is the target. */
@@ -131,51 +99,15 @@ public final class Neighbourhood implements LocalGraph {
         return nodes[local];
     }
 
-    /** Incoming steps from local node {@code local} to the target. */
-    public int distance(int local) {
-        return distance[local];
-    }
-
-    public int slotCount() {
-        return slotGlobal.length;
-    }
-
-    /** The whole graph's slot that local slot {@code k} copies. */
-    public int globalSlot(int k) {
-        return slotGlobal[k];
-    }
-
-    public int slotSource(int k) {
-        return slotSource[k];
-    }
-
-    public int slotTarget(int k) {
-        return slotTarget[k];
-    }
-
-    /** Stored relationships (the caller's edge indices) with a slot here; added self loops are none. */
-    public int relationshipCount() {
-        return relationships.length;
-    }
-
-    public int relationship(int r) {
-        return relationships[r];
-    }
-
-    /** Local slots that carry relationship {@code r}: two for an undirected projection (one per direction). */
-    public int[] relationshipSlots(int r) {
-        return relationshipSlots[r];
-    }
-
     /** Whether local slot {@code k} reads its relationship backwards (end node → start node). */
     public boolean isReversed(int k) {
-        return graph.isReversed(slotGlobal[k]);
+        return graph.isReversed(globalSlot(k));
     }
 
     /** The neighbourhood as a graph, without the local slots marked in {@code removed} (null: none). */
     public IncomingCsr build(boolean[] removed) {
         int kept = 0;
-        for (int k = 0; k < slotGlobal.length; k++) {
+        for (int k = 0; k < slotCount(); k++) {
             if (removed == null || !removed[k]) {
                 kept++;
             }
@@ -183,10 +115,10 @@ public final class Neighbourhood implements LocalGraph {
         int[] sources = new int[kept];
         int[] targets = new int[kept];
         int e = 0;
-        for (int k = 0; k < slotGlobal.length; k++) {
+        for (int k = 0; k < slotCount(); k++) {
             if (removed == null || !removed[k]) {
-                sources[e] = slotSource[k];
-                targets[e++] = slotTarget[k];
+                sources[e] = slotSource(k);
+                targets[e++] = slotTarget(k);
             }
         }
         // Every slot, self loops included, is an edge of its own: same softmax terms, same order.
@@ -208,14 +140,14 @@ public final class Neighbourhood implements LocalGraph {
         float[] sums = new float[Math.multiplyExact(nodes.length, d)];
         int[] counted = new int[nodes.length];
         int kept = 0;
-        for (int k = 0; k < slotGlobal.length; k++) {
+        for (int k = 0; k < slotCount(); k++) {
             if (removed != null && removed[k]) {
                 continue;
             }
             kept++;
-            int edge = graph.originalEdge(slotGlobal[k]);
-            if (edge != IncomingCsr.ADDED_SELF_LOOP && sources[slotGlobal[k]] != nodes[slotTarget[k]]) {
-                int target = slotTarget[k];
+            int edge = graph.originalEdge(globalSlot(k));
+            if (edge != IncomingCsr.ADDED_SELF_LOOP && sources[globalSlot(k)] != nodes[slotTarget(k)]) {
+                int target = slotTarget(k);
                 for (int c = 0; c < d; c++) {
                     sums[target * d + c] += edges[edge * d + c];
                 }
@@ -224,15 +156,15 @@ public final class Neighbourhood implements LocalGraph {
         }
         float[] rows = new float[Math.multiplyExact(kept, d)];
         int row = 0;
-        for (int k = 0; k < slotGlobal.length; k++) {
+        for (int k = 0; k < slotCount(); k++) {
             if (removed != null && removed[k]) {
                 continue;
             }
-            int edge = graph.originalEdge(slotGlobal[k]);
+            int edge = graph.originalEdge(globalSlot(k));
             if (edge != IncomingCsr.ADDED_SELF_LOOP) {
                 System.arraycopy(edges, edge * d, rows, row * d, d);
             } else {
-                int target = slotTarget[k];
+                int target = slotTarget(k);
                 for (int c = 0; counted[target] > 0 && c < d; c++) {
                     rows[row * d + c] = sums[target * d + c] / counted[target];
                 }

@@ -25,7 +25,7 @@ import java.util.Map;
  * edge of a declared relation ({@link TypedIds}): its slots are those of that relation whose {@link
  * IncomingCsr#originalEdge} it is, and those of the {@code rev_} relation reading it backwards.
  */
-public final class TypedNeighbourhood implements LocalGraph {
+public final class TypedNeighbourhood extends LocalSlots {
 
     private final TypedGraph graph;
     private final TypedIds ids;
@@ -35,29 +35,20 @@ public final class TypedNeighbourhood implements LocalGraph {
     private final int[] nodeIndex;
     private final int[] typeLocal;
     private final int[][] typeNodes;
-    private final int[] distance;
     private final int[] slotRelation;
-    private final int[] slotGlobal;
-    private final int[] slotSource;
-    private final int[] slotTarget;
     private final int[][] relationSlots;
     private final int[] slotPosition;
-    private final int[] relationships;
-    private final int[][] relationshipSlots;
 
     private TypedNeighbourhood(TypedGraph graph, TypedIds ids, int[] nodeType, int[] nodeIndex, int[] distance,
                                int[] slotRelation, int[] slotGlobal, int[] slotSource, int[] slotTarget) {
+        super(distance, slotGlobal, slotSource, slotTarget, storedRelationships(graph, ids, slotRelation, slotGlobal));
         this.graph = graph;
         this.ids = ids;
         this.types = graph.nodeTypes();
         this.relations = graph.relations();
         this.nodeType = nodeType;
         this.nodeIndex = nodeIndex;
-        this.distance = distance;
         this.slotRelation = slotRelation;
-        this.slotGlobal = slotGlobal;
-        this.slotSource = slotSource;
-        this.slotTarget = slotTarget;
         int[] perType = new int[types.size()];
         typeLocal = new int[nodeType.length];
         for (int v = 0; v < nodeType.length; v++) {
@@ -82,28 +73,22 @@ public final class TypedNeighbourhood implements LocalGraph {
         for (int k = 0; k < slotGlobal.length; k++) {
             relationSlots[slotRelation[k]][slotPosition[k]] = k;
         }
-        Map<Integer, int[]> byRelationship = new LinkedHashMap<>();
+    }
+
+    /**
+     * The {@link TypedIds} number of each slot's stored relationship (-1 for a self loop the graph added): the edge
+     * of its declared relation, which a {@code rev_} relation's slot reads backwards.
+     */
+    private static int[] storedRelationships(TypedGraph graph, TypedIds ids, int[] slotRelation, int[] slotGlobal) {
+        List<Relation> relations = graph.relations();
+        int[] stored = new int[slotGlobal.length];
         for (int k = 0; k < slotGlobal.length; k++) {
             Relation r = relations.get(slotRelation[k]);
             int edge = graph.graph(r).originalEdge(slotGlobal[k]);
-            if (edge == IncomingCsr.ADDED_SELF_LOOP) {
-                continue;
-            }
             Relation declared = graph.reversedFrom(r) == null ? r : graph.reversedFrom(r);
-            int slot = k;
-            byRelationship.merge(ids.relationship(declared, edge), new int[]{slot}, (a, b) -> {
-                int[] both = Arrays.copyOf(a, a.length + 1);
-                both[a.length] = b[0];
-                return both;
-            });
+            stored[k] = edge == IncomingCsr.ADDED_SELF_LOOP ? -1 : ids.relationship(declared, edge);
         }
-        relationships = new int[byRelationship.size()];
-        relationshipSlots = new int[byRelationship.size()][];
-        int i = 0;
-        for (Map.Entry<Integer, int[]> entry : byRelationship.entrySet()) {
-            relationships[i] = entry.getKey();
-            relationshipSlots[i++] = entry.getValue();
-        }
+        return stored;
     }
 
     /** The nodes within {@code hops} incoming steps of node {@code target} of {@code targetType}, over every relation. */
@@ -170,10 +155,6 @@ public final class TypedNeighbourhood implements LocalGraph {
         return ids;
     }
 
-    public int nodeCount() {
-        return nodeType.length;
-    }
-
     /** The {@link TypedIds} number of local node {@code local}. */
     public int node(int local) {
         return ids.node(types.get(nodeType[local]), nodeIndex[local]);
@@ -193,24 +174,8 @@ public final class TypedNeighbourhood implements LocalGraph {
         return typeNodes[types.indexOf(type)].clone();
     }
 
-    public int distance(int local) {
-        return distance[local];
-    }
-
-    public int slotCount() {
-        return slotGlobal.length;
-    }
-
     public Relation slotRelation(int k) {
         return relations.get(slotRelation[k]);
-    }
-
-    public int slotSource(int k) {
-        return slotSource[k];
-    }
-
-    public int slotTarget(int k) {
-        return slotTarget[k];
     }
 
     /** Local slot {@code k}'s edge index in its relation's graph of {@link #build}(null). */
@@ -218,23 +183,10 @@ public final class TypedNeighbourhood implements LocalGraph {
         return slotPosition[k];
     }
 
-    public int relationshipCount() {
-        return relationships.length;
-    }
-
-    /** The {@link TypedIds} number of relationship {@code r}. */
-    public int relationship(int r) {
-        return relationships[r];
-    }
-
-    public int[] relationshipSlots(int r) {
-        return relationshipSlots[r];
-    }
-
     /** Whether local slot {@code k} reads its stored relationship backwards (end node to start node). */
     public boolean isReversed(int k) {
         Relation r = relations.get(slotRelation[k]);
-        return graph.graph(r).isReversed(slotGlobal[k]) != (graph.reversedFrom(r) != null);
+        return graph.graph(r).isReversed(globalSlot(k)) != (graph.reversedFrom(r) != null);
     }
 
     /**
@@ -254,8 +206,8 @@ public final class TypedNeighbourhood implements LocalGraph {
             int[] sources = new int[slots.length];
             int[] targets = new int[slots.length];
             for (int e = 0; e < slots.length; e++) {
-                sources[e] = typeLocal[slotSource[slots[e]]];
-                targets[e] = typeLocal[slotTarget[slots[e]]];
+                sources[e] = typeLocal[slotSource(slots[e])];
+                targets[e] = typeLocal[slotTarget(slots[e])];
             }
             int targetCount = counts.get(relation.targetType());
             graphs.put(relation, relation.isBipartite()
@@ -291,9 +243,9 @@ public final class TypedNeighbourhood implements LocalGraph {
             Map<Integer, float[]> sums = new HashMap<>();
             Map<Integer, Integer> counted = new HashMap<>();
             for (int k : slots) {
-                int edge = csr.originalEdge(slotGlobal[k]);
-                int target = slotTarget[k];
-                if (edge != IncomingCsr.ADDED_SELF_LOOP && csr.sources()[slotGlobal[k]] != nodeIndex[target]) {
+                int edge = csr.originalEdge(globalSlot(k));
+                int target = slotTarget(k);
+                if (edge != IncomingCsr.ADDED_SELF_LOOP && csr.sources()[globalSlot(k)] != nodeIndex[target]) {
                     float[] sum = sums.computeIfAbsent(target, t -> new float[d]);
                     for (int c = 0; c < d; c++) {
                         sum[c] += edges[edge * d + c];
@@ -304,12 +256,12 @@ public final class TypedNeighbourhood implements LocalGraph {
             float[] rows = new float[Math.multiplyExact(slots.length, d)];
             for (int e = 0; e < slots.length; e++) {
                 int k = slots[e];
-                int edge = csr.originalEdge(slotGlobal[k]);
+                int edge = csr.originalEdge(globalSlot(k));
                 if (edge != IncomingCsr.ADDED_SELF_LOOP) {
                     System.arraycopy(edges, edge * d, rows, e * d, d);
-                } else if (counted.containsKey(slotTarget[k])) {
-                    float[] sum = sums.get(slotTarget[k]);
-                    int n = counted.get(slotTarget[k]);
+                } else if (counted.containsKey(slotTarget(k))) {
+                    float[] sum = sums.get(slotTarget(k));
+                    int n = counted.get(slotTarget(k));
                     for (int c = 0; c < d; c++) {
                         rows[e * d + c] = sum[c] / n;
                     }
@@ -332,30 +284,5 @@ public final class TypedNeighbourhood implements LocalGraph {
             return slots;
         }
         return Arrays.stream(slots).filter(k -> !removed[k]).toArray();
-    }
-
-    /** A growable int list: neighbourhoods of dense graphs hold hundreds of thousands of slots. */
-    private static final class Growable {
-        private int[] values = new int[16];
-        private int size;
-
-        void add(int value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        int get(int i) {
-            return values[i];
-        }
-
-        int size() {
-            return size;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(values, size);
-        }
     }
 }
