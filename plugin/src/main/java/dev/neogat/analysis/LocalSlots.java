@@ -1,6 +1,7 @@
 package dev.neogat.analysis;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,12 +19,15 @@ abstract class LocalSlots implements LocalGraph {
     private final int[] relationships;
     private final int[][] relationshipSlots;
 
-    /** {@code slotRelationship}: the caller's id of each slot's stored relationship, -1 for an added self loop. */
-    LocalSlots(int[] distance, int[] slotGlobal, int[] slotSource, int[] slotTarget, int[] slotRelationship) {
-        this.distance = distance;
-        this.slotGlobal = slotGlobal;
-        this.slotSource = slotSource;
-        this.slotTarget = slotTarget;
+    /**
+     * The nodes and slots {@code walk} met; {@code slotRelationship}: the caller's id of each slot's stored
+     * relationship, -1 for an added self loop.
+     */
+    LocalSlots(Walk walk, int[] slotRelationship) {
+        this.distance = walk.distance.toArray();
+        this.slotGlobal = walk.slotGlobal.toArray();
+        this.slotSource = walk.slotSource.toArray();
+        this.slotTarget = walk.slotTarget.toArray();
         Map<Integer, Growable> byRelationship = new LinkedHashMap<>();
         for (int k = 0; k < slotRelationship.length; k++) {
             if (slotRelationship[k] >= 0) {
@@ -82,6 +86,61 @@ abstract class LocalSlots implements LocalGraph {
     @Override
     public int[] relationshipSlots(int r) {
         return relationshipSlots[r];
+    }
+
+    /**
+     * A breadth-first walk against the message direction from one target node: the nodes in the order it meets them
+     * (local ids; 0 the target) with their distance, and the slots it reads (whole graph's slot, local source and
+     * target). Nodes are named by the caller's ids.
+     */
+    static final class Walk {
+        private final Map<Integer, Integer> localOf = new HashMap<>();
+        private final Growable nodes = new Growable();
+        private final Growable distance = new Growable();
+        private final Growable slotGlobal = new Growable();
+        private final Growable slotSource = new Growable();
+        private final Growable slotTarget = new Growable();
+
+        Walk(int target) {
+            localOf.put(target, 0);
+            nodes.add(target);
+            distance.add(0);
+        }
+
+        /** Nodes met so far; those from {@code local} on are still to be walked. */
+        int nodeCount() {
+            return nodes.size();
+        }
+
+        int node(int local) {
+            return nodes.get(local);
+        }
+
+        int distance(int local) {
+            return distance.get(local);
+        }
+
+        /** Reads slot {@code globalSlot} from node {@code source} into local node {@code target}. */
+        void slot(int globalSlot, int source, int target) {
+            Integer sourceLocal = localOf.get(source);
+            if (sourceLocal == null) {
+                sourceLocal = nodes.size();
+                localOf.put(source, sourceLocal);
+                nodes.add(source);
+                distance.add(distance.get(target) + 1);
+            }
+            slotGlobal.add(globalSlot);
+            slotSource.add(sourceLocal);
+            slotTarget.add(target);
+        }
+
+        int[] nodes() {
+            return nodes.toArray();
+        }
+
+        int[] slotGlobal() {
+            return slotGlobal.toArray();
+        }
     }
 
     /** A growable int list: neighbourhoods of dense graphs hold hundreds of thousands of slots. */

@@ -6,8 +6,6 @@ import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.SparseMatrix;
 
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * The L-hop in-neighbourhood of one target node of an attention graph, as a graph of its own on which an
@@ -29,12 +27,11 @@ public final class Neighbourhood extends LocalSlots {
     private final int hops;
     private final int[] nodes;
 
-    private Neighbourhood(IncomingCsr graph, int hops, int[] nodes, int[] distance, int[] slotGlobal,
-                          int[] slotSource, int[] slotTarget) {
-        super(distance, slotGlobal, slotSource, slotTarget, storedEdges(graph, slotGlobal));
+    private Neighbourhood(IncomingCsr graph, int hops, Walk walk) {
+        super(walk, storedEdges(graph, walk.slotGlobal()));
         this.graph = graph;
         this.hops = hops;
-        this.nodes = nodes;
+        this.nodes = walk.nodes();
     }
 
     /** The stored edge behind each of {@code slots}, -1 for a self loop the graph added. */
@@ -56,38 +53,19 @@ public final class Neighbourhood extends LocalSlots {
         if (hops < 1) {
             throw new IllegalArgumentException("A neighbourhood needs at least 1 hop, got " + hops);
         }
-        Map<Integer, Integer> localOf = new HashMap<>();
-        Growable nodes = new Growable();
-        Growable distance = new Growable();
-        Growable slotGlobal = new Growable();
-        Growable slotSource = new Growable();
-        Growable slotTarget = new Growable();
-        localOf.put(target, 0);
-        nodes.add(target);
-        distance.add(0);
+        Walk walk = new Walk(target);
         int[] offsets = graph.offsets();
         int[] sources = graph.sources();
-        for (int local = 0; local < nodes.size(); local++) {
-            if (distance.get(local) == hops) {
+        for (int local = 0; local < walk.nodeCount(); local++) {
+            if (walk.distance(local) == hops) {
                 continue;
             }
-            int node = nodes.get(local);
+            int node = walk.node(local);
             for (int slot = offsets[node]; slot < offsets[node + 1]; slot++) {
-                int source = sources[slot];
-                Integer sourceLocal = localOf.get(source);
-                if (sourceLocal == null) {
-                    sourceLocal = nodes.size();
-                    localOf.put(source, sourceLocal);
-                    nodes.add(source);
-                    distance.add(distance.get(local) + 1);
-                }
-                slotGlobal.add(slot);
-                slotSource.add(sourceLocal);
-                slotTarget.add(local);
+                walk.slot(slot, sources[slot], local);
             }
         }
-        return new Neighbourhood(graph, hops, nodes.toArray(), distance.toArray(), slotGlobal.toArray(),
-                slotSource.toArray(), slotTarget.toArray());
+        return new Neighbourhood(graph, hops, walk);
     }
 
     public int hops() {

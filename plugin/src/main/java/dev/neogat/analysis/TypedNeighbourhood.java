@@ -39,12 +39,17 @@ public final class TypedNeighbourhood extends LocalSlots {
     private final int[][] relationSlots;
     private final int[] slotPosition;
 
-    private TypedNeighbourhood(TypedGraph graph, TypedIds ids, int[] nodeType, int[] nodeIndex, int[] distance,
-                               int[] slotRelation, int[] slotGlobal, int[] slotSource, int[] slotTarget) {
-        super(distance, slotGlobal, slotSource, slotTarget, storedRelationships(graph, ids, slotRelation, slotGlobal));
+    private TypedNeighbourhood(TypedGraph graph, TypedIds ids, Walk walk, int[] slotRelation) {
+        super(walk, storedRelationships(graph, ids, slotRelation, walk.slotGlobal()));
         this.graph = graph;
         this.ids = ids;
         this.types = graph.nodeTypes();
+        int[] nodeType = new int[walk.nodeCount()];
+        int[] nodeIndex = new int[walk.nodeCount()];
+        for (int v = 0; v < nodeType.length; v++) {
+            nodeType[v] = types.indexOf(ids.type(walk.node(v)));
+            nodeIndex[v] = ids.index(walk.node(v));
+        }
         this.relations = graph.relations();
         this.nodeType = nodeType;
         this.nodeIndex = nodeIndex;
@@ -62,15 +67,15 @@ public final class TypedNeighbourhood extends LocalSlots {
             typeNodes[nodeType[v]][typeLocal[v]] = nodeIndex[v];
         }
         int[] perRelation = new int[relations.size()];
-        slotPosition = new int[slotGlobal.length];
-        for (int k = 0; k < slotGlobal.length; k++) {
+        slotPosition = new int[slotCount()];
+        for (int k = 0; k < slotCount(); k++) {
             slotPosition[k] = perRelation[slotRelation[k]]++;
         }
         relationSlots = new int[relations.size()][];
         for (int r = 0; r < relations.size(); r++) {
             relationSlots[r] = new int[perRelation[r]];
         }
-        for (int k = 0; k < slotGlobal.length; k++) {
+        for (int k = 0; k < slotCount(); k++) {
             relationSlots[slotRelation[k]][slotPosition[k]] = k;
         }
     }
@@ -97,24 +102,14 @@ public final class TypedNeighbourhood extends LocalSlots {
             throw new IllegalArgumentException("A neighbourhood needs at least 1 hop, got " + hops);
         }
         TypedIds ids = new TypedIds(graph);
-        List<String> types = graph.nodeTypes();
         List<Relation> relations = graph.relations();
-        int start = ids.node(targetType, target);
-        Map<Integer, Integer> localOf = new HashMap<>();
-        Growable nodes = new Growable();
-        Growable distance = new Growable();
+        Walk walk = new Walk(ids.node(targetType, target));
         Growable slotRelation = new Growable();
-        Growable slotGlobal = new Growable();
-        Growable slotSource = new Growable();
-        Growable slotTarget = new Growable();
-        localOf.put(start, 0);
-        nodes.add(start);
-        distance.add(0);
-        for (int local = 0; local < nodes.size(); local++) {
-            if (distance.get(local) == hops) {
+        for (int local = 0; local < walk.nodeCount(); local++) {
+            if (walk.distance(local) == hops) {
                 continue;
             }
-            int node = nodes.get(local);
+            int node = walk.node(local);
             String type = ids.type(node);
             int index = ids.index(node);
             for (int r = 0; r < relations.size(); r++) {
@@ -126,29 +121,12 @@ public final class TypedNeighbourhood extends LocalSlots {
                 int[] offsets = csr.offsets();
                 int[] sources = csr.sources();
                 for (int slot = offsets[index]; slot < offsets[index + 1]; slot++) {
-                    int source = ids.node(relation.sourceType(), sources[slot]);
-                    Integer sourceLocal = localOf.get(source);
-                    if (sourceLocal == null) {
-                        sourceLocal = nodes.size();
-                        localOf.put(source, sourceLocal);
-                        nodes.add(source);
-                        distance.add(distance.get(local) + 1);
-                    }
+                    walk.slot(slot, ids.node(relation.sourceType(), sources[slot]), local);
                     slotRelation.add(r);
-                    slotGlobal.add(slot);
-                    slotSource.add(sourceLocal);
-                    slotTarget.add(local);
                 }
             }
         }
-        int[] nodeType = new int[nodes.size()];
-        int[] nodeIndex = new int[nodes.size()];
-        for (int v = 0; v < nodes.size(); v++) {
-            nodeType[v] = types.indexOf(ids.type(nodes.get(v)));
-            nodeIndex[v] = ids.index(nodes.get(v));
-        }
-        return new TypedNeighbourhood(graph, ids, nodeType, nodeIndex, distance.toArray(), slotRelation.toArray(),
-                slotGlobal.toArray(), slotSource.toArray(), slotTarget.toArray());
+        return new TypedNeighbourhood(graph, ids, walk, slotRelation.toArray());
     }
 
     public TypedIds ids() {
