@@ -12,6 +12,7 @@ import dev.neogat.train.LayerWiseInference;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
+import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.Transaction;
 
@@ -34,6 +35,10 @@ import java.util.SplittableRandom;
  *       second by gat.predict.write.</li>
  *   <li>{@code given N R}: on the same kind of graph, the latency of gat.predict.stream with {@code nodes} (2 layers,
  *       all neighbours) for 1 and for 100 random nodes: median and p99 over 100 warm calls, next to one full run.</li>
+ *   <li>{@code typedGiven N R}: the same for a typed model (relationAggregation 'sum', 2 layers, UNDIRECTED) on a
+ *       generated typed graph of N items (16 features, the target label), N/4 users (8 features), N/50 shops
+ *       (4 features) and N/10 featureless tags, with R relationships: users RATE items (with a 'stars' property the
+ *       model attends over), shops SELL items, items are TAGGED and SIMILAR to items; 1 and 100 random items.</li>
  *   <li>{@code store}: Cora loaded by the README's scripts, then mini-batch gat.train with the projection in the heap
  *       and read from the store (a memoryBudget of 1 KiB), same seed, at concurrency 1 and 2: load, training time
  *       per epoch, test accuracy, final loss, write time, and whether all runs gave the same model; then what one
@@ -42,7 +47,8 @@ import java.util.SplittableRandom;
  *       validation).</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
- * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes)
+ * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes, {@code "typedGiven 100000 1000000"}
+ * for a typed model's)
  */
 public final class ProcedureBenchmark {
 
@@ -61,9 +67,11 @@ public final class ProcedureBenchmark {
                 store();
             } else if (words[w].equals("given")) {
                 given(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
+            } else if (words[w].equals("typedGiven")) {
+                typedGiven(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
             } else {
                 throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora, synthetic N R "
-                        + "given N R or store");
+                        + "given N R, typedGiven N R or store");
             }
         }
     }
@@ -256,37 +264,128 @@ public final class ProcedureBenchmark {
                          featureProperties: 'features', labelProperty: 'class', trainFraction: 0.5, valFraction: 0.2,
                          epochs: 3, layers: 2, heads: 4, hiddenChannels: 8})
                     """);
-            long[] ids = db.executeTransactionally("MATCH (n:Node) RETURN id(n) AS id", Map.of(),
-                    r -> r.stream().mapToLong(row -> (Long) row.get("id")).toArray());
-            String query = "CALL gat.predict.stream('given', $config) YIELD node, predictedClass "
-                    + "RETURN count(*) AS rows";
+            latency(db, "given", "Node", nodes, relationships);
+        }
+    }
+
+    private static void typedGiven(int items, int relationships) throws Exception {
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, null)) {
+            GraphDatabaseService db = neo4j.db();
             long start = System.nanoTime();
-            db.executeTransactionally(query, Map.of("config", Map.of()), r -> r.next());
-            System.out.printf(Locale.ROOT, "given: full gat.predict.stream over %d nodes, %d relationships: %.0f ms%n",
-                    nodes, relationships, (System.nanoTime() - start) / 1e6);
-            SplittableRandom random = new SplittableRandom(7);
-            for (int count : new int[]{1, 100}) {
-                double[] millis = new double[100];
-                for (int call = -20; call < millis.length; call++) {
-                    java.util.List<Long> given = new java.util.ArrayList<>();
-                    for (int i = 0; i < count; i++) {
-                        given.add(ids[random.nextInt(ids.length)]);
-                    }
-                    long callStart = System.nanoTime();
-                    long rows = db.executeTransactionally(query, Map.of("config", Map.of("nodes", given)),
-                            r -> (Long) r.next().get("rows"));
-                    if (rows != count) {
-                        throw new IllegalStateException(rows + " rows for " + count + " nodes");
-                    }
-                    if (call >= 0) {
-                        millis[call] = (System.nanoTime() - callStart) / 1e6;
-                    }
+            int nodes = createTyped(db, items, relationships);
+            System.out.printf(Locale.ROOT, "typedGiven: %d nodes (%d items) and %d relationships created in %.0f ms%n",
+                    nodes, items, relationships, (System.nanoTime() - start) / 1e6);
+            start = System.nanoTime();
+            db.executeTransactionally("""
+                    CALL gat.train('typedGiven', {nodeLabels: ['Item', 'User', 'Shop', 'Tag'],
+                         relationshipTypes: ['RATES', 'SELLS', 'TAGGED', 'SIMILAR'],
+                         featureProperties: {Item: 'features', User: 'profile', Shop: 'embedding', Tag: null},
+                         relationshipFeatures: {RATES: 'stars', SELLS: 'one', TAGGED: 'one', SIMILAR: 'one'},
+                         labelProperty: 'class', trainFraction: 0.5, valFraction: 0.2, typed: true,
+                         relationAggregation: 'sum', epochs: 3, layers: 2, heads: 4, hiddenChannels: 8})
+                    """);
+            System.out.printf(Locale.ROOT, "typedGiven: gat.train (3 epochs) %.0f ms%n",
+                    (System.nanoTime() - start) / 1e6);
+            latency(db, "typedGiven", "Item", nodes, relationships);
+        }
+    }
+
+    /** One full gat.predict.stream, then 100 warm calls with 1 and with 100 random nodes of {@code label}. */
+    private static void latency(GraphDatabaseService db, String model, String label, int nodes, int relationships) {
+        long[] ids = db.executeTransactionally("MATCH (n:" + label + ") RETURN id(n) AS id", Map.of(),
+                r -> r.stream().mapToLong(row -> (Long) row.get("id")).toArray());
+        String query = "CALL gat.predict.stream('" + model + "', $config) YIELD node, predictedClass "
+                + "RETURN count(*) AS rows";
+        long start = System.nanoTime();
+        db.executeTransactionally(query, Map.of("config", Map.of()), r -> r.next());
+        System.out.printf(Locale.ROOT, "%s: full gat.predict.stream over %d nodes, %d relationships: %.0f ms%n",
+                model, nodes, relationships, (System.nanoTime() - start) / 1e6);
+        SplittableRandom random = new SplittableRandom(7);
+        for (int count : new int[]{1, 100}) {
+            double[] millis = new double[100];
+            for (int call = -20; call < millis.length; call++) {
+                java.util.List<Long> given = new java.util.ArrayList<>();
+                for (int i = 0; i < count; i++) {
+                    given.add(ids[random.nextInt(ids.length)]);
                 }
-                Arrays.sort(millis);
-                System.out.printf(Locale.ROOT, "given: gat.predict.stream with %d node(s), 100 warm calls (after 20): "
-                        + "median %.1f ms, p99 %.1f ms, max %.1f ms%n", count, millis[49], millis[98], millis[99]);
+                long callStart = System.nanoTime();
+                long rows = db.executeTransactionally(query, Map.of("config", Map.of("nodes", given)),
+                        r -> (Long) r.next().get("rows"));
+                if (rows != count) {
+                    throw new IllegalStateException(rows + " rows for " + count + " nodes");
+                }
+                if (call >= 0) {
+                    millis[call] = (System.nanoTime() - callStart) / 1e6;
+                }
+            }
+            Arrays.sort(millis);
+            System.out.printf(Locale.ROOT, "%s: gat.predict.stream with %d node(s), 100 warm calls (after 20): "
+                    + "median %.1f ms, p99 %.1f ms, max %.1f ms%n", model, count, millis[49], millis[98], millis[99]);
+        }
+    }
+
+    /**
+     * The typed graph of {@code typedGiven}: items with 16 features around one of 5 class centroids, users, shops and
+     * featureless tags; returns the node count.
+     */
+    private static int createTyped(GraphDatabaseService db, int items, int relationships) {
+        SplittableRandom random = new SplittableRandom(3);
+        long[][] ids = {new long[items], new long[Math.max(1, items / 4)], new long[Math.max(1, items / 50)],
+                new long[Math.max(1, items / 10)]};
+        String[] labels = {"Item", "User", "Shop", "Tag"};
+        String[] properties = {"features", "profile", "embedding", null};
+        int[] widths = {16, 8, 4, 0};
+        int batch = 50_000;
+        for (int t = 0; t < labels.length; t++) {
+            for (int from = 0; from < ids[t].length; from += batch) {
+                try (Transaction tx = db.beginTx()) {
+                    for (int i = from; i < Math.min(ids[t].length, from + batch); i++) {
+                        Node node = tx.createNode(Label.label(labels[t]));
+                        int c = random.nextInt(5);
+                        if (properties[t] != null) {
+                            float[] features = new float[widths[t]];
+                            for (int f = 0; f < widths[t]; f++) {
+                                features[f] = (f % 5 == c ? 1f : 0f) + (float) random.nextGaussian() * 0.5f;
+                            }
+                            node.setProperty(properties[t], features);
+                        }
+                        if (t == 0) {
+                            node.setProperty("class", (long) c);
+                        }
+                        ids[t][i] = nodeId(node);
+                    }
+                    tx.commit();
+                }
             }
         }
+        // Of every 10 relationships: 4 RATES (user to item), 1 SELLS (shop to item), 2 TAGGED, 3 SIMILAR.
+        int[] kinds = {0, 0, 0, 0, 1, 2, 2, 3, 3, 3};
+        for (int from = 0; from < relationships; from += batch) {
+            try (Transaction tx = db.beginTx()) {
+                for (int r = from; r < Math.min(relationships, from + batch); r++) {
+                    long item = ids[0][random.nextInt(items)];
+                    Relationship relationship = switch (kinds[r % kinds.length]) {
+                        case 0 -> tx.getNodeById(ids[1][random.nextInt(ids[1].length)]).createRelationshipTo(
+                                tx.getNodeById(item), RelationshipType.withName("RATES"));
+                        case 1 -> tx.getNodeById(ids[2][random.nextInt(ids[2].length)]).createRelationshipTo(
+                                tx.getNodeById(item), RelationshipType.withName("SELLS"));
+                        case 2 -> tx.getNodeById(item).createRelationshipTo(
+                                tx.getNodeById(ids[3][random.nextInt(ids[3].length)]), RelationshipType.withName("TAGGED"));
+                        default -> tx.getNodeById(item).createRelationshipTo(
+                                tx.getNodeById(ids[0][random.nextInt(items)]), RelationshipType.withName("SIMILAR"));
+                    };
+                    relationship.setProperty(kinds[r % kinds.length] == 0 ? "stars" : "one",
+                            kinds[r % kinds.length] == 0 ? (double) (1 + random.nextInt(5)) : 1.0);
+                }
+                tx.commit();
+            }
+        }
+        int total = 0;
+        for (long[] ofLabel : ids) {
+            total += ofLabel.length;
+        }
+        return total;
     }
 
     /** Nodes with 16 features around one of 5 class centroids, and random relationships, in batches. */
