@@ -476,7 +476,9 @@ public class AttentionProcedures extends ProcedureBase {
     @Description("The neighbours a node attends to most in one layer: its incoming edges ranked by attention (heads "
             + "averaged), with the stored relationship each comes from (null for the self loop). Reads only the "
             + "node's L-hop neighbourhood, which gives the same weights as the full run. For a typed model, the "
-            + "node's incoming edges of every relation into its label, ranked together, each naming its relation.")
+            + "node's incoming edges of every relation into its label, ranked together, each naming its relation "
+            + "(with relationAggregation 'attention', whose weights need every node of a label, the whole projection "
+            + "is read).")
     public Stream<RankedEdge> neighbours(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
             @Name(value = "node", description = "A node of the model's projection.") Node node,
