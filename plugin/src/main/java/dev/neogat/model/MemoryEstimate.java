@@ -176,60 +176,120 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     }
 
     /**
-     * Bytes of sampled mini-batch training: the whole graph and features as held, inference activations over
-     * the whole graph (each epoch's validation), the sampler's node map, and one training step on the largest
-     * subgraph a batch can sample: {@code batchSize} nodes, each hop's nodes times its fanout more (a fanout of
-     * -1 may reach every node), with the slots they draw plus self loops, and their share of the feature values.
+     * Bytes of sampled mini-batch training at {@code concurrency}: the whole graph and features as held, inference
+     * activations over the whole graph (each epoch's validation), the sampler's node map, the batches held at once
+     * ({@link #batchesHeld}, each as large as the largest subgraph a batch can sample: {@code batchSize} nodes, each
+     * hop's nodes times its fanout more (a fanout of -1 may reach every node), with the slots they draw plus self
+     * loops, their node and slot maps, their share of the feature values and their labels) and one training step.
      */
     public static MemoryEstimate miniBatch(GatConfig config, long nodes, long slots, long originalEdges,
-                                           long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts) {
+                                           long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts,
+                                           int concurrency) {
+        long held = batchesHeld(concurrency);
         MemoryEstimate whole = of(config, nodes, slots, originalEdges, featureValues, sparseFeatures, false);
-        MemoryEstimate batch = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
-        return new MemoryEstimate(whole.graphBytes + batch.graphBytes + 4 * nodes,
-                whole.featureBytes + batch.featureBytes, batch.parameterBytes,
+        BatchShape shape = BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts);
+        MemoryEstimate batch = shape.step(config, sparseFeatures, true);
+        return new MemoryEstimate(whole.graphBytes + held * shape.preparedGraphBytes() + 4 * nodes,
+                whole.featureBytes + held * shape.featureBytes(sparseFeatures), batch.parameterBytes,
                 whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
     }
 
     /**
-     * Bytes of mini-batch training that reads batches from the store: what stays in the heap (a node-id map of
-     * up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled nodes) and one
-     * training step on the largest batch, or one evaluation chunk of {@code batchSize} nodes with their whole
-     * L-hop neighbourhoods at the graph's mean in-degree, whichever is larger.
+     * Bytes of mini-batch training that reads batches from the store at {@code concurrency}: what stays in the heap
+     * (a node-id map of up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled
+     * nodes), then the larger of training and evaluation. Training: the batches held at once
+     * ({@link #batchesHeld}, each its sampled graph, node and slot maps, feature rows and labels, as large as the
+     * largest batch) and the step on one of them (its activations, gradients and dropout masks, the parameters with
+     * their gradients and Adam moments). Evaluation: as many chunks of {@code batchSize} nodes with their whole L-hop
+     * neighbourhoods at the graph's mean in-degree, and the forward pass on one. Layer-wise evaluation and
+     * write-back run within what the memory budget leaves beyond this.
      */
     public static MemoryEstimate fromStore(GatConfig config, long nodes, long slots, long featureValues,
-                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes) {
-        MemoryEstimate step = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
-        int[] allNeighbours = new int[fanouts.length];
-        java.util.Arrays.fill(allNeighbours, (int) Math.min(Integer.MAX_VALUE,
-                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
-        MemoryEstimate chunk = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize,
-                allNeighbours);
-        long evaluation = chunk.graphBytes + chunk.featureBytes + chunk.activationBytes;
+                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes,
+                                           int concurrency) {
+        long held = batchesHeld(concurrency);
         long kept = 64 * nodes + 12 * labelledNodes;
-        long stepBytes = step.graphBytes + step.featureBytes + step.activationBytes + step.gradientBytes
+        BatchShape batch = BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts);
+        MemoryEstimate step = batch.step(config, sparseFeatures, true);
+        BatchShape chunk = BatchShape.sized(nodes, slots, featureValues, batchSize,
+                meanDegreeFanouts(nodes, slots, fanouts.length));
+        MemoryEstimate forward = chunk.step(config, sparseFeatures, false);
+        long training = held * batch.preparedBytes(sparseFeatures) + step.activationBytes + step.gradientBytes
                 + step.maskBytes;
-        return evaluation > stepBytes
-                ? new MemoryEstimate(kept + chunk.graphBytes, chunk.featureBytes, step.parameterBytes,
-                chunk.activationBytes, 0, 0)
-                : new MemoryEstimate(kept + step.graphBytes, step.featureBytes, step.parameterBytes,
-                step.activationBytes, step.gradientBytes, step.maskBytes);
+        long evaluation = held * chunk.preparedBytes(sparseFeatures) + forward.activationBytes;
+        return evaluation > training
+                ? new MemoryEstimate(kept + held * chunk.preparedGraphBytes(), held * chunk.featureBytes(sparseFeatures),
+                step.parameterBytes, forward.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + held * batch.preparedGraphBytes(), held * batch.featureBytes(sparseFeatures),
+                step.parameterBytes, step.activationBytes, step.gradientBytes, step.maskBytes);
     }
 
-    /** One training step on the largest subgraph a batch can sample (see {@link #miniBatch}). */
-    private static MemoryEstimate miniBatchStep(GatConfig config, long nodes, long slots, long featureValues,
-                                                boolean sparseFeatures, int batchSize, int[] fanouts) {
-        long frontier = Math.min(batchSize, nodes);
-        long batchNodes = frontier;
-        long batchSlots = 0;
-        for (int fanout : fanouts) {
-            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
-            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
-            frontier = Math.min(nodes, drawn);
-            batchNodes = Math.min(nodes, batchNodes + frontier);
+    /**
+     * Batches (or chunks) a store-backed run holds at once at {@code concurrency}: the one being stepped and, with
+     * worker threads (one per thread above 1), the {@code workers + 1} prepared or being prepared ahead of it.
+     */
+    public static int batchesHeld(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
         }
-        batchSlots = Math.min(slots, batchSlots + frontier);
-        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
-        return of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
+        return concurrency == 1 ? 1 : concurrency + 2;
+    }
+
+    /**
+     * Bytes of one prepared batch of {@code batchSize} nodes sampled with {@code fanouts} (at most): its sampled
+     * graph, the whole-graph ids of its nodes and slots, its feature rows and labels; what each of
+     * {@link #batchesHeld} holds before its step allocates anything.
+     */
+    public static long preparedBatchBytes(long nodes, long slots, long featureValues, boolean sparseFeatures,
+                                          int batchSize, int[] fanouts) {
+        return BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts).preparedBytes(sparseFeatures);
+    }
+
+    /** Every fanout at the graph's mean in-degree (slots per node, at least 1): exact neighbourhoods on average. */
+    private static int[] meanDegreeFanouts(long nodes, long slots, int layers) {
+        int[] fanouts = new int[layers];
+        java.util.Arrays.fill(fanouts, (int) Math.min(Integer.MAX_VALUE,
+                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
+        return fanouts;
+    }
+
+    /** The largest subgraph a batch can sample: its nodes, slots (self loops included) and feature values. */
+    private record BatchShape(long nodes, long slots, long featureValues) {
+
+        static BatchShape sized(long graphNodes, long graphSlots, long graphFeatureValues, int batchSize,
+                             int[] fanouts) {
+            long frontier = Math.min(batchSize, graphNodes);
+            long batchNodes = frontier;
+            long batchSlots = 0;
+            for (int fanout : fanouts) {
+                long drawn = fanout < 0 ? graphSlots : saturatingProduct(frontier, fanout);
+                batchSlots = Math.min(graphSlots, batchSlots + drawn + frontier);
+                frontier = Math.min(graphNodes, drawn);
+                batchNodes = Math.min(graphNodes, batchNodes + frontier);
+            }
+            batchSlots = Math.min(graphSlots, batchSlots + frontier);
+            long values = graphNodes == 0 ? 0
+                    : (long) Math.ceil((double) graphFeatureValues * batchNodes / graphNodes);
+            return new BatchShape(batchNodes, batchSlots, values);
+        }
+
+        MemoryEstimate step(GatConfig config, boolean sparseFeatures, boolean training) {
+            return MemoryEstimate.of(config, nodes, slots, slots, featureValues, sparseFeatures, training);
+        }
+
+        /** The sampled graph (as {@link #of} counts a graph) with the whole-graph ids of its nodes and slots. */
+        long preparedGraphBytes() {
+            return 4 * (2 * (nodes + 1) + 4 * slots + 2 * slots + nodes) + 4 * (nodes + slots);
+        }
+
+        /** The feature rows as read (a sparse row as values, columns and offsets) and one label per node. */
+        long featureBytes(boolean sparseFeatures) {
+            return (sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues : 4 * featureValues) + 4 * nodes;
+        }
+
+        long preparedBytes(boolean sparseFeatures) {
+            return preparedGraphBytes() + featureBytes(sparseFeatures);
+        }
     }
 
     private static long saturatingProduct(long a, long b) {
