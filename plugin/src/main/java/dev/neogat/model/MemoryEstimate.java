@@ -69,9 +69,11 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     /**
      * Bytes a training (or an inference) of a typed model needs on the CPU backend: per relation its graph,
      * relationship features (per stored edge and per slot), scores, attention and output, and the gradients of
-     * those; per node type its features, output (and residual), semantic attention's hidden states, and the
-     * learned input of a featureless type; all parameters with gradients and Adam moments; dropout mask bits.
-     * The counts are per node type and per relation as the {@link TypedGraph} holds them.
+     * those (GAT between two types also the gradient of the targets' own projection); per node type its features,
+     * output (and residual), semantic attention's hidden states, and the learned input of a featureless type; the
+     * gradient of the logits; all parameters with gradients and Adam moments; dropout mask bits, of as many steps as
+     * the CPU backend's mask cache keeps ({@link #CPU_MASKS_KEPT} masks). The counts are per node type and per
+     * relation as the {@link TypedGraph} holds them; TypedMemoryEstimateTest holds them to what a step allocates.
      *
      * @param nodes          nodes per node type
      * @param slots          message slots per relation (its edges, reversed copies and self loops included)
@@ -102,6 +104,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         long activations = 0;
         long gradients = 0;
         long masks = 0;
+        int masksPerStep = 0;
         for (Map.Entry<String, FeaturelessInput> e : config.featureless().entrySet()) {
             if (e.getValue().mode() == FeaturelessInput.Mode.LABEL) {
                 // The one learned vector broadcast to every node of the type, and its gradient.
@@ -128,9 +131,16 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 activations += 4 * (variant.activationFloats(spec, scored, relationSlots) + relationSlots * heads
                         + targets * out + (messageDropout ? sources * width : 0));
                 if (training) {
+                    // GAT between two types keeps the targets' own projection's gradient [targets, width] too, and
+                    // the gradient of the attention vector the other side's scores leave unused [heads, channels].
+                    boolean targetProjection = r.isBipartite() && layer.variant() == dev.neogat.spec.Variant.GAT;
                     gradients += 4 * (variant.gradientFloats(spec, scored, relationSlots) + sources * width
-                            + relationSlots * heads + (messageDropout ? sources * width : 0));
-                    masks += (relationSlots * heads + (messageDropout ? sources * width : 0)) / 8;
+                            + relationSlots * heads + (messageDropout ? sources * width : 0)
+                            + (targetProjection ? targets * width + width : 0));
+                    boolean attentionDropout = layer.attentionDropout() > 0;
+                    masks += ((attentionDropout ? relationSlots * heads : 0) + (messageDropout ? sources * width : 0))
+                            / 8;
+                    masksPerStep += (attentionDropout ? 1 : 0) + (messageDropout ? 1 : 0);
                 }
             }
             for (String type : layer.outputTypes()) {
@@ -141,23 +151,33 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 activations += 4 * (n * out * (residual ? 2 : 1)
                         + (semantic ? into * (n + 1) * layer.semanticDim() : 0));
                 if (training) {
-                    boolean combined = into > 1 || layer.aggregation() != RelationAggregation.SUM;
-                    // The gradient of this output (kept by the network for every layer but the last), the
-                    // relations' shared gradient when they are not simply summed, semantic attention's.
-                    gradients += 4 * ((config.isOutputLayer(l) ? 0 : n * out) + (combined ? n * out : 0)
+                    // Summed relations share the output's gradient; a mean or semantic attention gives them one.
+                    boolean combined = layer.aggregation() == RelationAggregation.MEAN || semantic;
+                    // The gradient of this output (kept by the network for every layer but the last; the logits'
+                    // for the target type of the last), the relations' shared one, semantic attention's.
+                    long outputGradient = !config.isOutputLayer(l) ? n * out
+                            : type.equals(config.targetType()) ? n * out : 0;
+                    gradients += 4 * (outputGradient + (combined ? n * out : 0)
                             + (semantic ? n * layer.semanticDim() : 0));
                 }
             }
-            if (training) {
+            if (training && layer.featureDropout() > 0) {
                 for (String type : config.nodeTypes()) {
                     long inputElements = l == 0 ? featureValues.getOrDefault(type,
                             nodes.get(type) * config.inputWidths().get(type)) : nodes.get(type) * layer.inputWidth(type);
                     masks += inputElements / 8;
+                    masksPerStep++;
                 }
             }
         }
-        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
+        // The CPU backend keeps the last masks it drew (a step uses each in forward and backward): the masks of
+        // several steps stay reachable when one step draws fewer than it keeps.
+        long stepsKept = masksPerStep == 0 ? 1 : (CPU_MASKS_KEPT + masksPerStep - 1) / masksPerStep;
+        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks * stepsKept);
     }
+
+    /** Dropout masks the CPU backend keeps drawn (its mask cache's capacity). */
+    public static final int CPU_MASKS_KEPT = 64;
 
     /** {@link #typed(TypedGatConfig, Map, Map, Map, Map, boolean)} with the counts of a built typed graph. */
     public static MemoryEstimate typed(TypedGatConfig config, TypedGraph graph, Map<String, Long> featureValues,

@@ -152,7 +152,7 @@ class StoreBatchMemoryTest {
             return 0;
         }
         long total = 0;
-        for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {
+        for (Class<?> c = type; c != null && c.getName().startsWith("dev.neogat."); c = c.getSuperclass()) {
             for (Field field : c.getDeclaredFields()) {
                 if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
                     continue;
