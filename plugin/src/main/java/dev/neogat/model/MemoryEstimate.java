@@ -12,6 +12,7 @@ import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.TypedLayerSpec;
+import dev.neogat.spec.Variant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -133,7 +134,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 if (training) {
                     // GAT between two types keeps the targets' own projection's gradient [targets, width] too, and
                     // the gradient of the attention vector the other side's scores leave unused [heads, channels].
-                    boolean targetProjection = r.isBipartite() && layer.variant() == dev.neogat.spec.Variant.GAT;
+                    boolean targetProjection = r.isBipartite() && layer.variant() == Variant.GAT;
                     gradients += 4 * (variant.gradientFloats(spec, scored, relationSlots) + sources * width
                             + relationSlots * heads + (messageDropout ? sources * width : 0)
                             + (targetProjection ? targets * width + width : 0));
