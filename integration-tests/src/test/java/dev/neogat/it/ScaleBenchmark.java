@@ -293,7 +293,9 @@ public final class ScaleBenchmark {
             int collections = 0;
             for (String line : Files.readAllLines(gcLog)) {
                 Matcher matcher = GC_PAUSE.matcher(line);
-                if (matcher.find()) {
+                // Remark and Cleanup pauses of G1's concurrent marking log the occupancy too, but free nothing: an
+                // "after" of theirs is not what survived a collection.
+                if ((line.contains("Pause Young") || line.contains("Pause Full")) && matcher.find()) {
                     peak = Math.max(peak, Long.parseLong(matcher.group(1)));
                     live = Math.max(live, Long.parseLong(matcher.group(2)));
                     committed = Math.max(committed, Long.parseLong(matcher.group(3)));

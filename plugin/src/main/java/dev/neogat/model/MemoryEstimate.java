@@ -12,6 +12,7 @@ import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.TypedLayerSpec;
+import dev.neogat.spec.Variant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -69,9 +70,11 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     /**
      * Bytes a training (or an inference) of a typed model needs on the CPU backend: per relation its graph,
      * relationship features (per stored edge and per slot), scores, attention and output, and the gradients of
-     * those; per node type its features, output (and residual), semantic attention's hidden states, and the
-     * learned input of a featureless type; all parameters with gradients and Adam moments; dropout mask bits.
-     * The counts are per node type and per relation as the {@link TypedGraph} holds them.
+     * those (GAT between two types also the gradient of the targets' own projection); per node type its features,
+     * output (and residual), semantic attention's hidden states, and the learned input of a featureless type; the
+     * gradient of the logits; all parameters with gradients and Adam moments; dropout mask bits, of as many steps as
+     * the CPU backend's mask cache keeps ({@link #CPU_MASKS_KEPT} masks). The counts are per node type and per
+     * relation as the {@link TypedGraph} holds them; TypedMemoryEstimateTest holds them to what a step allocates.
      *
      * @param nodes          nodes per node type
      * @param slots          message slots per relation (its edges, reversed copies and self loops included)
@@ -102,6 +105,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         long activations = 0;
         long gradients = 0;
         long masks = 0;
+        int masksPerStep = 0;
         for (Map.Entry<String, FeaturelessInput> e : config.featureless().entrySet()) {
             if (e.getValue().mode() == FeaturelessInput.Mode.LABEL) {
                 // The one learned vector broadcast to every node of the type, and its gradient.
@@ -128,9 +132,16 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 activations += 4 * (variant.activationFloats(spec, scored, relationSlots) + relationSlots * heads
                         + targets * out + (messageDropout ? sources * width : 0));
                 if (training) {
+                    // GAT between two types keeps the targets' own projection's gradient [targets, width] too, and
+                    // the gradient of the attention vector the other side's scores leave unused [heads, channels].
+                    boolean targetProjection = r.isBipartite() && layer.variant() == Variant.GAT;
                     gradients += 4 * (variant.gradientFloats(spec, scored, relationSlots) + sources * width
-                            + relationSlots * heads + (messageDropout ? sources * width : 0));
-                    masks += (relationSlots * heads + (messageDropout ? sources * width : 0)) / 8;
+                            + relationSlots * heads + (messageDropout ? sources * width : 0)
+                            + (targetProjection ? targets * width + width : 0));
+                    boolean attentionDropout = layer.attentionDropout() > 0;
+                    masks += ((attentionDropout ? relationSlots * heads : 0) + (messageDropout ? sources * width : 0))
+                            / 8;
+                    masksPerStep += (attentionDropout ? 1 : 0) + (messageDropout ? 1 : 0);
                 }
             }
             for (String type : layer.outputTypes()) {
@@ -141,23 +152,33 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 activations += 4 * (n * out * (residual ? 2 : 1)
                         + (semantic ? into * (n + 1) * layer.semanticDim() : 0));
                 if (training) {
-                    boolean combined = into > 1 || layer.aggregation() != RelationAggregation.SUM;
-                    // The gradient of this output (kept by the network for every layer but the last), the
-                    // relations' shared gradient when they are not simply summed, semantic attention's.
-                    gradients += 4 * ((config.isOutputLayer(l) ? 0 : n * out) + (combined ? n * out : 0)
+                    // Summed relations share the output's gradient; a mean or semantic attention gives them one.
+                    boolean combined = layer.aggregation() == RelationAggregation.MEAN || semantic;
+                    // The gradient of this output (kept by the network for every layer but the last; the logits'
+                    // for the target type of the last), the relations' shared one, semantic attention's.
+                    long outputGradient = !config.isOutputLayer(l) ? n * out
+                            : type.equals(config.targetType()) ? n * out : 0;
+                    gradients += 4 * (outputGradient + (combined ? n * out : 0)
                             + (semantic ? n * layer.semanticDim() : 0));
                 }
             }
-            if (training) {
+            if (training && layer.featureDropout() > 0) {
                 for (String type : config.nodeTypes()) {
                     long inputElements = l == 0 ? featureValues.getOrDefault(type,
                             nodes.get(type) * config.inputWidths().get(type)) : nodes.get(type) * layer.inputWidth(type);
                     masks += inputElements / 8;
+                    masksPerStep++;
                 }
             }
         }
-        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
+        // The CPU backend keeps the last masks it drew (a step uses each in forward and backward): the masks of
+        // several steps stay reachable when one step draws fewer than it keeps.
+        long stepsKept = masksPerStep == 0 ? 1 : (CPU_MASKS_KEPT + masksPerStep - 1) / masksPerStep;
+        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks * stepsKept);
     }
+
+    /** Dropout masks the CPU backend keeps drawn (its mask cache's capacity). */
+    public static final int CPU_MASKS_KEPT = 64;
 
     /** {@link #typed(TypedGatConfig, Map, Map, Map, Map, boolean)} with the counts of a built typed graph. */
     public static MemoryEstimate typed(TypedGatConfig config, TypedGraph graph, Map<String, Long> featureValues,
@@ -176,60 +197,120 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     }
 
     /**
-     * Bytes of sampled mini-batch training: the whole graph and features as held, inference activations over
-     * the whole graph (each epoch's validation), the sampler's node map, and one training step on the largest
-     * subgraph a batch can sample: {@code batchSize} nodes, each hop's nodes times its fanout more (a fanout of
-     * -1 may reach every node), with the slots they draw plus self loops, and their share of the feature values.
+     * Bytes of sampled mini-batch training at {@code concurrency}: the whole graph and features as held, inference
+     * activations over the whole graph (each epoch's validation), the sampler's node map, the batches held at once
+     * ({@link #batchesHeld}, each as large as the largest subgraph a batch can sample: {@code batchSize} nodes, each
+     * hop's nodes times its fanout more (a fanout of -1 may reach every node), with the slots they draw plus self
+     * loops, their node and slot maps, their share of the feature values and their labels) and one training step.
      */
     public static MemoryEstimate miniBatch(GatConfig config, long nodes, long slots, long originalEdges,
-                                           long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts) {
+                                           long featureValues, boolean sparseFeatures, int batchSize, int[] fanouts,
+                                           int concurrency) {
+        long held = batchesHeld(concurrency);
         MemoryEstimate whole = of(config, nodes, slots, originalEdges, featureValues, sparseFeatures, false);
-        MemoryEstimate batch = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
-        return new MemoryEstimate(whole.graphBytes + batch.graphBytes + 4 * nodes,
-                whole.featureBytes + batch.featureBytes, batch.parameterBytes,
+        BatchShape shape = BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts);
+        MemoryEstimate batch = shape.step(config, sparseFeatures, true);
+        return new MemoryEstimate(whole.graphBytes + held * shape.preparedGraphBytes() + 4 * nodes,
+                whole.featureBytes + held * shape.featureBytes(sparseFeatures), batch.parameterBytes,
                 whole.activationBytes + batch.activationBytes, batch.gradientBytes, batch.maskBytes);
     }
 
     /**
-     * Bytes of mini-batch training that reads batches from the store: what stays in the heap (a node-id map of
-     * up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled nodes) and one
-     * training step on the largest batch, or one evaluation chunk of {@code batchSize} nodes with their whole
-     * L-hop neighbourhoods at the graph's mean in-degree, whichever is larger.
+     * Bytes of mini-batch training that reads batches from the store at {@code concurrency}: what stays in the heap
+     * (a node-id map of up to 56 bytes a node, each node's first slot, the sampler's node map, labels of the labelled
+     * nodes), then the larger of training and evaluation. Training: the batches held at once
+     * ({@link #batchesHeld}, each its sampled graph, node and slot maps, feature rows and labels, as large as the
+     * largest batch) and the step on one of them (its activations, gradients and dropout masks, the parameters with
+     * their gradients and Adam moments). Evaluation: as many chunks of {@code batchSize} nodes with their whole L-hop
+     * neighbourhoods at the graph's mean in-degree, and the forward pass on one. Layer-wise evaluation and
+     * write-back run within what the memory budget leaves beyond this.
      */
     public static MemoryEstimate fromStore(GatConfig config, long nodes, long slots, long featureValues,
-                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes) {
-        MemoryEstimate step = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize, fanouts);
-        int[] allNeighbours = new int[fanouts.length];
-        java.util.Arrays.fill(allNeighbours, (int) Math.min(Integer.MAX_VALUE,
-                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
-        MemoryEstimate chunk = miniBatchStep(config, nodes, slots, featureValues, sparseFeatures, batchSize,
-                allNeighbours);
-        long evaluation = chunk.graphBytes + chunk.featureBytes + chunk.activationBytes;
+                                           boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes,
+                                           int concurrency) {
+        long held = batchesHeld(concurrency);
         long kept = 64 * nodes + 12 * labelledNodes;
-        long stepBytes = step.graphBytes + step.featureBytes + step.activationBytes + step.gradientBytes
+        BatchShape batch = BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts);
+        MemoryEstimate step = batch.step(config, sparseFeatures, true);
+        BatchShape chunk = BatchShape.sized(nodes, slots, featureValues, batchSize,
+                meanDegreeFanouts(nodes, slots, fanouts.length));
+        MemoryEstimate forward = chunk.step(config, sparseFeatures, false);
+        long training = held * batch.preparedBytes(sparseFeatures) + step.activationBytes + step.gradientBytes
                 + step.maskBytes;
-        return evaluation > stepBytes
-                ? new MemoryEstimate(kept + chunk.graphBytes, chunk.featureBytes, step.parameterBytes,
-                chunk.activationBytes, 0, 0)
-                : new MemoryEstimate(kept + step.graphBytes, step.featureBytes, step.parameterBytes,
-                step.activationBytes, step.gradientBytes, step.maskBytes);
+        long evaluation = held * chunk.preparedBytes(sparseFeatures) + forward.activationBytes;
+        return evaluation > training
+                ? new MemoryEstimate(kept + held * chunk.preparedGraphBytes(), held * chunk.featureBytes(sparseFeatures),
+                step.parameterBytes, forward.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + held * batch.preparedGraphBytes(), held * batch.featureBytes(sparseFeatures),
+                step.parameterBytes, step.activationBytes, step.gradientBytes, step.maskBytes);
     }
 
-    /** One training step on the largest subgraph a batch can sample (see {@link #miniBatch}). */
-    private static MemoryEstimate miniBatchStep(GatConfig config, long nodes, long slots, long featureValues,
-                                                boolean sparseFeatures, int batchSize, int[] fanouts) {
-        long frontier = Math.min(batchSize, nodes);
-        long batchNodes = frontier;
-        long batchSlots = 0;
-        for (int fanout : fanouts) {
-            long drawn = fanout < 0 ? slots : saturatingProduct(frontier, fanout);
-            batchSlots = Math.min(slots, batchSlots + drawn + frontier);
-            frontier = Math.min(nodes, drawn);
-            batchNodes = Math.min(nodes, batchNodes + frontier);
+    /**
+     * Batches (or chunks) a store-backed run holds at once at {@code concurrency}: the one being stepped and, with
+     * worker threads (one per thread above 1), the {@code workers + 1} prepared or being prepared ahead of it.
+     */
+    public static int batchesHeld(int concurrency) {
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
         }
-        batchSlots = Math.min(slots, batchSlots + frontier);
-        long batchFeatureValues = nodes == 0 ? 0 : (long) Math.ceil((double) featureValues * batchNodes / nodes);
-        return of(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, sparseFeatures, true);
+        return concurrency == 1 ? 1 : concurrency + 2;
+    }
+
+    /**
+     * Bytes of one prepared batch of {@code batchSize} nodes sampled with {@code fanouts} (at most): its sampled
+     * graph, the whole-graph ids of its nodes and slots, its feature rows and labels; what each of
+     * {@link #batchesHeld} holds before its step allocates anything.
+     */
+    public static long preparedBatchBytes(long nodes, long slots, long featureValues, boolean sparseFeatures,
+                                          int batchSize, int[] fanouts) {
+        return BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts).preparedBytes(sparseFeatures);
+    }
+
+    /** Every fanout at the graph's mean in-degree (slots per node, at least 1): exact neighbourhoods on average. */
+    private static int[] meanDegreeFanouts(long nodes, long slots, int layers) {
+        int[] fanouts = new int[layers];
+        java.util.Arrays.fill(fanouts, (int) Math.min(Integer.MAX_VALUE,
+                Math.max(1, nodes == 0 ? 1 : (slots + nodes - 1) / nodes)));
+        return fanouts;
+    }
+
+    /** The largest subgraph a batch can sample: its nodes, slots (self loops included) and feature values. */
+    private record BatchShape(long nodes, long slots, long featureValues) {
+
+        static BatchShape sized(long graphNodes, long graphSlots, long graphFeatureValues, int batchSize,
+                             int[] fanouts) {
+            long frontier = Math.min(batchSize, graphNodes);
+            long batchNodes = frontier;
+            long batchSlots = 0;
+            for (int fanout : fanouts) {
+                long drawn = fanout < 0 ? graphSlots : saturatingProduct(frontier, fanout);
+                batchSlots = Math.min(graphSlots, batchSlots + drawn + frontier);
+                frontier = Math.min(graphNodes, drawn);
+                batchNodes = Math.min(graphNodes, batchNodes + frontier);
+            }
+            batchSlots = Math.min(graphSlots, batchSlots + frontier);
+            long values = graphNodes == 0 ? 0
+                    : (long) Math.ceil((double) graphFeatureValues * batchNodes / graphNodes);
+            return new BatchShape(batchNodes, batchSlots, values);
+        }
+
+        MemoryEstimate step(GatConfig config, boolean sparseFeatures, boolean training) {
+            return MemoryEstimate.of(config, nodes, slots, slots, featureValues, sparseFeatures, training);
+        }
+
+        /** The sampled graph (as {@link #of} counts a graph) with the whole-graph ids of its nodes and slots. */
+        long preparedGraphBytes() {
+            return 4 * (2 * (nodes + 1) + 4 * slots + 2 * slots + nodes) + 4 * (nodes + slots);
+        }
+
+        /** The feature rows as read (a sparse row as values, columns and offsets) and one label per node. */
+        long featureBytes(boolean sparseFeatures) {
+            return (sparseFeatures ? 4 * (nodes + 1) + 8 * featureValues : 4 * featureValues) + 4 * nodes;
+        }
+
+        long preparedBytes(boolean sparseFeatures) {
+            return preparedGraphBytes() + featureBytes(sparseFeatures);
+        }
     }
 
     private static long saturatingProduct(long a, long b) {

@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * threads ahead of the calling thread, which consumes them one at a time in sequence order. An item is a pure
  * function of its index and the sources, and the consumer sees the items in the same order whatever the number of
  * workers, so the results are the same at any concurrency. At most {@code workers + 1} items are prepared or being
- * prepared ahead of the consumer, which bounds the memory they hold.
+ * prepared ahead of the consumer, which bounds the memory they hold: with the one being consumed,
+ * {@link dev.neogat.model.MemoryEstimate#batchesHeld} items at once, which the store-backed estimate counts.
  *
  * <p>Each worker reads through a {@link BatchReader} of its own (a store's reader holds its own read transaction),
  * opened and closed on the worker's thread. With no workers the calling thread prepares each item itself, with the

@@ -117,11 +117,7 @@ final class MiniBatchSteps {
         pipeline.run(batches, termination, (reader, batch) -> {
             int start = batch * batchSize;
             int[] batchNodes = java.util.Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize));
-            SampledSubgraph subgraph = new NeighbourSampler(reader.graph(), fanouts, seed)
-                    .sample(batchNodes, epoch, batch);
-            return new PreparedBatch(subgraph, reader.features().rows(subgraph.wholeNodes()),
-                    batchLabels(labels, labelRow, subgraph),
-                    slotFeatures == null ? null : rows(slotFeatures, subgraph.wholeSlots()));
+            return prepare(reader, labels, labelRow, slotFeatures, batchNodes, fanouts, seed, epoch, batch);
         }, (batch, prepared) -> {
             double loss = step(prepared, adam);
             if (!Double.isFinite(loss)) {
@@ -132,6 +128,20 @@ final class MiniBatchSteps {
             listener.onBatch(epoch, batch + 1, batches);
         });
         return weightedLoss[0] / order.length;
+    }
+
+    /**
+     * Batch {@code batch} of {@code epoch}: the subgraph sampled around {@code batchNodes} with (seed, epoch, batch),
+     * its nodes' feature rows and labels read through {@code reader}, its slots' relationship features (null for
+     * none); what the pipeline holds of a batch until its step.
+     */
+    static PreparedBatch prepare(BatchReader reader, NodeLabels labels, IntUnaryOperator labelRow,
+                                 DenseMatrix slotFeatures, int[] batchNodes, int[] fanouts, long seed, int epoch,
+                                 int batch) {
+        SampledSubgraph subgraph = new NeighbourSampler(reader.graph(), fanouts, seed).sample(batchNodes, epoch, batch);
+        return new PreparedBatch(subgraph, reader.features().rows(subgraph.wholeNodes()),
+                batchLabels(labels, labelRow, subgraph),
+                slotFeatures == null ? null : rows(slotFeatures, subgraph.wholeSlots()));
     }
 
     private double step(PreparedBatch prepared, AdamSettings adam) {

@@ -46,22 +46,29 @@ public final class SampledTrainer {
     }
 
     /**
+     * On one thread, evaluating chunk by chunk only (no layer-wise run).
+     *
      * @param evaluationChunk nodes per evaluation chunk (their whole L-hop neighbourhoods are read at once)
      */
     public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
                                        TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
                                        Listener listener, TerminationFlag termination) {
-        return train(backend, data, config, training, miniBatch, evaluationChunk, 1, listener, termination);
+        return train(backend, data, config, training, miniBatch, evaluationChunk, 1, 0, listener, termination);
     }
 
     /**
      * As {@link #train(Backend, SampledTrainingData, GatConfig, TrainingConfig, MiniBatchConfig, int, Listener,
      * TerminationFlag)}, with batches and evaluation chunks sampled and read ahead on {@code concurrency} threads
      * ({@link BatchPipeline#workersFor}), each through its own reader; the result is the same at any concurrency.
+     *
+     * @param layerWiseBudget bytes a layer-wise evaluation over the data's whole graph may take (its per-node arrays,
+     *                        chunks and the evaluated nodes' logits): what the memory budget leaves beyond the
+     *                        batches' own need ({@code MemoryEstimate.fromStore}); 0 evaluates chunk by chunk only
      */
     public static TrainingResult train(Backend backend, SampledTrainingData data, GatConfig config,
                                        TrainingConfig training, MiniBatchConfig miniBatch, int evaluationChunk,
-                                       int concurrency, Listener listener, TerminationFlag termination) {
+                                       int concurrency, long layerWiseBudget, Listener listener,
+                                       TerminationFlag termination) {
         data.validate();
         miniBatch.requireLayers(config.layerCount());
         if (evaluationChunk < 1) {
@@ -96,7 +103,7 @@ public final class SampledTrainer {
                     anchorFeatures, null, false);
             MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, pipeline, data.labels(), data::labelRow,
                     data.split().train(), null, miniBatch, training.seed());
-            Evaluator evaluator = new Evaluator(backend, data, pipeline, config, evaluationChunk);
+            Evaluator evaluator = new Evaluator(backend, data, pipeline, config, evaluationChunk, layerWiseBudget);
             boolean canStopEarly = data.split().validation().length > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             GatNetwork network = parameters;
@@ -202,8 +209,9 @@ public final class SampledTrainer {
     /**
      * Metrics over a node set without dropout: chunk by chunk, each on its exact L-hop neighbourhood (read ahead by
      * the pipeline, counts summed in chunk order), or, when the data has a layer-wise view of the whole graph that
-     * half the free heap holds and its chunks would read more feature rows than the graph has nodes, from one
-     * layer-wise run over the whole graph, which reads every row once and gives the whole graph's logits.
+     * the layer-wise budget holds (with the evaluated nodes' logits) and its chunks would read more feature rows than
+     * the graph has nodes, from one layer-wise run over the whole graph, which reads every row once and gives the
+     * whole graph's logits.
      */
     private static final class Evaluator {
         private final Backend backend;
@@ -214,25 +222,36 @@ public final class SampledTrainer {
         private final int chunk;
         private final LayerWiseInference.Source wholeGraph;
         private final long layerWiseBudget;
-        /** Per node set (by identity: the split's arrays), whether one layer-wise run reads fewer rows. */
+        /** Per node set (by identity: the split's arrays), whether one layer-wise run fits and reads fewer rows. */
         private final Map<int[], Boolean> layerWiseFor = new IdentityHashMap<>();
 
-        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, GatConfig config, int chunk) {
+        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, GatConfig config, int chunk,
+                  long layerWiseBudget) {
+            if (layerWiseBudget < 0) {
+                throw new IllegalArgumentException("layerWiseBudget must be at least 0, got " + layerWiseBudget);
+            }
             this.backend = backend;
             this.data = data;
             this.pipeline = pipeline;
             this.config = config;
             this.allNeighbours = allNeighbours(config.layerCount());
             this.chunk = chunk;
-            Runtime runtime = Runtime.getRuntime();
-            this.layerWiseBudget = (runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory())) / 2;
-            this.wholeGraph = data.wholeGraph() != null && fits(config, data.wholeGraph(), layerWiseBudget)
-                    ? data.wholeGraph() : null;
+            this.layerWiseBudget = layerWiseBudget;
+            this.wholeGraph = data.wholeGraph();
         }
 
-        private static boolean fits(GatConfig config, LayerWiseInference.Source graph, long budget) {
+        /** The layer-wise run's own budget for {@code nodes}: the budget less their logits and the position map. */
+        private long planBudget(int[] nodes) {
+            return layerWiseBudget - 4L * nodes.length * config.classCount() - 4L * wholeGraph.nodeCount();
+        }
+
+        private boolean fits(int[] nodes) {
+            long budget = planBudget(nodes);
+            if (budget <= 0) {
+                return false;
+            }
             try {
-                LayerWiseInference.plan(config, graph, budget);
+                LayerWiseInference.plan(config, wholeGraph, budget);
                 return true;
             } catch (IllegalArgumentException tooSmall) {
                 return false;
@@ -241,7 +260,7 @@ public final class SampledTrainer {
 
         MetricCounts evaluate(GatNetwork parameters, int[] nodes, TerminationFlag termination) {
             if (nodes.length > 0 && wholeGraph != null && layerWiseFor.computeIfAbsent(nodes,
-                    set -> rowsInChunks(set, termination) > wholeGraph.nodeCount())) {
+                    set -> fits(set) && rowsInChunks(set, termination) > wholeGraph.nodeCount())) {
                 return evaluateLayerWise(parameters, nodes, termination);
             }
             MetricCounts[] total = {null};
@@ -281,7 +300,7 @@ public final class SampledTrainer {
             }
             float[] logits = new float[Math.multiplyExact(nodes.length, classes)];
             LayerWiseInference.run(backend, new TrainedModel(config, parameters.weights(), null), wholeGraph,
-                    layerWiseBudget, Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
+                    planBudget(nodes), Inference.Request.LOGITS_ONLY, new LayerWiseInference.Consumer() {
                         @Override
                         public void logits(int first, int end, float[] values) {
                             for (int node = first; node < end; node++) {

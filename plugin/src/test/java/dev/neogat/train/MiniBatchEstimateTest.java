@@ -16,7 +16,7 @@ class MiniBatchEstimateTest {
     private static final long SLOTS = 2 * EDGES + NODES;
 
     private static MemoryEstimate miniBatch(int batchSize, int... fanouts) {
-        return MemoryEstimate.miniBatch(MODEL, NODES, SLOTS, EDGES, NODES * 64, false, batchSize, fanouts);
+        return MemoryEstimate.miniBatch(MODEL, NODES, SLOTS, EDGES, NODES * 64, false, batchSize, fanouts, 1);
     }
 
     @Test

@@ -217,7 +217,7 @@ class SampledTrainingTest {
         GatConfig config = gat(DENSE).toBuilder().normalizeFeatures(true).build();
         try (Backend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             TrainingResult one = SampledTrainer.train(backend, sampled(DENSE, DENSE.split()), config, training,
-                    miniBatch, 37, 1, listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                    miniBatch, 37, 1, 0, listener(new AtomicInteger()), TerminationFlag.RUNNING);
             for (int concurrency : new int[]{2, 4}) {
                 AtomicInteger opened = new AtomicInteger();
                 AtomicInteger closed = new AtomicInteger();
@@ -231,7 +231,7 @@ class SampledTrainingTest {
                                     closed::incrementAndGet);
                         });
                 TrainingResult more = SampledTrainer.train(backend, data, config, training, miniBatch, 37, concurrency,
-                        listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                        0, listener(new AtomicInteger()), TerminationFlag.RUNNING);
                 assertEquals(losses(one), losses(more), "concurrency " + concurrency);
                 for (int e = 0; e < one.history().size(); e++) {
                     assertEquals(one.history().get(e).validationLoss(), more.history().get(e).validationLoss());
@@ -308,7 +308,8 @@ class SampledTrainingTest {
     /**
      * With a layer-wise view of the whole graph, evaluation whose chunks would read more rows than the graph has
      * nodes runs layer by layer instead: validation per epoch and the final metrics are the in-heap trainer's bit for
-     * bit, and each evaluation reads every node's row once.
+     * bit, and each evaluation reads every node's row once. A layer-wise budget too small for it leaves evaluation to
+     * the chunks, with the same metrics.
      */
     @Test
     void layerWiseEvaluationGivesTheWholeGraphsMetrics() {
@@ -342,7 +343,7 @@ class SampledTrainingTest {
             TrainingResult heap = Trainer.train(backend, SPARSE.trainingData(), gat(SPARSE), training, miniBatch,
                     TrainingListener.NONE, TerminationFlag.RUNNING);
             TrainingResult layerWise = SampledTrainer.train(backend, data, gat(SPARSE), training, miniBatch, 8, 2,
-                    listener(new AtomicInteger()), TerminationFlag.RUNNING);
+                    64L << 20, listener(new AtomicInteger()), TerminationFlag.RUNNING);
             assertEquals(losses(heap), losses(layerWise));
             for (int e = 0; e < heap.history().size(); e++) {
                 assertEquals(heap.history().get(e).validationLoss(), layerWise.history().get(e).validationLoss());
@@ -355,6 +356,16 @@ class SampledTrainingTest {
             }
             // Five epochs' validation and the three final evaluations, each every row once.
             assertEquals(8 * n, rowsRead.get(), "rows read by layer-wise evaluation");
+            rowsRead.set(0);
+            TrainingResult chunks = SampledTrainer.train(backend, data, gat(SPARSE), training, miniBatch, 8, 2,
+                    4L * n, listener(new AtomicInteger()), TerminationFlag.RUNNING);
+            assertEquals(0, rowsRead.get(), "a budget that holds no layer-wise run leaves evaluation to the chunks");
+            assertEquals(losses(heap), losses(chunks));
+            for (MetricCounts[] pair : new MetricCounts[][]{{heap.train(), chunks.train()},
+                    {heap.validation(), chunks.validation()}, {heap.test(), chunks.test()}}) {
+                assertEquals(pair[0].correct(), pair[1].correct());
+                assertEquals(pair[0].total(), pair[1].total());
+            }
         }
     }
 

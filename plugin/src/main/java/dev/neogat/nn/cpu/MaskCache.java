@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
  */
 final class MaskCache {
 
+    /** The typed memory estimate counts this many masks kept (MemoryEstimate.CPU_MASKS_KEPT, checked by a test). */
     private static final int CAPACITY = 64;
 
     private final ArrayDeque<KeepBits> entries = new ArrayDeque<>();

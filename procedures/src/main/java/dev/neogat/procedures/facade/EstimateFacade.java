@@ -105,7 +105,8 @@ public final class EstimateFacade {
         MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(gat), nodes, slots, relationships,
                 featureValues, sparse, true);
         MemoryEstimate miniBatch = MemoryEstimate.miniBatch(gat, nodes, slots, relationships, featureValues, sparse,
-                config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
+                config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts(),
+                config.concurrency());
         BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);
         MemoryEstimate estimate = batching.estimate();
         // gat.train's own decision, so that the estimate names the run it would do.

@@ -91,9 +91,9 @@ final class StoreTraining {
         MemoryEstimate fullBatch = MemoryEstimate.of(config.largestModel(model), nodes, slots, size.relationships(),
                 featureValues, false, true);
         MemoryEstimate inHeap = MemoryEstimate.miniBatch(model, nodes, slots, size.relationships(), featureValues,
-                false, miniBatch.batchSize(), miniBatch.fanouts());
+                false, miniBatch.batchSize(), miniBatch.fanouts(), config.concurrency());
         MemoryEstimate fromStore = MemoryEstimate.fromStore(model, nodes, slots, featureValues, false,
-                miniBatch.batchSize(), miniBatch.fanouts(), nodes);
+                miniBatch.batchSize(), miniBatch.fanouts(), nodes, config.concurrency());
         long budget = batching.memoryBudget() != null ? batching.memoryBudget() : TrainFacade.freeHeap();
         String budgetText = MemoryEstimate.humanReadable(budget) + " ("
                 + (batching.memoryBudget() != null ? "memoryBudget" : "the free heap") + ")";
@@ -137,8 +137,9 @@ final class StoreTraining {
         MiniBatchConfig miniBatch = config.batching().miniBatch();
         MemoryEstimate need = MemoryEstimate.fromStore(gatConfig, store.nodeCount(), store.slotCount(),
                 (long) store.nodeCount() * store.featureWidth(), !store.denseFeatures(), miniBatch.batchSize(),
-                miniBatch.fanouts(), store.labelledNodes().length);
+                miniBatch.fanouts(), store.labelledNodes().length, config.concurrency());
         TrainFacade.requireHeap(need);
+        long layerWiseBudget = layerWiseBudget(config, need);
         DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag(), need);
         context.log().info("gat.train '%s': %d nodes, %d relationships, %d features, %d classes on %s (%s), "
                         + "miniBatch from the store (%s)", modelName, store.nodeCount(), store.relationshipCount(),
@@ -148,7 +149,7 @@ final class StoreTraining {
             SampledTrainingData data = store.trainingData(context.db());
             job.phase("training (batches read from the store)");
             TrainingResult result = SampledTrainer.train(backend, data, gatConfig, config.training(), miniBatch,
-                    miniBatch.batchSize(), config.concurrency(), listener(context, job, modelName),
+                    miniBatch.batchSize(), config.concurrency(), layerWiseBudget, listener(context, job, modelName),
                     context.terminationFlag());
             job.phase("predicting the test nodes");
             int[] test = store.split().test();
@@ -172,7 +173,7 @@ final class StoreTraining {
             WriteBack.Summary written = new WriteBack.Summary(0, 0);
             if (write.writeProperty() != null || write.probabilityProperty() != null) {
                 written = writePredictions(context, modelName, backend, model, store, data, write,
-                        config.concurrency(), miniBatch.batchSize(), job);
+                        config.concurrency(), miniBatch.batchSize(), layerWiseBudget, job);
             }
             return TrainFacade.row(modelName, config.used(), store.classValues(), store.nodeCount(),
                     store.relationshipCount(), store.loadMillis(), result, device, batching, written,
@@ -180,6 +181,17 @@ final class StoreTraining {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * What layer-wise evaluation and write-back may take: the memory budget (at most the heap free now) less what
+     * the batches and chunks need ({@code need}, counted at the run's concurrency), so the whole run stays within it.
+     */
+    private static long layerWiseBudget(TrainConfig config, MemoryEstimate need) {
+        long free = TrainFacade.freeHeap();
+        Long asked = config.batching().memoryBudget();
+        long budget = asked != null ? Math.min(asked, free) : free;
+        return Math.max(0, budget - need.totalBytes());
     }
 
     /**
@@ -203,13 +215,13 @@ final class StoreTraining {
 
     /**
      * Predicts every projected node and writes each chunk's properties as soon as it is done: layer by layer over the
-     * store when half the free heap holds a layer's per-node outputs, else chunk by chunk on exact neighbourhoods.
+     * store when {@code layerWiseBudget} holds a layer's per-node outputs, else chunk by chunk on exact neighbourhoods.
      */
     @SuppressWarnings("deprecation")
     private static WriteBack.Summary writePredictions(ProcedureContext context, String modelName, Backend backend,
                                                       TrainedModel model, StoreGraph store,
                                                       SampledTrainingData data, WriteConfig write, int concurrency,
-                                                      int chunk, Jobs.Job job) {
+                                                      int chunk, long layerWiseBudget, Jobs.Job job) {
         Prediction[] current = new Prediction[1];
         List<PropertyWriter.Column> columns = new ArrayList<>();
         if (write.writeProperty() != null) {
@@ -223,8 +235,8 @@ final class StoreTraining {
         tally.expect("nodes", columns);
         int n = store.nodeCount();
         LayerWiseInference.Source source = store.layerWiseSource();
-        long budget = TrainFacade.freeHeap() / 2;
-        boolean layerWise = fitsLayerWise(model, source, budget);
+        long budget = layerWiseBudget;
+        boolean layerWise = budget > 0 && fitsLayerWise(model, source, budget);
         String phase = layerWise ? "predicting layer by layer and writing chunk by chunk (read from the store)"
                 : "predicting and writing chunk by chunk (neighbourhoods read from the store)";
         job.phase(phase);

@@ -124,7 +124,7 @@ public final class TrainFacade {
             MemoryEstimate miniBatch = MemoryEstimate.miniBatch(gatConfig, graph.nodeCount(),
                     graph.graph().slotCount(), graph.relationshipCount(), graph.features().storedValues(),
                     graph.features() instanceof SparseMatrix, config.batching().miniBatch().batchSize(),
-                    config.batching().miniBatch().fanouts());
+                    config.batching().miniBatch().fanouts(), config.concurrency());
             BatchingChoice batching = chooseBatching(config, fullBatch, miniBatch);
             MemoryEstimate need = batching.estimate();
             requireHeap(need);
