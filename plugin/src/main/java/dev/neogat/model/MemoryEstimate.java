@@ -45,6 +45,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         long activations = 0;
         long gradients = 0;
         long masks = 0;
+        int masksPerStep = 0;
         for (int l = 0; l < config.layerCount(); l++) {
             LayerSpec layer = config.layer(l);
             long width = layer.width();
@@ -58,13 +59,18 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 long gradientPerNode = width + out + (layer.messageDropout() > 0 ? width : 0);
                 gradients += 4 * (variant.gradientFloats(layer, nodes, slots) + nodes * gradientPerNode
                         + slots * heads);
+                // Only a dropout with a rate above 0 draws a mask (per head for a per-head input dropout).
                 long inputElements = l == 0 ? featureValues : nodes * config.inputDim(l);
-                long inputMasks = config.inputDropoutPerHead() ? heads : 1;
-                masks += (inputElements * inputMasks + slots * heads + (layer.messageDropout() > 0 ? nodes * width : 0))
-                        / 8;
+                long inputMasks = layer.featureDropout() > 0 ? (config.inputDropoutPerHead() ? heads : 1) : 0;
+                boolean attentionDropout = layer.attentionDropout() > 0;
+                boolean messageDropout = layer.messageDropout() > 0;
+                masks += (inputElements * inputMasks + (attentionDropout ? slots * heads : 0)
+                        + (messageDropout ? nodes * width : 0)) / 8;
+                masksPerStep += inputMasks + (attentionDropout ? 1 : 0) + (messageDropout ? 1 : 0);
             }
         }
-        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks);
+        return new MemoryEstimate(graph, features, parameters, activations, gradients,
+                masks * stepsOfMasksKept(masksPerStep));
     }
 
     /**
@@ -171,10 +177,17 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 }
             }
         }
-        // The CPU backend keeps the last masks it drew (a step uses each in forward and backward): the masks of
-        // several steps stay reachable when one step draws fewer than it keeps.
-        long stepsKept = masksPerStep == 0 ? 1 : (CPU_MASKS_KEPT + masksPerStep - 1) / masksPerStep;
-        return new MemoryEstimate(graph, features, parameters, activations, gradients, masks * stepsKept);
+        return new MemoryEstimate(graph, features, parameters, activations, gradients,
+                masks * stepsOfMasksKept(masksPerStep));
+    }
+
+    /**
+     * Steps whose masks the CPU backend keeps reachable when a step draws {@code masksPerStep} masks: it keeps the
+     * last {@link #CPU_MASKS_KEPT} it drew (a step uses each in forward and backward), several steps' worth when one
+     * step draws fewer (measured by MemoryEstimateMasksTest and TypedMemoryEstimateTest).
+     */
+    private static long stepsOfMasksKept(int masksPerStep) {
+        return masksPerStep == 0 ? 1 : (CPU_MASKS_KEPT + masksPerStep - 1) / masksPerStep;
     }
 
     /** Dropout masks the CPU backend keeps drawn (its mask cache's capacity). */

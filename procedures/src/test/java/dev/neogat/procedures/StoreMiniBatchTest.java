@@ -8,12 +8,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.neo4j.graphdb.GraphDatabaseService;
 import org.neo4j.harness.Neo4j;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /**
  * gat.train reading its batches from the store when the projection does not fit 'memoryBudget': the same seed
  * gives the same model as in-heap mini-batch training (bit for bit: same losses, same predictions), 'auto' picks
- * it under a tiny budget and says why, predictions are written chunk by chunk, what cannot be done from the store
+ * it under a tiny budget and says why, predictions are written chunk by chunk (layer by layer when the budget
+ * leaves room beyond the batches), what cannot be done from the store
  * fails before anything is read or written, and TERMINATE TRANSACTION stops it within a second.
  */
 class StoreMiniBatchTest {
@@ -110,6 +114,44 @@ class StoreMiniBatchTest {
                     + "YIELD node, probabilities WITH node, probabilities, node.storeP" + suffix + " AS written "
                     + "WHERE any(i IN range(0, size(written) - 1) WHERE abs(written[i] - probabilities[i]) > 1e-6) "
                     + "RETURN count(*) AS n"));
+        }
+    }
+
+    /**
+     * A budget just below what in-heap mini-batch training needs: the projection stays in the store, yet what the
+     * budget leaves beyond the batches holds a layer's per-node outputs, so write-back runs layer by layer over the
+     * store (said in the log) and writes what the in-heap run writes.
+     */
+    @Test
+    void aBudgetBelowTheHeapRunButAboveTheBatchesWritesLayerByLayer() throws IOException {
+        Map<String, Object> estimate = db.executeTransactionally("CALL gat.train.estimate($config) YIELD "
+                        + "miniBatchBytes, storeBatchBytes RETURN *",
+                Map.of("config", config("memoryBudget", "8GiB", "concurrency", 1)), r -> r.next());
+        long inHeapBytes = (Long) estimate.get("miniBatchBytes");
+        long storeBytes = (Long) estimate.get("storeBatchBytes");
+        System.out.printf("layer-wise store run: in-heap mini-batch %d bytes, from the store %d, budget %d%n",
+                inHeapBytes, storeBytes, inHeapBytes - 1);
+        Map<String, Object> heap = train("layerWiseHeap", config("memoryBudget", "8GiB", "concurrency", 1,
+                "writeProperty", "layerWiseHeap"));
+        Map<String, Object> store = train("layerWiseStore", config("memoryBudget", inHeapBytes - 1, "concurrency", 1,
+                "writeProperty", "layerWiseStore"));
+        assertThat((String) store.get("modeReason")).contains("so the projection stays in the store");
+        for (String key : List.of("finalLoss", "epochs", "bestEpoch", "validationAccuracy", "testAccuracy")) {
+            assertEquals(heap.get(key), store.get(key), key);
+        }
+        assertEquals(150L, store.get("propertiesWritten"));
+        assertEquals(0L, count("MATCH (n:Item) WHERE n.layerWiseStore IS NULL OR n.layerWiseStore <> n.layerWiseHeap "
+                + "RETURN count(n) AS n"), "layer by layer over the store writes what the in-heap run writes");
+        assertThat(debugLog()).contains("gat.train 'layerWiseStore': predicting layer by layer and writing chunk by "
+                + "chunk (read from the store)");
+    }
+
+    /** The database's debug.log, where the procedures' log lines go. */
+    private static String debugLog() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            Path log = files.filter(f -> f.getFileName().toString().equals("debug.log")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no debug.log under " + dir));
+            return Files.readString(log);
         }
     }
 

@@ -240,6 +240,8 @@ final class StoreTraining {
         String phase = layerWise ? "predicting layer by layer and writing chunk by chunk (read from the store)"
                 : "predicting and writing chunk by chunk (neighbourhoods read from the store)";
         job.phase(phase);
+        // Which of the two the budget allowed (layer by layer reads each node once a layer, chunks read more).
+        context.log().info("gat.train '%s': %s", modelName, phase);
         PropertyWriter.Listener retries = WriteBack.progress(job, phase, 1, context.log(), modelName);
         ChunkWriter writeChunk = (from, count, prediction) -> {
             current[0] = prediction;
