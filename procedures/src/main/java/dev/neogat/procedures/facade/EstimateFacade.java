@@ -7,6 +7,7 @@ import dev.neogat.procedures.context.ProcedureContext;
 import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;
+import dev.neogat.procedures.load.StoreCounts;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.BatchingChoice;
@@ -14,11 +15,6 @@ import org.neo4j.graphdb.Direction;
 import org.neo4j.graphdb.Entity;
 import org.neo4j.graphdb.Label;
 import org.neo4j.graphdb.Node;
-import org.neo4j.internal.kernel.api.Read;
-import org.neo4j.internal.kernel.api.TokenRead;
-import org.neo4j.kernel.api.KernelTransaction;
-import org.neo4j.kernel.impl.coreapi.InternalTransaction;
-import org.neo4j.token.api.TokenConstants;
 import org.neo4j.graphdb.Relationship;
 import org.neo4j.graphdb.RelationshipType;
 import org.neo4j.graphdb.ResourceIterator;
@@ -73,9 +69,9 @@ public final class EstimateFacade {
         // Node and relationship counts come from the store's counts (as a scan of every projected node and its
         // outgoing degree would give them, a node with two projected labels counted once per label): at 10 M nodes
         // that scan took longer than an epoch of training.
-        long[] counts = storeCounts(context, projection.nodeLabels(), projection.relationshipTypes());
-        long nodes = counts[0];
-        long relationships = counts[1];
+        StoreCounts counts = StoreCounts.of(context.tx(), projection.nodeLabels(), projection.relationshipTypes());
+        long nodes = counts.nodes();
+        long relationships = counts.outgoingRelationships();
         long sampledNodes = 0;
         long sampledValues = 0;
         long sampledNonZeros = 0;
@@ -237,33 +233,6 @@ public final class EstimateFacade {
             }
         }
         return null;
-    }
-
-    /**
-     * {nodes, outgoing relationships} of the projection from the store's counts: per projected label (all nodes
-     * when none is given) its nodes, and its nodes' outgoing relationships of the projected types (any type when
-     * none is given). A label or type the database has never seen counts nothing.
-     */
-    static long[] storeCounts(ProcedureContext context, List<String> labels, List<String> types) {
-        KernelTransaction ktx = ((InternalTransaction) context.tx()).kernelTransaction();
-        TokenRead tokens = ktx.tokenRead();
-        Read read = ktx.dataRead();
-        // NO_TOKEN (a name never used) and ANY_LABEL / ANY_RELATIONSHIP_TYPE are the same value, so unknown names
-        // are dropped before "any" stands in for an empty list.
-        int[] labelIds = labels.isEmpty() ? new int[] {TokenConstants.ANY_LABEL}
-                : labels.stream().mapToInt(tokens::nodeLabel).filter(id -> id != TokenConstants.NO_TOKEN).toArray();
-        int[] typeIds = types.isEmpty() ? new int[] {TokenConstants.ANY_RELATIONSHIP_TYPE}
-                : types.stream().mapToInt(tokens::relationshipType).filter(id -> id != TokenConstants.NO_TOKEN)
-                        .toArray();
-        long nodes = 0;
-        long relationships = 0;
-        for (int label : labelIds) {
-            nodes += read.countsForNode(label);
-            for (int type : typeIds) {
-                relationships += read.countsForRelationship(label, type, TokenConstants.ANY_LABEL);
-            }
-        }
-        return new long[] {nodes, relationships};
     }
 
     private static Iterable<Node> nodes(ProcedureContext context, List<String> labels) {

@@ -118,7 +118,9 @@ public final class StoreGraph implements NeighbourSource {
         DatabaseNames.requireProjection(tx, projection, labelProperty, split.property());
         long start = System.nanoTime();
         phase.accept("reading nodes (the projection stays in the store)");
-        NodeIdMap ids = new NodeIdMap(1 << 14);
+        // Sized from the store's counts: growing a map of millions of ids holds the old and the new table at once.
+        long expected = StoreCounts.of(tx, projection.nodeLabels(), List.of()).nodes();
+        NodeIdMap ids = new NodeIdMap((int) Math.min(Math.max(expected, 1 << 14), Integer.MAX_VALUE - 8));
         FeatureReader features = new FeatureReader(projection.featureProperties(), projection.zeroMissingFeatures());
         LabelReader labels = new LabelReader(labelProperty);
         int[] labelled = new int[1 << 10];
