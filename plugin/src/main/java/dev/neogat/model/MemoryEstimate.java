@@ -210,6 +210,76 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     }
 
     /**
+     * Bytes of typed mini-batch training in the heap: the whole typed graph and features as held and inference
+     * activations over them (each epoch's validation runs on the whole graph), each relation's relationship
+     * features per slot, and one training step on the largest typed subgraph a batch can sample: {@code batchSize}
+     * target nodes; at each hop every frontier node of a type draws up to the hop's fanout per relation into that
+     * type (-1: all), plus its self loop within one type; a type that learns one input per node keeps all its nodes.
+     * Counts are the {@link #typed(TypedGatConfig, Map, Map, Map, Map, boolean)} ones.
+     */
+    public static MemoryEstimate typedMiniBatch(TypedGatConfig config, Map<String, Long> nodes,
+                                                Map<Relation, Long> slots, Map<Relation, Long> originalEdges,
+                                                Map<String, Long> featureValues, int batchSize, int[] fanouts) {
+        MemoryEstimate whole = typed(config, nodes, slots, originalEdges, featureValues, false);
+        Map<String, Long> frontier = new LinkedHashMap<>();
+        Map<String, Long> batchNodes = new LinkedHashMap<>();
+        Map<Relation, Long> batchSlots = new LinkedHashMap<>();
+        for (String type : config.nodeTypes()) {
+            FeaturelessInput learned = config.featureless().get(type);
+            boolean keptWhole = learned != null && learned.mode() == FeaturelessInput.Mode.NODE;
+            long start = type.equals(config.targetType()) ? Math.min(batchSize, nodes.get(type)) : 0;
+            frontier.put(type, start);
+            batchNodes.put(type, keptWhole ? nodes.get(type) : start);
+        }
+        config.relations().forEach(r -> batchSlots.put(r, 0L));
+        for (int fanout : fanouts) {
+            Map<String, Long> next = new LinkedHashMap<>();
+            config.nodeTypes().forEach(type -> next.put(type, 0L));
+            for (Relation r : config.relations()) {
+                long targets = frontier.get(r.targetType());
+                long drawn = fanout < 0 ? slots.get(r) : Math.min(slots.get(r), saturatingProduct(targets, fanout));
+                long selfLoops = r.isBipartite() ? 0 : targets;
+                batchSlots.put(r, Math.min(slots.get(r), batchSlots.get(r) + drawn + selfLoops));
+                next.merge(r.sourceType(), drawn, (a, b) -> Math.min(nodes.get(r.sourceType()), a + b));
+            }
+            for (String type : config.nodeTypes()) {
+                long reached = Math.min(nodes.get(type), next.get(type));
+                frontier.put(type, reached);
+                batchNodes.put(type, Math.min(nodes.get(type), batchNodes.get(type) + reached));
+            }
+        }
+        Map<String, Long> batchFeatureValues = new LinkedHashMap<>();
+        featureValues.forEach((type, values) -> {
+            long n = nodes.get(type);
+            batchFeatureValues.put(type, n == 0 ? 0 : (long) Math.ceil((double) values * batchNodes.get(type) / n));
+        });
+        MemoryEstimate step = typed(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, true);
+        long slotFeatures = 0;
+        for (Relation r : config.relations()) {
+            slotFeatures += 4 * slots.get(r) * config.edgeDim(r);
+        }
+        return new MemoryEstimate(whole.graphBytes + step.graphBytes, whole.featureBytes + step.featureBytes
+                + slotFeatures, step.parameterBytes, whole.activationBytes + step.activationBytes,
+                step.gradientBytes, step.maskBytes);
+    }
+
+    /** {@link #typedMiniBatch(TypedGatConfig, Map, Map, Map, Map, int, int[])} with the counts of a built graph. */
+    public static MemoryEstimate typedMiniBatch(TypedGatConfig config, TypedGraph graph,
+                                                Map<String, Long> featureValues, int batchSize, int[] fanouts) {
+        Map<String, Long> nodes = new LinkedHashMap<>();
+        for (String type : graph.nodeTypes()) {
+            nodes.put(type, (long) graph.nodeCount(type));
+        }
+        Map<Relation, Long> slots = new LinkedHashMap<>();
+        Map<Relation, Long> edges = new LinkedHashMap<>();
+        for (Relation r : graph.relations()) {
+            slots.put(r, (long) graph.graph(r).slotCount());
+            edges.put(r, (long) graph.graph(r).originalEdgeCount());
+        }
+        return typedMiniBatch(config, nodes, slots, edges, featureValues, batchSize, fanouts);
+    }
+
+    /**
      * Bytes of sampled mini-batch training at {@code concurrency}: the whole graph and features as held, inference
      * activations over the whole graph (each epoch's validation), the sampler's node map, the batches held at once
      * ({@link #batchesHeld}, each as large as the largest subgraph a batch can sample: {@code batchSize} nodes, each

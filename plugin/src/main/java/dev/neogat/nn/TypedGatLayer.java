@@ -1,5 +1,6 @@
 package dev.neogat.nn;
 
+import dev.neogat.graph.GraphBuilder;
 import dev.neogat.spec.LayerSpec;
 import dev.neogat.spec.ParameterShape;
 import dev.neogat.spec.Relation;
@@ -88,6 +89,17 @@ public final class TypedGatLayer {
     public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
                          Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix,
                          Map<Relation, Tensor> edgeFeatures) {
+        this(backend, spec, graphs, nodeCounts, parameters, prefix, edgeFeatures, Map.of());
+    }
+
+    /**
+     * On a sampled batch's graph: semantic attention's mean over the nodes of a type runs over
+     * {@code semanticRows.get(type)} only (the rows whose output the batch computes from their sampled
+     * neighbourhood; a type absent from the map: every row), as on the whole graph it runs over every node.
+     */
+    public TypedGatLayer(Backend backend, TypedLayerSpec spec, Map<Relation, GraphTensor> graphs,
+                         Map<String, Integer> nodeCounts, Map<String, Parameter> parameters, String prefix,
+                         Map<Relation, Tensor> edgeFeatures, Map<String, int[]> semanticRows) {
         this.backend = backend;
         this.spec = spec;
         for (Relation r : spec.activeRelations()) {
@@ -108,7 +120,8 @@ public final class TypedGatLayer {
             for (Relation r : spec.relationsInto(type)) {
                 into.add(relations.get(r));
             }
-            types.put(type, new TypeOutput(type, count, into, parameters, TypedLayerSpec.typePrefix(prefix, type)));
+            types.put(type, new TypeOutput(type, count, into, parameters, TypedLayerSpec.typePrefix(prefix, type),
+                    semanticRows.get(type)));
         }
     }
 
@@ -296,6 +309,12 @@ public final class TypedGatLayer {
         final Tensor[] hidden;
         final Tensor[] hiddenSums;
 
+        /** The rows semantic attention averages over, all when null: a graph pooling them into one target. */
+        final GraphTensor pool;
+        final Tensor poolWeights;
+        final Tensor poolWeightGradients;
+        final int pooled;
+
         Tensor dRelation;
         Tensor dHidden;
         Tensor scaledQuery;
@@ -303,7 +322,7 @@ public final class TypedGatLayer {
         Tensor dSemanticBias;
 
         TypeOutput(String type, int nodes, List<RelationAttention> into, Map<String, Parameter> parameters,
-                   String prefix) {
+                   String prefix, int[] semanticRows) {
             this.type = type;
             this.nodes = nodes;
             this.into = into;
@@ -322,6 +341,20 @@ public final class TypedGatLayer {
             Arrays.fill(weights, spec.aggregation() == RelationAggregation.MEAN ? 1.0 / into.size() : 1.0);
             hidden = semantic ? new Tensor[into.size()] : null;
             hiddenSums = semantic ? new Tensor[into.size()] : null;
+            if (semantic && semanticRows != null) {
+                pool = backend.upload(GraphBuilder.bipartite(nodes, 1).build(semanticRows,
+                        new int[semanticRows.length]));
+                float[] ones = new float[semanticRows.length];
+                Arrays.fill(ones, 1f);
+                poolWeights = backend.upload(ones, ones.length, 1);
+                poolWeightGradients = backend.zeros(ones.length, 1);
+                pooled = semanticRows.length;
+            } else {
+                pool = null;
+                poolWeights = null;
+                poolWeightGradients = null;
+                pooled = nodes;
+            }
             if (semantic) {
                 for (int r = 0; r < into.size(); r++) {
                     hidden[r] = backend.zeros(nodes, spec.semanticDim());
@@ -379,8 +412,12 @@ public final class TypedGatLayer {
             for (int r = 0; r < into.size(); r++) {
                 backend.linear(into.get(r).output(), null, semanticWeight.value(), semanticBias.value(), hidden[r]);
                 backend.tanh(hidden[r], hidden[r]);
-                backend.biasBackward(hidden[r], hiddenSums[r]);
-                scores[r] = nodes == 0 ? 0 : backend.dot(hiddenSums[r], semanticQuery.value()) / nodes;
+                if (pool == null) {
+                    backend.biasBackward(hidden[r], hiddenSums[r]);
+                } else {
+                    backend.aggregate(pool, poolWeights, null, hidden[r], true, hiddenSums[r]);
+                }
+                scores[r] = pooled == 0 ? 0 : backend.dot(hiddenSums[r], semanticQuery.value()) / pooled;
                 max = Math.max(max, scores[r]);
             }
             double sum = 0;
@@ -467,13 +504,18 @@ public final class TypedGatLayer {
                 RelationAttention relation = into.get(r);
                 backend.fill(dz, 0f);
                 backend.scaledAdd(dz, (float) weights[r], dOut);
-                double dScore = nodes == 0 ? 0 : weights[r] * (dWeights[r] - weighted) / nodes;
+                double dScore = pooled == 0 ? 0 : weights[r] * (dWeights[r] - weighted) / pooled;
                 backend.scaledAdd(semanticQuery.gradient(), (float) dScore, hiddenSums[r]);
-                // Every row of d tanh(...) is dScore·q.
+                // Every averaged row of d tanh(...) is dScore·q; the rows left out of the mean get none.
                 backend.fill(scaledQuery, 0f);
                 backend.scaledAdd(scaledQuery, (float) dScore, semanticQuery.value());
                 backend.fill(dHidden, 0f);
-                backend.addBias(dHidden, scaledQuery);
+                if (pool == null) {
+                    backend.addBias(dHidden, scaledQuery);
+                } else {
+                    backend.aggregateBackward(pool, poolWeights, null, hidden[r], true, scaledQuery, dHidden,
+                            poolWeightGradients);
+                }
                 backend.tanhBackward(hidden[r], dHidden, dHidden);
                 backend.linearBackward(relation.output(), null, semanticWeight.value(), dHidden, dSemanticWeight,
                         dSemanticBias, dz);
@@ -499,13 +541,13 @@ public final class TypedGatLayer {
         }
 
         void release() {
-            List<Tensor> all = new ArrayList<>(Arrays.asList(out, residualOut, dRelation, dHidden, scaledQuery,
-                    dSemanticWeight, dSemanticBias));
+            List<Object> all = new ArrayList<>(Arrays.asList(out, residualOut, dRelation, dHidden, scaledQuery,
+                    dSemanticWeight, dSemanticBias, pool, poolWeights, poolWeightGradients));
             if (hidden != null) {
                 all.addAll(Arrays.asList(hidden));
                 all.addAll(Arrays.asList(hiddenSums));
             }
-            for (Tensor t : all) {
+            for (Object t : all) {
                 if (t != null) {
                     backend.release(t);
                 }

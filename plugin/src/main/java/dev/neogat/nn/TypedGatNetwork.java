@@ -1,6 +1,7 @@
 package dev.neogat.nn;
 
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.graph.TypedSampledSubgraph;
 import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.ParameterShape;
 import dev.neogat.spec.Relation;
@@ -54,6 +55,10 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     private final Map<String, Tensor> labelInputs = new LinkedHashMap<>();
     private final Map<String, Tensor> labelInputGradients = new LinkedHashMap<>();
     private Tensor dLogits;
+    /** The sampled batch this network runs on (its nodes' and slots' whole-graph ids), null on a whole graph. */
+    private final TypedSampledSubgraph batch;
+    /** True for a network made by sharingParameters: its parameters (and Adam step count) are its owner's. */
+    private final boolean sharesParameters;
 
     /**
      * {@code features} holds one tensor per node type of {@code config} (rows: the type's nodes in
@@ -78,8 +83,33 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
     public TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, TypedGraph graph,
                            Map<String, Tensor> features, Map<Relation, DenseMatrix> edgeFeatures,
                            boolean computeInputGradient) {
+        this(backend, config, weights, null, graph, null, features, edgeFeatures, computeInputGradient);
+    }
+
+    /**
+     * A network over a sampled batch's computation graph with this network's parameters (shared, not copied):
+     * its gradients and Adam steps act on them, and its {@link #release} leaves them to their owner. Its
+     * training-mode dropout draws each element as the whole graph's network draws that node's or slot's, and
+     * semantic attention averages over the nodes whose output the batch computes ({@link
+     * TypedSampledSubgraph#computedRows}). {@code features}: per node type with features, the rows of the batch's
+     * nodes; {@code edgeFeatures}: per relation that has them, one row per slot of the batch's graph, in the order
+     * of its edges as the sampler gave them.
+     */
+    public TypedGatNetwork sharingParameters(TypedSampledSubgraph batch, Map<String, Tensor> features,
+                                             Map<Relation, DenseMatrix> edgeFeatures) {
+        return new TypedGatNetwork(backend, config, null, parameters, batch.graph(), batch, features, edgeFeatures,
+                false);
+    }
+
+    private TypedGatNetwork(Backend backend, TypedGatConfig config, Weights weights, ParameterSet shared,
+                            TypedGraph graph, TypedSampledSubgraph batch, Map<String, Tensor> features,
+                            Map<Relation, DenseMatrix> edgeFeatures, boolean computeInputGradient) {
         requireSameSchema(config, graph, features);
-        weights.requireMatches(parameterShapes(config));
+        if (shared == null) {
+            weights.requireMatches(parameterShapes(config));
+        }
+        this.batch = batch;
+        this.sharesParameters = shared != null;
         this.backend = backend;
         this.config = config;
         this.features = new LinkedHashMap<>(features);
@@ -107,7 +137,7 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
                 edgeFeatureSlots.put(r, EdgeFeatures.upload(backend, graph.graph(r), perEdge));
             }
         }
-        this.parameters = new ParameterSet(backend, parameterShapes(config), weights);
+        this.parameters = shared != null ? shared : new ParameterSet(backend, parameterShapes(config), weights);
         config.featureless().forEach((type, input) -> {
             if (this.features.containsKey(type)) {
                 return;
@@ -132,8 +162,17 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         }
         layers = new TypedGatLayer[config.layers()];
         for (int l = 0; l < layers.length; l++) {
+            Map<String, int[]> semanticRows = new LinkedHashMap<>();
+            if (batch != null) {
+                for (String type : config.layer(l).outputTypes()) {
+                    int[] rows = batch.computedRows(l, type);
+                    if (rows.length < nodeCounts.get(type)) {
+                        semanticRows.put(type, rows);
+                    }
+                }
+            }
             layers[l] = new TypedGatLayer(backend, config.layer(l), graphs, nodeCounts, parameters.byName(),
-                    TypedGatConfig.layerPrefix(l), edgeFeatureSlots);
+                    TypedGatConfig.layerPrefix(l), edgeFeatureSlots, semanticRows);
             outputGradients.add(new LinkedHashMap<>());
         }
     }
@@ -230,23 +269,28 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         return new TypedGatLayer.Masks() {
             @Override
             public InputDropout input(String type) {
-                DropoutMask mask = mask(spec.featureDropout(), INPUT_DROPOUT, types.indexOf(type));
+                DropoutMask mask = mask(spec.featureDropout(), INPUT_DROPOUT, types.indexOf(type),
+                        batch == null ? null : batch.wholeNodes().get(type), spec.inputWidth(type));
                 return mask == null ? null : InputDropout.shared(mask);
             }
 
             @Override
             public DropoutMask attention(Relation relation) {
-                return mask(spec.attentionDropout(), ATTENTION_DROPOUT, relations.indexOf(relation));
+                return mask(spec.attentionDropout(), ATTENTION_DROPOUT, relations.indexOf(relation),
+                        batch == null ? null : batch.wholeSlots().get(relation), spec.relationSpec(relation).heads());
             }
 
             @Override
             public DropoutMask message(Relation relation) {
-                return mask(spec.messageDropout(), MESSAGE_DROPOUT, relations.indexOf(relation));
+                return mask(spec.messageDropout(), MESSAGE_DROPOUT, relations.indexOf(relation),
+                        batch == null ? null : batch.wholeNodes().get(relation.sourceType()),
+                        spec.relationSpec(relation).width());
             }
 
-            private DropoutMask mask(double probability, int purpose, int index) {
+            /** On a batch, element (r, c) is drawn as element (wholeRows[r], c) of the whole graph's tensor. */
+            private DropoutMask mask(double probability, int purpose, int index, int[] wholeRows, int rowWidth) {
                 return DropoutMasks.draw(true, probability, seed, step, layer, (long) index * PURPOSES + purpose,
-                        null, 0);
+                        wholeRows, rowWidth);
             }
         };
     }
@@ -405,7 +449,9 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
 
     /** Frees everything this network allocated on its backend (its graphs included; not the features). */
     public void release() {
-        parameters.release();
+        if (!sharesParameters) {
+            parameters.release();
+        }
         for (TypedGatLayer layer : layers) {
             layer.release();
         }

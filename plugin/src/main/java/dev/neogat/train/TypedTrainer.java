@@ -40,7 +40,30 @@ public final class TypedTrainer {
     public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
                                             Weights initial, TrainingConfig training, TrainingListener listener,
                                             TerminationFlag termination) {
+        return train(backend, data, config, initial, training, null, 1, listener, termination);
+    }
+
+    /**
+     * {@code miniBatch}: how to sample batches of the target type's training nodes ({@link TypedMiniBatchSteps}),
+     * or null for full-batch training; batches are sampled ahead on {@code concurrency} threads, with the same
+     * result at any concurrency. Validation, early stopping and the final metrics run on the whole graph either way.
+     */
+    public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
+                                            TrainingConfig training, MiniBatchConfig miniBatch, int concurrency,
+                                            TrainingListener listener, TerminationFlag termination) {
+        return train(backend, data, config, Weights.initialize(TypedGatNetwork.parameterShapes(config),
+                training.seed()), training, miniBatch, concurrency, listener, termination);
+    }
+
+    public static TypedTrainingResult train(Backend backend, TypedTrainingData data, TypedGatConfig config,
+                                            Weights initial, TrainingConfig training, MiniBatchConfig miniBatch,
+                                            int concurrency, TrainingListener listener,
+                                            TerminationFlag termination) {
+        int batchWorkers = BatchPipeline.workersFor(concurrency);
         data.validate();
+        if (miniBatch != null) {
+            miniBatch.requireLayers(config.layers());
+        }
         requireConfigFits(config, data);
         long start = System.nanoTime();
         List<Object> resources = new ArrayList<>();
@@ -60,8 +83,11 @@ public final class TypedTrainer {
             boolean canStopEarly = validationTargets.size() > 0;
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             TypedGatNetwork current = network;
+            TypedMiniBatchSteps batches = miniBatch == null ? null
+                    : new TypedMiniBatchSteps(backend, network, data, config, miniBatch, training.seed(), batchWorkers);
             EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
-                    termination, epoch -> EpochLoop.fullBatchStep(current, trainTargets, adam, training, epoch),
+                    termination, epoch -> batches != null ? batches.epoch(epoch, adam, termination)
+                            : EpochLoop.fullBatchStep(current, trainTargets, adam, training, epoch),
                     () -> EpochLoop.fullBatchScores(backend, current, trainTargets,
                             canStopEarly ? validationTargets : null));
             List<EpochStats> history = outcome.history();
@@ -74,7 +100,7 @@ public final class TypedTrainer {
             double millis = (System.nanoTime() - start) / 1e6;
             return new TypedTrainingResult(config, network.weights(), List.copyOf(history), bestEpoch, stopReason,
                     trainMetrics, validationMetrics, testMetrics, relationWeights(network, config), millis,
-                    backend.description(), training);
+                    backend.description(), training, miniBatch);
         } finally {
             if (network != null) {
                 network.release();

@@ -15,12 +15,13 @@ import java.util.Map;
  * A trained typed model (its configuration and the best epoch's weights) with its per-epoch history, the
  * metrics of those weights without dropout on the three sets of the split, and the weight of each relation
  * into each node type per layer (β under semantic attention), by layer, then type, then relation, and the
- * training settings.
+ * training settings ({@code miniBatch}: the batches it was trained in, null for full-batch training).
  */
 public record TypedTrainingResult(TypedGatConfig config, Weights weights, List<EpochStats> history, int bestEpoch,
                                   StopReason stopReason, MetricCounts train, MetricCounts validation,
                                   MetricCounts test, List<Map<String, Map<Relation, Double>>> relationWeights,
-                                  double trainMillis, String device, TrainingConfig training) {
+                                  double trainMillis, String device, TrainingConfig training,
+                                  MiniBatchConfig miniBatch) {
 
     public int epochsRun() {
         return history.size();
@@ -38,7 +39,7 @@ public record TypedTrainingResult(TypedGatConfig config, Weights weights, List<E
             });
             weightsByKey.add(byType);
         }
-        return new TypedTrainedModel(config, weights, Trainer.trainingMetadata(training, history, bestEpoch,
+        return new TypedTrainedModel(config, weights, Trainer.trainingMetadata(training, miniBatch, history, bestEpoch,
                 stopReason).withRelationWeights(weightsByKey));
     }
 }

@@ -12,6 +12,7 @@ import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.testing.SharedData;
 import dev.neogat.train.EpochStats;
 import dev.neogat.train.Inference;
+import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.Prediction;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
@@ -41,9 +42,12 @@ import java.util.function.IntUnaryOperator;
  * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's). The typed
  * model's settings can be varied by the arguments {@code patience=}, {@code lr=}, {@code wd=}, {@code dropout=},
  * {@code heads=}, {@code hidden=}, {@code outputHeads=}, {@code layers=}, {@code residual=true|false} and
- * {@code normalize=true|false} (row-normalised features; the untyped model keeps its own architecture and features).
+ * {@code normalize=true|false} (row-normalised features; the untyped model keeps its own architecture and features);
+ * {@code batchSize=} (with {@code fanouts=}, e.g. {@code 10,10}; default 10 per layer) trains the typed models on
+ * sampled mini-batches of target nodes ({@link MiniBatchConfig}) instead of full batch.
  * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedAccuracyBenchmark
- * -Dbench.args="acm seeds=0,1 epochs=200 models=attention,sum,untyped"}.
+ * -Dbench.args="acm seeds=0,1 epochs=200 models=attention,sum,untyped"}; typed mini-batch:
+ * {@code -Dbench.args="acm seeds=0 epochs=200 models=sum batchSize=128 fanouts=10,10"}.
  */
 public final class TypedAccuracyBenchmark {
 
@@ -63,6 +67,8 @@ public final class TypedAccuracyBenchmark {
         int outputHeads = 1;
         boolean residual = false;
         boolean normalize = true;
+        Integer batchSize = null;
+        int[] fanouts = null;
         for (String word : words) {
             String value = word.substring(word.indexOf('=') + 1);
             if (word.startsWith("patience=")) {
@@ -85,6 +91,10 @@ public final class TypedAccuracyBenchmark {
                 residual = Boolean.parseBoolean(value);
             } else if (word.startsWith("normalize=")) {
                 normalize = Boolean.parseBoolean(value);
+            } else if (word.startsWith("batchSize=")) {
+                batchSize = Integer.parseInt(value);
+            } else if (word.startsWith("fanouts=")) {
+                fanouts = java.util.Arrays.stream(value.split(",")).mapToInt(Integer::parseInt).toArray();
             } else if (word.startsWith("seeds=")) {
                 seeds = java.util.Arrays.stream(word.substring(6).split(",")).map(Long::parseLong).toList();
             } else if (word.startsWith("epochs=")) {
@@ -96,6 +106,14 @@ public final class TypedAccuracyBenchmark {
             }
         }
         int threads = BenchArgs.threads();
+        if (fanouts != null && batchSize == null) {
+            throw new IllegalArgumentException("fanouts= needs batchSize= (typed mini-batch training)");
+        }
+        MiniBatchConfig miniBatch = batchSize == null ? null : new MiniBatchConfig(batchSize,
+                fanouts != null ? fanouts : MiniBatchConfig.defaultFanouts(layers));
+        System.out.printf(Locale.ROOT, "typed models train %s%n", miniBatch == null ? "full-batch"
+                : "on mini-batches: batchSize " + miniBatch.batchSize() + ", fanouts "
+                + java.util.Arrays.toString(miniBatch.fanouts()));
         Path directory = SharedData.sharedDir().resolve("datasets").resolve(datasetName);
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %s, seeds %s, at most %d "
                         + "epochs, patience %d, lr %s, weight decay %s, %d layers, %d heads x %d, %d output heads, "
@@ -143,7 +161,7 @@ public final class TypedAccuracyBenchmark {
                                 .dropout(dropout).residual(residual)
                                 .aggregation(RelationAggregation.parse(model)).build();
                         TypedTrainingResult result = TypedTrainer.train(backend, data, config, training,
-                                TrainingListener.NONE, TerminationFlag.RUNNING);
+                                miniBatch, threads, TrainingListener.NONE, TerminationFlag.RUNNING);
                         TypedPrediction prediction = TypedInference.run(backend, config, result.weights(),
                                 typed.graph(), normalized, Inference.Request.LOGITS_ONLY);
                         score = score(typed.labels(), typed.split().test(), prediction::predictedClass,

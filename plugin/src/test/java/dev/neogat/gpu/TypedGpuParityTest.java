@@ -2,6 +2,8 @@ package dev.neogat.gpu;
 
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.graph.TypedNeighbourSampler;
+import dev.neogat.graph.TypedSampledSubgraph;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
@@ -15,15 +17,18 @@ import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.Variant;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -156,6 +161,68 @@ class TypedGpuParityTest {
             Map<Relation, Double> gpuWeights = onGpu.network.relationWeights(1, "paper");
             cpuWeights.forEach((r, w) -> assertEquals(w, gpuWeights.get(r), TOLERANCE, "weight of " + r));
             onGpu.network.release();
+        }
+    }
+
+    /**
+     * A sampled batch's training step ({@link TypedGatNetwork#sharingParameters}): semantic attention averaged over
+     * the rows the batch computes (pooled by the aggregation kernel), a type kept whole for its per-node input.
+     * Without dropout, since the kernels draw a batch's dropout by its own ids, the CPU by the whole graph's.
+     */
+    @Test
+    void aSampledBatchStepMatchesTheCpu() {
+        assumeTrue(EmulatedCuda.unavailableBecause().isEmpty(),
+                () -> "GPU emulator unavailable: " + EmulatedCuda.unavailableBecause().orElse(""));
+        SplittableRandom random = new SplittableRandom(8);
+        TypedGraph graph = graph(random);
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        widths.put("paper", 6);
+        widths.put("author", 3);
+        widths.put("venue", 2);
+        TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4)
+                .aggregation(RelationAggregation.ATTENTION).semanticDim(8).hiddenHeads(3).hiddenChannels(4)
+                .residual(true).dropout(0).messageDropout(0).featureless("venue", FeaturelessInput.perNode(2, graph.nodeCount("venue")))
+                .build();
+        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 6);
+        TypedSampledSubgraph batch = new TypedNeighbourSampler(graph, new int[]{3, 2}, 4, Set.of("venue"))
+                .sample("paper", new int[]{2, 5, 11, 19}, 1, 0);
+        assertTrue(batch.computedRows(0, "paper").length < batch.graph().nodeCount("paper"),
+                "the batch leaves last-hop papers out of layer 0's semantic mean");
+        Map<String, float[]> features = new LinkedHashMap<>();
+        for (String type : List.of("paper", "author")) {
+            int[] nodes = batch.wholeNodes().get(type);
+            float[] x = new float[nodes.length * widths.get(type)];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+            features.put(type, x);
+        }
+        int[] classOf = ints(random, batch.graph().nodeCount("paper"), 4);
+        try (CpuBackend cpu = CpuBackend.sequential(); GpuBackend gpu = new GpuBackend(EmulatedCuda.open())) {
+            TypedGatNetwork[] networks = new TypedGatNetwork[2];
+            double[] losses = new double[2];
+            Backend[] backends = {cpu, gpu};
+            for (int b = 0; b < 2; b++) {
+                Backend backend = backends[b];
+                Map<String, Tensor> wholeX = new LinkedHashMap<>();
+                wholeX.put("paper", backend.zeros(graph.nodeCount("paper"), 6));
+                wholeX.put("author", backend.zeros(graph.nodeCount("author"), 3));
+                TypedGatNetwork owner = new TypedGatNetwork(backend, config, weights, graph, wholeX, false);
+                Map<String, Tensor> x = new LinkedHashMap<>();
+                features.forEach((type, values) -> x.put(type, backend.upload(values, values.length / widths.get(type),
+                        widths.get(type))));
+                networks[b] = owner.sharingParameters(batch, x, Map.of());
+                networks[b].forward(true, 77, 3);
+                losses[b] = networks[b].lossAndGradients(backend.upload(NodeLabels.singleLabel(classOf, 4),
+                        batch.batchLocals()));
+            }
+            assertEquals(losses[0], losses[1], TOLERANCE, "training loss");
+            for (String name : networks[0].parameterNames()) {
+                assertClose(cpu, networks[0].gradient(name), gpu, networks[1].gradient(name), "d/d" + name);
+            }
+            Map<Relation, Double> cpuWeights = networks[0].relationWeights(0, "paper");
+            Map<Relation, Double> gpuWeights = networks[1].relationWeights(0, "paper");
+            cpuWeights.forEach((r, w) -> assertEquals(w, gpuWeights.get(r), TOLERANCE, "weight of " + r));
         }
     }
 

@@ -60,9 +60,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
         if (config.autoTune() != null) {
             settings.add("autoTune");
         }
-        if (config.batching().mode().equals(TrainConfig.MINI_BATCH)) {
-            settings.add("mode 'miniBatch'");
-        }
         return settings;
     }
 }

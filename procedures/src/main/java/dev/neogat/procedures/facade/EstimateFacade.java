@@ -132,7 +132,9 @@ public final class EstimateFacade {
      * A typed training's memory ({@link MemoryEstimate#typed}), as gat.train would train it: nodes per label (a node
      * with several projected labels counted under the first), relationships per (start label, type, end label) with
      * the reverses UNDIRECTED adds, each label's feature width from its first node that has them (none: featureless),
-     * and two classes, as the untyped estimate assumes. Typed training is full-batch.
+     * and two classes, as the untyped estimate assumes; full-batch and mini-batch ({@link MemoryEstimate#typedMiniBatch}),
+     * and the one the 'mode' key picks as gat.train picks it (typed mini-batch training holds the projection in the
+     * heap: it is never read from the store).
      */
     private static EstimateResult typedEstimate(ProcedureContext context, TrainConfig config) {
         ProjectionConfig projection = config.projection();
@@ -213,12 +215,17 @@ public final class EstimateFacade {
         });
         TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, nodes, List.copyOf(originalEdges.keySet()),
                 target, 2, edgeDim);
-        MemoryEstimate estimate = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
+        MemoryEstimate fullBatch = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
+        MemoryEstimate miniBatch = MemoryEstimate.typedMiniBatch(gat, nodes, slots, originalEdges, featureValues,
+                config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
+        BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);
+        MemoryEstimate estimate = batching.estimate();
         EstimateResult row = new EstimateResult();
         row.mode = "typed";
         row.modeReason = "typed: node types " + labels + ", " + originalEdges.size() + " relations, target '" + target
-                + "'; full-batch";
-        row.fullBatchBytes = estimate.totalBytes();
+                + "'; " + batching.mode() + ": " + batching.reason();
+        row.fullBatchBytes = fullBatch.totalBytes();
+        row.miniBatchBytes = miniBatch.totalBytes();
         row.nodeCount = nodes.values().stream().mapToLong(Long::longValue).sum();
         row.relationshipCount = edges.values().stream().mapToLong(Long::longValue).sum();
         row.featureWidth = widths.values().stream().mapToInt(Integer::intValue).max().orElse(0);

@@ -3,6 +3,7 @@ package dev.neogat.procedures.facade;
 import dev.neogat.analysis.ClassificationReport;
 import dev.neogat.device.DeviceChoice;
 import dev.neogat.device.Devices;
+import dev.neogat.graph.TypedGraph;
 import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TypedTrainedModel;
@@ -21,7 +22,9 @@ import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
+import dev.neogat.train.BatchingChoice;
 import dev.neogat.train.Inference;
+import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.TypedInference;
 import dev.neogat.train.TypedPrediction;
 import dev.neogat.train.TypedTrainer;
@@ -63,16 +66,20 @@ final class TypedTrainFacade {
             }
             TypedGatConfig gatConfig = modelConfig(config, graph);
             WriteBack.requireLayersExist(config.write(), gatConfig.layers(), modelName);
-            DeviceChoice device = device(config.device(), config.concurrency(), context, gatConfig, graph, true);
-            context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s",
-                    modelName, graph.nodeCount(), graph.graph().nodeTypes(), graph.graph().relations(),
-                    graph.targetType(), graph.classValues().size(), device.device());
+            BatchingChoice batching = batching(config, gatConfig, graph.graph(), featureValues(graph));
+            DeviceChoice device = Devices.select(config.device(), config.concurrency(), context.terminationFlag(),
+                    batching.estimate());
+            context.log().info("gat.train '%s' (typed): %d nodes of %s, relations %s, target '%s', %d classes on %s, "
+                            + "%s (%s)", modelName, graph.nodeCount(), graph.graph().nodeTypes(),
+                    graph.graph().relations(), graph.targetType(), graph.classValues().size(), device.device(),
+                    batching.mode(), batching.reason());
             try (Backend backend = device.backend()) {
                 TypedTrainingData data = new TypedTrainingData(graph.graph(), graph.features(), graph.targetType(),
                         graph.labels(), graph.split(), graph.relationshipFeatures());
                 job.phase("training");
                 TypedTrainingResult result = TypedTrainer.train(backend, data, gatConfig, config.training(),
-                        TrainFacade.listener(context, job, modelName), context.terminationFlag());
+                        batching.miniBatch(), config.concurrency(), TrainFacade.listener(context, job, modelName),
+                        context.terminationFlag());
                 job.phase("predicting");
                 Map<String, ModelMetadata.TrainedNodes> trainedNodes = TrainedNodeRows.record(context.tx(), gatConfig,
                         graph);
@@ -97,7 +104,8 @@ final class TypedTrainFacade {
                 if (config.write().writesAnything()) {
                     written = write(context, config, graph, prediction, job, modelName);
                 }
-                return row(modelName, config, graph, result, device, written, (System.nanoTime() - writeStart) / 1e6);
+                return row(modelName, config, graph, result, device, batching, written,
+                        (System.nanoTime() - writeStart) / 1e6);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot store the model '" + modelName + "': " + e.getMessage(), e);
@@ -195,6 +203,51 @@ final class TypedTrainFacade {
         return width;
     }
 
+    /** Stored feature values per node type with features. */
+    private static Map<String, Long> featureValues(TypedLoadedGraph graph) {
+        Map<String, Long> featureValues = new LinkedHashMap<>();
+        graph.features().forEach((type, x) -> featureValues.put(type, x.storedValues()));
+        return featureValues;
+    }
+
+    /**
+     * The 'mode' key resolved for a typed model as for an untyped one ({@link TrainFacade#chooseBatching}):
+     * 'auto' trains full-batch when its typed estimate fits the memory budget, else mini-batch. Typed mini-batch
+     * training holds the projection in the heap (only untyped models read batches from the store), so a mini-batch
+     * run whose estimate the budget cannot hold is refused before training.
+     */
+    static BatchingChoice batching(TrainConfig config, TypedGatConfig gatConfig, TypedGraph graph,
+                                   Map<String, Long> featureValues) {
+        MemoryEstimate fullBatch = MemoryEstimate.typed(gatConfig, graph, featureValues, true);
+        MiniBatchConfig miniBatch = config.batching().miniBatch();
+        MemoryEstimate sampled = MemoryEstimate.typedMiniBatch(gatConfig, graph, featureValues,
+                miniBatch.batchSize(), miniBatch.fanouts());
+        BatchingChoice choice = TrainFacade.chooseBatching(config, fullBatch, sampled);
+        if (!choice.fullBatch()) {
+            requireHeld(config, sampled);
+        }
+        return choice;
+    }
+
+    /** Refuses a typed mini-batch run whose estimate exceeds memoryBudget (or the heap free after a collection). */
+    static void requireHeld(TrainConfig config, MemoryEstimate sampled) {
+        Long given = config.batching().memoryBudget();
+        long budget = given != null ? given : TrainFacade.freeHeap();
+        if (given == null && sampled.totalBytes() > budget) {
+            System.gc();
+            budget = TrainFacade.freeHeap();
+        }
+        if (sampled.totalBytes() > budget) {
+            throw new IllegalStateException("Typed mini-batch training needs about "
+                    + MemoryEstimate.humanReadable(sampled.totalBytes()) + ", more than the memory budget "
+                    + MemoryEstimate.humanReadable(budget) + " (" + (given != null ? "memoryBudget" : "the free heap")
+                    + "): a typed model trains on a projection held in the heap (its graph, features and the "
+                    + "inference for validation), and only untyped models read their batches from the store; raise "
+                    + "server.memory.heap.max_size" + (given != null ? " or memoryBudget" : "") + ", lower batchSize "
+                    + "or fanouts, or give typed: false");
+        }
+    }
+
     /**
      * Where a typed job runs, chosen as for untyped models ({@link Devices#select}): 'auto' takes a usable GPU whose
      * free memory holds the job's typed estimate, else the CPU with the reason; 'gpu' without one is an error.
@@ -241,14 +294,15 @@ final class TypedTrainFacade {
 
     private static TrainFacade.TrainResult row(String modelName, TrainConfig config, TypedLoadedGraph graph,
                                                TypedTrainingResult result, DeviceChoice device,
-                                               WriteBack.Summary written, double writeMillis) {
+                                               BatchingChoice batching, WriteBack.Summary written,
+                                               double writeMillis) {
         TrainFacade.TrainResult row = new TrainFacade.TrainResult();
         row.modelName = modelName;
         row.device = device.device();
         row.deviceReason = device.reason();
         row.mode = "typed";
         row.modeReason = "typed: node types " + graph.graph().nodeTypes() + ", " + graph.graph().relations().size()
-                + " relations, target '" + graph.targetType() + "'; full-batch";
+                + " relations, target '" + graph.targetType() + "'; " + batching.mode() + ": " + batching.reason();
         row.nodeCount = graph.nodeCount();
         row.relationshipCount = graph.relationshipCount();
         row.classes = graph.classValues();
