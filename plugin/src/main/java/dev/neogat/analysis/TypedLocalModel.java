@@ -54,7 +54,8 @@ final class TypedLocalModel implements LocalModel {
         this.model = model;
         this.config = model.config();
         this.neighbourhood = neighbourhood;
-        this.features = neighbourhood.features(features);
+        // Row scaling is per node, so scaling the neighbourhood's rows equals scaling the whole graph's.
+        this.features = TypedInference.modelInput(config, neighbourhood.features(features));
         this.relationshipFeatures = relationshipFeatures;
         this.heldWeights = config.aggregation() == RelationAggregation.ATTENTION ? relationWeights : null;
         config.featureless().forEach((type, input) -> {

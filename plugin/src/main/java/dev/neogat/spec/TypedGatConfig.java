@@ -18,14 +18,15 @@ import static dev.neogat.spec.ArchitectureChecks.requireProbability;
  * they mean in {@link GatConfig}. {@code edgeDims}: the width of each relation's relationship features, which
  * every layer's scores of that relation see (a relation it does not name has none). {@code featureless}: the
  * node types without features, whose input is learned ({@link FeaturelessInput}); their input width is the
- * learned vector's.
+ * learned vector's. {@code normalizeFeatures}: each node type's feature rows are scaled to sum to 1 before the
+ * first layer, in training and in every later run of the model, as {@link GatConfig#normalizeFeatures()}.
  */
 public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
                              int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
                              int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
                              double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
                              RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims,
-                             Map<String, FeaturelessInput> featureless) {
+                             Map<String, FeaturelessInput> featureless, boolean normalizeFeatures) {
 
     /** HAN's semantic attention vector size. */
     public static final int DEFAULT_SEMANTIC_DIM = 128;
@@ -69,6 +70,18 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                     outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope,
                     residual, aggregation, semanticDim, edgeDims, l);
         }
+    }
+
+    /** A model that reads its features as given. */
+    public TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> relations, String targetType,
+                          int classCount, Variant variant, int layers, int hiddenChannels, int hiddenHeads,
+                          int outputHeads, boolean concatHidden, double featureDropout, double attentionDropout,
+                          double messageDropout, double negativeSlope, boolean residual, boolean multiLabel,
+                          RelationAggregation aggregation, int semanticDim, Map<Relation, Integer> edgeDims,
+                          Map<String, FeaturelessInput> featureless) {
+        this(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels, hiddenHeads,
+                outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout, negativeSlope, residual,
+                multiLabel, aggregation, semanticDim, edgeDims, featureless, false);
     }
 
     /** A model whose node types all have features. */
@@ -194,6 +207,10 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             });
             map.put("featureless", inputs);
         }
+        // Written only when set, so a model that reads its features as given keeps the file older versions read.
+        if (normalizeFeatures) {
+            map.put("normalizeFeatures", true);
+        }
         return map;
     }
 
@@ -211,7 +228,9 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             // Without edgeDims (written only when a relation has relationship features), no relation has any.
             "edgeDims", Map.of(),
             // Without featureless (written only when a node type learns its input), every type has features.
-            "featureless", Map.of());
+            "featureless", Map.of(),
+            // Typed models read their features as given before normalizeFeatures applied to them.
+            "normalizeFeatures", false);
 
     /**
      * Inverse of {@link #toMap()}, with {@link GatConfig#fromMap}'s rules: a key added after the model was written
@@ -252,6 +271,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                 .multiLabel(stored.bool("multiLabel"))
                 .aggregation(RelationAggregation.parse(stored.string("relationAggregation")))
                 .semanticDim(stored.integer("semanticDim"))
+                .normalizeFeatures(stored.bool("normalizeFeatures"))
                 .build();
     }
 
@@ -343,7 +363,11 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         return relations;
     }
 
-    /** Defaults as {@link GatConfig.Builder}'s: 2 layers, 8 heads of 8 channels, dropout 0.6, sum over relations. */
+    /**
+     * Defaults as {@link GatConfig.Builder}'s: 2 layers, 8 heads of 8 channels, dropout 0.6, sum over relations;
+     * except that features are read as given unless {@link #normalizeFeatures} says otherwise (gat.train sets it
+     * from its key, whose default normalises).
+     */
     public static final class Builder {
         private final Map<String, Integer> inputWidths;
         private final List<Relation> relations;
@@ -364,6 +388,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         private RelationAggregation aggregation = RelationAggregation.SUM;
         private int semanticDim = DEFAULT_SEMANTIC_DIM;
         private final Map<Relation, Integer> edgeDims = new LinkedHashMap<>();
+        private boolean normalizeFeatures = false;
 
         private final Map<String, FeaturelessInput> featureless = new LinkedHashMap<>();
 
@@ -450,6 +475,12 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
             return this;
         }
 
+        /** Scale each node type's feature rows to sum to 1 before the first layer. */
+        public Builder normalizeFeatures(boolean normalizeFeatures) {
+            this.normalizeFeatures = normalizeFeatures;
+            return this;
+        }
+
         /** Relationship features of {@code edgeDim} values per edge of {@code relation} (0: none). */
         public Builder edgeDim(Relation relation, int edgeDim) {
             edgeDims.put(relation, edgeDim);
@@ -475,7 +506,8 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
         public TypedGatConfig build() {
             return new TypedGatConfig(inputWidths, relations, targetType, classCount, variant, layers, hiddenChannels,
                     hiddenHeads, outputHeads, concatHidden, featureDropout, attentionDropout, messageDropout,
-                    negativeSlope, residual, multiLabel, aggregation, semanticDim, edgeDims, featureless);
+                    negativeSlope, residual, multiLabel, aggregation, semanticDim, edgeDims, featureless,
+                    normalizeFeatures);
         }
     }
 }

@@ -30,6 +30,20 @@ public final class TypedInference {
     }
 
     /**
+     * The first layer's input from {@code features}: each node type's rows scaled to sum to 1 when the model
+     * normalises features, else the features as given. Every run of a model (training, prediction, explanation)
+     * reads its features through this, so nodes added after training see the same scaling.
+     */
+    public static Map<String, FeatureMatrix> modelInput(TypedGatConfig config, Map<String, FeatureMatrix> features) {
+        if (!config.normalizeFeatures()) {
+            return features;
+        }
+        Map<String, FeatureMatrix> normalized = new LinkedHashMap<>();
+        features.forEach((type, x) -> normalized.put(type, x.rowNormalized()));
+        return normalized;
+    }
+
+    /**
      * Fails, naming what differs, unless {@code graph} has exactly the model's node types and relations and
      * {@code features} one matrix per node type with a row per node and the model's width for that type (none for
      * a type whose input the model learned).
@@ -136,11 +150,12 @@ public final class TypedInference {
                         + "learned input per node in this model");
             }
         }
+        Map<String, FeatureMatrix> input = modelInput(config, features);
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         TypedGatNetwork network = null;
         try {
             for (String type : config.nodeTypes()) {
-                FeatureMatrix given = features.get(type);
+                FeatureMatrix given = input.get(type);
                 FeaturelessInput learned = config.featureless().get(type);
                 if (learned == null) {
                     inputs.put(type, backend.upload(given));

@@ -69,10 +69,11 @@ public final class TypedTrainer {
         List<Object> resources = new ArrayList<>();
         TypedGatNetwork network = null;
         try {
+            Map<String, FeatureMatrix> input = TypedInference.modelInput(config, data.features());
             Map<String, Tensor> features = new LinkedHashMap<>();
             for (String type : config.nodeTypes()) {
                 if (!config.featureless().containsKey(type)) {
-                    features.put(type, keep(resources, backend.upload(data.features().get(type))));
+                    features.put(type, keep(resources, backend.upload(input.get(type))));
                 }
             }
             network = new TypedGatNetwork(backend, config, initial, data.graph(), features,

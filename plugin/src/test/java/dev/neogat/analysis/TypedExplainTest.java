@@ -185,6 +185,31 @@ class TypedExplainTest {
     }
 
     @Test
+    void aModelThatScalesItsRowsIsExplainedOnScaledRows() {
+        TypedGatConfig plain = FIXTURE.config(RelationAggregation.SUM);
+        TypedGatConfig config = TypedGatConfig.builder(plain.inputWidths(), plain.relations(), plain.targetType(),
+                plain.classCount()).hiddenHeads(2).hiddenChannels(4).dropout(0.2).normalizeFeatures(true).build();
+        Map<String, FeatureMatrix> positive = new LinkedHashMap<>();
+        FIXTURE.features(COPIES).forEach((type, x) -> {
+            float[] values = ((DenseMatrix) x).data().clone();
+            for (int i = 0; i < values.length; i++) {
+                values[i] = Math.abs(values[i]) + i % 3;
+            }
+            positive.put(type, new DenseMatrix(x.rows(), x.cols(), values));
+        });
+        Map<String, FeatureMatrix> firstCopy = new LinkedHashMap<>();
+        positive.forEach((type, x) -> firstCopy.put(type, new DenseMatrix(x.rows() / COPIES, x.cols(),
+                Arrays.copyOf(((DenseMatrix) x).data(), x.rows() / COPIES * x.cols()))));
+        TypedTrainedModel model = train(fixtureData(firstCopy), config, 4);
+        PredictionExplainer.TypedInputs inputs = new PredictionExplainer.TypedInputs(positive, Map.of(), Map.of());
+        // explain() checks the neighbourhood's logits against the whole graph's, which scales every row.
+        for (int target : new int[]{2, TypedModelFixtures.PAPERS + 5}) {
+            assertOcclusionIsARerun(model, FIXTURE.graph(COPIES), true, inputs, target,
+                    explain(model, FIXTURE.graph(COPIES), inputs, target));
+        }
+    }
+
+    @Test
     void aRelationshipIsRemovedFromEveryRelationThatReadsIt() {
         TypedTrainedModel model = train(fixtureData(FIXTURE.features(1)), FIXTURE.config(RelationAggregation.SUM), 8);
         TypedGraph graph = FIXTURE.graph(1);

@@ -40,7 +40,8 @@ import java.util.function.IntUnaryOperator;
  * kept (best-validation) weights on the test nodes. Both models: 2 layers, 8 heads of 8 hidden channels, one output
  * head, dropout 0.6 (input and attention), features row-normalised; Adam lr 0.005, weight decay 0.001, at most
  * {@code epochs} epochs with patience 100 (HAN's settings; semantic attention vector 128 as HAN's). The typed
- * model's settings can be varied by the arguments {@code patience=}, {@code lr=}, {@code wd=}, {@code dropout=},
+ * model's settings can be varied by the arguments {@code patience=}, {@code lr=}, {@code wd=}, {@code dropout=}
+ * (input and attention), {@code messageDropout=} (default 0),
  * {@code heads=}, {@code hidden=}, {@code outputHeads=}, {@code layers=}, {@code residual=true|false} and
  * {@code normalize=true|false} (row-normalised features; the untyped model keeps its own architecture and features);
  * {@code batchSize=} (with {@code fanouts=}, e.g. {@code 10,10}; default 10 per layer) trains the typed models on
@@ -61,6 +62,7 @@ public final class TypedAccuracyBenchmark {
         double learningRate = 0.005;
         double weightDecay = 0.001;
         double dropout = 0.6;
+        double messageDropout = 0;
         int heads = 8;
         int hidden = 8;
         int layers = 2;
@@ -77,6 +79,8 @@ public final class TypedAccuracyBenchmark {
                 learningRate = Double.parseDouble(value);
             } else if (word.startsWith("wd=")) {
                 weightDecay = Double.parseDouble(value);
+            } else if (word.startsWith("messageDropout=")) {
+                messageDropout = Double.parseDouble(value);
             } else if (word.startsWith("dropout=")) {
                 dropout = Double.parseDouble(value);
             } else if (word.startsWith("heads=")) {
@@ -117,10 +121,11 @@ public final class TypedAccuracyBenchmark {
         Path directory = SharedData.sharedDir().resolve("datasets").resolve(datasetName);
         System.out.printf(Locale.ROOT, "java %s, %d cores, %d threads, max heap %.1f GiB; %s, seeds %s, at most %d "
                         + "epochs, patience %d, lr %s, weight decay %s, %d layers, %d heads x %d, %d output heads, "
-                        + "dropout %s, residual %b, features row-normalised %b%n",
+                        + "dropout %s, message dropout %s, residual %b, features row-normalised %b%n",
                 System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(), threads,
                 Runtime.getRuntime().maxMemory() / (double) (1L << 30), datasetName, seeds, epochs, patience,
-                learningRate, weightDecay, layers, heads, hidden, outputHeads, dropout, residual, normalize);
+                learningRate, weightDecay, layers, heads, hidden, outputHeads, dropout, messageDropout, residual,
+                normalize);
         TypedDataset typed = TypedCsv.loadTyped(directory);
         Dataset untyped = models.contains("untyped") ? TypedCsv.loadUntyped(directory) : null;
         Map<String, FeatureMatrix> normalized = new LinkedHashMap<>();
@@ -141,6 +146,7 @@ public final class TypedAccuracyBenchmark {
                 TypedBenchmark.resetPeaks();
                 long start = System.nanoTime();
                 double[] score;
+                double validation;
                 List<EpochStats> history;
                 int bestEpoch;
                 try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
@@ -154,11 +160,12 @@ public final class TypedAccuracyBenchmark {
                                 untyped.labels().classCount());
                         history = result.history();
                         bestEpoch = result.bestEpoch();
+                        validation = result.validation().score();
                     } else {
                         TypedGatConfig config = TypedGatConfig.builder(widths, typed.graph().relations(),
                                         typed.targetType(), typed.labels().classCount())
                                 .layers(layers).hiddenHeads(heads).hiddenChannels(hidden).outputHeads(outputHeads)
-                                .dropout(dropout).residual(residual)
+                                .dropout(dropout).messageDropout(messageDropout).residual(residual)
                                 .aggregation(RelationAggregation.parse(model)).build();
                         TypedTrainingResult result = TypedTrainer.train(backend, data, config, training,
                                 miniBatch, threads, TrainingListener.NONE, TerminationFlag.RUNNING);
@@ -168,6 +175,7 @@ public final class TypedAccuracyBenchmark {
                                 typed.labels().classCount());
                         history = result.history();
                         bestEpoch = result.bestEpoch();
+                        validation = result.validation().score();
                         if (model.equals("attention")) {
                             System.out.printf(Locale.ROOT, "  relation weights (beta) per layer: %s%n",
                                     result.relationWeights());
@@ -175,9 +183,11 @@ public final class TypedAccuracyBenchmark {
                     }
                 }
                 double[] steps = history.stream().mapToDouble(EpochStats::stepMillis).toArray();
-                System.out.printf(Locale.ROOT, "%-9s seed %d: test accuracy %.2f %%, macro-F1 %.2f %%; best epoch %d of "
-                                + "%d run; training step median %.0f ms; run %.0f s; peak heap %.2f GiB%n", model, seed,
-                        100 * score[0], 100 * score[1], bestEpoch, history.size(), EngineBenchmark.median(steps),
+                System.out.printf(Locale.ROOT, "%-9s seed %d: test accuracy %.2f %%, macro-F1 %.2f %%; validation "
+                                + "accuracy %.2f %%; best epoch %d of %d run; training step median %.0f ms; run %.0f s; "
+                                + "peak heap %.2f GiB%n", model, seed,
+                        100 * score[0], 100 * score[1], 100 * validation, bestEpoch, history.size(),
+                        EngineBenchmark.median(steps),
                         (System.nanoTime() - start) / 1e9, TypedBenchmark.peakHeap() / (double) (1L << 30));
                 scores.computeIfAbsent(model, m -> new ArrayList<>()).add(score);
             }

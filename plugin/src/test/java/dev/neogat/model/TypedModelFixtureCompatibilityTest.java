@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,8 @@ class TypedModelFixtureCompatibilityTest {
         assertEquals(List.of(new Relation("paper", "cites", "paper"), new Relation("author", "writes", "paper"),
                 new Relation("paper", "rev_writes", "author")), model.config().relations());
         assertTrue(model.config().featureless().isEmpty(), "a file from before featureless inputs has none");
+        assertFalse(model.config().normalizeFeatures(), "a file from before typed normalizeFeatures reads its rows "
+                + "as given, as it was trained");
         assertEquals(Map.of("paper", 5, "author", 3), model.config().inputWidths());
     }
 

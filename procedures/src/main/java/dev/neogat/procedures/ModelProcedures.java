@@ -139,6 +139,8 @@ public class ModelProcedures extends ProcedureBase {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("typed", true);
         map.putAll(config.toMap());
+        // The file holds it only when set; the info names it either way.
+        map.put("normalizeFeatures", config.normalizeFeatures());
         List<Map<String, Object>> types = new ArrayList<>();
         for (String type : config.nodeTypes()) {
             Map<String, Object> row = new LinkedHashMap<>();

@@ -127,7 +127,9 @@ class TypedProcedureTest {
         Map<String, Object> info = db.executeTransactionally("CALL gat.model.info('typed')", Map.of(),
                 result -> result.next());
         Map<String, Object> model = (Map<String, Object>) info.get("model");
-        assertThat(model).containsEntry("typed", true).containsEntry("targetType", "Paper");
+        // normalizeFeatures' default holds for typed models too: each label's rows scaled, stored with the model.
+        assertThat(model).containsEntry("typed", true).containsEntry("targetType", "Paper")
+                .containsEntry("normalizeFeatures", true);
         assertThat((Map<String, Object>) model.get("nodeTypes")).containsEntry("Paper", 8)
                 .containsEntry("Author", 3).containsEntry("Venue", 5);
         assertThat((List<Object>) model.get("relations")).hasSize(5);

@@ -187,7 +187,7 @@ final class TypedTrainFacade {
                 .outputHeads(shape.outputHeads()).concatHidden(shape.concat()).featureDropout(shape.dropout())
                 .attentionDropout(shape.attentionDropout()).messageDropout(shape.messageDropout())
                 .negativeSlope(shape.negativeSlope()).residual(shape.residual()).multiLabel(false)
-                .aggregation(typed.aggregation()).build();
+                .normalizeFeatures(shape.normalizeFeatures()).aggregation(typed.aggregation()).build();
     }
 
     /** Values per relationship of the relationshipFeatures read (one width for every type), 0 without them. */
