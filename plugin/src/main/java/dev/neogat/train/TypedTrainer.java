@@ -85,7 +85,9 @@ public final class TypedTrainer {
             AdamSettings adam = AdamSettings.of(training.learningRate(), training.weightDecay());
             TypedGatNetwork current = network;
             TypedMiniBatchSteps batches = miniBatch == null ? null
-                    : new TypedMiniBatchSteps(backend, network, data, config, miniBatch, training.seed(), batchWorkers);
+                    : new TypedMiniBatchSteps(backend, network, new TypedTrainingData(data.graph(), input,
+                            data.targetType(), data.labels(), data.split(), data.relationshipFeatures()), config,
+                            miniBatch, training.seed(), batchWorkers);
             EpochLoop.Outcome outcome = EpochLoop.run(backend, current, training, canStopEarly, listener,
                     termination, epoch -> batches != null ? batches.epoch(epoch, adam, termination)
                             : EpochLoop.fullBatchStep(current, trainTargets, adam, training, epoch),

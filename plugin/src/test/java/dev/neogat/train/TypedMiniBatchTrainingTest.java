@@ -74,6 +74,15 @@ class TypedMiniBatchTrainingTest {
         assertSameStep(fixturesData(fixtures, false), config, "sum, papers and authors read undirected");
     }
 
+    /** Batches read the rows the model reads: scaled to sum 1 when the model normalises its features. */
+    @Test
+    void normalisedFeaturesStepAsFullBatch() {
+        TypedSignalGraph graph = new TypedSignalGraph(200, 7);
+        TypedGatConfig config = graph.config(true, 2).aggregation(RelationAggregation.SUM).normalizeFeatures(true)
+                .attentionDropout(0.1).build();
+        assertSameStep(graph.typed(), config, "sum, rows normalised");
+    }
+
     @Test
     void semanticAttentionWithAFeaturelessLabelStepsAsFullBatch() {
         TypedSignalGraph graph = new TypedSignalGraph(200, 6);
