@@ -136,7 +136,7 @@ public final class TypedNeighbourSampler {
                         }
                     }
                     if (take < candidates) {
-                        chooseFirst(scratch, candidates, take,
+                        NeighbourSampler.chooseFirst(scratch, candidates, take,
                                 CounterRng.streamKey(seed + r, epoch, batchIndex, node));
                     }
                     if (selfLoop >= 0) {
@@ -208,49 +208,5 @@ public final class TypedNeighbourSampler {
         nodes[t].add(node);
         distance[t].add(hop);
         return local;
-    }
-
-    /** Moves a uniform draw of {@code take} of {@code values[0, count)} to the front (partial Fisher–Yates). */
-    private static void chooseFirst(int[] values, int count, int take, long key) {
-        for (int i = 0; i < take; i++) {
-            long bits = CounterRng.bits(key, i) & 0xffff_ffffL;
-            int j = i + (int) ((bits * (count - i)) >>> 32);
-            int swap = values[i];
-            values[i] = values[j];
-            values[j] = swap;
-        }
-    }
-
-    /** A growable int array, to build the subgraph without boxing. */
-    private static final class IntList {
-        private int[] values;
-        private int size;
-
-        IntList(int capacity) {
-            values = new int[Math.max(capacity, 8)];
-        }
-
-        void add(int value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, Math.multiplyExact(values.length, 2));
-            }
-            values[size++] = value;
-        }
-
-        int get(int index) {
-            return values[index];
-        }
-
-        void set(int index, int value) {
-            values[index] = value;
-        }
-
-        int size() {
-            return size;
-        }
-
-        int[] toArray() {
-            return Arrays.copyOf(values, size);
-        }
     }
 }
