@@ -239,13 +239,7 @@ public final class TypedGraphLoader {
         for (Map.Entry<Relation, EdgeList> entry : edges.entrySet()) {
             Relation relation = entry.getKey();
             EdgeList list = entry.getValue();
-            Relation given = relation;
-            if (projection.orientation() == Orientation.REVERSE) {
-                given = new Relation(relation.targetType(), relation.name(), relation.sourceType());
-                builder.relation(given, list.targets(), list.sources());
-            } else {
-                builder.relation(relation, list.sources(), list.targets());
-            }
+            Relation given = addRelation(builder, projection.orientation(), relation, list);
             relationshipIds.put(given, list.relationshipIds());
             if (featureRows != null) {
                 relationshipFeatures.put(given, list.rowsOf(featureRows));
@@ -368,6 +362,21 @@ public final class TypedGraphLoader {
     }
 
     /** One relation's edges as found, in type-local node ids, with each edge's row among all relationships read. */
+    /**
+     * Adds the edges read for {@code relation} (source → target as stored) to {@code builder} as the model reads
+     * them: REVERSE flips each edge and names the relation from the target's label; returns the relation added.
+     */
+    static Relation addRelation(TypedGraph.Builder builder, Orientation orientation, Relation relation,
+                                EdgeList list) {
+        if (orientation == Orientation.REVERSE) {
+            Relation given = new Relation(relation.targetType(), relation.name(), relation.sourceType());
+            builder.relation(given, list.targets(), list.sources());
+            return given;
+        }
+        builder.relation(relation, list.sources(), list.targets());
+        return relation;
+    }
+
     static final class EdgeList extends EdgeArrays {
         private int[] rows = new int[64];
 

@@ -197,13 +197,7 @@ public final class TypedNeighbourhoodReader {
                 list.add(edge.source(), edge.target(), edge.row(), edge.id());
             }
             relationshipCount += edges.size();
-            Relation given = relation;
-            if (projection.orientation() == Orientation.REVERSE) {
-                given = new Relation(relation.targetType(), relation.name(), relation.sourceType());
-                builder.relation(given, list.targets(), list.sources());
-            } else {
-                builder.relation(relation, list.sources(), list.targets());
-            }
+            Relation given = TypedGraphLoader.addRelation(builder, projection.orientation(), relation, list);
             relationshipIds.put(given, list.relationshipIds());
             if (featureRows != null) {
                 int width = model.relations().contains(given) ? model.edgeDim(given) : featureRows.cols();
