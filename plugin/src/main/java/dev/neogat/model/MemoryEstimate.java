@@ -196,17 +196,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     /** {@link #typed(TypedGatConfig, Map, Map, Map, Map, boolean)} with the counts of a built typed graph. */
     public static MemoryEstimate typed(TypedGatConfig config, TypedGraph graph, Map<String, Long> featureValues,
                                        boolean training) {
-        Map<String, Long> nodes = new LinkedHashMap<>();
-        for (String type : graph.nodeTypes()) {
-            nodes.put(type, (long) graph.nodeCount(type));
-        }
-        Map<Relation, Long> slots = new LinkedHashMap<>();
-        Map<Relation, Long> edges = new LinkedHashMap<>();
-        for (Relation r : graph.relations()) {
-            slots.put(r, (long) graph.graph(r).slotCount());
-            edges.put(r, (long) graph.graph(r).originalEdgeCount());
-        }
-        return typed(config, nodes, slots, edges, featureValues, training);
+        GraphCounts counts = GraphCounts.of(graph);
+        return typed(config, counts.nodes(), counts.slots(), counts.edges(), featureValues, training);
     }
 
     /**
@@ -266,17 +257,9 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     /** {@link #typedMiniBatch(TypedGatConfig, Map, Map, Map, Map, int, int[])} with the counts of a built graph. */
     public static MemoryEstimate typedMiniBatch(TypedGatConfig config, TypedGraph graph,
                                                 Map<String, Long> featureValues, int batchSize, int[] fanouts) {
-        Map<String, Long> nodes = new LinkedHashMap<>();
-        for (String type : graph.nodeTypes()) {
-            nodes.put(type, (long) graph.nodeCount(type));
-        }
-        Map<Relation, Long> slots = new LinkedHashMap<>();
-        Map<Relation, Long> edges = new LinkedHashMap<>();
-        for (Relation r : graph.relations()) {
-            slots.put(r, (long) graph.graph(r).slotCount());
-            edges.put(r, (long) graph.graph(r).originalEdgeCount());
-        }
-        return typedMiniBatch(config, nodes, slots, edges, featureValues, batchSize, fanouts);
+        GraphCounts counts = GraphCounts.of(graph);
+        return typedMiniBatch(config, counts.nodes(), counts.slots(), counts.edges(), featureValues, batchSize,
+                fanouts);
     }
 
     /**
@@ -439,5 +422,23 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
             unit++;
         }
         return unit == 0 ? bytes + " B" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
+    }
+
+    /** A built typed graph's counts as the estimates take them: nodes per type, slots and edges per relation. */
+    private record GraphCounts(Map<String, Long> nodes, Map<Relation, Long> slots, Map<Relation, Long> edges) {
+
+        static GraphCounts of(TypedGraph graph) {
+            Map<String, Long> nodes = new LinkedHashMap<>();
+            for (String type : graph.nodeTypes()) {
+                nodes.put(type, (long) graph.nodeCount(type));
+            }
+            Map<Relation, Long> slots = new LinkedHashMap<>();
+            Map<Relation, Long> edges = new LinkedHashMap<>();
+            for (Relation r : graph.relations()) {
+                slots.put(r, (long) graph.graph(r).slotCount());
+                edges.put(r, (long) graph.graph(r).originalEdgeCount());
+            }
+            return new GraphCounts(nodes, slots, edges);
+        }
     }
 }
