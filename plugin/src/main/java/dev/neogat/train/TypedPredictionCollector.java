@@ -24,8 +24,23 @@ public final class TypedPredictionCollector implements TypedLayerWiseInference.C
     private final List<Map<String, float[]>> embeddings = new ArrayList<>();
     private final List<Map<String, double[]>> relationWeights = new ArrayList<>();
     private final long keptBytes;
+    private final ProgressListener progress;
+
+    /** Where a collector passes each chunk's progress on (gat.progress()). */
+    @FunctionalInterface
+    public interface ProgressListener {
+        void progress(long chunksDone, long chunkTotal);
+    }
 
     public TypedPredictionCollector(TypedGatConfig config, TypedGraph graph, Inference.Request request) {
+        this(config, graph, request, (done, total) -> {
+        });
+    }
+
+    /** Keeps what {@code request} asks for and passes each chunk's progress to {@code progress}. */
+    public TypedPredictionCollector(TypedGatConfig config, TypedGraph graph, Inference.Request request,
+                                    ProgressListener progress) {
+        this.progress = progress;
         this.config = config;
         this.graph = graph;
         this.logits = new float[Math.multiplyExact(graph.nodeCount(config.targetType()), config.classCount())];
@@ -78,6 +93,11 @@ public final class TypedPredictionCollector implements TypedLayerWiseInference.C
     @Override
     public void relationWeights(int layer, String type, double[] weights) {
         relationWeights.get(layer).put(type, weights);
+    }
+
+    @Override
+    public void progress(long chunksDone, long chunkTotal) {
+        progress.progress(chunksDone, chunkTotal);
     }
 
     public TypedPrediction prediction() {
