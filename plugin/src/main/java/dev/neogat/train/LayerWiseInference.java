@@ -517,10 +517,13 @@ public final class LayerWiseInference {
         List<DenseMatrix> target = null;
         for (int r = 0; r + 1 < ranges.length; r++) {
             terminationFlag.assertRunning();
-            int sourceStart = Math.min(ranges[r], sources);
-            int sourceEnd = Math.min(ranges[r + 1], sources);
-            int targetStart = Math.min(ranges[r], targets);
-            int targetEnd = Math.min(ranges[r + 1], targets);
+            // A side past its last row projects its first row again, discarded: no backend sees an empty input.
+            boolean sourceRows = ranges[r] < sources;
+            boolean targetRows = ranges[r] < targets;
+            int sourceStart = sourceRows ? ranges[r] : 0;
+            int sourceEnd = sourceRows ? Math.min(ranges[r + 1], sources) : Math.min(1, sources);
+            int targetStart = targetRows ? ranges[r] : 0;
+            int targetEnd = targetRows ? Math.min(ranges[r + 1], targets) : Math.min(1, targets);
             List<Object> owned = new ArrayList<>();
             AttentionVariant.Scorer scorer = null;
             try {
@@ -530,16 +533,20 @@ public final class LayerWiseInference {
                 GraphTensor nodesOnly = own(owned, backend.upload(builder.build(new int[0], new int[0])));
                 Tensor edges = edgeDim > 0 ? own(owned, backend.zeros(0, edgeDim)) : null;
                 scorer = binder.bind(nodesOnly, edges);
-                Tensor sourceRows = own(owned, backend.upload(sourceInput.rows(sourceStart, sourceEnd)));
-                Tensor targetRows = targetInput == null ? sourceRows
+                Tensor sourceInputRows = own(owned, backend.upload(sourceInput.rows(sourceStart, sourceEnd)));
+                Tensor targetInputRows = targetInput == null ? sourceInputRows
                         : own(owned, backend.upload(targetInput.rows(targetStart, targetEnd)));
-                scorer.project(sourceRows, null, targetRows, null);
+                scorer.project(sourceInputRows, null, targetInputRows, null);
                 if (source == null) {
                     source = allocate(scorer.sourceTensors(), sources);
                     target = allocate(scorer.targetTensors(), targets);
                 }
-                downloadRows(backend, scorer.sourceTensors(), source, sourceStart);
-                downloadRows(backend, scorer.targetTensors(), target, targetStart);
+                if (sourceRows) {
+                    downloadRows(backend, scorer.sourceTensors(), source, sourceStart);
+                }
+                if (targetRows) {
+                    downloadRows(backend, scorer.targetTensors(), target, targetStart);
+                }
             } finally {
                 if (scorer != null) {
                     scorer.release();

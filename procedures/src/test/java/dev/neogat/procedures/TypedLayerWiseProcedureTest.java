@@ -206,6 +206,59 @@ class TypedLayerWiseProcedureTest {
         db.executeTransactionally("MATCH ()-[r]->() REMOVE r.a_full, r.a_lw, r.a_fullReverse, r.a_lwReverse");
     }
 
+    /**
+     * On {@link PaperGraph} grown to 20,300 papers, semantic attention and the smallest budget (chunks of a few
+     * rows): gat.progress() counts the chunks of a layer-wise gat.predict.write while it runs, and the write then
+     * gives every paper its class. (Termination between chunks is {@code TypedLayerWiseInferenceTest}'s.)
+     */
+    @Test
+    void progressCountsTheChunksOfALayerWiseRun(@TempDir Path serverDir) throws Exception {
+        try (EmbeddedNeo4j server = new EmbeddedNeo4j(serverDir, null)) {
+            GraphDatabaseService big = server.db();
+            big.executeTransactionally("CREATE INDEX paperIds FOR (p:Paper) ON (p.paperId)");
+            big.executeTransactionally("CALL db.awaitIndexes()");
+            PaperGraph.create(big, 31);
+            PaperGraph.addPapers(big, new java.util.Random(32), PaperGraph.PAPERS, 20_000, false);
+            Map<String, Object> config = TypedProcedureTest.typedConfig();
+            config.put("epochs", 2);
+            config.put("relationAggregation", "attention");
+            big.executeTransactionally("CALL gat.train('big', $config)", Map.of("config", config),
+                    result -> result.stream().count());
+            Throwable tooSmall = catchThrowable(() -> big.executeTransactionally("CALL gat.predict.write('big', "
+                    + "{writeProperty: 'x', memoryBudget: 1})"));
+            Matcher matcher = MINIMUM.matcher(String.valueOf(rootMessage(tooSmall)));
+            assertThat(matcher.find()).as(rootMessage(tooSmall)).isTrue();
+            long budget = Long.parseLong(matcher.group(1));
+            java.util.concurrent.CompletableFuture<Throwable> write = java.util.concurrent.CompletableFuture
+                    .supplyAsync(() -> {
+                        try {
+                            big.executeTransactionally("CALL gat.predict.write('big', {writeProperty: 'predicted', "
+                                    + "memoryBudget: $budget})", Map.of("budget", budget));
+                            return null;
+                        } catch (Throwable t) {
+                            return t;
+                        }
+                    });
+            Map<String, Object> progress = null;
+            while (progress == null && !write.isDone()) {
+                List<Map<String, Object>> jobs = big.executeTransactionally("CALL gat.progress() YIELD phase, done, "
+                        + "total WHERE phase = 'predicting layer by layer' AND done > 0 RETURN phase, done, total",
+                        Map.of(), result -> result.stream().toList());
+                progress = jobs.isEmpty() ? null : jobs.get(0);
+                Thread.sleep(5);
+            }
+            assertThat(write.get(120, java.util.concurrent.TimeUnit.SECONDS)).as("the write's failure").isNull();
+            assertThat(progress).as("a layer-wise run in gat.progress()").isNotNull();
+            System.out.printf("gat.progress() during a typed layer-wise write: %s of %s chunks%n", progress.get("done"),
+                    progress.get("total"));
+            assertThat((Long) progress.get("total")).as("chunks of both layers").isGreaterThan(100L)
+                    .isGreaterThanOrEqualTo((Long) progress.get("done"));
+            long written = big.executeTransactionally("MATCH (p:Paper) WHERE p.predicted IS NOT NULL "
+                    + "RETURN count(p) AS n", Map.of(), result -> (Long) result.next().get("n"));
+            assertThat(written).isEqualTo(PaperGraph.PAPERS + 20_000L);
+        }
+    }
+
     @Test
     void aBudgetBelowTheSmallestFailsNamingItAndWritesNothing() {
         long smallest = smallestBudget("CALL gat.predict.write($model, $config)", "semantic",
