@@ -106,8 +106,21 @@ public interface AttentionVariant {
      * them). The caller keeps them; only {@link Scorer#score} is meant to run, the graph's sources and targets
      * being rows of the same node set.
      */
-    Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                         String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors, List<Tensor> targetTensors);
+    default Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer,
+                                 Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures,
+                                 List<Tensor> sourceTensors, List<Tensor> targetTensors) {
+        return bindProjected(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures,
+                sourceTensors, targetTensors);
+    }
+
+    /**
+     * As {@link #bindProjected(Backend, GraphTensor, LayerSpec, Map, String, Tensor, List, List)} for
+     * {@code sides}: a typed relation's scorer over a slice of its targets (on a bipartite relation the source
+     * tensors are the source type's rows, the target tensors the target type's).
+     */
+    Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
+                         Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures,
+                         List<Tensor> sourceTensors, List<Tensor> targetTensors);
 
     /** {@code given}, checked to be {@code rows} x {@code cols[k]} each. */
     static List<Tensor> requireNodeTensors(List<Tensor> given, int rows, int[] cols, String side) {

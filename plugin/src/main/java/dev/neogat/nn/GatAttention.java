@@ -69,10 +69,10 @@ final class GatAttention implements AttentionVariant {
     }
 
     @Override
-    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                                String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors,
-                                List<Tensor> targetTensors) {
-        return new Bound(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures,
+    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
+                                Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures,
+                                List<Tensor> sourceTensors, List<Tensor> targetTensors) {
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures,
                 AttentionVariant.requireNodeTensors(sourceTensors, graph.sourceCount(),
                         new int[]{layer.width(), layer.heads()}, "source"),
                 AttentionVariant.requireNodeTensors(targetTensors, graph.nodeCount(), new int[]{layer.heads()},
@@ -131,9 +131,10 @@ final class GatAttention implements AttentionVariant {
             targetScores = nodeTensorsGiven ? givenTargets.get(0) : backend.zeros(targets, layer.heads());
             if (bipartite) {
                 weightTarget = AttentionVariant.require(parameters, prefix + "lin_dst.weight");
-                projectedTarget = backend.zeros(targets, layer.width());
-                unusedSourceSide = backend.zeros(targets, layer.heads());
-                unusedTargetSide = backend.zeros(sources, layer.heads());
+                // Only project() writes them, which a scorer on given node tensors does not run.
+                projectedTarget = nodeTensorsGiven ? null : backend.zeros(targets, layer.width());
+                unusedSourceSide = nodeTensorsGiven ? null : backend.zeros(targets, layer.heads());
+                unusedTargetSide = nodeTensorsGiven ? null : backend.zeros(sources, layer.heads());
             } else {
                 weightTarget = null;
                 projectedTarget = null;

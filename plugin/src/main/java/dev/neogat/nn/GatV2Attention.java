@@ -71,10 +71,10 @@ final class GatV2Attention implements AttentionVariant {
     }
 
     @Override
-    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Map<String, Parameter> parameters,
-                                String prefix, Tensor edgeFeatures, List<Tensor> sourceTensors,
-                                List<Tensor> targetTensors) {
-        return new Bound(backend, graph, layer, Sides.untyped(layer), parameters, prefix, edgeFeatures,
+    public Scorer bindProjected(Backend backend, GraphTensor graph, LayerSpec layer, Sides sides,
+                                Map<String, Parameter> parameters, String prefix, Tensor edgeFeatures,
+                                List<Tensor> sourceTensors, List<Tensor> targetTensors) {
+        return new Bound(backend, graph, layer, sides, parameters, prefix, edgeFeatures,
                 AttentionVariant.requireNodeTensors(sourceTensors, graph.sourceCount(), new int[]{layer.width()},
                         "source"),
                 AttentionVariant.requireNodeTensors(targetTensors, graph.nodeCount(), new int[]{layer.width()},

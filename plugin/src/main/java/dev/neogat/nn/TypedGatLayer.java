@@ -212,6 +212,24 @@ public final class TypedGatLayer {
         t.held = weights.clone();
     }
 
+    /** β = softmax over the relations of their semantic scores w_r (see the class comment). */
+    public static double[] semanticSoftmax(double[] scores) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (double score : scores) {
+            max = Math.max(max, score);
+        }
+        double[] weights = new double[scores.length];
+        double sum = 0;
+        for (int r = 0; r < scores.length; r++) {
+            weights[r] = Math.exp(scores[r] - max);
+            sum += weights[r];
+        }
+        for (int r = 0; r < scores.length; r++) {
+            weights[r] /= sum;
+        }
+        return weights;
+    }
+
     /**
      * Runs every active relation and combines them per output type. {@code inputs} holds every node type's
      * input. Returns {@link #outputs()}.
@@ -408,7 +426,6 @@ public final class TypedGatLayer {
         /** β = softmax over the relations of w_r = (1/n) Σ_i q·tanh(z_r[i]·W + b). */
         private void semanticWeights() {
             double[] scores = new double[into.size()];
-            double max = Double.NEGATIVE_INFINITY;
             for (int r = 0; r < into.size(); r++) {
                 backend.linear(into.get(r).output(), null, semanticWeight.value(), semanticBias.value(), hidden[r]);
                 backend.tanh(hidden[r], hidden[r]);
@@ -418,16 +435,8 @@ public final class TypedGatLayer {
                     backend.aggregate(pool, poolWeights, null, hidden[r], true, hiddenSums[r]);
                 }
                 scores[r] = pooled == 0 ? 0 : backend.dot(hiddenSums[r], semanticQuery.value()) / pooled;
-                max = Math.max(max, scores[r]);
             }
-            double sum = 0;
-            for (int r = 0; r < scores.length; r++) {
-                weights[r] = Math.exp(scores[r] - max);
-                sum += weights[r];
-            }
-            for (int r = 0; r < scores.length; r++) {
-                weights[r] /= sum;
-            }
+            System.arraycopy(semanticSoftmax(scores), 0, weights, 0, weights.length);
         }
 
         void backward(Map<String, Tensor> inputs, Tensor dOut, Map<String, Tensor> dInputs) {

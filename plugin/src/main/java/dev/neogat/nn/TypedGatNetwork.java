@@ -117,26 +117,11 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
         for (Relation r : config.relations()) {
             graphs.put(r, backend.upload(graph.graph(r)));
         }
-        for (Relation given : edgeFeatures.keySet()) {
-            if (!config.relations().contains(given)) {
-                throw new IllegalArgumentException("Relationship features are given for " + given
-                        + ", which is not a relation of the model; its relations are " + config.relations());
-            }
-        }
         this.graph = graph;
-        for (Relation r : config.relations()) {
-            Relation reads = edgeFeatures.containsKey(r) || graph.reversedFrom(r) == null ? r : graph.reversedFrom(r);
-            DenseMatrix perEdge = edgeFeatures.get(reads);
-            try {
-                EdgeFeatures.requireFits(config.edgeDim(r), graph.graph(r), perEdge);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("Relation " + r + ": " + e.getMessage(), e);
-            }
-            if (perEdge != null) {
-                edgeFeatureSource.put(r, reads);
-                edgeFeatureSlots.put(r, EdgeFeatures.upload(backend, graph.graph(r), perEdge));
-            }
-        }
+        relationshipFeatureSources(config, graph, edgeFeatures).forEach((r, reads) -> {
+            edgeFeatureSource.put(r, reads);
+            edgeFeatureSlots.put(r, EdgeFeatures.upload(backend, graph.graph(r), edgeFeatures.get(reads)));
+        });
         this.parameters = shared != null ? shared : new ParameterSet(backend, parameterShapes(config), weights);
         config.featureless().forEach((type, input) -> {
             if (this.features.containsKey(type)) {
@@ -175,6 +160,35 @@ public final class TypedGatNetwork extends ParameterizedNetwork {
                     TypedGatConfig.layerPrefix(l), edgeFeatureSlots, semanticRows);
             outputGradients.add(new LinkedHashMap<>());
         }
+    }
+
+    /**
+     * For each relation that has relationship features in {@code edgeFeatures} (per relation, one row per edge), the
+     * relation whose rows it reads: its own, or, for a relation the graph added by reversing another, the other's
+     * unless given its own. Fails, naming the relation, where the rows do not fit the graph or the model.
+     */
+    public static Map<Relation, Relation> relationshipFeatureSources(TypedGatConfig config, TypedGraph graph,
+                                                                     Map<Relation, DenseMatrix> edgeFeatures) {
+        for (Relation given : edgeFeatures.keySet()) {
+            if (!config.relations().contains(given)) {
+                throw new IllegalArgumentException("Relationship features are given for " + given
+                        + ", which is not a relation of the model; its relations are " + config.relations());
+            }
+        }
+        Map<Relation, Relation> sources = new LinkedHashMap<>();
+        for (Relation r : config.relations()) {
+            Relation reads = edgeFeatures.containsKey(r) || graph.reversedFrom(r) == null ? r : graph.reversedFrom(r);
+            DenseMatrix perEdge = edgeFeatures.get(reads);
+            try {
+                EdgeFeatures.requireFits(config.edgeDim(r), graph.graph(r), perEdge);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("Relation " + r + ": " + e.getMessage(), e);
+            }
+            if (perEdge != null) {
+                sources.put(r, reads);
+            }
+        }
+        return sources;
     }
 
     /**

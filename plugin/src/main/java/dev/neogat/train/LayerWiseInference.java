@@ -207,10 +207,7 @@ public final class LayerWiseInference {
 
                 @Override
                 public long featureRowBytes(int row) {
-                    if (features instanceof SparseMatrix sparse) {
-                        return 20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8;
-                    }
-                    return 4L * features.cols();
+                    return LayerWiseInference.featureRowBytes(features, row);
                 }
 
                 @Override
@@ -281,7 +278,13 @@ public final class LayerWiseInference {
             chunks[l] = targetChunks(spec, graph, input, chunkBudget);
             projections[l] = projectionRanges(spec, graph.nodeCount(), input, chunkBudget);
         }
-        if (chunkBudget < largestSingle) {
+        requireFits(budgetBytes, resident, largestSingle);
+        return new Plan(budgetBytes, resident, chunkBudget, chunks, projections);
+    }
+
+    /** Fails unless {@code budgetBytes} holds the resident arrays and the largest single-node chunk, naming the minimum. */
+    static void requireFits(long budgetBytes, long resident, long largestSingle) {
+        if (budgetBytes - resident < largestSingle) {
             throw new IllegalArgumentException("A memory budget of " + MemoryEstimate.humanReadable(budgetBytes)
                     + " is too small for this inference: the per-node arrays take "
                     + MemoryEstimate.humanReadable(resident) + " and the largest node's chunk "
@@ -289,11 +292,18 @@ public final class LayerWiseInference {
                     + MemoryEstimate.humanReadable(resident + largestSingle) + " (" + (resident + largestSingle)
                     + " bytes)");
         }
-        return new Plan(budgetBytes, resident, chunkBudget, chunks, projections);
+    }
+
+    /** Bytes a feature row takes once read: dense, or sparse with its transposed index. */
+    static long featureRowBytes(FeatureMatrix features, int row) {
+        if (features instanceof SparseMatrix sparse) {
+            return 20L * (sparse.rowOffsets()[row + 1] - sparse.rowOffsets()[row]) + 8;
+        }
+        return 4L * features.cols();
     }
 
     /** Floats of the variant's node tensors for {@code nodes} nodes: its activations without slots. */
-    private static long nodeFloats(LayerSpec spec, long nodes) {
+    static long nodeFloats(LayerSpec spec, long nodes) {
         return AttentionVariant.of(spec.variant()).activationFloats(spec, nodes, 0);
     }
 
@@ -307,7 +317,7 @@ public final class LayerWiseInference {
     }
 
     /** Bytes the projection of one node takes: its input row, its node tensors and their host copies. */
-    private static long projectionBytes(LayerSpec spec, long inputRowBytes) {
+    static long projectionBytes(LayerSpec spec, long inputRowBytes) {
         return inputRowBytes + 8 * nodeFloats(spec, 1);
     }
 
@@ -320,41 +330,39 @@ public final class LayerWiseInference {
     }
 
     private static int[] targetChunks(LayerSpec spec, Source graph, Source input, long chunkBudget) {
-        int n = graph.nodeCount();
         int[] offsets = graph.offsets();
-        List<Integer> starts = new ArrayList<>();
-        int start = 0;
-        while (start < n) {
-            starts.add(start);
-            long inputBytes = inputRowBytes(spec, input, start);
-            int end = start + 1;
-            while (end < n && end - start < MAX_CHUNK_TARGETS) {
-                long withNext = inputBytes + inputRowBytes(spec, input, end);
-                if (chunkBytes(spec, end + 1 - start, offsets[end + 1] - offsets[start], withNext) > chunkBudget) {
-                    break;
-                }
-                inputBytes = withNext;
-                end++;
-            }
-            start = end;
-        }
-        starts.add(n);
-        return starts.stream().mapToInt(Integer::intValue).toArray();
+        return splitRows(graph.nodeCount(), chunkBudget, row -> inputRowBytes(spec, input, row),
+                (start, end, inputBytes) -> chunkBytes(spec, end - start, offsets[end] - offsets[start], inputBytes));
     }
 
     private static int[] projectionRanges(LayerSpec spec, int n, Source input, long chunkBudget) {
+        return splitRows(n, chunkBudget, row -> projectionBytes(spec, inputRowBytes(spec, input, row)),
+                (start, end, bytes) -> bytes);
+    }
+
+    /** The bytes a range of rows takes, given the sum of its rows' own bytes. */
+    @FunctionalInterface
+    interface RangeBytes {
+        long bytes(int start, int end, long rowBytes);
+    }
+
+    /**
+     * Boundaries of consecutive ranges over [0, n), ascending from 0 to n: rows are added in order while the range
+     * stays within {@code budget} and below {@link #MAX_CHUNK_TARGETS} rows; a range has at least one row.
+     */
+    static int[] splitRows(int n, long budget, java.util.function.IntToLongFunction rowBytes, RangeBytes rangeBytes) {
         List<Integer> starts = new ArrayList<>();
         int start = 0;
         while (start < n) {
             starts.add(start);
-            long bytes = projectionBytes(spec, inputRowBytes(spec, input, start));
+            long bytes = rowBytes.applyAsLong(start);
             int end = start + 1;
             while (end < n && end - start < MAX_CHUNK_TARGETS) {
-                long next = projectionBytes(spec, inputRowBytes(spec, input, end));
-                if (bytes + next > chunkBudget) {
+                long withNext = bytes + rowBytes.applyAsLong(end);
+                if (rangeBytes.bytes(start, end + 1, withNext) > budget) {
                     break;
                 }
-                bytes += next;
+                bytes = withNext;
                 end++;
             }
             start = end;
@@ -455,7 +463,7 @@ public final class LayerWiseInference {
 
     /** Rows [start, end) of a layer's input, as the layer reads them. */
     @FunctionalInterface
-    private interface RowRange {
+    interface RowRange {
         FeatureMatrix rows(int start, int end);
     }
 
@@ -482,34 +490,63 @@ public final class LayerWiseInference {
     }
 
     /** Every node's rows of the variant's node tensors, source side and target side, [n, cols] row-major each. */
-    private record NodeRows(List<DenseMatrix> source, List<DenseMatrix> target) {
+    record NodeRows(List<DenseMatrix> source, List<DenseMatrix> target) {
+    }
+
+    /** A scorer of a layer (or of a typed relation) bound to {@code graph}, with its relationship features per slot. */
+    @FunctionalInterface
+    interface Binder {
+        AttentionVariant.Scorer bind(GraphTensor graph, Tensor edgeFeatures);
     }
 
     /** The variant's node tensors of every node, projected over node ranges. */
     private static NodeRows project(Backend backend, int n, RowRange input, LayerParameters layer, int[] ranges,
                                     TerminationFlag terminationFlag) {
+        return project(backend, (graph, edges) -> layer.bind(backend, graph, edges), layer.spec.edgeDim(), n, input, n,
+                null, ranges, terminationFlag);
+    }
+
+    /**
+     * The node tensors of {@code sources} source rows and {@code targets} target rows, projected over the ranges
+     * {@code ranges} (each side clipped to its own rows). {@code targetInput} null: one node set, whose rows feed
+     * both sides (an untyped layer, a relation within one node type); else a bipartite relation's target rows.
+     */
+    static NodeRows project(Backend backend, Binder binder, int edgeDim, int sources, RowRange sourceInput,
+                            int targets, RowRange targetInput, int[] ranges, TerminationFlag terminationFlag) {
         List<DenseMatrix> source = null;
         List<DenseMatrix> target = null;
         for (int r = 0; r + 1 < ranges.length; r++) {
             terminationFlag.assertRunning();
-            int start = ranges[r];
-            int end = ranges[r + 1];
+            // A side past its last row projects its first row again, discarded: no backend sees an empty input.
+            boolean sourceRows = ranges[r] < sources;
+            boolean targetRows = ranges[r] < targets;
+            int sourceStart = sourceRows ? ranges[r] : 0;
+            int sourceEnd = sourceRows ? Math.min(ranges[r + 1], sources) : Math.min(1, sources);
+            int targetStart = targetRows ? ranges[r] : 0;
+            int targetEnd = targetRows ? Math.min(ranges[r + 1], targets) : Math.min(1, targets);
             List<Object> owned = new ArrayList<>();
             AttentionVariant.Scorer scorer = null;
             try {
                 // The projection reads no slots: a graph of the range's nodes without any.
-                GraphTensor nodesOnly = own(owned, backend.upload(new GraphBuilder(end - start).selfLoops(false)
-                        .build(new int[0], new int[0])));
-                Tensor edges = layer.spec.edgeDim() > 0 ? own(owned, backend.zeros(0, layer.spec.edgeDim())) : null;
-                scorer = layer.bind(backend, nodesOnly, edges);
-                Tensor rows = own(owned, backend.upload(input.rows(start, end)));
-                scorer.project(rows, null, rows, null);
+                GraphBuilder builder = targetInput == null ? new GraphBuilder(sourceEnd - sourceStart).selfLoops(false)
+                        : GraphBuilder.bipartite(sourceEnd - sourceStart, targetEnd - targetStart);
+                GraphTensor nodesOnly = own(owned, backend.upload(builder.build(new int[0], new int[0])));
+                Tensor edges = edgeDim > 0 ? own(owned, backend.zeros(0, edgeDim)) : null;
+                scorer = binder.bind(nodesOnly, edges);
+                Tensor sourceInputRows = own(owned, backend.upload(sourceInput.rows(sourceStart, sourceEnd)));
+                Tensor targetInputRows = targetInput == null ? sourceInputRows
+                        : own(owned, backend.upload(targetInput.rows(targetStart, targetEnd)));
+                scorer.project(sourceInputRows, null, targetInputRows, null);
                 if (source == null) {
-                    source = allocate(scorer.sourceTensors(), n);
-                    target = allocate(scorer.targetTensors(), n);
+                    source = allocate(scorer.sourceTensors(), sources);
+                    target = allocate(scorer.targetTensors(), targets);
                 }
-                downloadRows(backend, scorer.sourceTensors(), source, start);
-                downloadRows(backend, scorer.targetTensors(), target, start);
+                if (sourceRows) {
+                    downloadRows(backend, scorer.sourceTensors(), source, sourceStart);
+                }
+                if (targetRows) {
+                    downloadRows(backend, scorer.targetTensors(), target, targetStart);
+                }
             } finally {
                 if (scorer != null) {
                     scorer.release();
@@ -521,7 +558,7 @@ public final class LayerWiseInference {
     }
 
     /** [n, cols] host arrays, one for each of {@code tensors}. */
-    private static List<DenseMatrix> allocate(List<Tensor> tensors, int n) {
+    static List<DenseMatrix> allocate(List<Tensor> tensors, int n) {
         List<DenseMatrix> rows = new ArrayList<>();
         for (Tensor tensor : tensors) {
             rows.add(new DenseMatrix(n, tensor.cols(), new float[Math.multiplyExact(n, tensor.cols())]));
@@ -530,7 +567,7 @@ public final class LayerWiseInference {
     }
 
     /** Each tensor into rows {@code first ..} of its host array. */
-    private static void downloadRows(Backend backend, List<Tensor> tensors, List<DenseMatrix> into, int first) {
+    static void downloadRows(Backend backend, List<Tensor> tensors, List<DenseMatrix> into, int first) {
         for (int k = 0; k < tensors.size(); k++) {
             Tensor tensor = tensors.get(k);
             float[] values = new float[tensor.rows() * tensor.cols()];
@@ -540,7 +577,7 @@ public final class LayerWiseInference {
     }
 
     /** Rows [start, end) of each host array on the backend. */
-    private static List<Tensor> uploadRows(Backend backend, List<DenseMatrix> from, int start, int end,
+    static List<Tensor> uploadRows(Backend backend, List<DenseMatrix> from, int start, int end,
                                            List<Object> owned) {
         List<Tensor> tensors = new ArrayList<>();
         for (DenseMatrix all : from) {
@@ -559,20 +596,13 @@ public final class LayerWiseInference {
                                      LayerParameters layer, int start, int end, boolean keepAttention) {
         LayerSpec spec = layer.spec;
         int targets = end - start;
-        int slots = graph.offsets()[end] - graph.offsets()[start];
         List<Object> owned = new ArrayList<>();
-        AttentionVariant.Scorer scorer = null;
         try {
-            GraphTensor chunkGraph = own(owned, backend.upload(graph.targetSlice(start, end)));
-            DenseMatrix slotFeatures = graph.slotFeatures(start, end);
-            Tensor edges = slotFeatures == null ? null : own(owned, backend.upload(slotFeatures));
-            scorer = layer.variant.bindProjected(backend, chunkGraph, spec, layer.byName, layer.prefix, edges,
-                    layer.sourceTensors, uploadRows(backend, projected.target(), start, end, owned));
-            Tensor alpha = own(owned, backend.zeros(slots, spec.heads()));
-            scorer.score(alpha);
-            backend.edgeSoftmax(chunkGraph, alpha);
-            Tensor output = own(owned, backend.zeros(targets, spec.outputDim()));
-            backend.aggregate(chunkGraph, alpha, null, scorer.sourceTensors().get(0), spec.concat(), output);
+            Attended attended = attend(backend, graph.targetSlice(start, end), graph.slotFeatures(start, end),
+                    (chunkGraph, edges, targetTensors) -> layer.variant.bindProjected(backend, chunkGraph, spec,
+                            layer.byName, layer.prefix, edges, layer.sourceTensors, targetTensors),
+                    spec, projected.target(), start, end, owned);
+            Tensor output = attended.output();
             if (layer.residual != null) {
                 Tensor targetInput = own(owned, backend.upload(layerInput.rows(start, end)));
                 Tensor residual = own(owned, backend.zeros(targets, spec.outputDim()));
@@ -585,21 +615,55 @@ public final class LayerWiseInference {
             }
             float[] result = new float[targets * spec.outputDim()];
             backend.download(output, result);
-            float[] attention = null;
-            if (keepAttention) {
-                attention = new float[slots * spec.heads()];
-                backend.download(alpha, attention);
-            }
-            return new ChunkResult(result, attention);
+            return new ChunkResult(result, keepAttention ? download(backend, attended.attention()) : null);
         } finally {
-            if (scorer != null) {
-                scorer.release();
-            }
             owned.forEach(backend::release);
         }
     }
 
-    private static <T> T own(List<Object> owned, T tensor) {
+    /** A chunk's attention [slots, heads] after the softmax, and its aggregated messages [targets, outputDim]. */
+    record Attended(Tensor attention, Tensor output) {
+    }
+
+    /** A scorer on a chunk's graph reading the given target tensors (the source tensors are the binder's). */
+    @FunctionalInterface
+    interface ProjectedBinder {
+        AttentionVariant.Scorer bind(GraphTensor chunkGraph, Tensor edgeFeatures, List<Tensor> targetTensors);
+    }
+
+    /**
+     * The targets [start, end) of {@code slice}'s graph: their slots scored from the projected node tensors
+     * ({@code targetRows}: every target's rows, of which these targets' are read), the softmax over each target's
+     * slots and the attention-weighted sum of the messages; no bias. The tensors returned are in {@code owned}.
+     */
+    static Attended attend(Backend backend, IncomingCsr slice, DenseMatrix slotFeatures, ProjectedBinder binder,
+                           LayerSpec spec, List<DenseMatrix> targetRows, int start, int end, List<Object> owned) {
+        AttentionVariant.Scorer scorer = null;
+        try {
+            GraphTensor chunkGraph = own(owned, backend.upload(slice));
+            Tensor edges = slotFeatures == null ? null : own(owned, backend.upload(slotFeatures));
+            scorer = binder.bind(chunkGraph, edges, uploadRows(backend, targetRows, start, end, owned));
+            Tensor alpha = own(owned, backend.zeros(slice.slotCount(), spec.heads()));
+            scorer.score(alpha);
+            backend.edgeSoftmax(chunkGraph, alpha);
+            Tensor output = own(owned, backend.zeros(end - start, spec.outputDim()));
+            backend.aggregate(chunkGraph, alpha, null, scorer.sourceTensors().get(0), spec.concat(), output);
+            return new Attended(alpha, output);
+        } finally {
+            if (scorer != null) {
+                scorer.release();
+            }
+        }
+    }
+
+    /** A tensor's values on the host. */
+    static float[] download(Backend backend, Tensor tensor) {
+        float[] values = new float[Math.multiplyExact(tensor.rows(), tensor.cols())];
+        backend.download(tensor, values);
+        return values;
+    }
+
+    static <T> T own(List<Object> owned, T tensor) {
         owned.add(tensor);
         return tensor;
     }

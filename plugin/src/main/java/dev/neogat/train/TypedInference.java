@@ -143,13 +143,7 @@ public final class TypedInference {
                                       Map<Relation, FeatureMatrix> relationshipFeatures,
                                       Map<String, int[]> embeddingRows, Inference.Request request) {
         requireInput(config, graph, features);
-        for (String type : embeddingRows.keySet()) {
-            FeaturelessInput learned = config.featureless().get(type);
-            if (learned == null || learned.mode() != FeaturelessInput.Mode.NODE) {
-                throw new IllegalArgumentException("Trained rows are given for node type '" + type + "', which has no "
-                        + "learned input per node in this model");
-            }
-        }
+        requireEmbeddingRows(config, embeddingRows);
         Map<String, FeatureMatrix> input = modelInput(config, features);
         Map<String, Tensor> inputs = new LinkedHashMap<>();
         TypedGatNetwork network = null;
@@ -166,7 +160,7 @@ public final class TypedInference {
             }
             network = new TypedGatNetwork(backend, config, weights, graph, inputs,
                     TypedTrainer.dense(relationshipFeatures), false);
-            float[] logits = download(backend, network.forward());
+            float[] logits = LayerWiseInference.download(backend, network.forward());
             List<Map<Relation, float[]>> attention = new ArrayList<>();
             List<Map<String, float[]>> embeddings = new ArrayList<>();
             List<Map<String, double[]>> relationWeights = new ArrayList<>();
@@ -181,14 +175,14 @@ public final class TypedInference {
                 if (request.attention()) {
                     Map<Relation, float[]> byRelation = new LinkedHashMap<>();
                     for (Relation r : config.layer(l).activeRelations()) {
-                        byRelation.put(r, download(backend, network.attention(l, r)));
+                        byRelation.put(r, LayerWiseInference.download(backend, network.attention(l, r)));
                     }
                     attention.add(byRelation);
                 }
                 if (request.embeddings() && !config.isOutputLayer(l)) {
                     Map<String, float[]> byType = new LinkedHashMap<>();
                     for (Map.Entry<String, Tensor> out : network.layer(l).outputs().entrySet()) {
-                        byType.put(out.getKey(), download(backend, out.getValue()));
+                        byType.put(out.getKey(), LayerWiseInference.download(backend, out.getValue()));
                     }
                     embeddings.add(byType);
                 }
@@ -202,8 +196,36 @@ public final class TypedInference {
         }
     }
 
+    /** Fails unless every node type given trained rows learns its input per node. */
+    static void requireEmbeddingRows(TypedGatConfig config, Map<String, int[]> embeddingRows) {
+        for (String type : embeddingRows.keySet()) {
+            FeaturelessInput learned = config.featureless().get(type);
+            if (learned == null || learned.mode() != FeaturelessInput.Mode.NODE) {
+                throw new IllegalArgumentException("Trained rows are given for node type '" + type + "', which has no "
+                        + "learned input per node in this model");
+            }
+        }
+    }
+
     /** The trained input row of each of the graph's {@code nodes} nodes of a per-node featureless type. */
     public static DenseMatrix trainedRows(String type, Weights weights, int nodes, int[] rows) {
+        requireTrainedRows(type, weights, nodes, rows);
+        return trainedRows(type, weights, rows, 0, nodes);
+    }
+
+    /** The trained input rows of the nodes [start, end) of a per-node featureless type, checked by {@link #requireTrainedRows}. */
+    static DenseMatrix trainedRows(String type, Weights weights, int[] rows, int start, int end) {
+        DenseMatrix table = weights.get(TypedGatNetwork.embeddingName(type));
+        int width = table.cols();
+        float[] gathered = new float[Math.multiplyExact(end - start, width)];
+        for (int i = start; i < end; i++) {
+            System.arraycopy(table.data(), rows[i] * width, gathered, (i - start) * width, width);
+        }
+        return new DenseMatrix(end - start, width, gathered);
+    }
+
+    /** Fails unless {@code rows} gives a trained row of the table for each of the {@code nodes} nodes of {@code type}. */
+    static void requireTrainedRows(String type, Weights weights, int nodes, int[] rows) {
         if (rows == null) {
             throw new IllegalArgumentException("Node type '" + type + "' has a learned input per node (the model was "
                     + "trained with featurelessNodes 'node'): give the trained row of each of its nodes");
@@ -213,8 +235,6 @@ public final class TypedInference {
                     + " trained rows are given");
         }
         DenseMatrix table = weights.get(TypedGatNetwork.embeddingName(type));
-        int width = table.cols();
-        float[] gathered = new float[Math.multiplyExact(nodes, width)];
         for (int i = 0; i < nodes; i++) {
             int row = rows[i];
             if (row == -1) {
@@ -227,14 +247,6 @@ public final class TypedInference {
                 throw new IllegalArgumentException("Node " + i + " of node type '" + type + "' has the trained row "
                         + row + ", outside [0, " + table.rows() + ")");
             }
-            System.arraycopy(table.data(), row * width, gathered, i * width, width);
         }
-        return new DenseMatrix(nodes, width, gathered);
-    }
-
-    private static float[] download(Backend backend, Tensor tensor) {
-        float[] values = new float[Math.multiplyExact(tensor.rows(), tensor.cols())];
-        backend.download(tensor, values);
-        return values;
     }
 }

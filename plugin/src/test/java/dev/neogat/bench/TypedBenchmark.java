@@ -6,6 +6,13 @@ import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.Orientation;
 import dev.neogat.graph.TypedGraph;
 import dev.neogat.model.MemoryEstimate;
+import dev.neogat.model.ModelMetadata;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedLayerWiseInference;
+import dev.neogat.train.TypedPredictionCollector;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.GatNetwork;
@@ -37,6 +44,9 @@ import java.util.SplittableRandom;
  * {@code untyped=false} (skip the untyped model), {@code warmup=2} and {@code measured=5} epochs (the median of the
  * measured ones is printed). Heap: the heap pools' summed peak (an upper bound) and the most heap live after a
  * collection (a lower bound), both above the generated graph, beside the engine's estimate of the same.
+ * {@code inference=<MiB>} times inference instead (logits only, random weights): full batch ({@link TypedInference})
+ * against layer by layer within that budget ({@link TypedLayerWiseInference}), with the same heap measures, the
+ * chunk count and the largest difference of the logits.
  * Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.TypedBenchmark
  * -Dbench.args="100000"} (-Dbench.heap=8g for 1000000; threads: -Dbench.threads).
  */
@@ -50,6 +60,7 @@ public final class TypedBenchmark {
         int papers = 100_000;
         List<RelationAggregation> aggregations = List.of(RelationAggregation.SUM, RelationAggregation.ATTENTION);
         boolean untyped = true;
+        long inferenceBudget = 0;
         for (String word : words) {
             if (word.startsWith("aggregations=")) {
                 aggregations = Arrays.stream(word.substring("aggregations=".length()).split(","))
@@ -58,6 +69,8 @@ public final class TypedBenchmark {
                 warmup = Integer.parseInt(word.substring("warmup=".length()));
             } else if (word.startsWith("measured=")) {
                 measured = Integer.parseInt(word.substring("measured=".length()));
+            } else if (word.startsWith("inference=")) {
+                inferenceBudget = Long.parseLong(word.substring("inference=".length())) << 20;
             } else if (word.startsWith("untyped=")) {
                 untyped = Boolean.parseBoolean(word.substring("untyped=".length()));
             } else {
@@ -112,6 +125,10 @@ public final class TypedBenchmark {
             MemoryEstimate estimate = MemoryEstimate.typed(config, graph, featureValues, true);
             System.out.printf(Locale.ROOT, "typed %-9s engine estimate %.2f GiB%n", aggregation.key(),
                     estimate.totalBytes() / (double) (1L << 30));
+            if (inferenceBudget > 0) {
+                inference(config, graph, features, inferenceBudget, threads);
+                continue;
+            }
             long base = HeapWatch.reset();
             try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
                 Map<String, Tensor> x = new LinkedHashMap<>();
@@ -132,7 +149,7 @@ public final class TypedBenchmark {
             }
         }
 
-        if (!untyped) {
+        if (!untyped || inferenceBudget > 0) {
             return;
         }
         int nodes = papers + authors + venues;
@@ -180,6 +197,41 @@ public final class TypedBenchmark {
                     + "(engine estimate %.2f GiB; %d message edges)%n", median, peakHeap() / (double) (1L << 30),
                     estimate.totalBytes() / (double) (1L << 30), csr.slotCount());
         }
+    }
+
+    /** Full-batch against layer-wise inference of {@code config} with random weights: time, heap, chunks, logits. */
+    private static void inference(TypedGatConfig config, TypedGraph graph, Map<String, DenseMatrix> features,
+                                  long budget, int threads) {
+        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 1);
+        TypedTrainedModel model = new TypedTrainedModel(config, weights, ModelMetadata.NONE);
+        Map<String, FeatureMatrix> x = new LinkedHashMap<>(features);
+        float[][] logits = new float[2][];
+        TypedLayerWiseInference.Plan plan = TypedLayerWiseInference.plan(config, graph, x, budget,
+                new TypedPredictionCollector(config, graph, Inference.Request.LOGITS_ONLY).keptBytes());
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            for (int way = 0; way < 2; way++) {
+                boolean layerWise = way == 1;
+                long base = HeapWatch.reset();
+                double median = epochs(() -> logits[layerWise ? 1 : 0] = (layerWise
+                        ? TypedLayerWiseInference.predict(backend, model, graph, x, Map.of(), Map.of(), budget,
+                        Inference.Request.LOGITS_ONLY, TerminationFlag.RUNNING)
+                        : TypedInference.run(backend, model, graph, x, Inference.Request.LOGITS_ONLY)).logits());
+                System.out.printf(Locale.ROOT, "typed %-9s %-11s inference median %.0f ms; heap above the generated "
+                                + "graph: pools' peak %.2f GiB, most live after a collection %.2f GiB%s%n",
+                        config.aggregation().key(), layerWise ? "layer-wise" : "full batch", median,
+                        (HeapWatch.poolsPeak() - base) / (double) (1L << 30),
+                        Math.max(0, HeapWatch.liveAfterCollection() - base) / (double) (1L << 30),
+                        layerWise ? String.format(Locale.ROOT, " (budget %s: per-node arrays %s, %d chunks)",
+                                MemoryEstimate.humanReadable(budget), MemoryEstimate.humanReadable(plan.residentBytes()),
+                                plan.chunkCount()) : "");
+            }
+        }
+        double largest = 0;
+        for (int i = 0; i < logits[0].length; i++) {
+            largest = Math.max(largest, Math.abs(logits[0][i] - logits[1][i]));
+        }
+        System.out.printf(Locale.ROOT, "typed %-9s largest logit difference %.3g%n", config.aggregation().key(),
+                largest);
     }
 
     private static double epochs(Runnable epoch) {

@@ -7,6 +7,7 @@ import dev.neogat.graph.TypedSampledSubgraph;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.nn.TypedGatNetwork;
@@ -17,6 +18,14 @@ import dev.neogat.spec.Relation;
 import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.Variant;
+import dev.neogat.model.ModelMetadata;
+import dev.neogat.model.TypedTrainedModel;
+import dev.neogat.train.Inference;
+import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedLayerWiseInference;
+import dev.neogat.train.TypedPrediction;
+import dev.neogat.train.TypedPredictionCollector;
+import dev.neogat.util.TerminationFlag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -243,11 +252,68 @@ class TypedGpuParityTest {
         }
     }
 
-    private static void assertClose(Backend cpu, Tensor expected, Backend gpu, Tensor actual, String what) {
-        float[] e = new float[expected.rows() * expected.cols()];
-        float[] a = new float[actual.rows() * actual.cols()];
-        cpu.download(expected, e);
-        gpu.download(actual, a);
+    /**
+     * Layer-wise inference on the GPU backend ({@link TypedLayerWiseInference}, chunks of a few rows; the
+     * projection of a bipartite relation runs past its smaller side's last row) against the CPU's full batch.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"GAT, SUM", "GATV2, ATTENTION"})
+    void layerWiseInferenceMatchesTheCpuFullBatch(Variant variant, RelationAggregation aggregation) {
+        assumeTrue(EmulatedCuda.unavailableBecause().isEmpty(),
+                () -> "GPU emulator unavailable: " + EmulatedCuda.unavailableBecause().orElse(""));
+        SplittableRandom random = new SplittableRandom(9);
+        TypedGraph graph = graph(random);
+        Relation writes = new Relation("author", "writes", "paper");
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        widths.put("paper", 6);
+        widths.put("author", 3);
+        TypedGatConfig config = TypedGatConfig.builder(widths, graph.relations(), "paper", 4)
+                .variant(variant).aggregation(aggregation).semanticDim(8).hiddenHeads(3).hiddenChannels(4)
+                .residual(true).edgeDim(writes, 2).featureless("venue", FeaturelessInput.perLabel(2)).build();
+        Weights weights = Weights.initialize(TypedGatNetwork.parameterShapes(config), 7);
+        Map<String, FeatureMatrix> features = new LinkedHashMap<>();
+        features.put("paper", new DenseMatrix(graph.nodeCount("paper"), 6,
+                values(random, graph.nodeCount("paper") * 6)));
+        features.put("author", new DenseMatrix(graph.nodeCount("author"), 3,
+                values(random, graph.nodeCount("author") * 3)));
+        Map<Relation, FeatureMatrix> edges = Map.of(writes, new DenseMatrix(graph.graph(writes).originalEdgeCount(), 2,
+                values(random, graph.graph(writes).originalEdgeCount() * 2)));
+        TypedPrediction full;
+        try (CpuBackend cpu = CpuBackend.sequential()) {
+            full = TypedInference.run(cpu, config, weights, graph, features, edges, Map.of(),
+                    Inference.Request.EVERYTHING);
+        }
+        TypedTrainedModel model = new TypedTrainedModel(config, weights, ModelMetadata.NONE);
+        long kept = new TypedPredictionCollector(config, graph, Inference.Request.EVERYTHING).keptBytes();
+        long budget = TypedLayerWiseInference.plan(config, graph, features, Long.MAX_VALUE / 4, kept).residentBytes()
+                + 4_000;
+        assertTrue(TypedLayerWiseInference.plan(config, graph, features, budget, kept).chunkCount() > 10);
+        try (GpuBackend gpu = new GpuBackend(EmulatedCuda.open())) {
+            TypedPrediction layerWise = TypedLayerWiseInference.predict(gpu, model, graph, features, edges, Map.of(),
+                    budget, Inference.Request.EVERYTHING, TerminationFlag.RUNNING);
+            assertClose(full.logits(), layerWise.logits(), "logits");
+            for (int l = 0; l < config.layers(); l++) {
+                for (Relation r : config.layer(l).activeRelations()) {
+                    assertClose(full.attention(l, r), layerWise.attention(l, r), "attention of " + r + " in " + l);
+                }
+                if (!config.isOutputLayer(l)) {
+                    for (String type : config.nodeTypes()) {
+                        assertClose(full.embeddings(l, type), layerWise.embeddings(l, type), type + " after " + l);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] values(SplittableRandom random, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return values;
+    }
+
+    private static void assertClose(float[] e, float[] a, String what) {
         assertEquals(e.length, a.length, what + ": size");
         for (int i = 0; i < e.length; i++) {
             double error = Math.abs(e[i] - a[i]);
@@ -256,5 +322,13 @@ class TypedGpuParityTest {
                         + " on the CPU");
             }
         }
+    }
+
+    private static void assertClose(Backend cpu, Tensor expected, Backend gpu, Tensor actual, String what) {
+        float[] e = new float[expected.rows() * expected.cols()];
+        float[] a = new float[actual.rows() * actual.cols()];
+        cpu.download(expected, e);
+        gpu.download(actual, a);
+        assertClose(e, a, what);
     }
 }

@@ -107,7 +107,7 @@ public final class TypedModelFixtures {
         return new DenseMatrix(x.rows() * count, x.cols(), values);
     }
 
-    private static int[][] edges(SplittableRandom random, int sources, int targets, int count) {
+    static int[][] edges(SplittableRandom random, int sources, int targets, int count) {
         int[][] e = new int[2][count];
         for (int k = 0; k < count; k++) {
             e[0][k] = random.nextInt(sources);
@@ -116,7 +116,7 @@ public final class TypedModelFixtures {
         return e;
     }
 
-    private static DenseMatrix noise(SplittableRandom random, int rows, int cols) {
+    static DenseMatrix noise(SplittableRandom random, int rows, int cols) {
         float[] values = new float[rows * cols];
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (random.nextDouble() * 2 - 1);

@@ -56,7 +56,8 @@ public class PredictProcedures extends ProcedureBase {
             + "including nodes added after training; with includeProbabilities, the class probabilities too. With "
             + "nodes, only for those nodes (one row per entry, in the given order, a duplicate once per time given), "
             + "reading only their L-hop neighbourhood: the same result as the full run for them. A typed model "
-            + "predicts the nodes of its target label (without memoryBudget for now); with nodes, those of them.")
+            + "predicts the nodes of its target label (layer by layer within memoryBudget as an untyped one); with "
+            + "nodes, those of them.")
     @SuppressWarnings("deprecation")
     public Stream<PredictionRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,

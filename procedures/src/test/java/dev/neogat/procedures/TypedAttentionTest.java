@@ -174,14 +174,6 @@ class TypedAttentionTest {
     }
 
     @Test
-    void aMemoryBudgetIsRefusedClearlyForATypedModel() {
-        assertThatThrownBy(() -> db.executeTransactionally("CALL gat.attention.stream('typed', {memoryBudget: '1GiB'}) "
-                + "YIELD weight RETURN weight", Map.of(), result -> result.stream().count()))
-                .rootCause().hasMessage("The model 'typed' is a typed model; 'memoryBudget' with a typed model is not "
-                        + "supported yet");
-    }
-
-    @Test
     void selfLoopsCanBeLeftOut() {
         long withoutSelfLoops = db.executeTransactionally("""
                 CALL gat.attention.stream('typed', {includeSelfLoops: false}) YIELD relationship

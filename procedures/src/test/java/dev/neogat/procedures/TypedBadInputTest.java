@@ -196,9 +196,6 @@ class TypedBadInputTest {
                     c.put("featureProperties", features);
                 }, List.of("The typed model 'base' was trained with features for the label 'Venue' but this "
                         + "projection reads none for it")),
-                new Case("memoryBudget", c -> c.put("memoryBudget", "1GiB"),
-                        List.of("The model 'base' is a typed model; 'memoryBudget' with a typed model is not "
-                                + "supported yet")),
                 new Case("pcaOfATypedModel", c -> c.put("pcaDimensions", 2),
                         List.of("The model 'base' is a typed model; 'pcaDimensions' with a typed model is not "
                                 + "supported yet")),

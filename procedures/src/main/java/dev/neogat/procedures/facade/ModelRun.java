@@ -289,9 +289,7 @@ public final class ModelRun {
         }
         long predictMillis = (System.nanoTime() - start) / 1_000_000 - writeMillis;
         if (layerWise) {
-            context.log().info("Model '%s' ran layer by layer within a memory budget of %s: full-batch inference "
-                    + "would take %s", modelName, MemoryEstimate.humanReadable(budget),
-                    MemoryEstimate.humanReadable(need.activationBytes() + need.parameterBytes()));
+            logLayerWise(context, modelName, budget, need);
         }
         if (write != null && written == null) {
             long writeStart = System.nanoTime();
@@ -305,8 +303,15 @@ public final class ModelRun {
                 writeMillis);
     }
 
+    /** The log line of a run that went layer by layer: why. */
+    static void logLayerWise(ProcedureContext context, String modelName, long budget, MemoryEstimate need) {
+        context.log().info("Model '%s' ran layer by layer within a memory budget of %s: full-batch inference "
+                + "would take %s", modelName, MemoryEstimate.humanReadable(budget),
+                MemoryEstimate.humanReadable(need.activationBytes() + need.parameterBytes()));
+    }
+
     /** Fails when a budget that was given is more than the heap free now. */
-    private static void requireBudgetFree(Long givenBudget) {
+    static void requireBudgetFree(Long givenBudget) {
         long free = MemoryBudget.freeHeap();
         if (givenBudget != null && givenBudget > free) {
             throw new IllegalArgumentException("Configuration 'memoryBudget' of "

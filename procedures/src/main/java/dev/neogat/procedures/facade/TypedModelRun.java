@@ -1,6 +1,8 @@
 package dev.neogat.procedures.facade;
 
 import dev.neogat.device.DeviceChoice;
+import dev.neogat.device.Devices;
+import dev.neogat.model.MemoryEstimate;
 import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.procedures.config.ConfigMap;
@@ -20,6 +22,8 @@ import dev.neogat.spec.RelationAggregation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.Inference;
 import dev.neogat.train.TypedInference;
+import dev.neogat.train.TypedLayerWiseInference;
+import dev.neogat.train.TypedPredictionCollector;
 import dev.neogat.train.TypedPrediction;
 
 import java.util.List;
@@ -124,10 +128,6 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
      */
     private static ProjectionConfig checkedProjection(String modelName, TypedTrainedModel model, ConfigMap config,
                                                       WriteConfig write, List<RunProperties.Named> otherOutputs) {
-        if (config.has(MemoryBudget.KEY)) {
-            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; '" + MemoryBudget.KEY
-                    + "' with a typed model is not supported yet");
-        }
         ProjectionConfig projection = ProjectionConfig.read(config, trainedProjection(model), true);
         Map<String, Object> configuration = Objects.requireNonNullElse(model.metadata().configuration(), Map.of());
         String ofModel = " of the model '" + modelName + "'";
@@ -169,17 +169,39 @@ public record TypedModelRun(TypedTrainedModel model, TypedLoadedGraph graph, Typ
         } catch (IllegalArgumentException e) {
             throw cannotRun(modelName, e);
         }
-        DeviceChoice choice = TypedTrainFacade.device(device, concurrency, context, gat, graph, false);
+        Long givenBudget = MemoryBudget.read(config);
+        MemoryEstimate need = TypedTrainFacade.estimate(gat, graph, false);
+        long budget = MemoryBudget.orDefault(givenBudget);
+        boolean layerWise = need.activationBytes() + need.parameterBytes() > budget;
+        if (layerWise) {
+            ModelRun.requireBudgetFree(givenBudget);
+        }
+        DeviceChoice choice = Devices.select(device, concurrency, context.terminationFlag(), need);
         try (Backend backend = choice.backend()) {
-            job.phase("predicting");
-            try {
-                prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
-                        graph.relationshipFeatures(), trainedRows, request);
-            } catch (IllegalArgumentException e) {
-                throw cannotRun(modelName, e);
+            if (!layerWise) {
+                job.phase("predicting");
+                try {
+                    prediction = TypedInference.run(backend, model, graph.graph(), graph.features(),
+                            graph.relationshipFeatures(), trainedRows, request);
+                } catch (IllegalArgumentException e) {
+                    throw cannotRun(modelName, e);
+                }
+            } else {
+                // Written after the run: the typed write's columns span every label and relation of the written
+                // layer (TypedAttentionColumns); the collector's arrays count in the budget instead.
+                job.phase("predicting layer by layer");
+                TypedPredictionCollector collector = new TypedPredictionCollector(gat, graph.graph(), request,
+                        job::progress);
+                TypedLayerWiseInference.run(backend, gat, model.weights(), graph.graph(), graph.features(),
+                        graph.relationshipFeatures(), trainedRows, budget, collector.keptBytes(), request, collector,
+                        context.terminationFlag());
+                prediction = collector.prediction();
             }
         }
         long predictMillis = (System.nanoTime() - start) / 1_000_000;
+        if (layerWise) {
+            ModelRun.logLayerWise(context, modelName, budget, need);
+        }
         WriteBack.Summary written = null;
         long writeMillis = 0;
         if (write != null) {

@@ -254,10 +254,14 @@ final class TypedTrainFacade {
      */
     static DeviceChoice device(String requested, int concurrency, ProcedureContext context, TypedGatConfig config,
                                TypedLoadedGraph graph, boolean training) {
+        return Devices.select(requested, concurrency, context.terminationFlag(), estimate(config, graph, training));
+    }
+
+    /** What a run of {@code config} over the loaded graph takes on the CPU backend (training or inference). */
+    static MemoryEstimate estimate(TypedGatConfig config, TypedLoadedGraph graph, boolean training) {
         Map<String, Long> featureValues = new LinkedHashMap<>();
         graph.features().forEach((type, x) -> featureValues.put(type, x.storedValues()));
-        MemoryEstimate need = MemoryEstimate.typed(config, graph.graph(), featureValues, training);
-        return Devices.select(requested, concurrency, context.terminationFlag(), need);
+        return MemoryEstimate.typed(config, graph.graph(), featureValues, training);
     }
 
     private static ModelMetadata trainedOn(TypedTrainingResult result, TrainConfig config, TypedLoadedGraph graph,
