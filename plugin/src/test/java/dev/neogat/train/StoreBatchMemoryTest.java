@@ -94,7 +94,7 @@ class StoreBatchMemoryTest {
     /** Runs one epoch's preparations through the pipeline, counting the bytes of the batches it holds. */
     private static Held run(int batchSize, int concurrency) {
         BatchReader reader = BatchReader.of(NeighbourSource.of(GRAPH), FeatureRows.of(FEATURE_ROWS));
-        BatchPipeline pipeline = BatchPipeline.shared(reader, BatchPipeline.workersFor(concurrency));
+        BatchPipeline<BatchReader> pipeline = BatchPipeline.shared(reader, BatchPipeline.workersFor(concurrency));
         AtomicLong live = new AtomicLong();
         AtomicLong most = new AtomicLong();
         AtomicLong largest = new AtomicLong();
