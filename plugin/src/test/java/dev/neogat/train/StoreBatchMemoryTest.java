@@ -119,8 +119,8 @@ class StoreBatchMemoryTest {
         return new Held(most.get(), largest.get());
     }
 
-    /** Bytes of the primitive arrays reachable from {@code root} through the engine's own objects. */
-    private static long arrayBytes(Object root) {
+    /** Bytes of the primitive arrays reachable from {@code root} through the engine's own objects and maps. */
+    static long arrayBytes(Object root) {
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         return arrayBytes(root, seen);
     }
@@ -145,6 +145,14 @@ class StoreBatchMemoryTest {
             long total = 0;
             for (int i = 0; i < length; i++) {
                 total += arrayBytes(java.lang.reflect.Array.get(object, i), seen);
+            }
+            return total;
+        }
+        if (object instanceof java.util.Map<?, ?> map) {
+            // Typed batches hold their per-type and per-relation parts in maps.
+            long total = 0;
+            for (Object value : map.values()) {
+                total += arrayBytes(value, seen);
             }
             return total;
         }
