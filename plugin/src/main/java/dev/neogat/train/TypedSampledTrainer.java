@@ -99,6 +99,16 @@ public final class TypedSampledTrainer {
         void accept(int chunk, int[] nodes, float[] logits);
     }
 
+    /** The class of row {@code row} of {@code logits} ([rows, classes]) with the highest score. */
+    public static int predictedClass(float[] logits, int row, int classes) {
+        return Prediction.predictedClass(logits, row * classes, classes);
+    }
+
+    /** The softmax of row {@code row} of {@code logits} ([rows, classes]), as a typed prediction gives it. */
+    public static double[] probabilities(float[] logits, int row, int classes) {
+        return Prediction.probabilities(logits, row * classes, classes, false);
+    }
+
     /**
      * A typed model's logits for {@code chunkCount} chunks of target nodes ({@code chunkNodes}: distinct type-local
      * ids per chunk), each computed on its exact L-hop typed neighbourhood, so they are the whole graph's for those
