@@ -24,7 +24,8 @@ import static org.assertj.core.data.Offset.offset;
  * (same draws: losses, metrics and written probabilities), with sampled fanouts and with every neighbour in one
  * batch; it learns the graph's signal; gat.train.estimate reports the store-backed requirement and 'auto' picks it
  * when neither in-heap mode fits; a budget even that cannot hold, relationship features, semantic attention and
- * attention properties are refused before anything is stored or written.
+ * attention properties are refused before anything is stored or written; TERMINATE TRANSACTION stops it within a
+ * second, with progress per batch.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @SuppressWarnings("unchecked")
@@ -144,6 +145,24 @@ class TypedStoreMiniBatchTest {
         assertSameRun("sampledHeap", heap, "sampledStore", store, "sampledHeapP", "sampledStoreP");
     }
 
+    /**
+     * Read along and against the stored direction the slots are listed as the loader lists them too: incoming ones
+     * by source, a node's own outgoing ones in the order of its relationships.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"NATURAL", "REVERSE"})
+    void eachOrientationDrawsTheInHeapRunsBatchesFromTheStore(String orientation) {
+        Object[] run = {"mode", "miniBatch", "batchSize", 24, "fanouts", List.of(2, 2), "epochs", 3,
+                "orientation", orientation, "attentionDropout", 0.2};
+        long budget = storeOnlyBudget(config(run));
+        String heapP = "heapP" + orientation;
+        String storeP = "storeP" + orientation;
+        Map<String, Object> heap = train("heap" + orientation, with(config(run), "probabilityProperty", heapP));
+        Map<String, Object> store = train("store" + orientation, with(with(with(config(run), "memoryBudget", budget),
+                "probabilityProperty", storeP), "concurrency", 2));
+        assertSameRun("heap" + orientation, heap, "store" + orientation, store, heapP, storeP);
+    }
+
     @Test
     void everyNeighbourInOneBatchFromTheStoreEqualsTheInHeapRun() {
         Object[] run = {"mode", "miniBatch", "batchSize", 100_000, "fanouts", List.of(-1, -1), "epochs", 3};
@@ -216,6 +235,62 @@ class TypedStoreMiniBatchTest {
                 .hasMessageContaining("attentionProperty 'storeAttention' is not written by a typed training that "
                         + "reads its batches from the store");
         assertNothingFrom("storeAttention", "storeAttention");
+    }
+
+    @Test
+    void terminationStopsItWithinASecondAndProgressIsPerBatch() throws Exception {
+        Object[] run = {"mode", "miniBatch", "batchSize", 8, "fanouts", List.of(3, 3), "epochs", 1_000_000,
+                "patience", 0, "concurrency", 2};
+        long budget = storeOnlyBudget(config(run));
+        java.util.concurrent.CompletableFuture<Throwable> training =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        train("endlessTypedStore", with(with(config(run), "memoryBudget", budget),
+                                "writeProperty", "neverWrittenTyped"));
+                        return null;
+                    } catch (Throwable t) {
+                        return t;
+                    }
+                });
+        String transactionId = null;
+        String phase = null;
+        long batches = 0;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (transactionId == null && System.nanoTime() < deadline) {
+            Map<String, Object> progress = db.executeTransactionally("CALL gat.progress() YIELD modelName, phase, "
+                    + "epoch, done, total WHERE modelName = 'endlessTypedStore' RETURN phase, epoch, done, total",
+                    Map.of(), r -> r.hasNext() ? r.next() : null);
+            if (progress != null && ((Number) progress.get("epoch")).longValue() >= 2) {
+                phase = (String) progress.get("phase");
+                batches = ((Number) progress.get("total")).longValue();
+                List<String> ids = db.executeTransactionally("SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+                        + "WHERE currentQuery CONTAINS 'gat.train' AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS' "
+                        + "RETURN transactionId", Map.of(), r -> r.stream()
+                        .map(row -> (String) row.get("transactionId")).toList());
+                assertThat(ids).hasSize(1);
+                transactionId = ids.get(0);
+            }
+            Thread.sleep(20);
+        }
+        assertThat(transactionId).as("the training ran two epochs within 60 s").isNotNull();
+        long trainNodes = db.executeTransactionally("MATCH (p:Paper {split: 'train'}) RETURN count(p) AS n", Map.of(),
+                r -> (Long) r.next().get("n"));
+        assertThat(batches).as("batches per epoch").isEqualTo((trainNodes + 7) / 8);
+        assertThat(phase).startsWith("training (batches read from the store): epoch ").contains(", batch ")
+                .endsWith(" of " + batches);
+        long start = System.nanoTime();
+        String message = db.executeTransactionally("TERMINATE TRANSACTION $id", Map.of("id", transactionId),
+                r -> (String) r.next().get("message"));
+        assertThat(message).isEqualTo("Transaction terminated.");
+        Throwable failure = training.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("typed gat.train from the store returned %.3f s after TERMINATE TRANSACTION%n", seconds);
+        assertThat(failure).as("the training call fails").isNotNull();
+        assertThat(seconds).as("seconds until the procedure returned").isLessThan(2.0);
+        assertNothingFrom("endlessTypedStore", "neverWrittenTyped");
+        long jobs = db.executeTransactionally("CALL gat.progress() YIELD modelName WHERE modelName = "
+                + "'endlessTypedStore' RETURN count(*) AS n", Map.of(), r -> (Long) r.next().get("n"));
+        assertThat(jobs).isZero();
     }
 
     private void assertNothingFrom(String model, String property) {
