@@ -237,7 +237,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     /**
      * Bytes of typed mini-batch training that reads its batches from the store at {@code concurrency}, as
      * {@link #fromStore} for an untyped one: what stays in the heap (per node a node-id map of up to 56 bytes and the
-     * sampler's per-type node map, per relation each target's first slot, per target-type node its label and split),
+     * sampler's per-type node map, one per thread sampling at once, per relation each target's first slot, per
+     * target-type node its label and split),
      * then the larger of training and evaluation. Training: the batches held at once ({@link #batchesHeld}, each as
      * large as the largest typed subgraph a batch can sample, {@link #typedPreparedBatchBytes}) and the step on one
      * (activations, gradients and dropout masks on the batch graph, the parameters with gradients and Adam moments).
@@ -253,7 +254,9 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                                                 int batchSize, int[] fanouts, int concurrency) {
         long held = batchesHeld(concurrency);
         long allNodes = nodes.values().stream().mapToLong(Long::longValue).sum();
-        long kept = 56 * allNodes + 4 * allNodes * Math.min(held, 2L) + 12 * nodes.get(config.targetType());
+        // The sampler maps every node of every type once per batch being sampled: one per thread at once.
+        long sampling = concurrency == 1 ? 1 : concurrency;
+        long kept = 56 * allNodes + 4 * allNodes * sampling + 12 * nodes.get(config.targetType());
         for (Relation r : config.relations()) {
             kept += 4 * (nodes.get(r.targetType()) + 1);
         }

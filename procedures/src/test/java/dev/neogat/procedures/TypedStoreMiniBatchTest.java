@@ -163,6 +163,28 @@ class TypedStoreMiniBatchTest {
         assertSameRun("heap" + orientation, heap, "store" + orientation, store, heapP, storeP);
     }
 
+    /** A label without features (Topic) learns its input per label or per node, read from the store as in the heap. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"label", "node"})
+    void aLabelWithoutFeaturesTrainsFromTheStoreAsInTheHeap(String featurelessNodes) {
+        Map<String, Object> features = new HashMap<>(Map.of("Paper", "text", "Author", "profile", "Venue",
+                "embedding"));
+        features.put("Topic", null);
+        Object[] run = {"mode", "miniBatch", "batchSize", 40, "fanouts", List.of(3, 2), "epochs", 3,
+                "nodeLabels", List.of("Paper", "Author", "Venue", "Topic"), "featureProperties", features,
+                "featurelessNodes", featurelessNodes, "featurelessDimension", 8};
+        long budget = storeOnlyBudget(config(run));
+        String heapP = "featurelessHeapP" + featurelessNodes;
+        String storeP = "featurelessStoreP" + featurelessNodes;
+        Map<String, Object> heap = train("featurelessHeap" + featurelessNodes, with(config(run),
+                "probabilityProperty", heapP));
+        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(with(with(config(run),
+                "memoryBudget", budget), "probabilityProperty", storeP), "concurrency", 2));
+        assertThat((String) store.get("modeReason")).contains("node types [Paper, Author, Venue, Topic]");
+        assertSameRun("featurelessHeap" + featurelessNodes, heap, "featurelessStore" + featurelessNodes, store, heapP,
+                storeP);
+    }
+
     @Test
     void everyNeighbourInOneBatchFromTheStoreEqualsTheInHeapRun() {
         Object[] run = {"mode", "miniBatch", "batchSize", 100_000, "fanouts", List.of(-1, -1), "epochs", 3};
