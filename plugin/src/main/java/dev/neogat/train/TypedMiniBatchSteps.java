@@ -36,7 +36,9 @@ import java.util.Set;
  * over the whole graph) and its labels prepared on the pipeline's threads; on the calling thread, in batch order,
  * a training forward pass over the batch graph with the parameters of the whole graph's network, the loss on the
  * batch nodes, its exact gradients and one Adam step. A type that learns one input per node keeps all its nodes
- * in every batch, so the batch reads and trains its parameter rows directly.
+ * in every batch, so the batch reads and trains its parameter rows directly. Batches are read through the
+ * pipeline's {@link TypedBatchReader}s: the in-heap graph shared by every thread, or a store's reader per thread
+ * ({@link TypedSampledTrainer}); sources that number nodes and slots alike give the same batches.
  */
 final class TypedMiniBatchSteps {
 
