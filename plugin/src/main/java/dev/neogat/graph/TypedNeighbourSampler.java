@@ -26,7 +26,7 @@ public final class TypedNeighbourSampler {
 
     private static final long SAMPLING_STREAM = 0x2c6f_93a1_d04b_7e15L;
 
-    private final TypedGraph graph;
+    private final TypedNeighbourSource graph;
     private final int[] fanouts;
     private final long seed;
     private final Set<String> wholeTypes;
@@ -35,6 +35,11 @@ public final class TypedNeighbourSampler {
 
     /** {@code fanouts[h]}: slots drawn per node, relation and hop h (hop 0 = the batch nodes), ≥ 1 or -1. */
     public TypedNeighbourSampler(TypedGraph graph, int[] fanouts, long seed, Set<String> wholeTypes) {
+        this(TypedNeighbourSource.of(graph), fanouts, seed, wholeTypes);
+    }
+
+    /** As {@link #TypedNeighbourSampler(TypedGraph, int[], long, Set)}, reading slots from any {@code source}. */
+    public TypedNeighbourSampler(TypedNeighbourSource graph, int[] fanouts, long seed, Set<String> wholeTypes) {
         if (fanouts.length == 0) {
             throw new IllegalArgumentException("At least one fanout is needed (one per layer)");
         }
@@ -107,6 +112,7 @@ public final class TypedNeighbourSampler {
             edgeWholeSlots[r] = new IntList(16);
         }
         int[] scratch = new int[16];
+        NeighbourSource.Slots incoming = new NeighbourSource.Slots();
         for (int hop = 0; hop < fanouts.length; hop++) {
             IntList nextTypes = new IntList(frontierTypes.size() * 4);
             IntList nextNodes = new IntList(frontierTypes.size() * 4);
@@ -120,19 +126,18 @@ public final class TypedNeighbourSampler {
                         continue;
                     }
                     int sourceType = types.indexOf(relation.sourceType());
-                    IncomingCsr csr = graph.graph(relation);
-                    int from = csr.offsets()[node];
-                    int to = csr.offsets()[node + 1];
-                    int selfLoop = relation.isBipartite() ? -1 : csr.selfLoopSlot(node);
-                    int candidates = to - from - (selfLoop >= 0 ? 1 : 0);
+                    graph.incoming(r, node, incoming);
+                    // Entries are drawn by their index, which orders them as their slot ids do.
+                    int selfLoop = incoming.selfLoopIndex();
+                    int candidates = incoming.count() - (selfLoop >= 0 ? 1 : 0);
                     int take = fanouts[hop] == NeighbourSampler.ALL ? candidates : Math.min(fanouts[hop], candidates);
                     if (scratch.length < candidates + 1) {
                         scratch = new int[Math.max(candidates + 1, scratch.length * 2)];
                     }
                     int count = 0;
-                    for (int slot = from; slot < to; slot++) {
-                        if (slot != selfLoop) {
-                            scratch[count++] = slot;
+                    for (int entry = 0; entry < incoming.count(); entry++) {
+                        if (entry != selfLoop) {
+                            scratch[count++] = entry;
                         }
                     }
                     if (take < candidates) {
@@ -144,8 +149,8 @@ public final class TypedNeighbourSampler {
                     }
                     Arrays.sort(scratch, 0, take);
                     for (int k = 0; k < take; k++) {
-                        int slot = scratch[k];
-                        int source = csr.sources()[slot];
+                        int entry = scratch[k];
+                        int source = incoming.source(entry);
                         int sourceLocal = localOf[sourceType][source];
                         if (sourceLocal < 0 || distance[sourceType].get(sourceLocal) == TypedSampledSubgraph.UNREACHED) {
                             sourceLocal = reach(localOf, nodes, distance, sourceType, source, hop + 1);
@@ -154,7 +159,7 @@ public final class TypedNeighbourSampler {
                         }
                         edgeSources[r].add(sourceLocal);
                         edgeTargets[r].add(targetLocal);
-                        edgeWholeSlots[r].add(slot);
+                        edgeWholeSlots[r].add(incoming.slot(entry));
                     }
                 }
             }

@@ -212,38 +212,10 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                                                 Map<Relation, Long> slots, Map<Relation, Long> originalEdges,
                                                 Map<String, Long> featureValues, int batchSize, int[] fanouts) {
         MemoryEstimate whole = typed(config, nodes, slots, originalEdges, featureValues, false);
-        Map<String, Long> frontier = new LinkedHashMap<>();
-        Map<String, Long> batchNodes = new LinkedHashMap<>();
-        Map<Relation, Long> batchSlots = new LinkedHashMap<>();
-        for (String type : config.nodeTypes()) {
-            FeaturelessInput learned = config.featureless().get(type);
-            boolean keptWhole = learned != null && learned.mode() == FeaturelessInput.Mode.NODE;
-            long start = type.equals(config.targetType()) ? Math.min(batchSize, nodes.get(type)) : 0;
-            frontier.put(type, start);
-            batchNodes.put(type, keptWhole ? nodes.get(type) : start);
-        }
-        config.relations().forEach(r -> batchSlots.put(r, 0L));
-        for (int fanout : fanouts) {
-            Map<String, Long> next = new LinkedHashMap<>();
-            config.nodeTypes().forEach(type -> next.put(type, 0L));
-            for (Relation r : config.relations()) {
-                long targets = frontier.get(r.targetType());
-                long drawn = fanout < 0 ? slots.get(r) : Math.min(slots.get(r), saturatingProduct(targets, fanout));
-                long selfLoops = r.isBipartite() ? 0 : targets;
-                batchSlots.put(r, Math.min(slots.get(r), batchSlots.get(r) + drawn + selfLoops));
-                next.merge(r.sourceType(), drawn, (a, b) -> Math.min(nodes.get(r.sourceType()), a + b));
-            }
-            for (String type : config.nodeTypes()) {
-                long reached = Math.min(nodes.get(type), next.get(type));
-                frontier.put(type, reached);
-                batchNodes.put(type, Math.min(nodes.get(type), batchNodes.get(type) + reached));
-            }
-        }
-        Map<String, Long> batchFeatureValues = new LinkedHashMap<>();
-        featureValues.forEach((type, values) -> {
-            long n = nodes.get(type);
-            batchFeatureValues.put(type, n == 0 ? 0 : (long) Math.ceil((double) values * batchNodes.get(type) / n));
-        });
+        TypedBatchShape batch = TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, fanouts);
+        Map<String, Long> batchNodes = batch.nodes();
+        Map<Relation, Long> batchSlots = batch.slots();
+        Map<String, Long> batchFeatureValues = batch.featureValues();
         MemoryEstimate step = typed(config, batchNodes, batchSlots, batchSlots, batchFeatureValues, true);
         long slotFeatures = 0;
         for (Relation r : config.relations()) {
@@ -260,6 +232,139 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         GraphCounts counts = GraphCounts.of(graph);
         return typedMiniBatch(config, counts.nodes(), counts.slots(), counts.edges(), featureValues, batchSize,
                 fanouts);
+    }
+
+    /**
+     * Bytes of typed mini-batch training that reads its batches from the store at {@code concurrency}, as
+     * {@link #fromStore} for an untyped one: what stays in the heap (per node a node-id map of up to 56 bytes and the
+     * sampler's per-type node map, one per thread sampling at once, per relation each target's first slot, per
+     * target-type node its label and split),
+     * then the larger of training and evaluation. Training: the batches held at once ({@link #batchesHeld}, each as
+     * large as the largest typed subgraph a batch can sample, {@link #typedPreparedBatchBytes}) and the step on one
+     * (activations, gradients and dropout masks on the batch graph, the parameters with gradients and Adam moments).
+     * Evaluation: as many chunks of {@code batchSize} target nodes with their L-hop neighbourhoods at each relation's
+     * mean in-degree, and the forward pass on one.
+     *
+     * @param nodes         nodes per node type
+     * @param slots         message slots per relation (self loops within one type included)
+     * @param featureValues stored feature values per node type with features (rows × columns)
+     */
+    public static MemoryEstimate typedFromStore(TypedGatConfig config, Map<String, Long> nodes,
+                                                Map<Relation, Long> slots, Map<String, Long> featureValues,
+                                                int batchSize, int[] fanouts, int concurrency) {
+        long held = batchesHeld(concurrency);
+        long allNodes = nodes.values().stream().mapToLong(Long::longValue).sum();
+        // The sampler maps every node of every type once per batch being sampled: one per thread at once.
+        long sampling = concurrency == 1 ? 1 : concurrency;
+        long kept = 56 * allNodes + 4 * allNodes * sampling + 12 * nodes.get(config.targetType());
+        for (Relation r : config.relations()) {
+            kept += 4 * (nodes.get(r.targetType()) + 1);
+        }
+        TypedBatchShape batch = TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, fanouts);
+        MemoryEstimate step = typed(config, batch.nodes(), batch.slots(), batch.slots(), batch.featureValues(), true);
+        long meanDegree = 1;
+        for (Relation r : config.relations()) {
+            long targets = Math.max(1, nodes.get(r.targetType()));
+            meanDegree = Math.max(meanDegree, (slots.get(r) + targets - 1) / targets);
+        }
+        int[] exact = new int[fanouts.length];
+        java.util.Arrays.fill(exact, (int) Math.min(Integer.MAX_VALUE, meanDegree));
+        TypedBatchShape chunk = TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, exact);
+        MemoryEstimate forward = typed(config, chunk.nodes(), chunk.slots(), chunk.slots(), chunk.featureValues(),
+                false);
+        long training = held * batch.preparedBytes(config) + step.activationBytes + step.gradientBytes
+                + step.maskBytes;
+        long evaluation = held * chunk.preparedBytes(config) + forward.activationBytes;
+        return evaluation > training
+                ? new MemoryEstimate(kept + held * chunk.preparedGraphBytes(), held * chunk.featureBytes(config),
+                step.parameterBytes, forward.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + held * batch.preparedGraphBytes(), held * batch.featureBytes(config),
+                step.parameterBytes, step.activationBytes, step.gradientBytes, step.maskBytes);
+    }
+
+    /**
+     * Bytes of one prepared typed batch of {@code batchSize} target nodes sampled with {@code fanouts} (at most): per
+     * relation its sampled graph and whole-graph slot ids, per type its nodes' whole ids, distances and feature rows,
+     * and the labels of its target-type nodes; what each of {@link #batchesHeld} holds before its step.
+     */
+    public static long typedPreparedBatchBytes(TypedGatConfig config, Map<String, Long> nodes,
+                                               Map<Relation, Long> slots, Map<String, Long> featureValues,
+                                               int batchSize, int[] fanouts) {
+        return TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, fanouts).preparedBytes(config);
+    }
+
+    /**
+     * The largest typed subgraph a batch can sample: {@code batchSize} target nodes; at each hop every frontier node
+     * of a type draws up to the hop's fanout per relation into that type (-1: all), plus its self loop within one
+     * type; a type that learns one input per node keeps all its nodes.
+     */
+    private record TypedBatchShape(Map<String, Long> nodes, Map<Relation, Long> slots,
+                                   Map<String, Long> featureValues) {
+
+        static TypedBatchShape sized(TypedGatConfig config, Map<String, Long> nodes, Map<Relation, Long> slots,
+                                     Map<String, Long> featureValues, int batchSize, int[] fanouts) {
+            Map<String, Long> frontier = new LinkedHashMap<>();
+            Map<String, Long> batchNodes = new LinkedHashMap<>();
+            Map<Relation, Long> batchSlots = new LinkedHashMap<>();
+            for (String type : config.nodeTypes()) {
+                FeaturelessInput learned = config.featureless().get(type);
+                boolean keptWhole = learned != null && learned.mode() == FeaturelessInput.Mode.NODE;
+                long start = type.equals(config.targetType()) ? Math.min(batchSize, nodes.get(type)) : 0;
+                frontier.put(type, start);
+                batchNodes.put(type, keptWhole ? nodes.get(type) : start);
+            }
+            config.relations().forEach(r -> batchSlots.put(r, 0L));
+            for (int fanout : fanouts) {
+                Map<String, Long> next = new LinkedHashMap<>();
+                config.nodeTypes().forEach(type -> next.put(type, 0L));
+                for (Relation r : config.relations()) {
+                    long targets = frontier.get(r.targetType());
+                    long drawn = fanout < 0 ? slots.get(r) : Math.min(slots.get(r), saturatingProduct(targets, fanout));
+                    long selfLoops = r.isBipartite() ? 0 : targets;
+                    batchSlots.put(r, Math.min(slots.get(r), batchSlots.get(r) + drawn + selfLoops));
+                    next.merge(r.sourceType(), drawn, (a, b) -> Math.min(nodes.get(r.sourceType()), a + b));
+                }
+                for (String type : config.nodeTypes()) {
+                    long reached = Math.min(nodes.get(type), next.get(type));
+                    frontier.put(type, reached);
+                    batchNodes.put(type, Math.min(nodes.get(type), batchNodes.get(type) + reached));
+                }
+            }
+            Map<String, Long> batchFeatureValues = new LinkedHashMap<>();
+            featureValues.forEach((type, values) -> {
+                long n = nodes.get(type);
+                batchFeatureValues.put(type, n == 0 ? 0 : (long) Math.ceil((double) values * batchNodes.get(type) / n));
+            });
+            return new TypedBatchShape(batchNodes, batchSlots, batchFeatureValues);
+        }
+
+        /** Per relation the sampled CSR (as {@link #typed} counts one) and whole slot ids; per type ids and hops. */
+        long preparedGraphBytes() {
+            long bytes = 0;
+            for (Map.Entry<Relation, Long> e : slots.entrySet()) {
+                long targets = nodes.get(e.getKey().targetType());
+                long sources = nodes.get(e.getKey().sourceType());
+                long s = e.getValue();
+                bytes += 4 * ((targets + 1) + (sources + 1) + 4 * s + 2 * s + targets) + 4 * s;
+            }
+            for (long n : nodes.values()) {
+                bytes += 8 * n;
+            }
+            return bytes;
+        }
+
+        /** Feature rows as read (dense) and one label per target-type node. */
+        long featureBytes(TypedGatConfig config) {
+            long bytes = 4 * nodes.get(config.targetType());
+            for (long values : featureValues.values()) {
+                bytes += 4 * values;
+            }
+            return bytes;
+        }
+
+        long preparedBytes(TypedGatConfig config) {
+            return preparedGraphBytes() + featureBytes(config);
+        }
     }
 
     /**

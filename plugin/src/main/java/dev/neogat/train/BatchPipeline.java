@@ -18,17 +18,18 @@ import java.util.function.Supplier;
  * prepared ahead of the consumer, which bounds the memory they hold: with the one being consumed,
  * {@link dev.neogat.model.MemoryEstimate#batchesHeld} items at once, which the store-backed estimate counts.
  *
- * <p>Each worker reads through a {@link BatchReader} of its own (a store's reader holds its own read transaction),
+ * <p>Each worker reads through a reader of its own (a {@link BatchReader}, or a typed one; a store's reader holds its own read
+ * transaction),
  * opened and closed on the worker's thread. With no workers the calling thread prepares each item itself, with the
  * caller's reader, just before it consumes it. The caller waits for an item in slices of {@link #WAIT_MILLIS} and
  * checks the termination flag between them; workers check it before each item.
  */
-final class BatchPipeline {
+final class BatchPipeline<R extends AutoCloseable> {
 
     /** Prepares item {@code index} with {@code reader}. */
     @FunctionalInterface
-    interface Preparation<T> {
-        T prepare(BatchReader reader, int index);
+    interface Preparation<R, T> {
+        T prepare(R reader, int index);
     }
 
     /** Consumes item {@code index}, in sequence order, on the calling thread. */
@@ -42,8 +43,8 @@ final class BatchPipeline {
     private static final long JOIN_MILLIS = 2_000;
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
-    private final BatchReader callerReader;
-    private final Supplier<BatchReader> workerReaders;
+    private final R callerReader;
+    private final Supplier<R> workerReaders;
     private final int workers;
 
     /**
@@ -51,7 +52,7 @@ final class BatchPipeline {
      * @param workerReaders opens one reader per worker, on the worker's thread
      * @param workers       threads preparing items ahead (0: the caller prepares them)
      */
-    BatchPipeline(BatchReader callerReader, Supplier<BatchReader> workerReaders, int workers) {
+    BatchPipeline(R callerReader, Supplier<R> workerReaders, int workers) {
         if (workers < 0) {
             throw new IllegalArgumentException("workers must be at least 0, got " + workers);
         }
@@ -61,13 +62,13 @@ final class BatchPipeline {
     }
 
     /** One thread: the caller prepares and consumes each item in turn. */
-    static BatchPipeline inline(BatchReader reader) {
-        return new BatchPipeline(reader, () -> reader, 0);
+    static BatchPipeline<BatchReader> inline(BatchReader reader) {
+        return new BatchPipeline<>(reader, () -> reader, 0);
     }
 
     /** Over sources every thread may read at once: {@code workers} threads share {@code reader}. */
-    static BatchPipeline shared(BatchReader reader, int workers) {
-        return new BatchPipeline(reader, () -> BatchReader.of(reader.graph(), reader.features()), workers);
+    static BatchPipeline<BatchReader> shared(BatchReader reader, int workers) {
+        return new BatchPipeline<>(reader, () -> BatchReader.of(reader.graph(), reader.features()), workers);
     }
 
     /** Worker threads for {@code concurrency}: none for 1 (the caller prepares), else one per thread. */
@@ -83,7 +84,7 @@ final class BatchPipeline {
     }
 
     /** Prepares items [0, count) and hands each to {@code consume} in order; stops when terminated. */
-    <T> void run(int count, TerminationFlag termination, Preparation<T> prepare, Consumption<T> consume) {
+    <T> void run(int count, TerminationFlag termination, Preparation<R, T> prepare, Consumption<T> consume) {
         int threads = Math.min(workers, count);
         if (threads == 0) {
             for (int i = 0; i < count; i++) {
@@ -99,7 +100,7 @@ final class BatchPipeline {
     private final class Run<T> {
         private final int count;
         private final TerminationFlag termination;
-        private final Preparation<T> prepare;
+        private final Preparation<R, T> prepare;
         private final CompletableFuture<T>[] items;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -111,7 +112,7 @@ final class BatchPipeline {
         private boolean stopped;
 
         @SuppressWarnings("unchecked")
-        Run(int count, int threadCount, TerminationFlag termination, Preparation<T> prepare) {
+        Run(int count, int threadCount, TerminationFlag termination, Preparation<R, T> prepare) {
             this.count = count;
             this.termination = termination;
             this.prepare = prepare;
@@ -183,7 +184,7 @@ final class BatchPipeline {
         }
 
         private void work() {
-            try (BatchReader reader = workerReaders.get()) {
+            try (R reader = workerReaders.get()) {
                 int index;
                 while ((index = next.getAndIncrement()) < count) {
                     if (!awaitWindow(index)) {

@@ -34,7 +34,7 @@ final class MiniBatchSteps {
 
     private final Backend backend;
     private final GatNetwork parameters;
-    private final BatchPipeline pipeline;
+    private final BatchPipeline<BatchReader> pipeline;
     private final NodeLabels labels;
     private final IntUnaryOperator labelRow;
     private final int[] trainNodes;
@@ -58,7 +58,7 @@ final class MiniBatchSteps {
      * {@code pipeline}: where batches are sampled and their rows read (rows as the model reads them, normalised
      * when it asks); {@code slotFeatures}: relationship features per whole-graph slot, or null.
      */
-    MiniBatchSteps(Backend backend, GatNetwork parameters, BatchPipeline pipeline, NodeLabels labels,
+    MiniBatchSteps(Backend backend, GatNetwork parameters, BatchPipeline<BatchReader> pipeline, NodeLabels labels,
                    IntUnaryOperator labelRow, int[] trainNodes, DenseMatrix slotFeatures, MiniBatchConfig miniBatch,
                    long seed) {
         miniBatch.requireLayers(parameters.config().layerCount());

@@ -90,7 +90,7 @@ public final class SampledTrainer {
         }
         FeatureRows features = normalized(config, data.features());
         UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
-        BatchPipeline pipeline = new BatchPipeline(data.callerReader().withFeatures(modelRows),
+        BatchPipeline<BatchReader> pipeline = new BatchPipeline<>(data.callerReader().withFeatures(modelRows),
                 () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         long start = System.nanoTime();
         GatNetwork parameters = null;
@@ -164,7 +164,7 @@ public final class SampledTrainer {
         int[] fanouts = allNeighbours(config.layerCount());
         record Chunk(int[] nodes, SampledSubgraph neighbourhood, FeatureMatrix rows) {
         }
-        new BatchPipeline(callerReader, workerReaders, BatchPipeline.workersFor(concurrency)).run(chunkCount,
+        new BatchPipeline<>(callerReader, workerReaders, BatchPipeline.workersFor(concurrency)).run(chunkCount,
                 termination, (reader, c) -> {
                     int[] nodes = chunkNodes.apply(c);
                     SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), fanouts, 0)
@@ -216,7 +216,7 @@ public final class SampledTrainer {
     private static final class Evaluator {
         private final Backend backend;
         private final SampledTrainingData data;
-        private final BatchPipeline pipeline;
+        private final BatchPipeline<BatchReader> pipeline;
         private final GatConfig config;
         private final int[] allNeighbours;
         private final int chunk;
@@ -225,7 +225,7 @@ public final class SampledTrainer {
         /** Per node set (by identity: the split's arrays), whether one layer-wise run fits and reads fewer rows. */
         private final Map<int[], Boolean> layerWiseFor = new IdentityHashMap<>();
 
-        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline pipeline, GatConfig config, int chunk,
+        Evaluator(Backend backend, SampledTrainingData data, BatchPipeline<BatchReader> pipeline, GatConfig config, int chunk,
                   long layerWiseBudget) {
             if (layerWiseBudget < 0) {
                 throw new IllegalArgumentException("layerWiseBudget must be at least 0, got " + layerWiseBudget);

@@ -3,6 +3,7 @@ package dev.neogat.train;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.TypedGraph;
+import dev.neogat.graph.TypedNeighbourSource;
 import dev.neogat.graph.TypedNeighbourSampler;
 import dev.neogat.graph.TypedSampledSubgraph;
 import dev.neogat.nn.AdamSettings;
@@ -10,6 +11,7 @@ import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.FeatureMatrix;
+import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
 import dev.neogat.nn.TypedGatNetwork;
@@ -34,42 +36,34 @@ import java.util.Set;
  * over the whole graph) and its labels prepared on the pipeline's threads; on the calling thread, in batch order,
  * a training forward pass over the batch graph with the parameters of the whole graph's network, the loss on the
  * batch nodes, its exact gradients and one Adam step. A type that learns one input per node keeps all its nodes
- * in every batch, so the batch reads and trains its parameter rows directly.
+ * in every batch, so the batch reads and trains its parameter rows directly. Batches are read through the
+ * pipeline's {@link TypedBatchReader}s: the in-heap graph shared by every thread, or a store's reader per thread
+ * ({@link TypedSampledTrainer}); sources that number nodes and slots alike give the same batches.
  */
 final class TypedMiniBatchSteps {
 
     private final Backend backend;
     private final TypedGatNetwork parameters;
-    private final TypedTrainingData data;
+    private final NodeLabels labels;
+    private final int[] trainNodes;
     private final TypedGatConfig config;
     private final MiniBatchConfig miniBatch;
     private final long seed;
-    private final TypedNeighbourSampler sampler;
-    private final BatchPipeline pipeline;
+    private final Set<String> wholeTypes;
+    private final BatchPipeline<TypedBatchReader> pipeline;
     /** Per relation with relationship features, one row per whole-graph slot. */
     private final Map<Relation, DenseMatrix> slotFeatures = new LinkedHashMap<>();
+    private MetricCounts epochMetrics;
 
     /** A batch ready to run: its graph, feature rows per type, relationship features per edge, labels. */
-    private record PreparedBatch(TypedSampledSubgraph subgraph, Map<String, FeatureMatrix> features,
-                                 Map<Relation, DenseMatrix> edgeFeatures, NodeLabels labels) {
+    record PreparedBatch(TypedSampledSubgraph subgraph, Map<String, FeatureMatrix> features,
+                         Map<Relation, DenseMatrix> edgeFeatures, NodeLabels labels) {
     }
 
+    /** Over an in-heap typed graph, which every one of {@code workers} threads reads at once. */
     TypedMiniBatchSteps(Backend backend, TypedGatNetwork parameters, TypedTrainingData data, TypedGatConfig config,
                         MiniBatchConfig miniBatch, long seed, int workers) {
-        miniBatch.requireLayers(config.layers());
-        this.backend = backend;
-        this.parameters = parameters;
-        this.data = data;
-        this.config = config;
-        this.miniBatch = miniBatch;
-        this.seed = seed;
-        Set<String> wholeTypes = new LinkedHashSet<>();
-        config.featureless().forEach((type, input) -> {
-            if (input.mode() == FeaturelessInput.Mode.NODE) {
-                wholeTypes.add(type);
-            }
-        });
-        this.sampler = new TypedNeighbourSampler(data.graph(), miniBatch.fanouts(), seed, wholeTypes);
+        this(backend, parameters, inHeap(data, workers), data.labels(), data.split().train(), config, miniBatch, seed);
         TypedGraph graph = data.graph();
         Map<Relation, DenseMatrix> perEdge = TypedTrainer.dense(data.relationshipFeatures());
         for (Relation r : config.relations()) {
@@ -78,19 +72,72 @@ final class TypedMiniBatchSteps {
                 slotFeatures.put(r, EdgeFeatures.perSlot(graph.graph(r), perEdge.get(reads)));
             }
         }
-        // Batches read the heap, which every thread may read at once: there is no reader to open.
-        this.pipeline = new BatchPipeline(null, () -> null, workers);
+    }
+
+    /**
+     * Over any typed source read through {@code pipeline} (a store's: each worker through its own reader), without
+     * relationship features; {@code labels} and {@code trainNodes} are of the target type's nodes.
+     */
+    TypedMiniBatchSteps(Backend backend, TypedGatNetwork parameters, BatchPipeline<TypedBatchReader> pipeline,
+                        NodeLabels labels, int[] trainNodes, TypedGatConfig config, MiniBatchConfig miniBatch,
+                        long seed) {
+        miniBatch.requireLayers(config.layers());
+        this.backend = backend;
+        this.parameters = parameters;
+        this.labels = labels;
+        this.trainNodes = trainNodes.clone();
+        this.config = config;
+        this.miniBatch = miniBatch;
+        this.seed = seed;
+        this.wholeTypes = wholeTypes(config);
+        this.pipeline = pipeline;
+    }
+
+    private static BatchPipeline<TypedBatchReader> inHeap(TypedTrainingData data, int workers) {
+        Map<String, FeatureRows> rows = new LinkedHashMap<>();
+        data.features().forEach((type, x) -> rows.put(type, FeatureRows.of(x)));
+        // Batches read the heap, which every thread may read at once: one reader serves them all.
+        TypedBatchReader shared = TypedBatchReader.of(TypedNeighbourSource.of(data.graph()), rows, () -> { });
+        return new BatchPipeline<>(shared, () -> shared, workers);
+    }
+
+    /** Node types kept whole in every batch: those that learn one input per node. */
+    static Set<String> wholeTypes(TypedGatConfig config) {
+        Set<String> wholeTypes = new LinkedHashSet<>();
+        config.featureless().forEach((type, input) -> {
+            if (input.mode() == FeaturelessInput.Mode.NODE) {
+                wholeTypes.add(type);
+            }
+        });
+        return wholeTypes;
+    }
+
+    /** Batches per epoch. */
+    int batchCount() {
+        return (trainNodes.length + miniBatch.batchSize() - 1) / miniBatch.batchSize();
+    }
+
+    /** Metrics of the last epoch's batches on their own nodes, as trained (dropout on), summed over batches. */
+    MetricCounts lastEpochMetrics() {
+        return epochMetrics;
     }
 
     /** Trains one epoch (1-based); returns the mean training loss over its batches, weighted by batch size. */
     double epoch(int epoch, AdamSettings adam, TerminationFlag termination) {
-        int[] order = MiniBatchSteps.shuffled(data.split().train(), seed, epoch);
+        return epoch(epoch, adam, termination, MiniBatchSteps.BatchListener.NONE);
+    }
+
+    /** As {@link #epoch(int, AdamSettings, TerminationFlag)}, telling {@code listener} of each batch. */
+    double epoch(int epoch, AdamSettings adam, TerminationFlag termination, MiniBatchSteps.BatchListener listener) {
+        epochMetrics = null;
+        int[] order = MiniBatchSteps.shuffled(trainNodes, seed, epoch);
         int batchSize = miniBatch.batchSize();
-        int batches = (order.length + batchSize - 1) / batchSize;
+        int batches = batchCount();
         double[] weightedLoss = {0};
         pipeline.run(batches, termination, (reader, batch) -> {
             int start = batch * batchSize;
-            return prepare(Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize)), epoch, batch);
+            return prepare(reader, Arrays.copyOfRange(order, start, Math.min(order.length, start + batchSize)),
+                    miniBatch.fanouts(), epoch, batch);
         }, (batch, prepared) -> {
             double loss = step(prepared, adam);
             if (!Double.isFinite(loss)) {
@@ -98,14 +145,20 @@ final class TypedMiniBatchSteps {
                         + ": the loss is " + loss + "; try a lower learningRate");
             }
             weightedLoss[0] += loss * prepared.subgraph().batchLocals().length;
+            listener.onBatch(epoch, batch + 1, batches);
         });
         return weightedLoss[0] / order.length;
     }
 
-    private PreparedBatch prepare(int[] batchNodes, int epoch, int batch) {
-        TypedSampledSubgraph subgraph = sampler.sample(config.targetType(), batchNodes, epoch, batch);
+    /**
+     * The batch of {@code batchNodes} drawn with (seed, epoch, batch) and {@code fanouts}, its feature rows per type
+     * read through {@code reader}, its slots' relationship features and its labels.
+     */
+    PreparedBatch prepare(TypedBatchReader reader, int[] batchNodes, int[] fanouts, int epoch, int batch) {
+        TypedSampledSubgraph subgraph = new TypedNeighbourSampler(reader.graph(), fanouts, seed, wholeTypes)
+                .sample(config.targetType(), batchNodes, epoch, batch);
         Map<String, FeatureMatrix> features = new LinkedHashMap<>();
-        data.features().forEach((type, x) -> features.put(type, MiniBatchSteps.rows(x, subgraph.wholeNodes().get(type))));
+        reader.features().forEach((type, rows) -> features.put(type, rows.rows(subgraph.wholeNodes().get(type))));
         Map<Relation, DenseMatrix> edgeFeatures = new LinkedHashMap<>();
         slotFeatures.forEach((relation, whole) -> {
             IncomingCsr csr = subgraph.graph().graph(relation);
@@ -117,7 +170,7 @@ final class TypedMiniBatchSteps {
             edgeFeatures.put(relation, (DenseMatrix) MiniBatchSteps.rows(whole, rows));
         });
         return new PreparedBatch(subgraph, features, edgeFeatures,
-                labelsOf(data.labels(), subgraph.wholeNodes().get(config.targetType())));
+                labelsOf(labels, subgraph.wholeNodes().get(config.targetType())));
     }
 
     private double step(PreparedBatch prepared, AdamSettings adam) {
@@ -135,7 +188,8 @@ final class TypedMiniBatchSteps {
             resources.add(targets);
             network = parameters.sharingParameters(batch, features, prepared.edgeFeatures());
             // The step number keys dropout as the full-batch trainer's epoch does: one batch per epoch is that.
-            network.forward(true, seed, parameters.adamSteps() + 1L);
+            Tensor logits = network.forward(true, seed, parameters.adamSteps() + 1L);
+            epochMetrics = MiniBatchSteps.plus(epochMetrics, backend.evaluate(logits, targets));
             double loss = network.lossAndGradients(targets);
             if (Double.isFinite(loss)) {
                 network.adamStep(adam);

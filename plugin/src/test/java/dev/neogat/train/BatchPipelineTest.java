@@ -31,7 +31,7 @@ class BatchPipelineTest {
             AtomicInteger prepared = new AtomicInteger();
             AtomicInteger mostAhead = new AtomicInteger();
             int[] consumedSoFar = {0};
-            BatchPipeline pipeline = new BatchPipeline(NO_SOURCES, () -> {
+            BatchPipeline<BatchReader> pipeline = new BatchPipeline<>(NO_SOURCES, () -> {
                 opened.incrementAndGet();
                 return BatchReader.of(null, null, closed::incrementAndGet);
             }, workers);
@@ -61,7 +61,7 @@ class BatchPipelineTest {
             IllegalStateException broken = new IllegalStateException("item 7 cannot be read");
             AtomicInteger consumed = new AtomicInteger();
             IllegalStateException thrown = assertThrows(IllegalStateException.class, () ->
-                    new BatchPipeline(NO_SOURCES, () -> NO_SOURCES, workers).run(20, TerminationFlag.RUNNING,
+                    new BatchPipeline<>(NO_SOURCES, () -> NO_SOURCES, workers).run(20, TerminationFlag.RUNNING,
                             (reader, index) -> {
                                 if (index == 7) {
                                     throw broken;
@@ -72,7 +72,7 @@ class BatchPipelineTest {
             assertEquals(7, consumed.get(), "items before the failed one are consumed, in order");
         }
         RuntimeException noReader = new IllegalArgumentException("no transaction");
-        assertSame(noReader, assertThrows(IllegalArgumentException.class, () -> new BatchPipeline(NO_SOURCES,
+        assertSame(noReader, assertThrows(IllegalArgumentException.class, () -> new BatchPipeline<>(NO_SOURCES,
                 () -> {
                     throw noReader;
                 }, 2).run(5, TerminationFlag.RUNNING, (reader, index) -> index, (index, item) -> { })));
@@ -83,7 +83,7 @@ class BatchPipelineTest {
         AtomicBoolean terminated = new AtomicBoolean();
         AtomicInteger closed = new AtomicInteger();
         long start = System.nanoTime();
-        assertThrows(TerminatedException.class, () -> new BatchPipeline(NO_SOURCES,
+        assertThrows(TerminatedException.class, () -> new BatchPipeline<>(NO_SOURCES,
                 () -> BatchReader.of(null, null, closed::incrementAndGet), 2).run(1000, terminated::get,
                 (reader, index) -> {
                     if (index == 3) {

@@ -94,7 +94,7 @@ class StoreBatchMemoryTest {
     /** Runs one epoch's preparations through the pipeline, counting the bytes of the batches it holds. */
     private static Held run(int batchSize, int concurrency) {
         BatchReader reader = BatchReader.of(NeighbourSource.of(GRAPH), FeatureRows.of(FEATURE_ROWS));
-        BatchPipeline pipeline = BatchPipeline.shared(reader, BatchPipeline.workersFor(concurrency));
+        BatchPipeline<BatchReader> pipeline = BatchPipeline.shared(reader, BatchPipeline.workersFor(concurrency));
         AtomicLong live = new AtomicLong();
         AtomicLong most = new AtomicLong();
         AtomicLong largest = new AtomicLong();
@@ -119,8 +119,8 @@ class StoreBatchMemoryTest {
         return new Held(most.get(), largest.get());
     }
 
-    /** Bytes of the primitive arrays reachable from {@code root} through the engine's own objects. */
-    private static long arrayBytes(Object root) {
+    /** Bytes of the primitive arrays reachable from {@code root} through the engine's own objects and maps. */
+    static long arrayBytes(Object root) {
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         return arrayBytes(root, seen);
     }
@@ -145,6 +145,14 @@ class StoreBatchMemoryTest {
             long total = 0;
             for (int i = 0; i < length; i++) {
                 total += arrayBytes(java.lang.reflect.Array.get(object, i), seen);
+            }
+            return total;
+        }
+        if (object instanceof java.util.Map<?, ?> map) {
+            // Typed batches hold their per-type and per-relation parts in maps.
+            long total = 0;
+            for (Object value : map.values()) {
+                total += arrayBytes(value, seen);
             }
             return total;
         }

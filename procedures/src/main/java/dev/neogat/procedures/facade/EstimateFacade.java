@@ -8,6 +8,7 @@ import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.load.DatabaseNames;
 import dev.neogat.procedures.load.StoreCounts;
+import dev.neogat.procedures.load.TypedGraphLoader;
 import dev.neogat.spec.Relation;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.BatchingChoice;
@@ -129,20 +130,39 @@ public final class EstimateFacade {
     }
 
     /**
-     * A typed training's memory ({@link MemoryEstimate#typed}), as gat.train would train it: nodes per label (a node
-     * with several projected labels counted under the first), relationships per (start label, type, end label) with
-     * the reverses UNDIRECTED adds, each label's feature width from its first node that has them (none: featureless),
-     * and two classes, as the untyped estimate assumes; full-batch and mini-batch ({@link MemoryEstimate#typedMiniBatch}),
-     * and the one the 'mode' key picks as gat.train picks it (typed mini-batch training holds the projection in the
-     * heap: it is never read from the store).
+     * A typed projection's size as gat.train would train it, from one scan of the store that holds nothing of it:
+     * nodes per label (a node with several projected labels counted under the first), relationships per (start label,
+     * type, end label) with the reverses UNDIRECTED adds, each label's feature width from its first node that has
+     * them (none: featureless), and the typed model of two classes, as the untyped estimate assumes.
      */
-    private static EstimateResult typedEstimate(ProcedureContext context, TrainConfig config) {
+    record TypedSizes(List<String> labels, Map<String, Long> nodes, Map<Relation, Long> slots,
+                      Map<Relation, Long> originalEdges, Map<String, Long> featureValues, Map<String, Integer> widths,
+                      String target, long relationships, TypedGatConfig model) {
+
+        MemoryEstimate fullBatch() {
+            return MemoryEstimate.typed(model, nodes, slots, originalEdges, featureValues, true);
+        }
+
+        MemoryEstimate miniBatch(TrainConfig config) {
+            return MemoryEstimate.typedMiniBatch(model, nodes, slots, originalEdges, featureValues,
+                    config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
+        }
+
+        MemoryEstimate fromStore(TrainConfig config) {
+            return MemoryEstimate.typedFromStore(model, nodes, slots, featureValues,
+                    config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts(),
+                    config.concurrency());
+        }
+    }
+
+    static TypedSizes typedSizes(ProcedureContext context, TrainConfig config) {
         ProjectionConfig projection = config.projection();
         List<String> labels = projection.nodeLabels();
         if (labels.isEmpty()) {
             throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
                     + "node types");
         }
+        TypedGraphLoader.requireNames(projection, config.typed().targetLabels());
         RelationshipType[] types = projection.relationshipTypes().stream().map(RelationshipType::withName)
                 .toArray(RelationshipType[]::new);
         Map<String, Long> nodes = new LinkedHashMap<>();
@@ -213,22 +233,41 @@ public final class EstimateFacade {
                 slots.put(relation, count * (undirected ? 2 : 1) + nodes.get(relation.targetType()));
             }
         });
-        TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, nodes, List.copyOf(originalEdges.keySet()),
-                target, 2, edgeDim);
-        MemoryEstimate fullBatch = MemoryEstimate.typed(gat, nodes, slots, originalEdges, featureValues, true);
-        MemoryEstimate miniBatch = MemoryEstimate.typedMiniBatch(gat, nodes, slots, originalEdges, featureValues,
-                config.batching().miniBatch().batchSize(), config.batching().miniBatch().fanouts());
+        TypedGatConfig gat = TypedTrainFacade.modelConfig(config, labels, widths, nodes,
+                List.copyOf(originalEdges.keySet()), target, 2, edgeDim);
+        return new TypedSizes(labels, nodes, slots, originalEdges, featureValues, widths, target,
+                edges.values().stream().mapToLong(Long::longValue).sum(), gat);
+    }
+
+    /**
+     * A typed training's memory ({@link MemoryEstimate#typed}) as gat.train would train it ({@link #typedSizes}):
+     * full-batch, mini-batch with the projection in the heap ({@link MemoryEstimate#typedMiniBatch}) and with its
+     * batches read from the store ({@link MemoryEstimate#typedFromStore}), and the one gat.train picks
+     * ({@link TypedStoreTraining#plan}).
+     */
+    private static EstimateResult typedEstimate(ProcedureContext context, TrainConfig config) {
+        TypedSizes sizes = typedSizes(context, config);
+        MemoryEstimate fullBatch = sizes.fullBatch();
+        MemoryEstimate miniBatch = sizes.miniBatch(config);
+        MemoryEstimate fromStore = sizes.fromStore(config);
         BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);
         MemoryEstimate estimate = batching.estimate();
+        String reason = batching.mode() + ": " + batching.reason();
+        String storeReason = TypedStoreTraining.plan(config, sizes);
+        if (storeReason != null) {
+            estimate = fromStore;
+            reason = TrainConfig.MINI_BATCH + ": " + storeReason;
+        }
         EstimateResult row = new EstimateResult();
         row.mode = "typed";
-        row.modeReason = "typed: node types " + labels + ", " + originalEdges.size() + " relations, target '" + target
-                + "'; " + batching.mode() + ": " + batching.reason();
+        row.modeReason = "typed: node types " + sizes.labels() + ", " + sizes.originalEdges().size() + " relations, "
+                + "target '" + sizes.target() + "'; " + reason;
         row.fullBatchBytes = fullBatch.totalBytes();
         row.miniBatchBytes = miniBatch.totalBytes();
-        row.nodeCount = nodes.values().stream().mapToLong(Long::longValue).sum();
-        row.relationshipCount = edges.values().stream().mapToLong(Long::longValue).sum();
-        row.featureWidth = widths.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        row.storeBatchBytes = fromStore.totalBytes();
+        row.nodeCount = sizes.nodes().values().stream().mapToLong(Long::longValue).sum();
+        row.relationshipCount = sizes.relationships();
+        row.featureWidth = sizes.widths().values().stream().mapToInt(Integer::intValue).max().orElse(0);
         return withRequirement(row, estimate);
     }
 

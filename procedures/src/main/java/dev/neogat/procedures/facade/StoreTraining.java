@@ -316,7 +316,7 @@ final class StoreTraining {
     }
 
     /** Per batch: progress in gat.progress() and, every 10 s, a log line; per epoch as in-heap training. */
-    private static SampledTrainer.Listener listener(ProcedureContext context, Jobs.Job job, String modelName) {
+    static SampledTrainer.Listener listener(ProcedureContext context, Jobs.Job job, String modelName) {
         TrainingListener epochs = TrainFacade.listener(context, job, modelName);
         long[] lastLog = {System.nanoTime()};
         return new SampledTrainer.Listener() {

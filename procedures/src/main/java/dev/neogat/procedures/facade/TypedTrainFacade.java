@@ -14,6 +14,7 @@ import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.config.TypedSettings;
 import dev.neogat.procedures.context.ProcedureContext;
+import dev.neogat.procedures.load.DatabaseNames;
 import dev.neogat.procedures.load.GraphLoader;
 import dev.neogat.procedures.load.TypedGraphLoader;
 import dev.neogat.procedures.load.TypedLoadedGraph;
@@ -52,6 +53,11 @@ final class TypedTrainFacade {
     static TrainFacade.TrainResult train(ProcedureContext context, String modelName, TrainConfig config) {
         requireSupported(config);
         WriteBack.requireLayersExist(config.write(), config.model().layers(), modelName);
+        EstimateFacade.TypedSizes sizes = sizedForPlan(context, config);
+        String fromStore = sizes == null ? null : TypedStoreTraining.plan(config, sizes);
+        if (fromStore != null) {
+            return TypedStoreTraining.train(context, modelName, config, sizes, fromStore);
+        }
         ModelCatalog catalog = context.catalog();
         catalog.reserve(modelName);
         boolean stored = false;
@@ -113,6 +119,24 @@ final class TypedTrainFacade {
             if (!stored) {
                 catalog.release(modelName);
             }
+        }
+    }
+
+    /**
+     * The projection's typed size from the store ({@link EstimateFacade#typedSizes}) when the 'mode' key may read
+     * batches from the store; null for mode 'fullBatch' or autoTune, and when it cannot be sized (the loader then
+     * names what is missing).
+     */
+    private static EstimateFacade.TypedSizes sizedForPlan(ProcedureContext context, TrainConfig config) {
+        if (TrainConfig.FULL_BATCH.equals(config.batching().mode()) || config.autoTune() != null) {
+            return null;
+        }
+        DatabaseNames.requireProjection(context.tx(), config.projection(), config.labelProperty(),
+                config.splitProperty());
+        try {
+            return EstimateFacade.typedSizes(context, config);
+        } catch (IllegalArgumentException unsized) {
+            return null;
         }
     }
 
@@ -212,8 +236,8 @@ final class TypedTrainFacade {
 
     /**
      * The 'mode' key resolved for a typed model as for an untyped one ({@link TrainFacade#chooseBatching}):
-     * 'auto' trains full-batch when its typed estimate fits the memory budget, else mini-batch. Typed mini-batch
-     * training holds the projection in the heap (only untyped models read batches from the store), so a mini-batch
+     * 'auto' trains full-batch when its typed estimate fits the memory budget, else mini-batch. A run that got here
+     * holds the projection in the heap ({@link TypedStoreTraining#plan} sent the others to the store), so a mini-batch
      * run whose estimate the budget cannot hold is refused before training.
      */
     static BatchingChoice batching(TrainConfig config, TypedGatConfig gatConfig, TypedGraph graph,
@@ -241,10 +265,10 @@ final class TypedTrainFacade {
             throw new IllegalStateException("Typed mini-batch training needs about "
                     + MemoryEstimate.humanReadable(sampled.totalBytes()) + ", more than the memory budget "
                     + MemoryEstimate.humanReadable(budget) + " (" + (given != null ? "memoryBudget" : "the free heap")
-                    + "): a typed model trains on a projection held in the heap (its graph, features and the "
-                    + "inference for validation), and only untyped models read their batches from the store; raise "
-                    + "server.memory.heap.max_size" + (given != null ? " or memoryBudget" : "") + ", lower batchSize "
-                    + "or fanouts, or give typed: false");
+                    + ") with the typed projection held in the heap (its graph, features and the inference for "
+                    + "validation), as this run holds it (mode 'fullBatch', autoTune, or a projection the store's "
+                    + "counts sized smaller); raise server.memory.heap.max_size" + (given != null ? " or memoryBudget"
+                    : "") + ", lower batchSize or fanouts, or give typed: false");
         }
     }
 

@@ -255,8 +255,17 @@ public final class TypedGraphLoader {
                 relationshipFeatures, featureConfig, relationshipIds);
     }
 
+    /**
+     * The checks of the configuration's names that {@link #load} makes before reading anything (the feature map
+     * against nodeLabels, targetLabels projected), for a caller that sizes the projection first.
+     */
+    public static void requireNames(ProjectionConfig projection, List<String> targetLabels) {
+        requireFeatureMap(projection);
+        requireTargetLabelsProjected(targetLabels, projection.nodeLabels());
+    }
+
     /** With featureProperties as a map: one entry for each projected label and none for any other. */
-    private static void requireFeatureMap(ProjectionConfig projection) {
+    static void requireFeatureMap(ProjectionConfig projection) {
         Map<String, List<String>> byLabel = projection.featurePropertiesByLabel();
         if (byLabel == null) {
             return;
@@ -278,7 +287,7 @@ public final class TypedGraphLoader {
         }
     }
 
-    private static void requireTargetLabelsProjected(List<String> targetLabels, List<String> labels) {
+    static void requireTargetLabelsProjected(List<String> targetLabels, List<String> labels) {
         for (String target : targetLabels) {
             if (!labels.contains(target)) {
                 String closest = ConfigMap.closest(target, labels);
@@ -314,7 +323,7 @@ public final class TypedGraphLoader {
     }
 
     /** The given target label, or the one label whose nodes carry the label property. */
-    private static String targetLabel(List<String> targetLabels, List<String> labels, Set<String> labelled,
+    static String targetLabel(List<String> targetLabels, List<String> labels, Set<String> labelled,
                                       String labelProperty) {
         if (!targetLabels.isEmpty()) {
             return targetLabels.get(0);
@@ -333,7 +342,7 @@ public final class TypedGraphLoader {
     }
 
     /** Fails when a class value is only on nodes of other labels: the model could never predict it. */
-    private static void requireClassesOnTarget(String target, LabelReader targetReader,
+    static void requireClassesOnTarget(String target, LabelReader targetReader,
                                                Map<String, LabelReader> labelled, String labelProperty) {
         Set<Object> onTarget = new LinkedHashSet<>(targetReader.classValues());
         labelled.forEach((label, reader) -> {

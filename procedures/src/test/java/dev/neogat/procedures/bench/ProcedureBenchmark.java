@@ -45,6 +45,9 @@ import java.util.SplittableRandom;
  *       thread spends per epoch reading from the store: sampling the batches, their feature rows, the validation
  *       chunks' exact neighbourhoods and their rows, against every slot list and every row once (layer-wise
  *       validation).</li>
+ *   <li>{@code typedStore N R}: the typedGiven graph without its relationship properties in the model, typed
+ *       mini-batch gat.train (batchSize 256, fanouts [5, 5], 3 epochs, concurrency 2) with the projection in the heap
+ *       and read from the store, same seed: time per epoch, accuracy, final loss, live heap at most.</li>
  * </ul>
  * Run: {@code mvn -q -pl procedures -am -Pbench verify -Dbench.engine.skip=true -Dbench.args="cora synthetic 100000 1000000"}
  * ({@code -Dbench.args="given 100000 1000000"} for the latency of given nodes, {@code "typedGiven 100000 1000000"}
@@ -69,9 +72,11 @@ public final class ProcedureBenchmark {
                 given(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
             } else if (words[w].equals("typedGiven")) {
                 typedGiven(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
+            } else if (words[w].equals("typedStore")) {
+                typedStore(Integer.parseInt(words[++w]), Integer.parseInt(words[++w]));
             } else {
                 throw new IllegalArgumentException("Unknown benchmark '" + words[w] + "'; expected cora, synthetic N R "
-                        + "given N R, typedGiven N R or store");
+                        + "given N R, typedGiven N R, typedStore N R or store");
             }
         }
     }
@@ -288,6 +293,86 @@ public final class ProcedureBenchmark {
             System.out.printf(Locale.ROOT, "typedGiven: gat.train (3 epochs) %.0f ms%n",
                     (System.nanoTime() - start) / 1e6);
             latency(db, "typedGiven", "Item", nodes, relationships);
+        }
+    }
+
+    /**
+     * Typed mini-batch gat.train on the typedGiven graph with the projection in the heap and read from the store (a
+     * memoryBudget between the two estimates), same seed: load, time per epoch, test accuracy, final loss, and the live
+     * heap, sampled by a full collection every second during each run (so both runs' times include those).
+     */
+    private static void typedStore(int items, int relationships) throws Exception {
+        Path home = Files.createTempDirectory("neogat-bench");
+        try (EmbeddedNeo4j neo4j = new EmbeddedNeo4j(home, null)) {
+            GraphDatabaseService db = neo4j.db();
+            long start = System.nanoTime();
+            int nodes = createTyped(db, items, relationships);
+            System.out.printf(Locale.ROOT, "typedStore: %d nodes (%d items) and %d relationships created in %.0f ms%n",
+                    nodes, items, relationships, (System.nanoTime() - start) / 1e6);
+            Map<String, Object> featureProperties = new java.util.HashMap<>(Map.of("Item", "features", "User",
+                    "profile", "Shop", "embedding"));
+            featureProperties.put("Tag", null);
+            Map<String, Object> config = new java.util.HashMap<>(Map.of("nodeLabels",
+                    java.util.List.of("Item", "User", "Shop", "Tag"), "relationshipTypes",
+                    java.util.List.of("RATES", "SELLS", "TAGGED", "SIMILAR"), "featureProperties", featureProperties,
+                    "labelProperty", "class", "trainFraction", 0.5, "valFraction", 0.2, "typed", true,
+                    "relationAggregation", "sum", "mode", "miniBatch"));
+            // The features hold negative noise: scaling rows to sum 1 would divide by sums near zero.
+            config.put("normalizeFeatures", false);
+            config.putAll(Map.of("batchSize", 256, "fanouts", java.util.List.of(5, 5), "epochs", 3, "patience", 0,
+                    "seed", 1, "concurrency", 2, "heads", 4, "hiddenChannels", 8));
+            Map<String, Object> sized = db.executeTransactionally("CALL gat.train.estimate($config)",
+                    Map.of("config", config), r -> r.next());
+            long inHeap = (Long) sized.get("miniBatchBytes");
+            long fromStore = (Long) sized.get("storeBatchBytes");
+            System.out.printf(Locale.ROOT, "typedStore: estimates: full batch %.1f MiB, mini-batch in the heap %.1f MiB, "
+                            + "from the store %.1f MiB%n", (Long) sized.get("fullBatchBytes") / 1048576.0,
+                    inHeap / 1048576.0, fromStore / 1048576.0);
+            java.util.List<Object> losses = new java.util.ArrayList<>();
+            for (String where : new String[]{"heap", "store"}) {
+                Map<String, Object> run = new java.util.HashMap<>(config);
+                run.put("memoryBudget", where.equals("heap") ? "16GiB" : (fromStore + inHeap) / 2);
+                run.put("writeProperty", "typed_" + where);
+                long[] liveMost = {0};
+                java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread sampler = new Thread(() -> {
+                    Runtime runtime = Runtime.getRuntime();
+                    while (running.get()) {
+                        System.gc();
+                        liveMost[0] = Math.max(liveMost[0], runtime.totalMemory() - runtime.freeMemory());
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                System.gc();
+                long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                sampler.start();
+                start = System.nanoTime();
+                Map<String, Object> row = db.executeTransactionally("CALL gat.train($model, $config) YIELD modeReason, "
+                                + "loadMillis, trainMillis, writeMillis, epochs, testAccuracy, finalLoss RETURN *",
+                        Map.of("model", "typed_" + where, "config", run), r -> r.next());
+                double total = (System.nanoTime() - start) / 1e6;
+                running.set(false);
+                sampler.join();
+                losses.add(row.get("finalLoss"));
+                System.out.printf(Locale.ROOT, "typedStore, projection in the %s: gat.train %.0f ms: load %d ms, train "
+                                + "%d ms (%d epochs, %.0f ms each, validation included), test accuracy %.1f%%, final "
+                                + "loss %.6f, write %d ms; live heap at most %.1f MiB (%.1f MiB before the call)%n",
+                        where, total, row.get("loadMillis"), row.get("trainMillis"), row.get("epochs"),
+                        ((Long) row.get("trainMillis")).doubleValue() / (Long) row.get("epochs"),
+                        100 * (Double) row.get("testAccuracy"), row.get("finalLoss"), row.get("writeMillis"),
+                        liveMost[0] / 1048576.0, before / 1048576.0);
+                if (where.equals("store")) {
+                    System.out.println("typedStore: " + row.get("modeReason"));
+                }
+            }
+            long differing = db.executeTransactionally("MATCH (i:Item) WHERE i.typed_heap <> i.typed_store "
+                    + "RETURN count(i) AS n", Map.of(), r -> (Long) r.next().get("n"));
+            System.out.printf(Locale.ROOT, "typedStore: same final loss %s, items predicted differently %d%n",
+                    losses.get(0).equals(losses.get(1)), differing);
         }
     }
 

@@ -1,0 +1,331 @@
+package dev.neogat.procedures;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.neo4j.graphdb.GraphDatabaseService;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
+
+/**
+ * Typed training whose batches are read from the store, from Cypher, on {@link PaperGraph} with the typed settings
+ * of {@link TypedProcedureTest#typedConfig()}: a memoryBudget below what typed mini-batch training needs with the
+ * projection in the heap (but above what it needs from the store) makes gat.train read each batch's typed
+ * neighbourhoods and features from the store, and the run equals the in-heap typed mini-batch run of the same seed
+ * (same draws: losses, metrics and written probabilities), with sampled fanouts and with every neighbour in one
+ * batch; it learns the graph's signal; gat.train.estimate reports the store-backed requirement and 'auto' picks it
+ * when neither in-heap mode fits; a budget even that cannot hold, relationship features, semantic attention and
+ * attention properties are refused before anything is stored or written; TERMINATE TRANSACTION stops it within a
+ * second, with progress per batch.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("unchecked")
+class TypedStoreMiniBatchTest {
+
+    @TempDir
+    static Path workingDirectory;
+
+    private EmbeddedNeo4j neo4j;
+    private GraphDatabaseService db;
+
+    @BeforeAll
+    void create() {
+        neo4j = new EmbeddedNeo4j(workingDirectory, null);
+        db = neo4j.db();
+        PaperGraph.create(db, 31);
+    }
+
+    @AfterAll
+    void stop() {
+        if (neo4j != null) {
+            neo4j.close();
+        }
+    }
+
+    private static Map<String, Object> config(Object... pairs) {
+        Map<String, Object> config = TypedProcedureTest.typedConfig();
+        for (int i = 0; i < pairs.length; i += 2) {
+            config.put((String) pairs[i], pairs[i + 1]);
+        }
+        return config;
+    }
+
+    private Map<String, Object> train(String name, Map<String, Object> config) {
+        return db.executeTransactionally("CALL gat.train($name, $config)", Map.of("name", name, "config", config),
+                result -> result.next());
+    }
+
+    private Map<String, Object> estimate(Map<String, Object> config) {
+        return db.executeTransactionally("CALL gat.train.estimate($config)", Map.of("config", config),
+                result -> result.next());
+    }
+
+    /**
+     * A budget the store-backed run fits in but typed mini-batch training with the projection in the heap does not
+     * (nor, for 'auto', typed full-batch training).
+     */
+    private long storeOnlyBudget(Map<String, Object> config) {
+        Map<String, Object> sized = estimate(config);
+        long store = (Long) sized.get("storeBatchBytes");
+        long inHeap = (Long) sized.get("miniBatchBytes");
+        if (!"miniBatch".equals(config.get("mode"))) {
+            inHeap = Math.min(inHeap, (Long) sized.get("fullBatchBytes"));
+        }
+        assertThat(store).as("store-backed estimate %s below in-heap %s", store, inHeap).isPositive()
+                .isLessThan(inHeap);
+        return (store + inHeap) / 2;
+    }
+
+    private Map<Long, List<Double>> writtenProbabilities(String property) {
+        Map<Long, List<Double>> out = new HashMap<>();
+        db.executeTransactionally("MATCH (p:Paper) RETURN id(p) AS id, p[$property] AS probabilities",
+                Map.of("property", property), result -> {
+                    result.forEachRemaining(row -> out.put((Long) row.get("id"), java.util.Arrays.stream(
+                            (double[]) row.get("probabilities")).boxed().toList()));
+                    return null;
+                });
+        return out;
+    }
+
+    private double writtenTestAccuracy(String property) {
+        return db.executeTransactionally("MATCH (p:Paper {split: 'test'}) RETURN avg(CASE WHEN p[$property] = p.kind "
+                + "THEN 1.0 ELSE 0.0 END) AS accuracy", Map.of("property", property),
+                result -> ((Number) result.next().get("accuracy")).doubleValue());
+    }
+
+    private List<Double> losses(String model) {
+        List<Map<String, Object>> history = db.executeTransactionally("CALL gat.model.info($name) YIELD history "
+                + "RETURN history", Map.of("name", model), r -> (List<Map<String, Object>>) r.next().get("history"));
+        return history.stream()
+                .map(epoch -> ((Number) epoch.get("loss")).doubleValue()).toList();
+    }
+
+    private void assertSameRun(String heapModel, Map<String, Object> heap, String storeModel,
+                               Map<String, Object> store, String heapProperty, String storeProperty) {
+        assertThat((String) store.get("modeReason")).contains("the projection stays in the store");
+        assertThat((String) heap.get("modeReason")).doesNotContain("stays in the store");
+        List<Double> heapLosses = losses(heapModel);
+        List<Double> storeLosses = losses(storeModel);
+        assertThat(storeLosses).hasSameSizeAs(heapLosses);
+        for (int e = 0; e < heapLosses.size(); e++) {
+            assertThat(storeLosses.get(e)).as("loss of epoch %d", e + 1).isCloseTo(heapLosses.get(e), offset(1e-6));
+        }
+        assertThat((Double) store.get("finalLoss")).isCloseTo((Double) heap.get("finalLoss"), offset(1e-6));
+        assertThat((Double) store.get("testAccuracy")).isEqualTo((Double) heap.get("testAccuracy"));
+        assertThat((Double) store.get("validationAccuracy")).isEqualTo((Double) heap.get("validationAccuracy"));
+        Map<Long, List<Double>> a = writtenProbabilities(heapProperty);
+        Map<Long, List<Double>> b = writtenProbabilities(storeProperty);
+        assertThat(b.keySet()).isEqualTo(a.keySet()).hasSize(PaperGraph.PAPERS);
+        a.forEach((id, probabilities) -> {
+            for (int c = 0; c < probabilities.size(); c++) {
+                assertThat(b.get(id).get(c)).as("paper %d, class %d", id, c)
+                        .isCloseTo(probabilities.get(c), offset(1e-6));
+            }
+        });
+    }
+
+    @Test
+    void aTinyBudgetReadsSampledBatchesFromTheStoreWithTheInHeapRunsDraws() {
+        Object[] run = {"mode", "miniBatch", "batchSize", 32, "fanouts", List.of(4, 3), "epochs", 6,
+                "attentionDropout", 0.1};
+        long budget = storeOnlyBudget(config(run));
+        Map<String, Object> heap = train("sampledHeap", with(config(run), "probabilityProperty", "sampledHeapP"));
+        Map<String, Object> store = train("sampledStore", with(with(with(config(run), "memoryBudget", budget),
+                "probabilityProperty", "sampledStoreP"), "concurrency", 2));
+        System.out.printf("in heap: %s%nfrom the store: %s%n", heap, store);
+        assertSameRun("sampledHeap", heap, "sampledStore", store, "sampledHeapP", "sampledStoreP");
+    }
+
+    /**
+     * Read along and against the stored direction the slots are listed as the loader lists them too: incoming ones
+     * by source, a node's own outgoing ones in the order of its relationships.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"NATURAL", "REVERSE"})
+    void eachOrientationDrawsTheInHeapRunsBatchesFromTheStore(String orientation) {
+        Object[] run = {"mode", "miniBatch", "batchSize", 24, "fanouts", List.of(2, 2), "epochs", 3,
+                "orientation", orientation, "attentionDropout", 0.2};
+        long budget = storeOnlyBudget(config(run));
+        String heapP = "heapP" + orientation;
+        String storeP = "storeP" + orientation;
+        Map<String, Object> heap = train("heap" + orientation, with(config(run), "probabilityProperty", heapP));
+        Map<String, Object> store = train("store" + orientation, with(with(with(config(run), "memoryBudget", budget),
+                "probabilityProperty", storeP), "concurrency", 2));
+        assertSameRun("heap" + orientation, heap, "store" + orientation, store, heapP, storeP);
+    }
+
+    /** A label without features (Topic) learns its input per label or per node, read from the store as in the heap. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"label", "node"})
+    void aLabelWithoutFeaturesTrainsFromTheStoreAsInTheHeap(String featurelessNodes) {
+        Map<String, Object> features = new HashMap<>(Map.of("Paper", "text", "Author", "profile", "Venue",
+                "embedding"));
+        features.put("Topic", null);
+        Object[] run = {"mode", "miniBatch", "batchSize", 40, "fanouts", List.of(3, 2), "epochs", 3,
+                "nodeLabels", List.of("Paper", "Author", "Venue", "Topic"), "featureProperties", features,
+                "featurelessNodes", featurelessNodes, "featurelessDimension", 8};
+        long budget = storeOnlyBudget(config(run));
+        String heapP = "featurelessHeapP" + featurelessNodes;
+        String storeP = "featurelessStoreP" + featurelessNodes;
+        Map<String, Object> heap = train("featurelessHeap" + featurelessNodes, with(config(run),
+                "probabilityProperty", heapP));
+        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(with(with(config(run),
+                "memoryBudget", budget), "probabilityProperty", storeP), "concurrency", 2));
+        assertThat((String) store.get("modeReason")).contains("node types [Paper, Author, Venue, Topic]");
+        assertSameRun("featurelessHeap" + featurelessNodes, heap, "featurelessStore" + featurelessNodes, store, heapP,
+                storeP);
+    }
+
+    @Test
+    void everyNeighbourInOneBatchFromTheStoreEqualsTheInHeapRun() {
+        Object[] run = {"mode", "miniBatch", "batchSize", 100_000, "fanouts", List.of(-1, -1), "epochs", 3};
+        long budget = storeOnlyBudget(config(run));
+        Map<String, Object> heap = train("oneBatchHeap", with(config(run), "probabilityProperty", "oneHeapP"));
+        Map<String, Object> store = train("oneBatchStore", with(with(config(run), "memoryBudget", budget),
+                "probabilityProperty", "oneStoreP"));
+        assertSameRun("oneBatchHeap", heap, "oneBatchStore", store, "oneHeapP", "oneStoreP");
+    }
+
+    @Test
+    void batchesFromTheStoreLearnTheSignal() {
+        Object[] run = {"mode", "miniBatch", "batchSize", 32, "fanouts", List.of(5, 5), "epochs", 60};
+        long budget = storeOnlyBudget(config(run));
+        Map<String, Object> row = train("learnsFromStore", with(with(config(run), "memoryBudget", budget),
+                "writeProperty", "storeKind"));
+        assertThat((String) row.get("modeReason")).contains("mode 'miniBatch' was asked for",
+                "the projection stays in the store");
+        double accuracy = writtenTestAccuracy("storeKind");
+        System.out.printf("typed from the store: test accuracy from the written predictions %.4f (%s)%n", accuracy,
+                row);
+        assertThat(accuracy).isGreaterThanOrEqualTo(0.8);
+        assertThat((Double) row.get("testAccuracy")).isCloseTo(accuracy, offset(1e-9));
+    }
+
+    @Test
+    void autoReadsFromTheStoreWhenNeitherInHeapModeFitsAndTheEstimateSaysSo() {
+        // Wide layers: full-batch training's activations and gradients over every node outweigh the batches.
+        Object[] run = {"batchSize", 8, "fanouts", List.of(2, 2), "epochs", 2, "heads", 8, "hiddenChannels", 32};
+        Map<String, Object> sized = estimate(config(run));
+        long store = (Long) sized.get("storeBatchBytes");
+        long budget = storeOnlyBudget(config(run));
+        Map<String, Object> tight = estimate(with(config(run), "memoryBudget", budget));
+        assertThat((String) tight.get("modeReason")).contains("miniBatch: auto: typed full-batch training needs about",
+                "also more; so the projection stays in the store");
+        assertThat(tight.get("requiredBytes")).isEqualTo(store);
+        Map<String, Object> row = train("autoFromStore", with(config(run), "memoryBudget", budget));
+        assertThat((String) row.get("modeReason")).contains("auto: typed full-batch training needs about",
+                "the projection stays in the store");
+    }
+
+    @Test
+    void aBudgetEvenTheStoreCannotHoldIsRefusedBeforeAnythingIsWritten() {
+        Object[] run = {"batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
+        long tooSmall = (Long) estimate(config(run)).get("storeBatchBytes") / 2;
+        assertThatThrownBy(() -> train("tooSmallForStore", with(with(config(run), "memoryBudget", tooSmall),
+                "writeProperty", "tooSmallKind")))
+                .hasMessageContaining("Typed mini-batch training that reads its batches from the store needs about")
+                .hasMessageContaining("more than the memory budget");
+        assertNothingFrom("tooSmallForStore", "tooSmallKind");
+    }
+
+    @Test
+    void whatBatchesFromTheStoreCannotTrainIsRefused() {
+        Object[] run = {"mode", "miniBatch", "batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
+        long budget = storeOnlyBudget(config(run));
+        // A relationship property to read (no other test projects one).
+        db.executeTransactionally("MATCH ()-[c:CITES]->() SET c.weight = 1.0");
+        assertThatThrownBy(() -> train("storeEdges", with(with(with(with(config(run), "memoryBudget", budget),
+                "relationshipFeatures", "weight"), "writeProperty", "edgesKind"), "typed", true)))
+                .hasMessageContaining("relationshipFeatures")
+                .hasMessageContaining("cannot be read batch by batch from the store");
+        assertNothingFrom("storeEdges", "edgesKind");
+        assertThatThrownBy(() -> train("storeSemantic", with(with(with(config(run), "memoryBudget", budget),
+                "relationAggregation", "attention"), "writeProperty", "semanticKind")))
+                .hasMessageContaining("relationAggregation 'attention' is not trained from the store");
+        assertNothingFrom("storeSemantic", "semanticKind");
+        assertThatThrownBy(() -> train("storeAttention", with(with(config(run), "memoryBudget", budget),
+                "attentionProperty", "storeAttention")))
+                .hasMessageContaining("attentionProperty 'storeAttention' is not written by a typed training that "
+                        + "reads its batches from the store");
+        assertNothingFrom("storeAttention", "storeAttention");
+    }
+
+    @Test
+    void terminationStopsItWithinASecondAndProgressIsPerBatch() throws Exception {
+        Object[] run = {"mode", "miniBatch", "batchSize", 8, "fanouts", List.of(3, 3), "epochs", 1_000_000,
+                "patience", 0, "concurrency", 2};
+        long budget = storeOnlyBudget(config(run));
+        java.util.concurrent.CompletableFuture<Throwable> training =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        train("endlessTypedStore", with(with(config(run), "memoryBudget", budget),
+                                "writeProperty", "neverWrittenTyped"));
+                        return null;
+                    } catch (Throwable t) {
+                        return t;
+                    }
+                });
+        String transactionId = null;
+        String phase = null;
+        long batches = 0;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (transactionId == null && System.nanoTime() < deadline) {
+            Map<String, Object> progress = db.executeTransactionally("CALL gat.progress() YIELD modelName, phase, "
+                    + "epoch, done, total WHERE modelName = 'endlessTypedStore' RETURN phase, epoch, done, total",
+                    Map.of(), r -> r.hasNext() ? r.next() : null);
+            if (progress != null && ((Number) progress.get("epoch")).longValue() >= 2) {
+                phase = (String) progress.get("phase");
+                batches = ((Number) progress.get("total")).longValue();
+                List<String> ids = db.executeTransactionally("SHOW TRANSACTIONS YIELD transactionId, currentQuery "
+                        + "WHERE currentQuery CONTAINS 'gat.train' AND NOT currentQuery CONTAINS 'SHOW TRANSACTIONS' "
+                        + "RETURN transactionId", Map.of(), r -> r.stream()
+                        .map(row -> (String) row.get("transactionId")).toList());
+                assertThat(ids).hasSize(1);
+                transactionId = ids.get(0);
+            }
+            Thread.sleep(20);
+        }
+        assertThat(transactionId).as("the training ran two epochs within 60 s").isNotNull();
+        long trainNodes = db.executeTransactionally("MATCH (p:Paper {split: 'train'}) RETURN count(p) AS n", Map.of(),
+                r -> (Long) r.next().get("n"));
+        assertThat(batches).as("batches per epoch").isEqualTo((trainNodes + 7) / 8);
+        assertThat(phase).startsWith("training (batches read from the store): epoch ").contains(", batch ")
+                .endsWith(" of " + batches);
+        long start = System.nanoTime();
+        String message = db.executeTransactionally("TERMINATE TRANSACTION $id", Map.of("id", transactionId),
+                r -> (String) r.next().get("message"));
+        assertThat(message).isEqualTo("Transaction terminated.");
+        Throwable failure = training.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("typed gat.train from the store returned %.3f s after TERMINATE TRANSACTION%n", seconds);
+        assertThat(failure).as("the training call fails").isNotNull();
+        assertThat(seconds).as("seconds until the procedure returned").isLessThan(2.0);
+        assertNothingFrom("endlessTypedStore", "neverWrittenTyped");
+        long jobs = db.executeTransactionally("CALL gat.progress() YIELD modelName WHERE modelName = "
+                + "'endlessTypedStore' RETURN count(*) AS n", Map.of(), r -> (Long) r.next().get("n"));
+        assertThat(jobs).isZero();
+    }
+
+    private void assertNothingFrom(String model, String property) {
+        long models = db.executeTransactionally("CALL gat.model.list() YIELD name WHERE name = $name "
+                + "RETURN count(*) AS n", Map.of("name", model), result -> (Long) result.next().get("n"));
+        assertThat(models).as("model %s stored", model).isZero();
+        long written = db.executeTransactionally("MATCH (p:Paper) WHERE p[$property] IS NOT NULL RETURN count(p) AS n",
+                Map.of("property", property), result -> (Long) result.next().get("n"));
+        assertThat(written).as("%s written", property).isZero();
+    }
+
+    private static Map<String, Object> with(Map<String, Object> config, String key, Object value) {
+        config.put(key, value);
+        return config;
+    }
+}
