@@ -294,44 +294,15 @@ final class TypedStoreTraining {
         return result.model().metadata().withTrainedOn(Instant.now().toString(), store.classValues(),
                 config.labelProperty(), config.projection().toMetadata(), store.nodeCount(),
                 store.relationshipCount(), splitSizes, device.device(), TrainFacade.metricName(result.test()),
-                metrics, configuration(config, store), testReport);
-    }
-
-    private static Map<String, Object> configuration(TrainConfig config, TypedStoreGraph store) {
-        Map<String, Object> configuration = new LinkedHashMap<>(config.used());
-        configuration.put("typed", true);
-        configuration.put("targetLabels", List.of(store.targetType()));
-        return configuration;
+                metrics, TypedTrainFacade.typedConfiguration(config, store.targetType()), testReport);
     }
 
     private static TrainFacade.TrainResult row(String modelName, TrainConfig config, TypedStoreGraph store,
                                                TypedTrainingResult result, DeviceChoice device,
                                                BatchingChoice batching, WriteBack.Summary written,
                                                double writeMillis) {
-        TrainFacade.TrainResult row = new TrainFacade.TrainResult();
-        row.modelName = modelName;
-        row.device = device.device();
-        row.deviceReason = device.reason();
-        row.mode = "typed";
-        row.modeReason = "typed: node types " + store.nodeTypes() + ", " + store.relations().size()
-                + " relations, target '" + store.targetType() + "'; " + batching.mode() + ": " + batching.reason();
-        row.nodeCount = store.nodeCount();
-        row.relationshipCount = store.relationshipCount();
-        row.classes = store.classValues();
-        row.epochs = result.epochsRun();
-        row.bestEpoch = result.bestEpoch();
-        row.stopReason = result.stopReason().name();
-        row.metric = TrainFacade.metricName(result.test());
-        row.trainAccuracy = TrainFacade.score(result.train());
-        row.validationAccuracy = TrainFacade.score(result.validation());
-        row.testAccuracy = TrainFacade.score(result.test());
-        row.finalLoss = result.history().get(result.history().size() - 1).loss();
-        row.loadMillis = store.loadMillis();
-        row.trainMillis = Math.round(result.trainMillis());
-        row.writeMillis = Math.round(writeMillis);
-        row.propertiesWritten = written.propertiesWritten();
-        row.writeRetries = written.retries();
-        row.configuration = configuration(config, store);
-        return row;
+        return TypedTrainFacade.typedRow(modelName, config, store.nodeTypes(), store.relations().size(),
+                store.targetType(), store.classValues(), store.nodeCount(), store.relationshipCount(),
+                store.loadMillis(), result, device, batching, written, writeMillis);
     }
 }

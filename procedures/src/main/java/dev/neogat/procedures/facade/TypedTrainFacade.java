@@ -294,9 +294,7 @@ final class TypedTrainFacade {
                 graph.split().validation().length, graph.split().test().length);
         ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(TrainFacade.metric(result.train()),
                 TrainFacade.metric(result.validation()), TrainFacade.metric(result.test()));
-        Map<String, Object> configuration = new LinkedHashMap<>(config.used());
-        configuration.put("typed", true);
-        configuration.put("targetLabels", List.of(graph.targetType()));
+        Map<String, Object> configuration = typedConfiguration(config, graph.targetType());
         // The projection as stored: with standardised relationship features, the training statistics.
         ProjectionConfig projection = graph.relationshipFeatureConfig() == null ? config.projection()
                 : config.projection().withRelationshipFeatures(graph.relationshipFeatureConfig());
@@ -324,33 +322,30 @@ final class TypedTrainFacade {
                                                TypedTrainingResult result, DeviceChoice device,
                                                BatchingChoice batching, WriteBack.Summary written,
                                                double writeMillis) {
-        TrainFacade.TrainResult row = new TrainFacade.TrainResult();
-        row.modelName = modelName;
-        row.device = device.device();
-        row.deviceReason = device.reason();
-        row.mode = "typed";
-        row.modeReason = "typed: node types " + graph.graph().nodeTypes() + ", " + graph.graph().relations().size()
-                + " relations, target '" + graph.targetType() + "'; " + batching.mode() + ": " + batching.reason();
-        row.nodeCount = graph.nodeCount();
-        row.relationshipCount = graph.relationshipCount();
-        row.classes = graph.classValues();
-        row.epochs = result.epochsRun();
-        row.bestEpoch = result.bestEpoch();
-        row.stopReason = result.stopReason().name();
-        row.metric = TrainFacade.metricName(result.test());
-        row.trainAccuracy = TrainFacade.score(result.train());
-        row.validationAccuracy = TrainFacade.score(result.validation());
-        row.testAccuracy = TrainFacade.score(result.test());
-        row.finalLoss = result.history().get(result.history().size() - 1).loss();
-        row.loadMillis = graph.loadMillis();
-        row.trainMillis = Math.round(result.trainMillis());
-        row.writeMillis = Math.round(writeMillis);
-        row.propertiesWritten = written.propertiesWritten();
-        row.writeRetries = written.retries();
+        return typedRow(modelName, config, graph.graph().nodeTypes(), graph.graph().relations().size(),
+                graph.targetType(), graph.classValues(), graph.nodeCount(), graph.relationshipCount(),
+                graph.loadMillis(), result, device, batching, written, writeMillis);
+    }
+
+    /** gat.train's row of a typed training, its projection in the heap or in the store. */
+    static TrainFacade.TrainResult typedRow(String modelName, TrainConfig config, List<String> nodeTypes,
+                                            int relationCount, String targetType, List<Object> classValues,
+                                            long nodeCount, long relationshipCount, long loadMillis,
+                                            TypedTrainingResult result, DeviceChoice device,
+                                            BatchingChoice batching, WriteBack.Summary written,
+                                            double writeMillis) {
+        String modeReason = "typed: node types " + nodeTypes + ", " + relationCount + " relations, target '"
+                + targetType + "'; " + batching.mode() + ": " + batching.reason();
+        return TrainFacade.row(modelName, typedConfiguration(config, targetType), classValues, nodeCount,
+                relationshipCount, loadMillis, TrainFacade.Trained.of(result), device, "typed", modeReason, written,
+                writeMillis);
+    }
+
+    /** The configuration a typed model records: the keys used, typed, and its target label. */
+    static Map<String, Object> typedConfiguration(TrainConfig config, String targetType) {
         Map<String, Object> configuration = new LinkedHashMap<>(config.used());
         configuration.put("typed", true);
-        configuration.put("targetLabels", List.of(graph.targetType()));
-        row.configuration = configuration;
-        return row;
+        configuration.put("targetLabels", List.of(targetType));
+        return configuration;
     }
 }
