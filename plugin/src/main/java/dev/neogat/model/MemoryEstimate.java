@@ -252,6 +252,13 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
     public static MemoryEstimate typedFromStore(TypedGatConfig config, Map<String, Long> nodes,
                                                 Map<Relation, Long> slots, Map<String, Long> featureValues,
                                                 int batchSize, int[] fanouts, int concurrency) {
+        return typedFromStore(config, nodes, slots, featureValues, batchSize, fanouts, batchSize, concurrency);
+    }
+
+    /** As above, evaluating (and predicting) on chunks of {@code chunkSize} target nodes instead of batchSize. */
+    public static MemoryEstimate typedFromStore(TypedGatConfig config, Map<String, Long> nodes,
+                                                Map<Relation, Long> slots, Map<String, Long> featureValues,
+                                                int batchSize, int[] fanouts, int chunkSize, int concurrency) {
         long held = batchesHeld(concurrency);
         long allNodes = nodes.values().stream().mapToLong(Long::longValue).sum();
         // The sampler maps every node of every type once per batch being sampled: one per thread at once.
@@ -269,7 +276,7 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         }
         int[] exact = new int[fanouts.length];
         java.util.Arrays.fill(exact, (int) Math.min(Integer.MAX_VALUE, meanDegree));
-        TypedBatchShape chunk = TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, exact);
+        TypedBatchShape chunk = TypedBatchShape.sized(config, nodes, slots, featureValues, chunkSize, exact);
         MemoryEstimate forward = typed(config, chunk.nodes(), chunk.slots(), chunk.slots(), chunk.featureValues(),
                 false);
         long training = held * batch.preparedBytes(config) + step.activationBytes + step.gradientBytes

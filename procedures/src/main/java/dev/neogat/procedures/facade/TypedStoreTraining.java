@@ -136,14 +136,15 @@ final class TypedStoreTraining {
             BatchingChoice batching = BatchingChoice.miniBatch(miniBatch, need, reason);
             try (Backend backend = device.backend()) {
                 TypedSampledTrainingData data = store.trainingData(context.tx(), context.db());
+                int chunk = evaluationChunk(gatConfig, store, miniBatch, config.concurrency(), budget(config));
                 job.phase("training (typed batches read from the store)");
                 TypedTrainingResult result = TypedSampledTrainer.train(backend, data, gatConfig, config.training(),
-                        miniBatch, miniBatch.batchSize(), config.concurrency(),
+                        miniBatch, chunk, config.concurrency(),
                         StoreTraining.listener(context, job, modelName), context.terminationFlag());
                 job.phase("predicting the test nodes");
                 int[] test = store.split().test();
                 int[] predicted = new int[store.nodes(store.targetType()).size()];
-                predict(backend, result.model(), data, test, miniBatch.batchSize(), config.concurrency(), context,
+                predict(backend, result.model(), data, test, chunk, config.concurrency(), context,
                         (nodes, logits) -> {
                             for (int i = 0; i < nodes.length; i++) {
                                 predicted[nodes[i]] = TypedSampledTrainer.predictedClass(logits, i,
@@ -164,7 +165,7 @@ final class TypedStoreTraining {
                 WriteBack.Summary written = new WriteBack.Summary(0, 0);
                 if (write.writeProperty() != null || write.probabilityProperty() != null) {
                     written = writePredictions(context, modelName, backend, model, store, data, write,
-                            config.concurrency(), miniBatch.batchSize(), job);
+                            config.concurrency(), chunk, job);
                 }
                 return row(modelName, config, store, result, device, batching, written,
                         (System.nanoTime() - writeStart) / 1e6);
@@ -193,6 +194,29 @@ final class TypedStoreTraining {
                     + (config.batching().memoryBudget() != null ? " or memoryBudget" : "") + ", or lower batchSize, "
                     + "fanouts or concurrency");
         }
+    }
+
+    /**
+     * Target nodes per chunk of validation, the test report and the prediction write: the most, doubling from
+     * batchSize up to all of them, whose store-backed estimate stays within the memory budget. Each chunk reads its
+     * whole L-hop neighbourhood from the store, so chunks of batchSize nodes read the same hubs' neighbourhoods (most
+     * of the graph) over and over; the logits of a node do not depend on the chunk it is in.
+     */
+    static int evaluationChunk(TypedGatConfig config, TypedStoreGraph store, MiniBatchConfig miniBatch,
+                               int concurrency, long budget) {
+        int targets = store.nodes(store.targetType()).size();
+        int chunk = miniBatch.batchSize();
+        while (chunk < targets) {
+            int larger = (int) Math.min(targets, 2L * chunk);
+            long need = MemoryEstimate.typedFromStore(config, store.nodeCounts(), store.slotCounts(),
+                    store.featureValues(), miniBatch.batchSize(), miniBatch.fanouts(), larger, concurrency)
+                    .totalBytes();
+            if (need > budget) {
+                break;
+            }
+            chunk = larger;
+        }
+        return chunk;
     }
 
     /** Receives the logits of a chunk of target nodes. */
@@ -231,8 +255,8 @@ final class TypedStoreTraining {
         tally.expect("nodes", columns);
         NodeIdMap targets = store.nodes(store.targetType());
         int n = targets.size();
-        String phase = "predicting and writing '" + store.targetType() + "' chunk by chunk (neighbourhoods read from "
-                + "the store)";
+        String phase = "predicting and writing '" + store.targetType() + "' in chunks of " + Math.min(chunk, n)
+                + " nodes (neighbourhoods read from the store)";
         job.phase(phase);
         context.log().info("gat.train '%s': %s", modelName, phase);
         PropertyWriter.Listener retries = WriteBack.progress(job, phase, 1, context.log(), modelName);

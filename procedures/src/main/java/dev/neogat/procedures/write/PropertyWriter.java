@@ -221,6 +221,10 @@ public final class PropertyWriter {
                 long[] inBatch = new long[columns.size()];
                 try (Transaction tx = db.beginTx()) {
                     open.add(tx);
+                    if (failure.get() != null) {
+                        // stop() may have terminated the open transactions before this one was among them
+                        tx.terminate();
+                    }
                     try {
                         for (int position = from; position < to; position++) {
                             int index = job.entity(position);
