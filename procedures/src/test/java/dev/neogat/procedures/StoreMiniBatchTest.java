@@ -184,6 +184,39 @@ class StoreMiniBatchTest {
     }
 
     /**
+     * With relationship features and a budget that leaves room beyond the batches, validation and write-back run
+     * layer by layer over the store, each chunk reading its slots' relationship features: what the heap run writes.
+     */
+    @Test
+    void relationshipFeaturesFromTheStoreWriteLayerByLayer() throws IOException {
+        Map<String, Object> edges = Map.of("relationshipFeatures", List.of("since", "weight"),
+                "missingRelationshipFeatures", "zero", "standardizeRelationshipFeatures", true, "concurrency", 1);
+        Map<String, Object> estimateConfig = config("memoryBudget", "8GiB");
+        estimateConfig.putAll(edges);
+        // In-heap mini-batch training holds the relationship features per relationship and per slot.
+        long inHeapBytes = db.executeTransactionally("CALL gat.train.estimate($config) YIELD miniBatchBytes "
+                + "RETURN miniBatchBytes", Map.of("config", estimateConfig), r -> (Long) r.next().get("miniBatchBytes"));
+        System.out.printf("layer-wise store run with relationship features: in-heap mini-batch %d bytes, budget %d%n",
+                inHeapBytes, inHeapBytes - 1);
+        Map<String, Object> heapConfig = config("memoryBudget", "8GiB", "writeProperty", "edgeLayersHeap",
+                "probabilityProperty", "edgeLayersHeapP");
+        heapConfig.putAll(edges);
+        Map<String, Object> storeConfig = config("memoryBudget", inHeapBytes - 1, "writeProperty", "edgeLayersStore",
+                "probabilityProperty", "edgeLayersStoreP");
+        storeConfig.putAll(edges);
+        Map<String, Object> heap = train("edgeLayersHeap", heapConfig);
+        Map<String, Object> store = train("edgeLayersStore", storeConfig);
+        assertThat((String) store.get("modeReason")).contains("so the projection stays in the store");
+        assertEquals((Double) heap.get("finalLoss"), (Double) store.get("finalLoss"), 1e-6);
+        assertEquals((Double) heap.get("validationAccuracy"), (Double) store.get("validationAccuracy"), 1e-12);
+        assertEquals(0L, count("MATCH (n:Item) WHERE n.edgeLayersStore IS NULL OR n.edgeLayersStore <> "
+                + "n.edgeLayersHeap OR any(i IN range(0, size(n.edgeLayersHeapP) - 1) WHERE abs(n.edgeLayersStoreP[i] "
+                + "- n.edgeLayersHeapP[i]) > 1e-6) RETURN count(n) AS n"), "layer by layer with relationship features");
+        assertThat(debugLog()).contains("gat.train 'edgeLayersStore': predicting layer by layer and writing chunk by "
+                + "chunk (read from the store)");
+    }
+
+    /**
      * A budget just below what in-heap mini-batch training needs: the projection stays in the store, yet what the
      * budget leaves beyond the batches holds a layer's per-node outputs, so write-back runs layer by layer over the
      * store (said in the log) and writes what the in-heap run writes.

@@ -31,6 +31,7 @@ import dev.neogat.train.SampledTrainer;
 import dev.neogat.train.SampledTrainingData;
 import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
+import org.neo4j.graphdb.RelationshipType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -85,6 +86,13 @@ final class StoreTraining {
         }
         MiniBatchConfig miniBatch = batching.miniBatch();
         GatConfig model = config.model().toConfig(size.featureWidth(), 2, false, false);
+        if (config.projection().relationshipFeatures() != null) {
+            // Sampled as gat.train.estimate samples it: the in-heap runs hold them per relationship and per slot.
+            model = model.toBuilder().edgeDim(EstimateFacade.sampledRelationshipFeatureWidth(context,
+                    config.projection(), config.projection().relationshipTypes().stream()
+                            .map(RelationshipType::withName)
+                            .toArray(RelationshipType[]::new))).build();
+        }
         long nodes = size.nodes();
         long slots = size.relationships() * (config.projection().orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (config.projection().selfLoops() ? nodes : 0);
