@@ -407,7 +407,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                                            boolean sparseFeatures, int batchSize, int[] fanouts, long labelledNodes,
                                            int concurrency) {
         long held = batchesHeld(concurrency);
-        long kept = 64 * nodes + 12 * labelledNodes;
+        // With relationship features, each node's self-loop row (the mean of its incoming ones) stays in the heap.
+        long kept = 64 * nodes + 12 * labelledNodes + 4L * config.edgeDim() * nodes;
         BatchShape batch = BatchShape.sized(nodes, slots, featureValues, batchSize, fanouts);
         MemoryEstimate step = batch.step(config, sparseFeatures, true);
         BatchShape chunk = BatchShape.sized(nodes, slots, featureValues, batchSize,
@@ -417,9 +418,10 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 + step.maskBytes;
         long evaluation = held * chunk.preparedBytes(sparseFeatures) + forward.activationBytes;
         return evaluation > training
-                ? new MemoryEstimate(kept + held * chunk.preparedGraphBytes(), held * chunk.featureBytes(sparseFeatures),
-                step.parameterBytes, forward.activationBytes, 0, 0)
-                : new MemoryEstimate(kept + held * batch.preparedGraphBytes(), held * batch.featureBytes(sparseFeatures),
+                ? new MemoryEstimate(kept + held * (chunk.preparedGraphBytes() + 4L * config.edgeDim() * chunk.slots),
+                held * chunk.featureBytes(sparseFeatures), step.parameterBytes, forward.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + held * (batch.preparedGraphBytes() + 4L * config.edgeDim() * batch.slots),
+                held * batch.featureBytes(sparseFeatures),
                 step.parameterBytes, step.activationBytes, step.gradientBytes, step.maskBytes);
     }
 

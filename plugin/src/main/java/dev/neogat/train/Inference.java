@@ -53,13 +53,29 @@ public final class Inference {
      */
     public static Prediction run(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
                                  DenseMatrix relationshipFeatures, Request request) {
+        EdgeFeatures.requireFits(model.config().edgeDim(), graph, relationshipFeatures);
+        return onSlots(backend, model, graph, features,
+                relationshipFeatures == null ? null : EdgeFeatures.perSlot(graph, relationshipFeatures), request);
+    }
+
+    /**
+     * With relationship features given per attention slot of {@code graph} ([slots, edgeDim], self loops filled
+     * already; null for none), as a sampled neighbourhood carries them from its whole graph.
+     */
+    public static Prediction onSlots(Backend backend, TrainedModel model, IncomingCsr graph, FeatureMatrix features,
+                                     DenseMatrix slotFeatures, Request request) {
         GatConfig config = model.config();
         requireInput(config, graph, features);
-        EdgeFeatures.requireFits(config.edgeDim(), graph, relationshipFeatures);
+        int given = slotFeatures == null ? 0 : slotFeatures.cols();
+        if (given != config.edgeDim() || (slotFeatures != null && slotFeatures.rows() != graph.slotCount())) {
+            throw new IllegalArgumentException("The model attends over " + config.edgeDim() + " relationship "
+                    + "features per slot but " + (slotFeatures == null ? "none were given" : slotFeatures.rows()
+                    + " rows of " + given + " were given for " + graph.slotCount() + " slots"));
+        }
         FeatureMatrix input = config.normalizeFeatures() ? features.rowNormalized() : features;
         GraphTensor graphTensor = backend.upload(graph);
         Tensor featureTensor = backend.upload(input);
-        Tensor edgeFeatures = EdgeFeatures.upload(backend, graph, relationshipFeatures);
+        Tensor edgeFeatures = slotFeatures == null ? null : backend.upload(slotFeatures);
         GatNetwork network = null;
         try {
             network = new GatNetwork(backend, config, model.weights(), graphTensor, featureTensor, edgeFeatures,

@@ -132,8 +132,8 @@ final class MiniBatchSteps {
 
     /**
      * Batch {@code batch} of {@code epoch}: the subgraph sampled around {@code batchNodes} with (seed, epoch, batch),
-     * its nodes' feature rows and labels read through {@code reader}, its slots' relationship features (null for
-     * none); what the pipeline holds of a batch until its step.
+     * its nodes' feature rows and labels read through {@code reader}, its slots' relationship features (from
+     * {@code slotFeatures}, else from the reader; null for none); what the pipeline holds of a batch until its step.
      */
     static PreparedBatch prepare(BatchReader reader, NodeLabels labels, IntUnaryOperator labelRow,
                                  DenseMatrix slotFeatures, int[] batchNodes, int[] fanouts, long seed, int epoch,
@@ -141,7 +141,8 @@ final class MiniBatchSteps {
         SampledSubgraph subgraph = new NeighbourSampler(reader.graph(), fanouts, seed).sample(batchNodes, epoch, batch);
         return new PreparedBatch(subgraph, reader.features().rows(subgraph.wholeNodes()),
                 batchLabels(labels, labelRow, subgraph),
-                slotFeatures == null ? null : rows(slotFeatures, subgraph.wholeSlots()));
+                slotFeatures == null ? reader.slotFeatures(subgraph.wholeSlots())
+                        : rows(slotFeatures, subgraph.wholeSlots()));
     }
 
     private double step(PreparedBatch prepared, AdamSettings adam) {

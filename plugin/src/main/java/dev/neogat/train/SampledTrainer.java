@@ -1,6 +1,7 @@
 package dev.neogat.train;
 
 import dev.neogat.graph.GraphBuilder;
+import dev.neogat.graph.IncomingCsr;
 import dev.neogat.graph.NeighbourSampler;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.SampledSubgraph;
@@ -78,9 +79,10 @@ public final class SampledTrainer {
             throw new IllegalArgumentException("The model expects " + config.inputDim()
                     + " input features but there are " + data.features().cols());
         }
-        if (config.edgeDim() > 0) {
-            throw new IllegalArgumentException("Relationship features are not read from the store in mini-batches; "
-                    + "this model attends over " + config.edgeDim() + " of them");
+        if ((config.edgeDim() > 0) != (data.slotFeatures() != null)) {
+            throw new IllegalArgumentException(config.edgeDim() > 0 ? "The model attends over " + config.edgeDim()
+                    + " relationship features per relationship but the data gives none"
+                    : "The data gives relationship features but the model attends over none");
         }
         if (config.classCount() != data.labels().classCount()
                 || config.multiLabel() != data.labels().isMultiLabel()) {
@@ -97,10 +99,15 @@ public final class SampledTrainer {
         List<Object> resources = new ArrayList<>();
         try {
             // The parameters' owner never runs: it sits on one node so that batches can share its parameters.
-            GraphTensor anchorGraph = keep(resources, backend.upload(new GraphBuilder(1).build(new int[0], new int[0])));
+            IncomingCsr anchor = new GraphBuilder(1).build(new int[0], new int[0]);
+            GraphTensor anchorGraph = keep(resources, backend.upload(anchor));
             Tensor anchorFeatures = keep(resources, backend.upload(features.rows(new int[]{data.split().train()[0]})));
+            // Zeros: the anchor's relationship features are never read, only their width is checked.
+            Tensor anchorEdgeFeatures = config.edgeDim() == 0 ? null : keep(resources, backend.upload(
+                    new DenseMatrix(anchor.slotCount(), config.edgeDim(),
+                            new float[anchor.slotCount() * config.edgeDim()])));
             parameters = new GatNetwork(backend, config, Weights.initialize(config, training.seed()), anchorGraph,
-                    anchorFeatures, null, false);
+                    anchorFeatures, anchorEdgeFeatures, false);
             MiniBatchSteps batches = new MiniBatchSteps(backend, parameters, pipeline, data.labels(), data::labelRow,
                     data.split().train(), null, miniBatch, training.seed());
             Evaluator evaluator = new Evaluator(backend, data, pipeline, config, evaluationChunk, layerWiseBudget);
@@ -162,17 +169,18 @@ public final class SampledTrainer {
                                      TerminationFlag termination) {
         GatConfig config = model.config();
         int[] fanouts = allNeighbours(config.layerCount());
-        record Chunk(int[] nodes, SampledSubgraph neighbourhood, FeatureMatrix rows) {
+        record Chunk(int[] nodes, SampledSubgraph neighbourhood, FeatureMatrix rows, DenseMatrix slotFeatures) {
         }
         new BatchPipeline<>(callerReader, workerReaders, BatchPipeline.workersFor(concurrency)).run(chunkCount,
                 termination, (reader, c) -> {
                     int[] nodes = chunkNodes.apply(c);
                     SampledSubgraph neighbourhood = new NeighbourSampler(reader.graph(), fanouts, 0)
                             .sample(nodes, 0, 0);
-                    return new Chunk(nodes, neighbourhood, reader.features().rows(neighbourhood.wholeNodes()));
+                    return new Chunk(nodes, neighbourhood, reader.features().rows(neighbourhood.wholeNodes()),
+                            reader.slotFeatures(neighbourhood.wholeSlots()));
                 }, (c, chunk) -> {
-                    Prediction whole = Inference.run(backend, model, chunk.neighbourhood().graph(), chunk.rows(),
-                            Inference.Request.LOGITS_ONLY);
+                    Prediction whole = Inference.onSlots(backend, model, chunk.neighbourhood().graph(), chunk.rows(),
+                            chunk.slotFeatures(), Inference.Request.LOGITS_ONLY);
                     consumer.accept(c, chunk.nodes(), Prediction.ofLogits(config,
                             Arrays.copyOf(whole.logits(), chunk.nodes().length * config.classCount())));
                 });
@@ -270,7 +278,8 @@ public final class SampledTrainer {
                         .sample(chunkOf(nodes, c), 0, 0);
                 return new MiniBatchSteps.PreparedBatch(neighbourhood,
                         reader.features().rows(neighbourhood.wholeNodes()),
-                        MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood), null);
+                        MiniBatchSteps.batchLabels(data.labels(), data::labelRow, neighbourhood),
+                        reader.slotFeatures(neighbourhood.wholeSlots()));
             }, (c, prepared) -> total[0] = MiniBatchSteps.plus(total[0], evaluateChunk(parameters, prepared)));
             return total[0] != null ? total[0]
                     : new MetricCounts(0, 0, 0, 0, 0, 0, data.labels().isMultiLabel());
@@ -335,18 +344,22 @@ public final class SampledTrainer {
             GraphTensor graph = null;
             Tensor chunkFeatures = null;
             Targets targets = null;
+            Tensor chunkEdgeFeatures = null;
             GatNetwork network = null;
             try {
                 graph = backend.upload(neighbourhood.graph());
                 chunkFeatures = backend.upload(prepared.features());
                 targets = backend.upload(prepared.labels(), neighbourhood.batchLocals());
-                network = parameters.sharingParameters(graph, chunkFeatures);
+                if (prepared.slotFeatures() != null) {
+                    chunkEdgeFeatures = backend.upload(prepared.slotFeatures());
+                }
+                network = parameters.sharingParameters(graph, chunkFeatures, chunkEdgeFeatures);
                 return backend.evaluate(network.forward(), targets);
             } finally {
                 if (network != null) {
                     network.release();
                 }
-                for (Object handle : new Object[]{targets, chunkFeatures, graph}) {
+                for (Object handle : new Object[]{targets, chunkEdgeFeatures, chunkFeatures, graph}) {
                     if (handle != null) {
                         backend.release(handle);
                     }

@@ -3,8 +3,10 @@ package dev.neogat.train;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
+import dev.neogat.nn.DenseMatrix;
 
 import java.util.Arrays;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -13,11 +15,20 @@ import java.util.function.Supplier;
  * whole-graph ids). The split holds whole-graph ids of labelled nodes. {@code graph} and {@code features} are read
  * by the training thread; {@code workerReaders} opens a reader for each thread that prepares batches beside it.
  * {@code wholeGraph}, when not null, is the same graph as layer-wise inference reads it, which evaluation takes when
- * that reads fewer feature rows than exact neighbourhoods chunk by chunk.
+ * that reads fewer feature rows than exact neighbourhoods chunk by chunk. {@code slotFeatures}, when not null, gives
+ * the training thread the relationship features of whole-graph slots ({@link BatchReader#slotFeatures}); the
+ * workers' readers then give theirs.
  */
 public record SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes,
                                   NodeLabels labels, NodeSplit split, Supplier<BatchReader> workerReaders,
-                                  LayerWiseInference.Source wholeGraph) {
+                                  LayerWiseInference.Source wholeGraph, Function<int[], DenseMatrix> slotFeatures) {
+
+    /** Without relationship features. */
+    public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
+                               NodeSplit split, Supplier<BatchReader> workerReaders,
+                               LayerWiseInference.Source wholeGraph) {
+        this(graph, features, labelledNodes, labels, split, workerReaders, wholeGraph, null);
+    }
 
     /** Over sources that any number of threads may read at once: every worker shares them. */
     public SampledTrainingData(NeighbourSource graph, FeatureRows features, int[] labelledNodes, NodeLabels labels,
@@ -33,7 +44,7 @@ public record SampledTrainingData(NeighbourSource graph, FeatureRows features, i
 
     /** The training thread's reader. */
     public BatchReader callerReader() {
-        return BatchReader.of(graph, features);
+        return BatchReader.of(graph, features, slotFeatures, () -> { });
     }
 
     /** The row of {@code labels} of a labelled node; fails for a node without a label. */

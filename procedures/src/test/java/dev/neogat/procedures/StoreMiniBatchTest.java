@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * gat.train reading its batches from the store when the projection does not fit 'memoryBudget': the same seed
  * gives the same model as in-heap mini-batch training (bit for bit: same losses, same predictions), 'auto' picks
  * it under a tiny budget and says why, predictions are written chunk by chunk (layer by layer when the budget
- * leaves room beyond the batches), what cannot be done from the store
- * fails before anything is read or written, and TERMINATE TRANSACTION stops it within a second.
+ * leaves room beyond the batches), relationship features are read per batch as the heap gives them, what cannot be
+ * done from the store fails before anything is read or written, and TERMINATE TRANSACTION stops it within a second.
  */
 class StoreMiniBatchTest {
 
@@ -48,6 +48,10 @@ class StoreMiniBatchTest {
                 WITH count(*) AS loops
                 MATCH (a:Item)-[r:LINKS]->(b:Item) WHERE a <> b AND a.itemId % 5 = 1
                 CREATE (a)-[:LINKS {since: 1}]->(b)""");
+        // A relationship feature array on every relationship but the last made (one missing value).
+        db.executeTransactionally("""
+                MATCH (a:Item)-[r:LINKS]->(b:Item) SET r.weight = [sin(a.itemId * 7 + b.itemId), a.itemId % 3]
+                WITH max(id(r)) AS last MATCH ()-[r:LINKS]->() WHERE id(r) = last REMOVE r.weight""");
     }
 
     @AfterAll
@@ -115,6 +119,101 @@ class StoreMiniBatchTest {
                     + "WHERE any(i IN range(0, size(written) - 1) WHERE abs(written[i] - probabilities[i]) > 1e-6) "
                     + "RETURN count(*) AS n"));
         }
+    }
+
+    /**
+     * Relationship features read per batch from the store (the self loop's mean and the standardisation statistics
+     * from one pass at open): the same losses, the same written predictions and the same stored statistics as the
+     * in-heap mini-batch run, with the one missing value read as zeros; without 'zero' it is refused as in the heap.
+     */
+    @Test
+    void relationshipFeaturesFromTheStoreTrainAsInTheHeap() {
+        List<Map<String, Object>> projections = List.of(
+                Map.of("standardizeRelationshipFeatures", true),
+                Map.of("orientation", "NATURAL", "selfLoops", false, "dropDuplicates", true,
+                        "standardizeRelationshipFeatures", false),
+                Map.of("orientation", "REVERSE", "standardizeRelationshipFeatures", true, "concurrency", 2));
+        for (int p = 0; p < projections.size(); p++) {
+            Map<String, Object> projection = new HashMap<>(projections.get(p));
+            projection.put("relationshipFeatures", List.of("since", "weight"));
+            projection.put("missingRelationshipFeatures", "zero");
+            String heapName = "edgeHeap" + p;
+            String storeName = "edgeStore" + p;
+            Map<String, Object> heapConfig = config("memoryBudget", "8GiB", "writeProperty", heapName,
+                    "probabilityProperty", heapName + "P");
+            heapConfig.putAll(projection);
+            Map<String, Object> storeConfig = config("memoryBudget", 1024, "writeProperty", storeName,
+                    "probabilityProperty", storeName + "P");
+            storeConfig.putAll(projection);
+            Map<String, Object> heap = train(heapName, heapConfig);
+            Map<String, Object> store = train(storeName, storeConfig);
+            assertEquals("miniBatch", heap.get("mode"), "in the heap with " + projection);
+            assertThat((String) store.get("modeReason")).contains("so the projection stays in the store");
+            assertEquals((Double) heap.get("finalLoss"), (Double) store.get("finalLoss"), 1e-6,
+                    "final loss with " + projection);
+            for (String key : List.of("epochs", "nodeCount", "relationshipCount")) {
+                assertEquals(heap.get(key), store.get(key), key + " with " + projection);
+            }
+            for (String key : List.of("trainAccuracy", "validationAccuracy", "testAccuracy")) {
+                assertEquals((Double) heap.get(key), (Double) store.get(key), 1e-12, key + " with " + projection);
+            }
+            assertEquals(0L, count("MATCH (n:Item) WHERE n." + storeName + " IS NULL OR n." + storeName + " <> n."
+                    + heapName + " OR any(i IN range(0, size(n." + heapName + "P) - 1) WHERE abs(n." + storeName
+                    + "P[i] - n." + heapName + "P[i]) > 1e-6) RETURN count(n) AS n"), "written with " + projection);
+            // The stored models standardise (or not) as they were trained: their predictions agree as well.
+            assertEquals(0L, count("CALL gat.predict.stream('" + heapName + "', {includeProbabilities: true}) "
+                    + "YIELD node, probabilities WITH node, probabilities "
+                    + "CALL gat.predict.stream('" + storeName + "', {includeProbabilities: true}) "
+                    + "YIELD node AS other, probabilities AS otherProbabilities WITH * WHERE node = other "
+                    + "AND any(i IN range(0, size(probabilities) - 1) "
+                    + "WHERE abs(probabilities[i] - otherProbabilities[i]) > 1e-6) RETURN count(*) AS n"),
+                    "stored models with " + projection);
+        }
+        Map<String, Object> missing = new HashMap<>(Map.of("relationshipFeatures", List.of("since", "weight"),
+                "writeProperty", "neverWeighted"));
+        Map<String, Object> heapConfig = config("memoryBudget", "8GiB");
+        heapConfig.putAll(missing);
+        Map<String, Object> storeConfig = config("memoryBudget", 1024);
+        storeConfig.putAll(missing);
+        String inHeap = failure(heapConfig).getMessage();
+        String fromStore = failure(storeConfig).getMessage();
+        assertThat(inHeap).startsWith("1 relationship lacks a relationshipFeatures property (e.g. relationship ")
+                .contains("lacks the property 'weight'").contains("missingRelationshipFeatures: 'zero'");
+        assertEquals(inHeap, fromStore, "the same relationship named");
+        assertEquals(0L, count("MATCH (n) WHERE n.neverWeighted IS NOT NULL RETURN count(n) AS n"));
+    }
+
+    /**
+     * With relationship features and a budget that leaves room beyond the batches, validation and write-back run
+     * layer by layer over the store, each chunk reading its slots' relationship features: what the heap run writes.
+     */
+    @Test
+    void relationshipFeaturesFromTheStoreWriteLayerByLayer() throws IOException {
+        Map<String, Object> edges = Map.of("relationshipFeatures", List.of("since", "weight"),
+                "missingRelationshipFeatures", "zero", "standardizeRelationshipFeatures", true, "concurrency", 1);
+        Map<String, Object> estimateConfig = config("memoryBudget", "8GiB");
+        estimateConfig.putAll(edges);
+        // In-heap mini-batch training holds the relationship features per relationship and per slot.
+        long inHeapBytes = db.executeTransactionally("CALL gat.train.estimate($config) YIELD miniBatchBytes "
+                + "RETURN miniBatchBytes", Map.of("config", estimateConfig), r -> (Long) r.next().get("miniBatchBytes"));
+        System.out.printf("layer-wise store run with relationship features: in-heap mini-batch %d bytes, budget %d%n",
+                inHeapBytes, inHeapBytes - 1);
+        Map<String, Object> heapConfig = config("memoryBudget", "8GiB", "writeProperty", "edgeLayersHeap",
+                "probabilityProperty", "edgeLayersHeapP");
+        heapConfig.putAll(edges);
+        Map<String, Object> storeConfig = config("memoryBudget", inHeapBytes - 1, "writeProperty", "edgeLayersStore",
+                "probabilityProperty", "edgeLayersStoreP");
+        storeConfig.putAll(edges);
+        Map<String, Object> heap = train("edgeLayersHeap", heapConfig);
+        Map<String, Object> store = train("edgeLayersStore", storeConfig);
+        assertThat((String) store.get("modeReason")).contains("so the projection stays in the store");
+        assertEquals((Double) heap.get("finalLoss"), (Double) store.get("finalLoss"), 1e-6);
+        assertEquals((Double) heap.get("validationAccuracy"), (Double) store.get("validationAccuracy"), 1e-12);
+        assertEquals(0L, count("MATCH (n:Item) WHERE n.edgeLayersStore IS NULL OR n.edgeLayersStore <> "
+                + "n.edgeLayersHeap OR any(i IN range(0, size(n.edgeLayersHeapP) - 1) WHERE abs(n.edgeLayersStoreP[i] "
+                + "- n.edgeLayersHeapP[i]) > 1e-6) RETURN count(n) AS n"), "layer by layer with relationship features");
+        assertThat(debugLog()).contains("gat.train 'edgeLayersStore': predicting layer by layer and writing chunk by "
+                + "chunk (read from the store)");
     }
 
     /**
@@ -239,10 +338,6 @@ class StoreMiniBatchTest {
         assertThat(attention.getMessage()).contains("attentionProperty 'attentionNever' is not written by a training "
                 + "that reads its batches from the store (mode 'miniBatch' was asked for; ")
                 .contains("write it afterwards with gat.attention.write or gat.embed.write");
-        IllegalArgumentException relationshipFeatures = failure(config("memoryBudget", 1024, "writeProperty",
-                "neverA", "relationshipFeatures", "since"));
-        assertThat(relationshipFeatures.getMessage()).contains("relationshipFeatures")
-                .contains("cannot be read batch by batch from the store");
         IllegalArgumentException fanouts = failure(config("memoryBudget", 1024, "writeProperty", "neverA",
                 "fanouts", List.of(3, 2, 2)));
         assertThat(fanouts.getMessage()).contains("'fanouts' lists 3 values [3, 2, 2] but 'layers' is 2");

@@ -298,6 +298,23 @@ public final class EstimateFacade {
      */
     private static int relationshipFeatureWidth(ProcedureContext context, ProjectionConfig projection,
                                                 RelationshipType[] types) {
+        int[] widthAndNodes = sampledWidth(context, projection, types);
+        if (widthAndNodes[0] > 0) {
+            return widthAndNodes[0];
+        }
+        throw new IllegalArgumentException("No outgoing relationship of the first " + widthAndNodes[1]
+                + " nodes has the relationshipFeatures " + projection.relationshipFeatures().given());
+    }
+
+    /** As {@link #relationshipFeatureWidth}, 0 when none of the sampled relationships has them all. */
+    static int sampledRelationshipFeatureWidth(ProcedureContext context, ProjectionConfig projection,
+                                               RelationshipType[] types) {
+        return sampledWidth(context, projection, types)[0];
+    }
+
+    /** [width (0: none found), nodes sampled]. */
+    private static int[] sampledWidth(ProcedureContext context, ProjectionConfig projection,
+                                      RelationshipType[] types) {
         int seen = 0;
         for (Node node : nodes(context, projection.nodeLabels())) {
             if (++seen > SAMPLE) {
@@ -309,13 +326,12 @@ public final class EstimateFacade {
                 if (properties != null) {
                     int width = featureCounts(relationship, properties)[0];
                     if (width > 0) {
-                        return width;
+                        return new int[]{width, Math.min(seen, SAMPLE)};
                     }
                 }
             }
         }
-        throw new IllegalArgumentException("No outgoing relationship of the first " + Math.min(seen, SAMPLE)
-                + " nodes has the relationshipFeatures " + projection.relationshipFeatures().given());
+        return new int[]{0, Math.min(seen, SAMPLE)};
     }
 
     /** [values, non-zero values] of a node's features; [0, 0] when any property is missing. */

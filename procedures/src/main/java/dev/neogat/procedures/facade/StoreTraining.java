@@ -9,6 +9,7 @@ import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.context.ProcedureContext;
@@ -30,6 +31,7 @@ import dev.neogat.train.SampledTrainer;
 import dev.neogat.train.SampledTrainingData;
 import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
+import org.neo4j.graphdb.RelationshipType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,8 +42,8 @@ import java.util.Map;
 
 /**
  * gat.train when the projection does not fit the memory budget: the projection stays in the store
- * ({@link StoreGraph}), each batch reads its sampled neighbourhoods and feature rows through the procedure's
- * transaction, validation and the test report run on chunks with exact neighbourhoods, and predictions are
+ * ({@link StoreGraph}), each batch reads its sampled neighbourhoods, feature rows and relationship features through
+ * the procedure's transaction, validation and the test report run on chunks with exact neighbourhoods, and predictions are
  * computed and written chunk by chunk.
  */
 final class StoreTraining {
@@ -84,6 +86,13 @@ final class StoreTraining {
         }
         MiniBatchConfig miniBatch = batching.miniBatch();
         GatConfig model = config.model().toConfig(size.featureWidth(), 2, false, false);
+        if (config.projection().relationshipFeatures() != null) {
+            // Sampled as gat.train.estimate samples it: the in-heap runs hold them per relationship and per slot.
+            model = model.toBuilder().edgeDim(EstimateFacade.sampledRelationshipFeatureWidth(context,
+                    config.projection(), config.projection().relationshipTypes().stream()
+                            .map(RelationshipType::withName)
+                            .toArray(RelationshipType[]::new))).build();
+        }
         long nodes = size.nodes();
         long slots = size.relationships() * (config.projection().orientation() == Orientation.UNDIRECTED ? 2 : 1)
                 + (config.projection().selfLoops() ? nodes : 0);
@@ -133,6 +142,12 @@ final class StoreTraining {
                 context.guard(), job::phase);
         GatConfig gatConfig = config.model().toConfig(store.featureWidth(), store.classValues().size(),
                 store.labels().isMultiLabel(), !store.denseFeatures());
+        if (store.edgeDim() > 0) {
+            gatConfig = gatConfig.toBuilder().edgeDim(store.edgeDim()).build();
+        }
+        // Stored with the model: the statistics its relationship features were standardised by.
+        ProjectionConfig projection = store.relationshipFeatures() == null ? config.projection()
+                : config.projection().withRelationshipFeatures(store.relationshipFeatures());
         WriteBack.requireLayersExist(write, gatConfig.layerCount(), modelName);
         MiniBatchConfig miniBatch = config.batching().miniBatch();
         MemoryEstimate need = MemoryEstimate.fromStore(gatConfig, store.nodeCount(), store.slotCount(),
@@ -161,7 +176,7 @@ final class StoreTraining {
                     row -> predicted[Arrays.binarySearch(testRows, row)], store.labels(), testRows)
                     .toMetadata(store.classValues());
             TrainedModel model = result.model().withMetadata(TrainFacade.trainedOn(result.model().metadata(), config,
-                    config.projection(), config.used(), store.classValues(), store.nodeCount(),
+                    projection, config.used(), store.classValues(), store.nodeCount(),
                     store.relationshipCount(), store.split(), result, device, testReport));
             job.phase("storing the model");
             context.catalog().store(modelName, model);

@@ -32,6 +32,8 @@ public final class RelationshipFeatureReader {
     private final int maxProperties;
     private long missing;
     private String missingExample;
+    /** Rows read, discarded ones included. */
+    private long read;
 
     RelationshipFeatureReader(RelationshipFeatureConfig config) {
         this.config = config;
@@ -42,6 +44,23 @@ public final class RelationshipFeatureReader {
             }
         }
         this.maxProperties = most;
+    }
+
+    /**
+     * A reader that knows the widths {@code scanned} has seen (every projected relationship read and checked), so
+     * that the rows of any subset of relationships are built as the whole set's would be.
+     */
+    RelationshipFeatureReader expecting(RelationshipFeatureReader scanned) {
+        scanned.widths.forEach((type, typeWidths) -> widths.put(type, typeWidths.clone()));
+        scanned.widthExamples.forEach((type, examples) -> widthExamples.put(type, examples.clone()));
+        return this;
+    }
+
+    /** Forgets the rows read so far, keeping what {@link #checkedWidth} checks: widths and missing values. */
+    void discardRows() {
+        rows = 0;
+        entries = 0;
+        missingProperty.clear();
     }
 
     /** Reads the next row from {@code relationship}. */
@@ -65,6 +84,7 @@ public final class RelationshipFeatureReader {
         });
         String[] examples = widthExamples.computeIfAbsent(type, t -> new String[properties.size()]);
         rowType[rows] = type;
+        read++;
         for (int p = 0; p < properties.size(); p++) {
             String property = properties.get(p);
             Object value = relationship.getProperty(property, null);
@@ -144,6 +164,32 @@ public final class RelationshipFeatureReader {
      * a type carries, and on types of different widths.
      */
     DenseMatrix build() {
+        int width = checkedWidth();
+        if (rows == 0) {
+            // No relationship to learn the width from: the caller knows it (a stored model) or refuses to train.
+            return new DenseMatrix(0, 0, new float[0]);
+        }
+        float[] data = new float[Math.multiplyExact(rows, width)];
+        for (int r = 0; r < rows; r++) {
+            int[] typeWidths = widths.get(rowType[r]);
+            int column = r * width;
+            int from = rowStart[r];
+            for (int p = 0; p < typeWidths.length; p++) {
+                if (!missingProperty.get(r * maxProperties + p)) {
+                    System.arraycopy(values, from, data, column, typeWidths[p]);
+                    from += typeWidths[p];
+                }
+                column += typeWidths[p];
+            }
+        }
+        return new DenseMatrix(rows, width, data);
+    }
+
+    /**
+     * The checks of {@link #build} over every row read (discarded ones included): the width of a row, or -1 when
+     * no relationship was read.
+     */
+    int checkedWidth() {
         if (missing > 0 && !config.zeroMissing()) {
             throw new IllegalArgumentException(missing + (missing == 1 ? " relationship lacks" : " relationships lack")
                     + " a relationshipFeatures property (e.g. " + missingExample + "); set "
@@ -171,28 +217,14 @@ public final class RelationshipFeatureReader {
                         + width + " " + config.propertiesOf(widthType) + "; every type needs the same number");
             }
         }
-        if (rows == 0) {
-            // No relationship to learn the width from: the caller knows it (a stored model) or refuses to train.
-            return new DenseMatrix(0, 0, new float[0]);
+        if (read == 0) {
+            return -1;
         }
         if (width == 0) {
             throw new IllegalArgumentException("The relationshipFeatures properties " + config.allProperties()
                     + " hold no values (empty arrays)");
         }
-        float[] data = new float[Math.multiplyExact(rows, width)];
-        for (int r = 0; r < rows; r++) {
-            int[] typeWidths = widths.get(rowType[r]);
-            int column = r * width;
-            int from = rowStart[r];
-            for (int p = 0; p < typeWidths.length; p++) {
-                if (!missingProperty.get(r * maxProperties + p)) {
-                    System.arraycopy(values, from, data, column, typeWidths[p]);
-                    from += typeWidths[p];
-                }
-                column += typeWidths[p];
-            }
-        }
-        return new DenseMatrix(rows, width, data);
+        return width;
     }
 
     /**

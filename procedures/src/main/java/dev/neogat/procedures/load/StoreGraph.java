@@ -3,8 +3,10 @@ package dev.neogat.procedures.load;
 import dev.neogat.data.NodeLabels;
 import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.RelationshipFeatureConfig;
 import dev.neogat.train.BatchReader;
 import dev.neogat.train.FeatureRows;
 import dev.neogat.train.LayerWiseInference;
@@ -18,7 +20,9 @@ import org.neo4j.graphdb.Transaction;
 import org.neo4j.procedure.TerminationGuard;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +35,12 @@ import java.util.function.Consumer;
  * relationship id, with its self loop last and duplicates dropped as the projection says: the order the in-heap
  * loader gives them when it scans the relationship store, so the same seed samples the same batches either way.
  * Feature rows are stored dense or sparse as the whole projection's would be.
+ *
+ * <p>With relationship features, opening reads every projected relationship's properties once more (widths,
+ * missing values and, when standardising, the columns' mean and standard deviation, as the in-heap reader computes
+ * them) and, with self loops, once again to keep each node's self-loop row in the heap: the mean of its incoming
+ * slots' standardised rows (PyG's {@code fill_value='mean'}, as {@code EdgeFeatures} fills it), {@code edgeDim}
+ * floats a node. A batch reads its sampled slots' properties from the store by relationship.
  */
 public final class StoreGraph implements NeighbourSource {
 
@@ -53,12 +63,19 @@ public final class StoreGraph implements NeighbourSource {
     private final List<Object> classValues;
     private final NodeSplit split;
     private final long loadMillis;
+    /** With relationship features: their configuration (with the training statistics when standardising). */
+    private final RelationshipFeatureConfig relationshipFeatures;
+    /** Widths per relationship type, checked over every projected relationship; null without features. */
+    private final RelationshipFeatureReader relationshipWidths;
+    private final int edgeDim;
+    /** [nodes, edgeDim]: each node's added self loop's relationship features; null without both. */
+    private final float[] selfLoopRows;
 
     private StoreGraph(Transaction tx, ProjectionConfig projection, TerminationGuard guard, NodeIdMap ids,
                        FeatureReader features, int[] labelledNodes, NodeLabels labels, List<Object> classValues,
                        NodeSplit split, Consumer<String> phase, long start) {
-        this.callerReader = new Reader(tx);
         this.projection = projection;
+        this.callerReader = new Reader(tx);
         this.guard = guard;
         this.ids = ids;
         this.types = projection.relationshipTypes().stream().map(RelationshipType::withName)
@@ -82,8 +99,14 @@ public final class StoreGraph implements NeighbourSource {
         long ends = 0;
         long loops = 0;
         Slots slots = new Slots();
+        RelationshipFeatureConfig edgeConfig = projection.relationshipFeatures();
+        RelationshipFeatureReader scan = edgeConfig == null ? null : new RelationshipFeatureReader(edgeConfig);
         for (int node = 0; node < n; node++) {
             int read = callerReader.read(node, slots, perType);
+            if (scan != null) {
+                callerReader.forEachOwned(node, scan::read);
+                scan.discardRows();
+            }
             long slotCount = (long) firstSlot[node] + slots.count();
             if (slotCount > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("The projection has more than " + (Integer.MAX_VALUE - 8)
@@ -100,21 +123,34 @@ public final class StoreGraph implements NeighbourSource {
             }
         }
         relationshipCount = (messagesFrom == Direction.BOTH ? ends / 2 : ends) + loops;
+        if (scan == null) {
+            relationshipFeatures = null;
+            relationshipWidths = null;
+            edgeDim = 0;
+            selfLoopRows = null;
+        } else {
+            edgeDim = scan.checkedWidth();
+            if (edgeDim < 0) {
+                throw new IllegalArgumentException("relationshipFeatures " + edgeConfig.given()
+                        + " were given but the projection has no relationships to read them from");
+            }
+            relationshipWidths = scan;
+            phase.accept("reading relationship features for their statistics and self loops");
+            relationshipFeatures = edgeConfig.standardize() && edgeConfig.mean() == null
+                    ? withStatistics(edgeConfig) : edgeConfig;
+            selfLoopRows = projection.selfLoops() ? selfLoopRows() : null;
+        }
         loadMillis = (System.nanoTime() - start) / 1_000_000;
     }
 
     /**
      * Reads the projected nodes once (ids, feature width and density, labels and split of labelled nodes) and each
-     * node's neighbour count; checks every name as {@link GraphLoader#load} does. Relationship features are not read.
+     * node's neighbour count; checks every name as {@link GraphLoader#load} does. With relationship features, reads
+     * them as the class comment says, failing as the in-heap reader fails.
      */
     @SuppressWarnings("deprecation")
     public static StoreGraph open(Transaction tx, ProjectionConfig projection, String labelProperty,
                                   GraphLoader.SplitSpec split, TerminationGuard guard, Consumer<String> phase) {
-        if (projection.relationshipFeatures() != null) {
-            throw new IllegalArgumentException("relationshipFeatures " + projection.relationshipFeatures().given()
-                    + " cannot be read batch by batch from the store; train in the heap (mode 'fullBatch', or a "
-                    + "memoryBudget the projection fits in) or leave them out");
-        }
         DatabaseNames.requireProjection(tx, projection, labelProperty, split.property());
         long start = System.nanoTime();
         phase.accept("reading nodes (the projection stays in the store)");
@@ -192,6 +228,99 @@ public final class StoreGraph implements NeighbourSource {
     }
 
     /**
+     * The configuration with the mean and standard deviation of each column over every projected relationship, as
+     * {@link RelationshipFeatureReader#standardize} computes them (sums in double; the deviation from the sum of
+     * squares, so that one pass reads each relationship once).
+     */
+    private RelationshipFeatureConfig withStatistics(RelationshipFeatureConfig config) {
+        double[] sum = new double[edgeDim];
+        double[] squares = new double[edgeDim];
+        long rows = 0;
+        for (int node = 0; node < ids.size(); node++) {
+            RelationshipFeatureReader reader = new RelationshipFeatureReader(config).expecting(relationshipWidths);
+            callerReader.read(node, new Slots(), null);
+            callerReader.forEachOwned(node, reader::read);
+            DenseMatrix owned = reader.build();
+            float[] data = owned.data();
+            for (int r = 0; r < owned.rows(); r++) {
+                for (int k = 0; k < edgeDim; k++) {
+                    double v = data[r * edgeDim + k];
+                    sum[k] += v;
+                    squares[k] += v * v;
+                }
+            }
+            rows += owned.rows();
+        }
+        double[] mean = new double[edgeDim];
+        double[] deviation = new double[edgeDim];
+        for (int k = 0; k < edgeDim; k++) {
+            mean[k] = sum[k] / Math.max(rows, 1);
+            double sd = Math.sqrt(Math.max(0, squares[k] / Math.max(rows, 1) - mean[k] * mean[k]));
+            // A constant column carries no information; scaling it by 0 would divide by zero.
+            deviation[k] = sd > 0 ? sd : 1;
+        }
+        return config.withStatistics(mean, deviation);
+    }
+
+    /**
+     * Each node's added self loop's row: the mean of its other incoming slots' rows (standardised), summed in slot
+     * order in float as {@code EdgeFeatures.perSlot} sums them; zeros for a node without other slots.
+     */
+    private float[] selfLoopRows() {
+        float[] means = new float[Math.multiplyExact(ids.size(), edgeDim)];
+        Slots slots = new Slots();
+        for (int node = 0; node < ids.size(); node++) {
+            callerReader.read(node, slots, null);
+            RelationshipFeatureReader reader = relationshipReader();
+            int counted = 0;
+            for (int i = 0; i < slots.count(); i++) {
+                Relationship relationship = callerReader.slotRelationships[i];
+                if (relationship != null && slots.source(i) != node) {
+                    reader.read(relationship);
+                    counted++;
+                }
+            }
+            if (counted == 0) {
+                continue;
+            }
+            DenseMatrix rows = standardized(reader.build());
+            float[] sum = new float[edgeDim];
+            for (int r = 0; r < counted; r++) {
+                for (int k = 0; k < edgeDim; k++) {
+                    sum[k] += rows.data()[r * edgeDim + k];
+                }
+            }
+            for (int k = 0; k < edgeDim; k++) {
+                means[node * edgeDim + k] = sum[k] / counted;
+            }
+        }
+        return means;
+    }
+
+    private RelationshipFeatureReader relationshipReader() {
+        return new RelationshipFeatureReader(relationshipFeatures).expecting(relationshipWidths);
+    }
+
+    /** {@code rows} standardised in place by the training statistics when the configuration asks. */
+    private DenseMatrix standardized(DenseMatrix rows) {
+        RelationshipFeatureReader.standardize(relationshipFeatures, rows);
+        return rows;
+    }
+
+    /**
+     * The relationship features the model is trained on, with the statistics it standardises by (stored with it),
+     * or null without them.
+     */
+    public RelationshipFeatureConfig relationshipFeatures() {
+        return relationshipFeatures;
+    }
+
+    /** Relationship feature values per relationship, 0 without them. */
+    public int edgeDim() {
+        return edgeDim;
+    }
+
+    /**
      * The projection's size from the database's counts, before anything is read: nodes with any of the labels and
      * relationships of any of the types (both counted per label or type, so an upper bound), and the feature width
      * of the first projected node that has every feature property (0 when none of the first 100 has).
@@ -260,7 +389,7 @@ public final class StoreGraph implements NeighbourSource {
      */
     public SampledTrainingData trainingData(GraphDatabaseService db) {
         return new SampledTrainingData(this, features(), labelledNodes, labels, split, () -> workerReader(db),
-                layerWiseSource());
+                layerWiseSource(), edgeDim == 0 ? null : callerReader::slotFeatures);
     }
 
     /** Feature rows read from the store (through the procedure's transaction) for the nodes asked for. */
@@ -275,7 +404,48 @@ public final class StoreGraph implements NeighbourSource {
     public LayerWiseInference.Source layerWiseSource() {
         // Bytes of a row once read: a dense row, or at most every column of a sparse one.
         long rowBytes = denseFeatures ? 4L * featureWidth : 20L * featureWidth + 8;
-        return LayerWiseInference.Source.read(this, firstSlot, features(), rowBytes);
+        LayerWiseInference.Source read = LayerWiseInference.Source.read(this, firstSlot, features(), rowBytes);
+        if (edgeDim == 0) {
+            return read;
+        }
+        return new LayerWiseInference.Source() {
+            @Override
+            public int nodeCount() {
+                return read.nodeCount();
+            }
+
+            @Override
+            public int[] offsets() {
+                return read.offsets();
+            }
+
+            @Override
+            public dev.neogat.graph.IncomingCsr targetSlice(int start, int end) {
+                return read.targetSlice(start, end);
+            }
+
+            @Override
+            public int featureCols() {
+                return read.featureCols();
+            }
+
+            @Override
+            public FeatureMatrix featureRows(int start, int end) {
+                return read.featureRows(start, end);
+            }
+
+            @Override
+            public long featureRowBytes(int row) {
+                return read.featureRowBytes(row);
+            }
+
+            @Override
+            public DenseMatrix slotFeatures(int start, int end) {
+                int[] slots = new int[firstSlot[end] - firstSlot[start]];
+                Arrays.setAll(slots, i -> firstSlot[start] + i);
+                return callerReader.slotFeatures(slots);
+            }
+        };
     }
 
     /**
@@ -286,7 +456,7 @@ public final class StoreGraph implements NeighbourSource {
     public BatchReader workerReader(GraphDatabaseService db) {
         Transaction own = db.beginTx();
         Reader reader = new Reader(own);
-        return BatchReader.of(reader, reader.features(), own::close);
+        return BatchReader.of(reader, reader.features(), edgeDim == 0 ? null : reader::slotFeatures, own::close);
     }
 
     @Override
@@ -360,6 +530,12 @@ public final class StoreGraph implements NeighbourSource {
         private int readStamp;
         private long[] relationshipIds = new long[16];
         private int[] others = new int[16];
+        /** With relationship features: the relationships read, in the order of relationshipIds. */
+        private Relationship[] relationships = projection.relationshipFeatures() == null ? null
+                : new Relationship[16];
+        private int collected;
+        /** With relationship features: per entry of the slots last read, its relationship (null: added loop). */
+        private Relationship[] slotRelationships = relationships == null ? null : new Relationship[16];
 
         Reader(Transaction tx) {
             this.tx = tx;
@@ -431,6 +607,7 @@ public final class StoreGraph implements NeighbourSource {
                 }
             }
             sortByRelationship(count);
+            collected = count;
             into.clear();
             int first = firstSlot[node];
             boolean dropDuplicates = projection.dropDuplicates();
@@ -463,12 +640,104 @@ public final class StoreGraph implements NeighbourSource {
                     }
                     seenInRead[source] = stamp;
                 }
+                if (slotRelationships != null) {
+                    remember(into.count(), relationships[i]);
+                }
                 into.add(source, first + into.count(), loop && into.selfLoopIndex() < 0);
             }
             if (projection.selfLoops()) {
+                if (slotRelationships != null) {
+                    remember(into.count(), null);
+                }
                 into.add(node, first + into.count(), true);
             }
             return distinct;
+        }
+
+        private void remember(int entry, Relationship relationship) {
+            if (entry == slotRelationships.length) {
+                slotRelationships = Arrays.copyOf(slotRelationships, entry * 2);
+            }
+            slotRelationships[entry] = relationship;
+        }
+
+        /**
+         * Hands each relationship of the node last read ({@code node}) to {@code action} once over the whole graph:
+         * every relationship the projection reads (duplicates and loops included), at its target, or with both
+         * orientations at the end with the smaller id (a loop once).
+         */
+        void forEachOwned(int node, Consumer<Relationship> action) {
+            long previous = Long.MIN_VALUE;
+            for (int i = 0; i < collected; i++) {
+                if (relationshipIds[i] == previous) {
+                    continue;
+                }
+                previous = relationshipIds[i];
+                if (messagesFrom != Direction.BOTH || others[i] >= node) {
+                    action.accept(relationships[i]);
+                }
+            }
+        }
+
+        /**
+         * [slots, edgeDim]: the relationship features of the whole graph's slots {@code wholeSlots}, in that order:
+         * each target's slot list is read again to find its relationships, their properties read and standardised,
+         * an added self loop takes its node's row kept in the heap.
+         */
+        DenseMatrix slotFeatures(int[] wholeSlots) {
+            Map<Integer, Relationship[]> slotsOf = new HashMap<>();
+            Relationship[] relationshipOf = new Relationship[wholeSlots.length];
+            int[] targetOf = new int[wholeSlots.length];
+            RelationshipFeatureReader reader = relationshipReader();
+            Slots slots = new Slots();
+            int stored = 0;
+            for (int s = 0; s < wholeSlots.length; s++) {
+                int slot = wholeSlots[s];
+                int target = targetOf(slot);
+                Relationship[] listed = slotsOf.get(target);
+                if (listed == null) {
+                    read(target, slots, null);
+                    if (slots.count() != firstSlot[target + 1] - firstSlot[target]) {
+                        throw new IllegalStateException("Node " + target + " has " + slots.count() + " incoming "
+                                + "slots now but had " + (firstSlot[target + 1] - firstSlot[target])
+                                + " when counted: the graph changed during the run");
+                    }
+                    listed = Arrays.copyOf(slotRelationships, slots.count());
+                    slotsOf.put(target, listed);
+                }
+                targetOf[s] = target;
+                relationshipOf[s] = listed[slot - firstSlot[target]];
+                if (relationshipOf[s] != null) {
+                    reader.read(relationshipOf[s]);
+                    stored++;
+                }
+            }
+            float[] read = stored == 0 ? new float[0] : standardized(reader.build()).data();
+            float[] rows = new float[Math.multiplyExact(wholeSlots.length, edgeDim)];
+            int next = 0;
+            for (int s = 0; s < wholeSlots.length; s++) {
+                if (relationshipOf[s] != null) {
+                    System.arraycopy(read, next++ * edgeDim, rows, s * edgeDim, edgeDim);
+                } else if (selfLoopRows != null) {
+                    System.arraycopy(selfLoopRows, targetOf[s] * edgeDim, rows, s * edgeDim, edgeDim);
+                }
+            }
+            return new DenseMatrix(wholeSlots.length, edgeDim, rows);
+        }
+
+        /** The node whose incoming slots hold {@code slot}: the last with its first slot at or before it. */
+        private int targetOf(int slot) {
+            int low = 0;
+            int high = ids.size() - 1;
+            while (low < high) {
+                int middle = (low + high + 1) >>> 1;
+                if (firstSlot[middle] <= slot) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            return low;
         }
 
         /** Appends the projected other ends of {@code relationships} after {@code count} entries; returns the count. */
@@ -483,8 +752,14 @@ public final class StoreGraph implements NeighbourSource {
                 if (count == relationshipIds.length) {
                     relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
                     others = Arrays.copyOf(others, count * 2);
+                    if (this.relationships != null) {
+                        this.relationships = Arrays.copyOf(this.relationships, count * 2);
+                    }
                 }
                 relationshipIds[count] = relationship.getId();
+                if (this.relationships != null) {
+                    this.relationships[count] = relationship;
+                }
                 others[count++] = other;
             }
             return count;
@@ -509,13 +784,20 @@ public final class StoreGraph implements NeighbourSource {
                 for (int i = gap; i < count; i++) {
                     long key = relationshipIds[i];
                     int other = others[i];
+                    Relationship relationship = relationships == null ? null : relationships[i];
                     int j = i;
                     for (; j >= gap && relationshipIds[j - gap] > key; j -= gap) {
                         relationshipIds[j] = relationshipIds[j - gap];
                         others[j] = others[j - gap];
+                        if (relationships != null) {
+                            relationships[j] = relationships[j - gap];
+                        }
                     }
                     relationshipIds[j] = key;
                     others[j] = other;
+                    if (relationships != null) {
+                        relationships[j] = relationship;
+                    }
                 }
             }
         }
@@ -527,6 +809,11 @@ public final class StoreGraph implements NeighbourSource {
             int other = others[i];
             others[i] = others[j];
             others[j] = other;
+            if (relationships != null) {
+                Relationship relationship = relationships[i];
+                relationships[i] = relationships[j];
+                relationships[j] = relationship;
+            }
         }
     }
 }
