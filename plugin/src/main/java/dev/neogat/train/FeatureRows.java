@@ -15,6 +15,25 @@ public interface FeatureRows {
     /** The rows of {@code nodes} (whole-graph ids), in that order. */
     FeatureMatrix rows(int[] nodes);
 
+    /** These rows, each scaled to sum 1 when {@code normalize} (as the model reads them), else these rows. */
+    default FeatureRows rowNormalized(boolean normalize) {
+        if (!normalize) {
+            return this;
+        }
+        FeatureRows raw = this;
+        return new FeatureRows() {
+            @Override
+            public int cols() {
+                return raw.cols();
+            }
+
+            @Override
+            public FeatureMatrix rows(int[] nodes) {
+                return raw.rows(nodes).rowNormalized();
+            }
+        };
+    }
+
     /** The rows of an in-heap matrix. */
     static FeatureRows of(FeatureMatrix matrix) {
         return new FeatureRows() {

@@ -90,8 +90,8 @@ public final class SampledTrainer {
                     ? " classes (multi-label)" : " classes") + " but the labels have " + data.labels().classCount()
                     + (data.labels().isMultiLabel() ? " (multi-label)" : ""));
         }
-        FeatureRows features = normalized(config, data.features());
-        UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
+        FeatureRows features = data.features().rowNormalized(config.normalizeFeatures());
+        UnaryOperator<FeatureRows> modelRows = rows -> rows.rowNormalized(config.normalizeFeatures());
         BatchPipeline<BatchReader> pipeline = new BatchPipeline<>(data.callerReader().withFeatures(modelRows),
                 () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         long start = System.nanoTime();
@@ -190,23 +190,6 @@ public final class SampledTrainer {
         int[] fanouts = new int[layers];
         Arrays.fill(fanouts, NeighbourSampler.ALL);
         return fanouts;
-    }
-
-    private static FeatureRows normalized(GatConfig config, FeatureRows rows) {
-        if (!config.normalizeFeatures()) {
-            return rows;
-        }
-        return new FeatureRows() {
-            @Override
-            public int cols() {
-                return rows.cols();
-            }
-
-            @Override
-            public FeatureMatrix rows(int[] nodes) {
-                return rows.rows(nodes).rowNormalized();
-            }
-        };
     }
 
     private static <T> T keep(List<Object> resources, T handle) {

@@ -7,7 +7,6 @@ import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.AdamSettings;
 import dev.neogat.nn.Backend;
 import dev.neogat.nn.DenseMatrix;
-import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.nn.MetricCounts;
 import dev.neogat.nn.Targets;
 import dev.neogat.nn.Tensor;
@@ -58,7 +57,7 @@ public final class TypedSampledTrainer {
         if (evaluationChunk < 1) {
             throw new IllegalArgumentException("evaluationChunk must be at least 1, got " + evaluationChunk);
         }
-        UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
+        UnaryOperator<FeatureRows> modelRows = rows -> rows.rowNormalized(config.normalizeFeatures());
         BatchPipeline<TypedBatchReader> pipeline = new BatchPipeline<>(data.callerReader().withFeatures(modelRows),
                 () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         long start = System.nanoTime();
@@ -120,7 +119,7 @@ public final class TypedSampledTrainer {
                                      ChunkLogits consumer, TerminationFlag termination) {
         TypedGatConfig config = model.config();
         requireSupported(config);
-        UnaryOperator<FeatureRows> modelRows = rows -> normalized(config, rows);
+        UnaryOperator<FeatureRows> modelRows = rows -> rows.rowNormalized(config.normalizeFeatures());
         BatchPipeline<TypedBatchReader> pipeline = new BatchPipeline<>(data.callerReader().withFeatures(modelRows),
                 () -> data.workerReaders().get().withFeatures(modelRows), BatchPipeline.workersFor(concurrency));
         List<Object> resources = new ArrayList<>();
@@ -284,23 +283,6 @@ public final class TypedSampledTrainer {
             layers.add(byType);
         }
         return layers;
-    }
-
-    private static FeatureRows normalized(TypedGatConfig config, FeatureRows rows) {
-        if (!config.normalizeFeatures()) {
-            return rows;
-        }
-        return new FeatureRows() {
-            @Override
-            public int cols() {
-                return rows.cols();
-            }
-
-            @Override
-            public FeatureMatrix rows(int[] nodes) {
-                return rows.rows(nodes).rowNormalized();
-            }
-        };
     }
 
     /** Metrics over a set of target nodes without dropout, chunk by chunk on exact neighbourhoods read ahead. */
