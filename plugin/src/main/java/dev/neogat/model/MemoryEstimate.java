@@ -266,6 +266,8 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
         long kept = 56 * allNodes + 4 * allNodes * sampling + 12 * nodes.get(config.targetType());
         for (Relation r : config.relations()) {
             kept += 4 * (nodes.get(r.targetType()) + 1);
+            // With relationship features, each target's self-loop row (the mean of its incoming ones) stays in the heap.
+            kept += r.isBipartite() ? 0 : 4L * config.edgeDim(r) * nodes.get(r.targetType());
         }
         TypedBatchShape batch = TypedBatchShape.sized(config, nodes, slots, featureValues, batchSize, fanouts);
         MemoryEstimate step = typed(config, batch.nodes(), batch.slots(), batch.slots(), batch.featureValues(), true);
@@ -283,10 +285,11 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
                 + step.maskBytes;
         long evaluation = held * chunk.preparedBytes(config) + forward.activationBytes;
         return evaluation > training
-                ? new MemoryEstimate(kept + held * chunk.preparedGraphBytes(), held * chunk.featureBytes(config),
-                step.parameterBytes, forward.activationBytes, 0, 0)
-                : new MemoryEstimate(kept + held * batch.preparedGraphBytes(), held * batch.featureBytes(config),
-                step.parameterBytes, step.activationBytes, step.gradientBytes, step.maskBytes);
+                ? new MemoryEstimate(kept + held * (chunk.preparedGraphBytes() + chunk.slotFeatureBytes(config)),
+                held * chunk.featureBytes(config), step.parameterBytes, forward.activationBytes, 0, 0)
+                : new MemoryEstimate(kept + held * (batch.preparedGraphBytes() + batch.slotFeatureBytes(config)),
+                held * batch.featureBytes(config), step.parameterBytes, step.activationBytes, step.gradientBytes,
+                step.maskBytes);
     }
 
     /**
@@ -307,6 +310,15 @@ public record MemoryEstimate(long graphBytes, long featureBytes, long parameterB
      */
     private record TypedBatchShape(Map<String, Long> nodes, Map<Relation, Long> slots,
                                    Map<String, Long> featureValues) {
+
+        /** The relationship feature rows read for the batch's slots, edgeDim floats each. */
+        long slotFeatureBytes(TypedGatConfig config) {
+            long bytes = 0;
+            for (Relation r : config.relations()) {
+                bytes += 4L * config.edgeDim(r) * slots.get(r);
+            }
+            return bytes;
+        }
 
         static TypedBatchShape sized(TypedGatConfig config, Map<String, Long> nodes, Map<Relation, Long> slots,
                                      Map<String, Long> featureValues, int batchSize, int[] fanouts) {

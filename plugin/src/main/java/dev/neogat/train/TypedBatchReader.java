@@ -1,9 +1,12 @@
 package dev.neogat.train;
 
 import dev.neogat.graph.TypedNeighbourSource;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.spec.Relation;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -18,6 +21,15 @@ public interface TypedBatchReader extends AutoCloseable {
     /** Feature rows per node type with features (type-local node ids). */
     Map<String, FeatureRows> features();
 
+    /**
+     * Relationship features of {@code relation}'s whole-graph slots {@code wholeSlots}, [slots, edgeDim] in that
+     * order (a self loop carries the mean of its node's other incoming slots of the relation over the whole graph),
+     * or null when this reader has none (in-heap training takes them from the whole graph's per-slot matrices).
+     */
+    default DenseMatrix slotFeatures(Relation relation, int[] wholeSlots) {
+        return null;
+    }
+
     /** Ends what the reader holds; nothing is read through it afterwards. */
     @Override
     default void close() {
@@ -25,6 +37,15 @@ public interface TypedBatchReader extends AutoCloseable {
 
     /** A reader over {@code graph} and {@code features} that runs {@code onClose} when closed. */
     static TypedBatchReader of(TypedNeighbourSource graph, Map<String, FeatureRows> features, Runnable onClose) {
+        return of(graph, features, null, onClose);
+    }
+
+    /**
+     * A reader over {@code graph} and {@code features} whose slots' relationship features come from
+     * {@code slotFeatures} (null: none), running {@code onClose} when closed.
+     */
+    static TypedBatchReader of(TypedNeighbourSource graph, Map<String, FeatureRows> features,
+                               BiFunction<Relation, int[], DenseMatrix> slotFeatures, Runnable onClose) {
         Map<String, FeatureRows> rows = Map.copyOf(features);
         return new TypedBatchReader() {
             @Override
@@ -38,6 +59,11 @@ public interface TypedBatchReader extends AutoCloseable {
             }
 
             @Override
+            public DenseMatrix slotFeatures(Relation relation, int[] wholeSlots) {
+                return slotFeatures == null ? null : slotFeatures.apply(relation, wholeSlots);
+            }
+
+            @Override
             public void close() {
                 onClose.run();
             }
@@ -48,6 +74,6 @@ public interface TypedBatchReader extends AutoCloseable {
     default TypedBatchReader withFeatures(UnaryOperator<FeatureRows> view) {
         Map<String, FeatureRows> viewed = new LinkedHashMap<>();
         features().forEach((type, rows) -> viewed.put(type, view.apply(rows)));
-        return of(graph(), viewed, this::close);
+        return of(graph(), viewed, this::slotFeatures, this::close);
     }
 }

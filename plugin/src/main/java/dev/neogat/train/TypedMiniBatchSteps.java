@@ -75,8 +75,8 @@ final class TypedMiniBatchSteps {
     }
 
     /**
-     * Over any typed source read through {@code pipeline} (a store's: each worker through its own reader), without
-     * relationship features; {@code labels} and {@code trainNodes} are of the target type's nodes.
+     * Over any typed source read through {@code pipeline} (a store's: each worker through its own reader, which
+     * gives the batches' relationship features); {@code labels} and {@code trainNodes} are of the target type's nodes.
      */
     TypedMiniBatchSteps(Backend backend, TypedGatNetwork parameters, BatchPipeline<TypedBatchReader> pipeline,
                         NodeLabels labels, int[] trainNodes, TypedGatConfig config, MiniBatchConfig miniBatch,
@@ -160,15 +160,24 @@ final class TypedMiniBatchSteps {
         Map<String, FeatureMatrix> features = new LinkedHashMap<>();
         reader.features().forEach((type, rows) -> features.put(type, rows.rows(subgraph.wholeNodes().get(type))));
         Map<Relation, DenseMatrix> edgeFeatures = new LinkedHashMap<>();
-        slotFeatures.forEach((relation, whole) -> {
+        for (Relation relation : config.relations()) {
+            DenseMatrix whole = slotFeatures.get(relation);
+            if (config.edgeDim(relation) == 0 || (whole == null && !slotFeatures.isEmpty())) {
+                continue;
+            }
             IncomingCsr csr = subgraph.graph().graph(relation);
             int[] wholeSlots = subgraph.wholeSlots().get(relation);
             int[] rows = new int[csr.originalEdgeCount()];
             for (int e = 0; e < rows.length; e++) {
                 rows[e] = wholeSlots[csr.slotOfEdge(e)];
             }
-            edgeFeatures.put(relation, (DenseMatrix) MiniBatchSteps.rows(whole, rows));
-        });
+            // In the heap, from the whole graph's per-slot rows; from a store, read through the batch's reader.
+            DenseMatrix read = whole != null ? (DenseMatrix) MiniBatchSteps.rows(whole, rows)
+                    : reader.slotFeatures(relation, rows);
+            if (read != null) {
+                edgeFeatures.put(relation, read);
+            }
+        }
         return new PreparedBatch(subgraph, features, edgeFeatures,
                 labelsOf(labels, subgraph.wholeNodes().get(config.targetType())));
     }

@@ -34,8 +34,9 @@ import java.util.function.UnaryOperator;
  * on chunks of target nodes with their exact L-hop typed neighbourhoods (every fanout -1), each chunk read ahead on
  * the pipeline's threads; the training score of an epoch is that of its batches as they were trained (dropout on).
  *
- * <p>Relationship features and semantic attention are not trained this way: a batch read from the store has no
- * whole-graph statistics of either (a self loop's mean incoming features, β as a mean over every node of a type).
+ * <p>Relationship features are read per batch through the readers ({@link TypedBatchReader#slotFeatures}: a self
+ * loop's row, the mean of its node's incoming ones over the whole graph, is the source's to keep). Semantic attention
+ * is not trained this way: a batch read from the store has no whole-graph β (a mean over every node of a type).
  */
 public final class TypedSampledTrainer {
 
@@ -183,7 +184,7 @@ public final class TypedSampledTrainer {
                 resources.add(uploaded);
                 features.put(type, uploaded);
             });
-            network = owner.sharingParameters(prepared.subgraph(), features, Map.of());
+            network = owner.sharingParameters(prepared.subgraph(), features, prepared.edgeFeatures());
             return onChunk.run(network, prepared.subgraph().batchLocals());
         } finally {
             if (network != null) {
@@ -216,18 +217,18 @@ public final class TypedSampledTrainer {
                 features.put(type, empty);
             }
         }
-        return new TypedGatNetwork(backend, config, weights, builder.build(), features, false);
+        // Empty rows: the anchor has no edge, only the width of each relation's relationship features is checked.
+        Map<Relation, DenseMatrix> edgeFeatures = new LinkedHashMap<>();
+        for (Relation r : config.relations()) {
+            if (config.edgeDim(r) > 0) {
+                edgeFeatures.put(r, new DenseMatrix(0, config.edgeDim(r), new float[0]));
+            }
+        }
+        return new TypedGatNetwork(backend, config, weights, builder.build(), features, edgeFeatures, false);
     }
 
     /** Refuses what batches read from a store cannot train or predict exactly. */
     public static void requireSupported(TypedGatConfig config) {
-        for (Relation r : config.relations()) {
-            if (config.edgeDim(r) > 0) {
-                throw new IllegalArgumentException("Relationship features are not read from the store batch by batch "
-                        + "(a self loop attends over the mean of its node's incoming ones over the whole graph); this "
-                        + "model attends over " + config.edgeDim(r) + " of them on " + r);
-            }
-        }
         for (int l = 0; l < config.layers(); l++) {
             if (config.layer(l).aggregation() == RelationAggregation.ATTENTION) {
                 throw new IllegalArgumentException("relationAggregation 'attention' is not trained from the store: "
@@ -238,6 +239,12 @@ public final class TypedSampledTrainer {
     }
 
     private static void requireConfigFits(TypedGatConfig config, TypedSampledTrainingData data) {
+        boolean attendsOverRelationships = config.relations().stream().anyMatch(r -> config.edgeDim(r) > 0);
+        if (attendsOverRelationships != (data.slotFeatures() != null)) {
+            throw new IllegalArgumentException(attendsOverRelationships ? "The model attends over relationship "
+                    + "features but the data gives none" : "The data gives relationship features but the model "
+                    + "attends over none");
+        }
         if (!config.targetType().equals(data.targetType())) {
             throw new IllegalArgumentException("The model predicts node type '" + config.targetType()
                     + "' but the labels are of '" + data.targetType() + "'");

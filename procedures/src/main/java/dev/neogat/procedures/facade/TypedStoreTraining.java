@@ -8,6 +8,7 @@ import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
 import dev.neogat.procedures.catalog.ModelCatalog;
+import dev.neogat.procedures.config.ProjectionConfig;
 import dev.neogat.procedures.config.TrainConfig;
 import dev.neogat.procedures.config.WriteConfig;
 import dev.neogat.procedures.context.ProcedureContext;
@@ -90,7 +91,7 @@ final class TypedStoreTraining {
 
     /**
      * Trains from the store, stores the model and writes the target label's predictions chunk by chunk. Refused
-     * before anything is read or written: relationship features, semantic attention, attention and embedding
+     * before anything is read or written: semantic attention, attention and embedding
      * properties, and a run whose store-backed estimate exceeds the memory budget.
      */
     static TrainFacade.TrainResult train(ProcedureContext context, String modelName, TrainConfig config,
@@ -104,11 +105,6 @@ final class TypedStoreTraining {
                     + "batches from the store (" + reason + "); write it afterwards with gat.attention.write or "
                     + "gat.embed.write, or give a memoryBudget the projection fits in");
         }
-        if (config.projection().relationshipFeatures() != null) {
-            throw new IllegalArgumentException("relationshipFeatures " + config.projection().relationshipFeatures()
-                    .given() + " cannot be read batch by batch from the store (" + reason + "); train in the heap "
-                    + "(mode 'fullBatch', or a memoryBudget the projection fits in) or leave them out");
-        }
         TypedSampledTrainer.requireSupported(sizes.model());
         requireBudget(config, sizes.fromStore(config), reason);
         ModelCatalog catalog = context.catalog();
@@ -120,7 +116,8 @@ final class TypedStoreTraining {
             TypedStoreGraph store = TypedStoreGraph.open(context.tx(), config.projection(), config.labelProperty(),
                     split, config.typed().targetLabels(), context.guard(), job::phase);
             TypedGatConfig gatConfig = TypedTrainFacade.modelConfig(config, store.nodeTypes(), store.featureWidths(),
-                    store.nodeCounts(), store.relations(), store.targetType(), store.classValues().size(), 0);
+                    store.nodeCounts(), store.relations(), store.targetType(), store.classValues().size(),
+                    store.edgeDim());
             TypedSampledTrainer.requireSupported(gatConfig);
             WriteBack.requireLayersExist(write, gatConfig.layers(), modelName);
             MiniBatchConfig miniBatch = config.batching().miniBatch();
@@ -315,8 +312,11 @@ final class TypedStoreTraining {
                 store.split().validation().length, store.split().test().length);
         ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(TrainFacade.metric(result.train()),
                 TrainFacade.metric(result.validation()), TrainFacade.metric(result.test()));
+        // The projection as stored: with standardised relationship features, the training statistics.
+        ProjectionConfig projection = store.relationshipFeatures() == null ? config.projection()
+                : config.projection().withRelationshipFeatures(store.relationshipFeatures());
         return result.model().metadata().withTrainedOn(Instant.now().toString(), store.classValues(),
-                config.labelProperty(), config.projection().toMetadata(), store.nodeCount(),
+                config.labelProperty(), projection.toMetadata(), store.nodeCount(),
                 store.relationshipCount(), splitSizes, device.device(), TrainFacade.metricName(result.test()),
                 metrics, TypedTrainFacade.typedConfiguration(config, store.targetType()), testReport);
     }

@@ -5,8 +5,10 @@ import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.Orientation;
 import dev.neogat.graph.TypedNeighbourSource;
+import dev.neogat.nn.DenseMatrix;
 import dev.neogat.nn.FeatureMatrix;
 import dev.neogat.procedures.config.ProjectionConfig;
+import dev.neogat.procedures.config.RelationshipFeatureConfig;
 import dev.neogat.spec.Relation;
 import dev.neogat.train.FeatureRows;
 import dev.neogat.train.TypedBatchReader;
@@ -23,6 +25,7 @@ import org.neo4j.procedure.TerminationGuard;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +47,13 @@ import java.util.function.Consumer;
  * source's index (edges from one source are alike: same source, same target); the target's own outgoing ones (read
  * backwards: REVERSE, an UNDIRECTED relation's reverse, both directions within one label) keep the order of its
  * outgoing relationships, read with the loader's own call.
+ *
+ * <p>With relationship features, opening reads every projected relationship's properties (as the in-heap loader
+ * reads them: each once, from its start node) to check widths and missing values, once more for the columns' mean
+ * and standard deviation when standardising, and, for each relation within one label, once again to keep each
+ * node's self-loop row in the heap: the mean of its incoming slots' standardised rows of that relation (as
+ * {@code EdgeFeatures.perSlot} fills it), {@code edgeDim} floats a node. A batch reads its sampled slots'
+ * properties by relationship; a relation the graph adds by reversal reads the relationships it reverses.
  */
 public final class TypedStoreGraph {
 
@@ -82,6 +92,13 @@ public final class TypedStoreGraph {
     private final NodeSplit split;
     private final long relationshipCount;
     private final long loadMillis;
+    /** With relationship features: their configuration (with the training statistics when standardising). */
+    private RelationshipFeatureConfig relationshipFeatures;
+    /** Widths per relationship type, checked over every projected relationship; null without features. */
+    private RelationshipFeatureReader relationshipWidths;
+    private int edgeDim;
+    /** Per relation within one label, [targets, edgeDim]: each target's self-loop row; null otherwise or without. */
+    private float[][] selfLoopRows;
 
     private TypedStoreGraph(ProjectionConfig projection, TerminationGuard guard, List<String> labels, NodeIdMap[] ids,
                             RelationshipType[] types, List<Relation> relations, RelationRead[] reads,
@@ -112,7 +129,8 @@ public final class TypedStoreGraph {
     /**
      * Reads the projected nodes per label (ids, each label's feature width and storage, labels and split of the
      * target label's nodes) and each node's incoming slot count per relation; checks every name as
-     * {@link TypedGraphLoader#load} does. Relationship features are refused: they are not read batch by batch.
+     * {@link TypedGraphLoader#load} does. With relationship features, reads them as the class comment says, failing
+     * as the in-heap reader fails.
      */
     @SuppressWarnings("deprecation")
     public static TypedStoreGraph open(Transaction tx, ProjectionConfig projection, String labelProperty,
@@ -122,11 +140,6 @@ public final class TypedStoreGraph {
         if (labels.isEmpty()) {
             throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
                     + "node types (in order: a node with several of them belongs to the first)");
-        }
-        if (projection.relationshipFeatures() != null) {
-            throw new IllegalArgumentException("relationshipFeatures " + projection.relationshipFeatures().given()
-                    + " cannot be read batch by batch from the store; train in the heap (mode 'fullBatch', or a "
-                    + "memoryBudget the projection fits in) or leave them out");
         }
         if (!projection.selfLoops() || projection.dropDuplicates()) {
             throw new IllegalArgumentException("Typed models do not support " + (!projection.selfLoops()
@@ -276,6 +289,8 @@ public final class TypedStoreGraph {
                 projection.relationshipTypes()));
         long relationships = 0;
         long read = 0;
+        RelationshipFeatureConfig edgeConfig = projection.relationshipFeatures();
+        RelationshipFeatureReader scan = edgeConfig == null ? null : new RelationshipFeatureReader(edgeConfig);
         for (int t = 0; t < labels.size(); t++) {
             for (int i = 0; i < ids[t].size(); i++) {
                 if (++read % CHECK_EVERY == 0) {
@@ -293,6 +308,9 @@ public final class TypedStoreGraph {
                     Relation stored = new Relation(labels.get(t), type, labels.get(endType));
                     int[][] perRelation = counts.computeIfAbsent(stored, r -> slotCounts(r, orientation, ids, labels));
                     relationships++;
+                    if (scan != null) {
+                        scan.read(relationship);
+                    }
                     int typeIndex = projection.relationshipTypes().indexOf(type);
                     if (typeIndex >= 0) {
                         edgesPerType[typeIndex]++;
@@ -308,6 +326,9 @@ public final class TypedStoreGraph {
                             perRelation[t == endType ? 0 : 1][i]++;
                         }
                     }
+                }
+                if (scan != null) {
+                    scan.discardRows();
                 }
             }
         }
@@ -341,11 +362,116 @@ public final class TypedStoreGraph {
                 }
             }
         }
+        if (scan != null && scan.checkedWidth() < 0) {
+            throw new IllegalArgumentException("relationshipFeatures " + edgeConfig.given()
+                    + " were given but the projection has no relationships to read them from");
+        }
         long millis = (System.nanoTime() - start) / 1_000_000;
-        return new TypedStoreGraph(projection, guard, List.copyOf(labels), ids, types, List.copyOf(relations),
-                reads.toArray(RelationRead[]::new), firstSlots.toArray(int[][]::new), featureProperties, widths,
-                widthExamples, dense, target, labelsAndSplit.labels(), labelsAndSplit.classValues(),
-                labelsAndSplit.split(), relationships, millis);
+        TypedStoreGraph graph = new TypedStoreGraph(projection, guard, List.copyOf(labels), ids, types,
+                List.copyOf(relations), reads.toArray(RelationRead[]::new), firstSlots.toArray(int[][]::new),
+                featureProperties, widths, widthExamples, dense, target, labelsAndSplit.labels(),
+                labelsAndSplit.classValues(), labelsAndSplit.split(), relationships, millis);
+        if (scan != null) {
+            phase.accept("reading relationship features for their statistics and self loops");
+            graph.keepRelationshipFeatures(tx, scan);
+        }
+        return graph;
+    }
+
+    /**
+     * Takes the widths {@code scan} checked over every projected relationship, computes the standardisation
+     * statistics when asked (and not given by a stored model) and keeps each relation's self-loop rows.
+     */
+    private void keepRelationshipFeatures(Transaction tx, RelationshipFeatureReader scan) {
+        edgeDim = scan.checkedWidth();
+        relationshipWidths = scan;
+        RelationshipFeatureConfig given = projection.relationshipFeatures();
+        relationshipFeatures = given.standardize() && given.mean() == null ? withStatistics(tx, given) : given;
+        Reader reader = new Reader(tx);
+        selfLoopRows = new float[relations.size()][];
+        for (int r = 0; r < relations.size(); r++) {
+            if (reads[r].withinOne()) {
+                selfLoopRows[r] = reader.selfLoopRows(r);
+            }
+        }
+    }
+
+    /**
+     * The configuration with the mean and standard deviation of each column over every projected relationship, as
+     * {@link RelationshipFeatureReader#standardize} computes them (sums in double; the deviation from the sum of
+     * squares, so that one pass reads each relationship once).
+     */
+    @SuppressWarnings("deprecation")
+    private RelationshipFeatureConfig withStatistics(Transaction tx, RelationshipFeatureConfig config) {
+        double[] sum = new double[edgeDim];
+        double[] squares = new double[edgeDim];
+        long rows = 0;
+        for (int t = 0; t < labels.size(); t++) {
+            for (int i = 0; i < ids[t].size(); i++) {
+                if (i % CHECK_EVERY == 0) {
+                    guard.check();
+                }
+                RelationshipFeatureReader reader = new RelationshipFeatureReader(config).expecting(relationshipWidths);
+                for (Relationship relationship : outgoing(tx.getNodeById(ids[t].toNeo4j(i)), types)) {
+                    if (typeOf(ids, relationship.getEndNodeId()) >= 0) {
+                        reader.read(relationship);
+                    }
+                }
+                DenseMatrix owned = reader.build();
+                float[] data = owned.data();
+                for (int row = 0; row < owned.rows(); row++) {
+                    for (int k = 0; k < edgeDim; k++) {
+                        double v = data[row * edgeDim + k];
+                        sum[k] += v;
+                        squares[k] += v * v;
+                    }
+                }
+                rows += owned.rows();
+            }
+        }
+        double[] mean = new double[edgeDim];
+        double[] deviation = new double[edgeDim];
+        for (int k = 0; k < edgeDim; k++) {
+            mean[k] = sum[k] / Math.max(rows, 1);
+            double sd = Math.sqrt(Math.max(0, squares[k] / Math.max(rows, 1) - mean[k] * mean[k]));
+            // A constant column carries no information; scaling it by 0 would divide by zero.
+            deviation[k] = sd > 0 ? sd : 1;
+        }
+        return config.withStatistics(mean, deviation);
+    }
+
+    private RelationshipFeatureReader relationshipReader() {
+        return new RelationshipFeatureReader(relationshipFeatures).expecting(relationshipWidths);
+    }
+
+    /** {@code rows} standardised in place by the training statistics when the configuration asks. */
+    private DenseMatrix standardized(DenseMatrix rows) {
+        RelationshipFeatureReader.standardize(relationshipFeatures, rows);
+        return rows;
+    }
+
+    /**
+     * The relationship features the model is trained on, with the statistics it standardises by (stored with it),
+     * or null without them.
+     */
+    public RelationshipFeatureConfig relationshipFeatures() {
+        return relationshipFeatures;
+    }
+
+    /** Relationship feature values per relationship, 0 without them. */
+    public int edgeDim() {
+        return edgeDim;
+    }
+
+    /** Self-loop rows kept in the heap (floats): edgeDim per target node of each relation within one label. */
+    public long keptSelfLoopValues() {
+        long values = 0;
+        for (int r = 0; r < relations.size(); r++) {
+            if (reads[r].withinOne()) {
+                values += (long) edgeDim * (firstSlot[r].length - 1);
+            }
+        }
+        return values;
     }
 
     /** Per model relation read from {@code stored} (two for an UNDIRECTED one between two labels), counts per target. */
@@ -410,8 +536,9 @@ public final class TypedStoreGraph {
         return new TypedSampledTrainingData(caller, caller.features(), targetType, nodeLabels, split, () -> {
             Transaction own = db.beginTx();
             Reader reader = new Reader(own);
-            return TypedBatchReader.of(reader, reader.features(), own::close);
-        });
+            return TypedBatchReader.of(reader, reader.features(), edgeDim == 0 ? null : reader::slotFeatures,
+                    own::close);
+        }, edgeDim == 0 ? null : caller::slotFeatures);
     }
 
     public List<String> nodeTypes() {
@@ -491,6 +618,10 @@ public final class TypedStoreGraph {
         private long[] relationshipIds = new long[16];
         private int[] sources = new int[16];
         private int[] order = new int[16];
+        /** With relationship features: the collected relationships, in the order of sources. */
+        private Relationship[] collected = projection.relationshipFeatures() == null ? null : new Relationship[16];
+        /** With relationship features: per entry of the slots last read, its relationship (null: added loop). */
+        private Relationship[] slotRelationships = collected == null ? null : new Relationship[16];
 
         Reader(Transaction tx) {
             this.tx = tx;
@@ -562,7 +693,7 @@ public final class TypedStoreGraph {
                     if (startId == neo4jId || typeOf(ids, startId) != read.sourceType()) {
                         continue;
                     }
-                    count = collect(count, sourceIds.toDense(startId), relationship.getId());
+                    count = collect(count, sourceIds.toDense(startId), relationship);
                 }
                 sortBySource(count);
             }
@@ -573,6 +704,7 @@ public final class TypedStoreGraph {
             }
             int inEnd = read.read() == Read.OUT ? 0 : count;
             for (int k = 0; k < (read.read() == Read.BOTH ? before : inEnd); k++) {
+                remember(into.count(), collected == null ? null : collected[order[k]]);
                 into.add(sources[order[k]], first + into.count(), false);
             }
             if (read.read() != Read.IN) {
@@ -582,15 +714,18 @@ public final class TypedStoreGraph {
                             || typeOf(ids, endId) != read.sourceType()) {
                         continue;
                     }
+                    remember(into.count(), relationship);
                     into.add(ids[read.sourceType()].toDense(endId), first + into.count(), false);
                 }
             }
             if (read.read() == Read.BOTH) {
                 for (int k = before; k < count; k++) {
+                    remember(into.count(), collected == null ? null : collected[order[k]]);
                     into.add(sources[order[k]], first + into.count(), false);
                 }
             }
             if (read.withinOne()) {
+                remember(into.count(), null);
                 into.add(node, first + into.count(), true);
             }
             if (first + into.count() != firstSlot[relation][node + 1]) {
@@ -600,15 +735,111 @@ public final class TypedStoreGraph {
             }
         }
 
-        private int collect(int count, int source, long relationshipId) {
+        @SuppressWarnings("deprecation")
+        private int collect(int count, int source, Relationship relationship) {
             if (count == sources.length) {
                 sources = Arrays.copyOf(sources, count * 2);
                 relationshipIds = Arrays.copyOf(relationshipIds, count * 2);
                 order = Arrays.copyOf(order, count * 2);
+                if (collected != null) {
+                    collected = Arrays.copyOf(collected, count * 2);
+                }
             }
             sources[count] = source;
-            relationshipIds[count] = relationshipId;
+            relationshipIds[count] = relationship.getId();
+            if (collected != null) {
+                collected[count] = relationship;
+            }
             return count + 1;
+        }
+
+        private void remember(int entry, Relationship relationship) {
+            if (slotRelationships == null) {
+                return;
+            }
+            if (entry == slotRelationships.length) {
+                slotRelationships = Arrays.copyOf(slotRelationships, entry * 2);
+            }
+            slotRelationships[entry] = relationship;
+        }
+
+        /**
+         * [targets, edgeDim] of relation {@code relation} (within one label): each target's self-loop row, the mean
+         * of its other incoming slots' standardised rows summed in slot order in float as {@code EdgeFeatures.perSlot}
+         * sums them; zeros for a node without other slots.
+         */
+        float[] selfLoopRows(int relation) {
+            int targets = firstSlot[relation].length - 1;
+            float[] means = new float[Math.multiplyExact(targets, edgeDim)];
+            NeighbourSource.Slots slots = new NeighbourSource.Slots();
+            for (int node = 0; node < targets; node++) {
+                incoming(relation, node, slots);
+                RelationshipFeatureReader reader = relationshipReader();
+                int counted = 0;
+                for (int i = 0; i < slots.count(); i++) {
+                    if (slotRelationships[i] != null && slots.source(i) != node) {
+                        reader.read(slotRelationships[i]);
+                        counted++;
+                    }
+                }
+                if (counted == 0) {
+                    continue;
+                }
+                float[] rows = standardized(reader.build()).data();
+                float[] sum = new float[edgeDim];
+                for (int r = 0; r < counted; r++) {
+                    for (int k = 0; k < edgeDim; k++) {
+                        sum[k] += rows[r * edgeDim + k];
+                    }
+                }
+                for (int k = 0; k < edgeDim; k++) {
+                    means[node * edgeDim + k] = sum[k] / counted;
+                }
+            }
+            return means;
+        }
+
+        /**
+         * [slots, edgeDim]: the relationship features of {@code relation}'s whole-graph slots {@code wholeSlots}, in
+         * that order: each target's slot list is read again to find its relationships, their properties read and
+         * standardised, an added self loop takes its node's row kept in the heap.
+         */
+        DenseMatrix slotFeatures(Relation relation, int[] wholeSlots) {
+            int r = relations.indexOf(relation);
+            int[] first = firstSlot[r];
+            Map<Integer, Relationship[]> slotsOf = new HashMap<>();
+            Relationship[] relationshipOf = new Relationship[wholeSlots.length];
+            int[] targetOf = new int[wholeSlots.length];
+            RelationshipFeatureReader reader = relationshipReader();
+            NeighbourSource.Slots slots = new NeighbourSource.Slots();
+            int stored = 0;
+            for (int s = 0; s < wholeSlots.length; s++) {
+                int slot = wholeSlots[s];
+                int target = targetOf(first, slot);
+                Relationship[] listed = slotsOf.get(target);
+                if (listed == null) {
+                    incoming(r, target, slots);
+                    listed = Arrays.copyOf(slotRelationships, slots.count());
+                    slotsOf.put(target, listed);
+                }
+                targetOf[s] = target;
+                relationshipOf[s] = listed[slot - first[target]];
+                if (relationshipOf[s] != null) {
+                    reader.read(relationshipOf[s]);
+                    stored++;
+                }
+            }
+            float[] read = stored == 0 ? new float[0] : standardized(reader.build()).data();
+            float[] rows = new float[Math.multiplyExact(wholeSlots.length, edgeDim)];
+            int next = 0;
+            for (int s = 0; s < wholeSlots.length; s++) {
+                if (relationshipOf[s] != null) {
+                    System.arraycopy(read, next++ * edgeDim, rows, s * edgeDim, edgeDim);
+                } else if (selfLoopRows[r] != null) {
+                    System.arraycopy(selfLoopRows[r], targetOf[s] * edgeDim, rows, s * edgeDim, edgeDim);
+                }
+            }
+            return new DenseMatrix(wholeSlots.length, edgeDim, rows);
         }
 
         /** Orders the first {@code count} collected entries by source index, then relationship id (insertion sort
@@ -637,6 +868,21 @@ public final class TypedStoreGraph {
             for (int i = 0; i < count; i++) {
                 order[i] = boxed[i];
             }
+        }
+
+        /** The target whose incoming slots hold {@code slot}: the last with its first slot at or before it. */
+        private static int targetOf(int[] first, int slot) {
+            int low = 0;
+            int high = first.length - 2;
+            while (low < high) {
+                int middle = (low + high + 1) >>> 1;
+                if (first[middle] <= slot) {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            return low;
         }
 
         private boolean before(int a, int b) {
