@@ -3,6 +3,8 @@ package dev.neogat.train;
 import dev.neogat.data.NodeSplit;
 import dev.neogat.graph.NeighbourSource;
 import dev.neogat.graph.TypedNeighbourSource;
+import dev.neogat.nn.DenseMatrix;
+import dev.neogat.nn.EdgeFeatures;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.spec.FeaturelessInput;
 import dev.neogat.spec.Relation;
@@ -16,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against typed mini-batch training in the heap ({@link TypedTrainer} with a {@link MiniBatchConfig}): the same
  * shuffles, draws, dropout and Adam steps give the same losses and weights, at any concurrency, each worker
  * through a reader of its own that is closed; chunked predictions on exact neighbourhoods equal the whole graph's;
- * what batches from a store cannot train exactly is refused.
+ * a model whose relationship features the sources do not give, and what batches from a store cannot train exactly,
+ * are refused.
  */
 class TypedSampledTrainerTest {
 
@@ -132,6 +136,44 @@ class TypedSampledTrainerTest {
         }
     }
 
+    /**
+     * Relationship features given per whole-graph slot by the readers (as a store's give them: a self loop's row the
+     * mean of its node's incoming ones of the relation, a reversed relation reading the relation it reverses) train
+     * as in the heap.
+     */
+    @Test
+    void relationshipFeaturesReadPerSlotTrainAsInTheHeap() {
+        TypedSignalGraph graph = new TypedSignalGraph(300, 5);
+        TypedTrainingData data = graph.typed();
+        TypedGatConfig config = graph.config(true, 2).aggregation(RelationAggregation.SUM).attentionDropout(0.1)
+                .build();
+        Map<Relation, DenseMatrix> perEdge = TypedTrainer.dense(data.relationshipFeatures());
+        Map<Relation, DenseMatrix> perSlot = new LinkedHashMap<>();
+        for (Relation r : config.relations()) {
+            Relation reads = perEdge.containsKey(r) || data.graph().reversedFrom(r) == null ? r
+                    : data.graph().reversedFrom(r);
+            if (config.edgeDim(r) > 0 && perEdge.containsKey(reads)) {
+                perSlot.put(r, EdgeFeatures.perSlot(data.graph().graph(r), perEdge.get(reads)));
+            }
+        }
+        assertTrue(!perSlot.isEmpty(), "relations with relationship features");
+        BiFunction<Relation, int[], DenseMatrix> slotFeatures = (r, slots) -> perSlot.containsKey(r)
+                ? (DenseMatrix) MiniBatchSteps.rows(perSlot.get(r), slots) : null;
+        TypedNeighbourSource source = TypedNeighbourSource.of(data.graph());
+        Map<String, FeatureRows> rows = new LinkedHashMap<>();
+        data.features().forEach((type, x) -> rows.put(type, FeatureRows.of(x)));
+        TypedSampledTrainingData sources = new TypedSampledTrainingData(source, rows, data.targetType(),
+                data.labels(), data.split(), () -> TypedBatchReader.of(copyOf(source), rows, slotFeatures, () -> { }),
+                slotFeatures);
+        TrainingConfig training = new TrainingConfig(4, 0.01, 5e-4, 100, 7);
+        MiniBatchConfig miniBatch = new MiniBatchConfig(32, new int[]{3, 2});
+        TypedTrainingResult heap = inHeap(data, config, training, miniBatch);
+        for (int concurrency : new int[]{1, 3}) {
+            assertSameTraining(heap, fromSources(sources, config, training, miniBatch, concurrency),
+                    "relationship features, concurrency " + concurrency);
+        }
+    }
+
     @Test
     void aTypeLearningOneInputPerNodeAndMeanAggregationTrainAsInTheHeap() {
         TypedSignalGraph graph = new TypedSignalGraph(200, 8);
@@ -178,7 +220,7 @@ class TypedSampledTrainerTest {
     }
 
     @Test
-    void relationshipFeaturesAndSemanticAttentionAreRefused() {
+    void relationshipFeaturesTheSourcesDoNotGiveAndSemanticAttentionAreRefused() {
         TypedSignalGraph graph = new TypedSignalGraph(100, 2);
         TypedTrainingData data = graph.typedWithoutRelationshipFeatures();
         TrainingConfig training = new TrainingConfig(1, 0.01, 5e-4, 100, 3);
@@ -186,8 +228,7 @@ class TypedSampledTrainerTest {
         TypedSampledTrainingData sources = asStore(data, new AtomicInteger(), new AtomicInteger());
         IllegalArgumentException edges = assertThrows(IllegalArgumentException.class, () -> fromSources(sources,
                 graph.config(true, 2).aggregation(RelationAggregation.SUM).build(), training, miniBatch, 1));
-        assertTrue(edges.getMessage().startsWith("Relationship features are not read from the store"),
-                edges.getMessage());
+        assertEquals("The model attends over relationship features but the data gives none", edges.getMessage());
         IllegalArgumentException semantic = assertThrows(IllegalArgumentException.class, () -> fromSources(sources,
                 graph.config(false, 2).aggregation(RelationAggregation.ATTENTION).semanticDim(8).build(), training,
                 miniBatch, 1));
