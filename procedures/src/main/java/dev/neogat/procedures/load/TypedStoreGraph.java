@@ -91,7 +91,8 @@ public final class TypedStoreGraph {
     private final List<Object> classValues;
     private final NodeSplit split;
     private final long relationshipCount;
-    private final long loadMillis;
+    /** Set once more after the relationship features' passes, which opening includes. */
+    private long loadMillis;
     /** With relationship features: their configuration (with the training statistics when standardising). */
     private RelationshipFeatureConfig relationshipFeatures;
     /** Widths per relationship type, checked over every projected relationship; null without features. */
@@ -374,6 +375,7 @@ public final class TypedStoreGraph {
         if (scan != null) {
             phase.accept("reading relationship features for their statistics and self loops");
             graph.keepRelationshipFeatures(tx, scan);
+            graph.loadMillis = (System.nanoTime() - start) / 1_000_000;
         }
         return graph;
     }
