@@ -465,17 +465,6 @@ public final class TypedStoreGraph {
         return edgeDim;
     }
 
-    /** Self-loop rows kept in the heap (floats): edgeDim per target node of each relation within one label. */
-    public long keptSelfLoopValues() {
-        long values = 0;
-        for (int r = 0; r < relations.size(); r++) {
-            if (reads[r].withinOne()) {
-                values += (long) edgeDim * (firstSlot[r].length - 1);
-            }
-        }
-        return values;
-    }
-
     /** Per model relation read from {@code stored} (two for an UNDIRECTED one between two labels), counts per target. */
     private static int[][] slotCounts(Relation stored, Orientation orientation, NodeIdMap[] ids, List<String> labels) {
         int start = ids[labels.indexOf(stored.sourceType())].size();
