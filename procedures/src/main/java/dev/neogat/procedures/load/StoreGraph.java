@@ -228,38 +228,18 @@ public final class StoreGraph implements NeighbourSource {
     }
 
     /**
-     * The configuration with the mean and standard deviation of each column over every projected relationship, as
-     * {@link RelationshipFeatureReader#standardize} computes them (sums in double; the deviation from the sum of
-     * squares, so that one pass reads each relationship once).
+     * The configuration with the mean and standard deviation of each column over every projected relationship
+     * ({@link ColumnStatistics}).
      */
     private RelationshipFeatureConfig withStatistics(RelationshipFeatureConfig config) {
-        double[] sum = new double[edgeDim];
-        double[] squares = new double[edgeDim];
-        long rows = 0;
+        ColumnStatistics statistics = new ColumnStatistics(edgeDim);
         for (int node = 0; node < ids.size(); node++) {
             RelationshipFeatureReader reader = new RelationshipFeatureReader(config).expecting(relationshipWidths);
             callerReader.read(node, new Slots(), null);
             callerReader.forEachOwned(node, reader::read);
-            DenseMatrix owned = reader.build();
-            float[] data = owned.data();
-            for (int r = 0; r < owned.rows(); r++) {
-                for (int k = 0; k < edgeDim; k++) {
-                    double v = data[r * edgeDim + k];
-                    sum[k] += v;
-                    squares[k] += v * v;
-                }
-            }
-            rows += owned.rows();
+            statistics.add(reader.build());
         }
-        double[] mean = new double[edgeDim];
-        double[] deviation = new double[edgeDim];
-        for (int k = 0; k < edgeDim; k++) {
-            mean[k] = sum[k] / Math.max(rows, 1);
-            double sd = Math.sqrt(Math.max(0, squares[k] / Math.max(rows, 1) - mean[k] * mean[k]));
-            // A constant column carries no information; scaling it by 0 would divide by zero.
-            deviation[k] = sd > 0 ? sd : 1;
-        }
-        return config.withStatistics(mean, deviation);
+        return statistics.applyTo(config);
     }
 
     /**

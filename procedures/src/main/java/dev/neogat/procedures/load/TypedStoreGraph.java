@@ -399,15 +399,12 @@ public final class TypedStoreGraph {
     }
 
     /**
-     * The configuration with the mean and standard deviation of each column over every projected relationship, as
-     * {@link RelationshipFeatureReader#standardize} computes them (sums in double; the deviation from the sum of
-     * squares, so that one pass reads each relationship once).
+     * The configuration with the mean and standard deviation of each column over every projected relationship
+     * ({@link ColumnStatistics}).
      */
     @SuppressWarnings("deprecation")
     private RelationshipFeatureConfig withStatistics(Transaction tx, RelationshipFeatureConfig config) {
-        double[] sum = new double[edgeDim];
-        double[] squares = new double[edgeDim];
-        long rows = 0;
+        ColumnStatistics statistics = new ColumnStatistics(edgeDim);
         for (int t = 0; t < labels.size(); t++) {
             for (int i = 0; i < ids[t].size(); i++) {
                 if (i % CHECK_EVERY == 0) {
@@ -419,27 +416,10 @@ public final class TypedStoreGraph {
                         reader.read(relationship);
                     }
                 }
-                DenseMatrix owned = reader.build();
-                float[] data = owned.data();
-                for (int row = 0; row < owned.rows(); row++) {
-                    for (int k = 0; k < edgeDim; k++) {
-                        double v = data[row * edgeDim + k];
-                        sum[k] += v;
-                        squares[k] += v * v;
-                    }
-                }
-                rows += owned.rows();
+                statistics.add(reader.build());
             }
         }
-        double[] mean = new double[edgeDim];
-        double[] deviation = new double[edgeDim];
-        for (int k = 0; k < edgeDim; k++) {
-            mean[k] = sum[k] / Math.max(rows, 1);
-            double sd = Math.sqrt(Math.max(0, squares[k] / Math.max(rows, 1) - mean[k] * mean[k]));
-            // A constant column carries no information; scaling it by 0 would divide by zero.
-            deviation[k] = sd > 0 ? sd : 1;
-        }
-        return config.withStatistics(mean, deviation);
+        return statistics.applyTo(config);
     }
 
     private RelationshipFeatureReader relationshipReader() {
