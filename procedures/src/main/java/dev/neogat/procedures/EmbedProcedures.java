@@ -57,8 +57,8 @@ public class EmbedProcedures extends ProcedureBase {
             + "heads concatenated or averaged as in the model), or with pcaDimensions its projection onto the leading "
             + "principal components, e.g. 2 for a scatter plot. With nodes, only for those nodes (one row per entry, in "
             + "the given order), reading only their L-hop neighbourhood: the same embeddings as the full run. A typed "
-            + "model streams every node of each of its labels (without pcaDimensions for now); with nodes, those of "
-            + "them, of any of its labels.")
+            + "model streams every node of each of its labels (with pcaDimensions, projected onto the principal "
+            + "components of all of them together); with nodes, those of them, of any of its labels.")
     @SuppressWarnings("deprecation")
     public Stream<EmbeddingRow> stream(
             @Name(value = "modelName", description = "A model of the catalog (see gat.model.list()).") String modelName,
@@ -107,10 +107,6 @@ public class EmbedProcedures extends ProcedureBase {
     @SuppressWarnings("deprecation")
     private Stream<EmbeddingRow> typedStream(String modelName, TypedTrainedModel model, ConfigMap map, int requested,
                                              int pcaDimensions) {
-        if (pcaDimensions > 0) {
-            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; 'pcaDimensions' with a "
-                    + "typed model is not supported yet");
-        }
         int layer = WriteBack.embeddingLayer(requested, model.config().layers(), modelName);
         List<Long> given = map.nodeIds("nodes");
         TypedModelRun run;
@@ -129,12 +125,44 @@ public class EmbedProcedures extends ProcedureBase {
                         node.index() * width, (node.index() + 1) * width));
             });
         }
+        if (pcaDimensions > 0) {
+            return typedPrincipalComponents(run, layer, width, pcaDimensions);
+        }
         return model.config().nodeTypes().stream().flatMap(type -> {
             NodeIdMap nodes = run.graph().nodes().get(type);
             float[] embeddings = run.prediction().embeddings(layer, type);
             return IntStream.range(0, nodes.size()).mapToObj(i -> new EmbeddingRow(tx.getNodeById(nodes.toNeo4j(i)),
                     layer, PredictProcedures.boxed(embeddings, i * width, (i + 1) * width)));
         });
+    }
+
+    /**
+     * Every node's embedding (each label's nodes in turn, as the stream gives them) projected onto the leading
+     * principal components of all of them together: the labels share a layer's width, and one space lets a plot
+     * show them side by side.
+     */
+    @SuppressWarnings("deprecation")
+    private Stream<EmbeddingRow> typedPrincipalComponents(TypedModelRun run, int layer, int width, int pcaDimensions) {
+        if (pcaDimensions > width) {
+            throw new IllegalArgumentException("pcaDimensions " + pcaDimensions + " exceeds the embedding width "
+                    + width);
+        }
+        List<String> types = run.model().config().nodeTypes();
+        int total = types.stream().mapToInt(type -> run.graph().nodes().get(type).size()).sum();
+        float[] all = new float[Math.multiplyExact(total, width)];
+        long[] ids = new long[total];
+        int row = 0;
+        for (String type : types) {
+            NodeIdMap nodes = run.graph().nodes().get(type);
+            System.arraycopy(run.prediction().embeddings(layer, type), 0, all, row * width, nodes.size() * width);
+            for (int i = 0; i < nodes.size(); i++) {
+                ids[row + i] = nodes.toNeo4j(i);
+            }
+            row += nodes.size();
+        }
+        double[] reduced = Pca.project(all, total, width, pcaDimensions);
+        return IntStream.range(0, total).mapToObj(i -> new EmbeddingRow(tx.getNodeById(ids[i]), layer,
+                PredictProcedures.boxed(Arrays.copyOfRange(reduced, i * pcaDimensions, (i + 1) * pcaDimensions))));
     }
 
     @Procedure(name = "gat.embed.write", mode = Mode.WRITE)

@@ -196,9 +196,8 @@ class TypedBadInputTest {
                     c.put("featureProperties", features);
                 }, List.of("The typed model 'base' was trained with features for the label 'Venue' but this "
                         + "projection reads none for it")),
-                new Case("pcaOfATypedModel", c -> c.put("pcaDimensions", 2),
-                        List.of("The model 'base' is a typed model; 'pcaDimensions' with a typed model is not "
-                                + "supported yet")),
+                new Case("pcaWiderThanTheEmbedding", c -> c.put("pcaDimensions", 4000),
+                        List.of("pcaDimensions 4000 exceeds the embedding width")),
                 new Case("outputOverwritesAnInput", c -> c.put("writeProperty", "text"),
                         List.of("Configuration 'writeProperty' names the property 'text', an input of this run")));
     }
@@ -210,7 +209,8 @@ class TypedBadInputTest {
         config.put("writeProperty", OUTPUT);
         bad.change().accept(config);
         String message = config.containsKey("pcaDimensions")
-                ? failure("CALL gat.embed.stream('base', $config)", Map.of("config", Map.of("pcaDimensions", 2)))
+                ? failure("CALL gat.embed.stream('base', $config)",
+                        Map.of("config", Map.of("pcaDimensions", config.get("pcaDimensions"))))
                 : failure("CALL gat.predict.write('base', $config)", Map.of("config", config));
         for (String part : bad.expected()) {
             assertThat(message).as(bad.name()).contains(part);

@@ -101,6 +101,31 @@ class TypedExplainEmbedTest {
     }
 
     @Test
+    void pcaProjectsEveryLabelsEmbeddingsOntoOneSetOfPrincipalComponents() {
+        List<Map<String, Object>> full = rows("CALL gat.embed.stream('typed') YIELD node, embedding "
+                + "RETURN id(node) AS id, embedding", Map.of());
+        List<Map<String, Object>> reduced = rows("CALL gat.embed.stream('typed', {pcaDimensions: 2}) "
+                + "YIELD node, embedding RETURN id(node) AS id, embedding", Map.of());
+        assertThat(reduced).hasSize((int) allNodes).hasSize(full.size());
+        int width = ((List<?>) full.get(0).get("embedding")).size();
+        float[] all = new float[full.size() * width];
+        for (int i = 0; i < full.size(); i++) {
+            List<Double> embedding = (List<Double>) full.get(i).get("embedding");
+            for (int k = 0; k < width; k++) {
+                all[i * width + k] = embedding.get(k).floatValue();
+            }
+        }
+        double[] expected = dev.neogat.analysis.Pca.project(all, full.size(), width, 2);
+        for (int i = 0; i < reduced.size(); i++) {
+            assertThat(reduced.get(i).get("id")).isEqualTo(full.get(i).get("id"));
+            List<Double> components = (List<Double>) reduced.get(i).get("embedding");
+            assertThat(components).hasSize(2);
+            assertThat(components.get(0)).isCloseTo(expected[2 * i], within(1e-6));
+            assertThat(components.get(1)).isCloseTo(expected[2 * i + 1], within(1e-6));
+        }
+    }
+
+    @Test
     void trainUnderTypedAutoWritesTheEmbeddingsOfEveryNode() {
         assertThat(trained.get("mode")).isEqualTo("typed");
         assertThat(rows("MATCH (n) WHERE n.trainedEmbedding IS NOT NULL RETURN count(n) AS n", Map.of()).get(0)
