@@ -50,18 +50,6 @@ public record TypedSampledTrainingData(TypedNeighbourSource graph, Map<String, F
                 throw new IllegalArgumentException("The features of node type '" + type + "' have no columns");
             }
         }
-        int n = graph.nodeCount(targetType);
-        if (labels.nodeCount() != n) {
-            throw new IllegalArgumentException("There are labels for " + labels.nodeCount() + " nodes but the target "
-                    + "type '" + targetType + "' has " + n);
-        }
-        split.validate(n);
-        if (split.train().length == 0) {
-            throw new IllegalArgumentException("There are no training nodes: at least one labelled node of '"
-                    + targetType + "' must be in the training set");
-        }
-        labels.requireLabeled(split.train(), "training");
-        labels.requireLabeled(split.validation(), "validation");
-        labels.requireLabeled(split.test(), "test");
+        TypedTrainingData.requireTargets(graph.nodeCount(targetType), labels, split, targetType);
     }
 }

@@ -63,7 +63,14 @@ public record TypedTrainingData(TypedGraph graph, Map<String, FeatureMatrix> fea
                         + " rows of relationship features for " + graph.graph(e.getKey()).originalEdgeCount() + " edges");
             }
         }
-        int n = graph.nodeCount(targetType);
+        requireTargets(graph.nodeCount(targetType), labels, split, targetType);
+    }
+
+    /**
+     * Fails unless the target type's {@code n} nodes have labels, a split over them with training nodes, and a label
+     * on every node of each split.
+     */
+    static void requireTargets(int n, NodeLabels labels, NodeSplit split, String targetType) {
         if (labels.nodeCount() != n) {
             throw new IllegalArgumentException("There are labels for " + labels.nodeCount() + " nodes but the target "
                     + "type '" + targetType + "' has " + n);
