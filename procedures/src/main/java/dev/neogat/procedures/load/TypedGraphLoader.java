@@ -53,17 +53,7 @@ public final class TypedGraphLoader {
     public static TypedLoadedGraph load(Transaction tx, ProjectionConfig projection, String labelProperty,
                                         GraphLoader.SplitSpec split, List<String> targetLabels,
                                         TerminationGuard guard, Consumer<String> phase) {
-        List<String> labels = projection.nodeLabels();
-        if (labels.isEmpty()) {
-            throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
-                    + "node types (in order: a node with several of them belongs to the first)");
-        }
-        if (!projection.selfLoops() || projection.dropDuplicates()) {
-            throw new IllegalArgumentException("Typed models do not support " + (!projection.selfLoops()
-                    ? "'selfLoops: false'" : "'dropDuplicates: true'") + " yet; leave it out, or give typed: false");
-        }
-        requireFeatureMap(projection);
-        requireTargetLabelsProjected(targetLabels, labels);
+        List<String> labels = requireTypedProjection(projection, targetLabels);
         DatabaseNames.requireProjection(tx, projection, labelProperty, split == null ? null : split.property());
         long start = System.nanoTime();
         phase.accept("reading nodes");
@@ -262,6 +252,25 @@ public final class TypedGraphLoader {
     public static void requireNames(ProjectionConfig projection, List<String> targetLabels) {
         requireFeatureMap(projection);
         requireTargetLabelsProjected(targetLabels, projection.nodeLabels());
+    }
+
+    /**
+     * The projection's labels, once it is one a typed model can be trained on or run over: labels given, self loops
+     * kept and duplicates not dropped, a feature map that names projected labels, target labels among the projected
+     * ones. Shared by the in-heap loader and the store-backed graph, so both refuse alike.
+     */
+    static List<String> requireTypedProjection(ProjectionConfig projection, List<String> targetLabels) {
+        List<String> labels = projection.nodeLabels();
+        if (labels.isEmpty()) {
+            throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
+                    + "node types (in order: a node with several of them belongs to the first)");
+        }
+        if (!projection.selfLoops() || projection.dropDuplicates()) {
+            throw new IllegalArgumentException("Typed models do not support " + (!projection.selfLoops()
+                    ? "'selfLoops: false'" : "'dropDuplicates: true'") + " yet; leave it out, or give typed: false");
+        }
+        requireNames(projection, targetLabels);
+        return labels;
     }
 
     /** With featureProperties as a map: one entry for each projected label and none for any other. */

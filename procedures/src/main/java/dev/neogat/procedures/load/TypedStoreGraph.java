@@ -137,17 +137,7 @@ public final class TypedStoreGraph {
     public static TypedStoreGraph open(Transaction tx, ProjectionConfig projection, String labelProperty,
                                        GraphLoader.SplitSpec splitSpec, List<String> targetLabels,
                                        TerminationGuard guard, Consumer<String> phase) {
-        List<String> labels = projection.nodeLabels();
-        if (labels.isEmpty()) {
-            throw new IllegalArgumentException("A typed model needs 'nodeLabels': the labels whose nodes become its "
-                    + "node types (in order: a node with several of them belongs to the first)");
-        }
-        if (!projection.selfLoops() || projection.dropDuplicates()) {
-            throw new IllegalArgumentException("Typed models do not support " + (!projection.selfLoops()
-                    ? "'selfLoops: false'" : "'dropDuplicates: true'") + " yet; leave it out, or give typed: false");
-        }
-        TypedGraphLoader.requireFeatureMap(projection);
-        TypedGraphLoader.requireTargetLabelsProjected(targetLabels, labels);
+        List<String> labels = TypedGraphLoader.requireTypedProjection(projection, targetLabels);
         DatabaseNames.requireProjection(tx, projection, labelProperty, splitSpec.property());
         long start = System.nanoTime();
         phase.accept("reading nodes per label (the projection stays in the store)");
