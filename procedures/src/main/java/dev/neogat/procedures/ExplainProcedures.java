@@ -54,8 +54,9 @@ public class ExplainProcedures extends ProcedureBase {
             @Name(value = "node", description = "A node of the model's projection, or its id.") Object node,
             @Name(value = "config", defaultValue = "{}", description = "k (default 10), rankBy ('occlusion', the "
                     + "default, or 'flow'), head ('mean', the default, or a head index), topFeatures (default 5), "
-                    + "featureNames (a list, or the name of a node property holding the vocabulary), concurrency, and "
-                    + "projection overrides as for gat.predict.stream.") Map<String, Object> config) {
+                    + "featureNames (a list, or the name of a node property holding the vocabulary; for a typed "
+                    + "model a map from label to either), concurrency, and projection overrides as for "
+                    + "gat.predict.stream.") Map<String, Object> config) {
         ExplainFacade.ExplainedNode explained = ExplainFacade.stream(context(), modelName, node, config);
         return rows(explained).stream();
     }
@@ -98,7 +99,7 @@ public class ExplainProcedures extends ProcedureBase {
             List<Map<String, Object>> features = new ArrayList<>();
             for (Explanation.FeatureAttribution f : n.topFeatures()) {
                 Map<String, Object> feature = new LinkedHashMap<>();
-                feature.put("feature", explained.featureName(f.feature()));
+                feature.put("feature", explained.featureName(n.node(), f.feature()));
                 feature.put("index", (long) f.feature());
                 feature.put("value", f.input());
                 feature.put("attribution", f.attribution());

@@ -175,7 +175,9 @@ class ExplainProceduresTest {
                 Arguments.of(Map.of("featureNames", "nothingHere"), "Configuration 'featureNames' names the property "
                         + "'nothingHere', but no node has it"),
                 Arguments.of(Map.of("featureNames", "colour"), "Configuration 'featureNames': the property 'colour' "
-                        + "holds the string"));
+                        + "holds the string"),
+                Arguments.of(Map.of("featureNames", Map.of("Item", List.of("a"))), "Configuration 'featureNames' must "
+                        + "be a list of names or the name of a node property holding them, but was"));
     }
 
     @ParameterizedTest

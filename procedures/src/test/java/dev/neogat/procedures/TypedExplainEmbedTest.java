@@ -245,6 +245,79 @@ class TypedExplainEmbedTest {
     }
 
     @Test
+    void featureNamesNameEachLabelsColumnsFromAListOrAPropertyOfThatLabel() {
+        List<String> paperWords = java.util.stream.IntStream.range(0, 8).mapToObj(i -> "word" + i).toList();
+        db.executeTransactionally("MATCH (a:Author) WITH a LIMIT 1 SET a.vocabulary = ['h-index', 'papers', 'years']");
+        try {
+            long node = paperId(3);
+            Map<String, Object> featureNames = new HashMap<>();
+            featureNames.put("Paper", paperWords);
+            featureNames.put("Author", "vocabulary");
+            featureNames.put("Topic", null);
+            List<Map<String, Object>> rows = rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("k", 1000, "topFeatures", 3, "featureNames", featureNames)));
+            Map<String, Integer> seen = new HashMap<>();
+            for (Map<String, Object> row : rows) {
+                if (!"node".equals(row.get("kind"))) {
+                    continue;
+                }
+                String label = (String) row.get("label");
+                for (Map<String, Object> feature : (List<Map<String, Object>>) row.get("topFeatures")) {
+                    int index = ((Long) feature.get("index")).intValue();
+                    Object expected = switch (label) {
+                        case "Paper" -> paperWords.get(index);
+                        case "Author" -> List.of("h-index", "papers", "years").get(index);
+                        default -> (long) index; // Venue: left out of the map, its columns keep their indices
+                    };
+                    assertThat(feature.get("feature")).as(label + " column " + index).isEqualTo(expected);
+                    seen.merge(label, 1, Integer::sum);
+                }
+            }
+            assertThat(seen).containsKeys("Paper", "Author", "Venue");
+
+            // The same explanation without names: the same columns and attributions, named by index.
+            List<Map<String, Object>> plain = rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("k", 1000, "topFeatures", 3)));
+            assertThat(plain).hasSameSizeAs(rows);
+            for (int i = 0; i < rows.size(); i++) {
+                List<Map<String, Object>> named = (List<Map<String, Object>>) rows.get(i).get("topFeatures");
+                List<Map<String, Object>> indexed = (List<Map<String, Object>>) plain.get(i).get("topFeatures");
+                assertThat(named == null ? null : named.stream().map(f -> f.get("attribution")).toList())
+                        .isEqualTo(indexed == null ? null : indexed.stream().map(f -> f.get("attribution")).toList());
+            }
+
+            // Bad input: one clear error each.
+            Map<String, Object> movie = Map.of("Movie", List.of("a"));
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", movie)))).rootCause().hasMessage("Configuration 'featureNames' names the "
+                    + "label 'Movie', which the typed model 'typed' does not read; its labels are [Paper, Author, "
+                    + "Venue, Topic]");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", Map.of("Topic", List.of("a")))))).rootCause().hasMessageContaining(
+                    "names features for the label 'Topic', whose nodes have no features in the typed model 'typed'");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", paperWords)))).rootCause().hasMessageContaining("Configuration "
+                    + "'featureNames' is one list of names, but the typed model 'typed' reads features on 3 labels "
+                    + "[Paper, Author, Venue]");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", Map.of("Paper", List.of("a", "b")))))).rootCause().hasMessage(
+                    "Configuration 'featureNames' has 2 names but the model has 8 input features on the label 'Paper'");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", Map.of("Venue", "vocabulary"))))).rootCause().hasMessageContaining(
+                    "Configuration 'featureNames' names the property 'vocabulary', but no 'Venue' node has it");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", Map.of("Author", "profile"))))).rootCause().hasMessageStartingWith(
+                    "Configuration 'featureNames': the property 'profile' holds ").hasMessageEndingWith(
+                    ", not a list of strings");
+            assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", node, "config",
+                    Map.of("featureNames", 7)))).rootCause().hasMessageContaining("Configuration 'featureNames' must "
+                    + "be a list of names or the name of a node property holding them, or a map from label to either");
+        } finally {
+            db.executeTransactionally("MATCH (a:Author) REMOVE a.vocabulary");
+        }
+    }
+
+    @Test
     void aNodeOfAnotherLabelAndBadInputAreRefusedClearly() {
         long author = (Long) rows("MATCH (a:Author) RETURN id(a) AS id LIMIT 1", Map.of()).get(0).get("id");
         assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", author, "config", Map.of())))
@@ -253,9 +326,6 @@ class TypedExplainEmbedTest {
         assertThatThrownBy(() -> rows("CALL gat.explain.write('typed', {writeProperty: 'why2', nodes: [$id]})",
                 Map.of("id", author))).rootCause().hasMessageContaining("Configuration 'nodes' entry 0 (id " + author
                 + ") is a 'Author' node");
-        assertThatThrownBy(() -> rows(STREAM, Map.of("model", "typed", "node", paperId(1), "config",
-                Map.of("featureNames", List.of("a")))))
-                .rootCause().hasMessageContaining("'featureNames' with a typed model is not supported yet");
         assertThatThrownBy(() -> rows("CALL gat.explain.write('typed', {writeProperty: 'text'})", Map.of()))
                 .rootCause().hasMessageContaining("'writeProperty' names the property 'text', an input");
         assertThat(rows("MATCH (n) WHERE n.why2 IS NOT NULL RETURN count(n) AS n", Map.of()).get(0).get("n"))

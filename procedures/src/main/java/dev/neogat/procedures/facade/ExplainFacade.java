@@ -22,7 +22,6 @@ import dev.neogat.procedures.write.PropertyWriter;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.procedures.write.WriteTally;
 import dev.neogat.util.TerminationFlag;
-import org.neo4j.graphdb.Result;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +44,7 @@ import java.util.stream.IntStream;
  */
 public final class ExplainFacade {
 
-    public static final List<String> STREAM_KEYS = keys("k", "head", "rankBy", "topFeatures", "featureNames");
+    public static final List<String> STREAM_KEYS = keys("k", "head", "rankBy", "topFeatures", FeatureNames.KEY);
     public static final List<String> WRITE_KEYS = keys("nodes", "k", "head", "rankBy", "writeProperty",
             "writeBatchSize");
 
@@ -70,16 +69,17 @@ public final class ExplainFacade {
     public record ExplainedNode(Explanation explanation, IntToLongFunction neo4jNodes,
                                 IntToLongFunction neo4jRelationships, List<Object> classValues,
                                 Map<Integer, Integer> neighbourRanks, Map<Integer, Integer> relationshipRanks,
-                                List<String> featureNames) {
+                                IntFunction<List<String>> featureNames) {
 
         /** The value a class index stands for, as stored in the label property. */
         public Object classValue(int c) {
             return c < 0 ? null : classValues == null ? (Object) (long) c : classValues.get(c);
         }
 
-        /** The name of a feature column: from featureNames, or the column index. */
-        public Object featureName(int column) {
-            return featureNames == null ? (Object) (long) column : featureNames.get(column);
+        /** The name of a feature column of a node: from featureNames (its label's, typed), or the column index. */
+        public Object featureName(int node, int column) {
+            List<String> names = featureNames.apply(node);
+            return names == null ? (Object) (long) column : names.get(column);
         }
     }
 
@@ -107,19 +107,14 @@ public final class ExplainFacade {
         TrainedModel model = ModelRun.model(context, modelName);
         Settings settings = settings(config, rawConfig, maxHeads(model.config()), DEFAULT_K);
         int topFeatures = config.integer("topFeatures", DEFAULT_TOP_FEATURES, 0, 1_000_000);
-        Object featureNamesValue = rawConfig == null ? null : rawConfig.get("featureNames");
-        List<String> names = featureNamesValue instanceof List<?> list ? namesFromList(list, model.config()) : null;
-        if (featureNamesValue != null && !(featureNamesValue instanceof List<?>)) {
-            config.string("featureNames", null);
-        }
+        Object featureNamesValue = config.rawValue(FeatureNames.KEY);
         long neo4jId = ConfigMap.nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
             ModelRun.Loaded loaded = ModelRun.loadAround(context, modelName, config, List.of(neo4jId),
                     entry -> "The node", job, orientation -> List.of());
             int target = denseId(loaded, neo4jId, "The node");
-            if (featureNamesValue instanceof String property) {
-                names = namesFromProperty(context, property, neo4jId, model.config());
-            }
+            List<String> names = featureNamesValue == null ? null
+                    : FeatureNames.untyped(context, featureNamesValue, neo4jId, model.config().inputDim());
             job.phase("explaining");
             Explanation explanation;
             try (CpuBackend backend = new CpuBackend(settings.concurrency(), context.terminationFlag())) {
@@ -128,7 +123,7 @@ public final class ExplainFacade {
             }
             LoadedGraph graph = loaded.graph();
             return cut(explanation, graph.nodes()::toNeo4j, r -> graph.relationshipIds()[r],
-                    loaded.model().metadata().classes(), settings, names);
+                    loaded.model().metadata().classes(), settings, n -> names);
         }
     }
 
@@ -137,11 +132,6 @@ public final class ExplainFacade {
                                              Object node, ConfigMap config, Map<String, Object> rawConfig) {
         Settings settings = settings(config, rawConfig, maxHeads(model), DEFAULT_K);
         int topFeatures = config.integer("topFeatures", DEFAULT_TOP_FEATURES, 0, 1_000_000);
-        if (config.has("featureNames")) {
-            throw new IllegalArgumentException("The model '" + modelName + "' is a typed model; 'featureNames' with a "
-                    + "typed model is not supported yet (its labels have features of their own); the top features "
-                    + "name each feature by its column in its label's features");
-        }
         long neo4jId = ConfigMap.nodeId(node, "The node");
         try (Jobs.Job job = Jobs.start("explain", modelName, context.database(), null)) {
             String targetType = model.config().targetType();
@@ -151,6 +141,8 @@ public final class ExplainFacade {
                     + "' predicts, and so explains, nodes of its target label '" + targetType + "' only"),
                     new Inference.Request(false, false), job);
             int target = typedTarget(run, modelName, neo4jId, "The node");
+            Map<String, List<String>> names = FeatureNames.typed(context, config.rawValue(FeatureNames.KEY), neo4jId,
+                    modelName, model.config());
             job.phase("explaining");
             Explanation explanation;
             try (CpuBackend backend = new CpuBackend(settings.concurrency(), context.terminationFlag())) {
@@ -160,7 +152,7 @@ public final class ExplainFacade {
             }
             TypedIds ids = new TypedIds(run.graph().graph());
             return cut(explanation, typedNodes(run.graph(), ids), typedRelationships(run.graph(), ids),
-                    run.classValues(), settings, null);
+                    run.classValues(), settings, n -> names.get(ids.type(n)));
         }
     }
 
@@ -361,7 +353,7 @@ public final class ExplainFacade {
 
     private static ExplainedNode cut(Explanation explanation, IntToLongFunction neo4jNodes,
                                      IntToLongFunction neo4jRelationships, List<Object> classes, Settings settings,
-                                     List<String> names) {
+                                     IntFunction<List<String>> names) {
         Map<Integer, Integer> neighbourRanks = new LinkedHashMap<>();
         List<Explanation.NodeInfluence> neighbours = explanation.topNeighbours(Integer.MAX_VALUE, settings.ranking());
         for (int i = 0; i < neighbours.size(); i++) {
@@ -385,49 +377,5 @@ public final class ExplainFacade {
                     .featureProperties() + ")");
         }
         return dense;
-    }
-
-    private static List<String> namesFromList(List<?> list, GatConfig model) {
-        if (list.size() != model.inputDim()) {
-            throw new IllegalArgumentException("Configuration 'featureNames' has " + list.size()
-                    + " names but the model has " + model.inputDim() + " input features");
-        }
-        List<String> names = new ArrayList<>(list.size());
-        for (int i = 0; i < list.size(); i++) {
-            if (!(list.get(i) instanceof String s)) {
-                throw new IllegalArgumentException("Configuration 'featureNames' must hold strings, but entry " + i
-                        + " is " + ConfigMap.describe(list.get(i)));
-            }
-            names.add(s);
-        }
-        return names;
-    }
-
-    /** The vocabulary in a node property: on the explained node, else on the first node that has it. */
-    @SuppressWarnings("deprecation")
-    private static List<String> namesFromProperty(ProcedureContext context, String property, long neo4jId,
-                                                  GatConfig model) {
-        Object value = context.tx().getNodeById(neo4jId).getProperty(property, null);
-        if (value == null) {
-            try (Result result = context.tx().execute("MATCH (n) WHERE n[$p] IS NOT NULL RETURN n[$p] AS v LIMIT 1",
-                    Map.of("p", property))) {
-                value = result.hasNext() ? result.next().get("v") : null;
-            }
-        }
-        if (value == null) {
-            throw new IllegalArgumentException("Configuration 'featureNames' names the property '" + property
-                    + "', but no node has it; give the vocabulary as a list of strings or a property holding one");
-        }
-        List<?> list = value instanceof String[] strings ? List.of(strings)
-                : value instanceof List<?> l ? l : null;
-        if (list == null) {
-            throw new IllegalArgumentException("Configuration 'featureNames': the property '" + property
-                    + "' holds " + ConfigMap.describe(value) + ", not a list of strings");
-        }
-        if (list.size() != model.inputDim()) {
-            throw new IllegalArgumentException("Configuration 'featureNames': the property '" + property + "' holds "
-                    + list.size() + " names but the model has " + model.inputDim() + " input features");
-        }
-        return namesFromList(list, model);
     }
 }
