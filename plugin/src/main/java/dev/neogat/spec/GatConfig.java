@@ -360,7 +360,7 @@ public final class GatConfig {
     }
 
     /** Starts from the {@code DEFAULT_*} values; inputDropoutPerHead is 'auto' until set. */
-    public static final class Builder {
+    public static final class Builder implements TunableBuilder<Builder> {
         private Variant variant = DEFAULT_VARIANT;
         private final int inputDim;
         private final int classCount;

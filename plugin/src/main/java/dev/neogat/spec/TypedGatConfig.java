@@ -106,6 +106,18 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
                 multiLabel, aggregation, semanticDim, Map.of());
     }
 
+    /** A builder holding every value of this configuration. */
+    public Builder toBuilder() {
+        Builder builder = new Builder(inputWidths, relations, targetType, classCount);
+        edgeDims.forEach(builder::edgeDim);
+        featureless.forEach(builder::featureless);
+        return builder.variant(variant).layers(layers).hiddenChannels(hiddenChannels).hiddenHeads(hiddenHeads)
+                .outputHeads(outputHeads).concatHidden(concatHidden).featureDropout(featureDropout)
+                .attentionDropout(attentionDropout).messageDropout(messageDropout).negativeSlope(negativeSlope)
+                .residual(residual).multiLabel(multiLabel).aggregation(aggregation).semanticDim(semanticDim)
+                .normalizeFeatures(normalizeFeatures);
+    }
+
     /** The width of a relation's relationship features; 0 for none. */
     public int edgeDim(Relation relation) {
         return edgeDims.getOrDefault(relation, 0);
@@ -368,7 +380,7 @@ public record TypedGatConfig(Map<String, Integer> inputWidths, List<Relation> re
      * except that features are read as given unless {@link #normalizeFeatures} says otherwise (gat.train sets it
      * from its key, whose default normalises).
      */
-    public static final class Builder {
+    public static final class Builder implements TunableBuilder<Builder> {
         private final Map<String, Integer> inputWidths;
         private final List<Relation> relations;
         private final String targetType;

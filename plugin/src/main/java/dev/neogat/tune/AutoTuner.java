@@ -1,15 +1,21 @@
 package dev.neogat.tune;
 
 import dev.neogat.data.NodeSplit;
-import dev.neogat.spec.GatConfig;
 import dev.neogat.model.ModelMetadata;
 import dev.neogat.model.TrainedModel;
+import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.Backend;
+import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingData;
 import dev.neogat.train.TrainingDivergedException;
+import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
+import dev.neogat.train.TypedTrainer;
+import dev.neogat.train.TypedTrainingData;
+import dev.neogat.train.TypedTrainingResult;
 import dev.neogat.util.TerminatedException;
 import dev.neogat.util.TerminationFlag;
 
@@ -18,12 +24,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * Seeded random search: the trial configurations are drawn up front from the seed (the first is the
  * unsearched defaults when they lie in the space), each trial trains on the training nodes and is scored
  * on the validation nodes of data whose test nodes have neither split membership nor labels, and the best
- * by validation is then trained again on the full data (same seed: the same weights) and returned.
+ * by validation is then trained again on the full data (same seed: the same weights) and returned. The same
+ * search serves untyped and typed models ({@link ModelTraining}: what differs between them).
  */
 public final class AutoTuner {
 
@@ -42,35 +50,131 @@ public final class AutoTuner {
     public record Result(Search search, GatConfig config, TrainingConfig training, TrainingResult result) {
     }
 
+    /**
+     * A search over a typed model and the training of its chosen configuration on the full data; {@link #model()}
+     * is the trained model with the search in its metadata.
+     */
+    public record TypedResult(Search search, TypedGatConfig config, TrainingConfig training,
+                              TypedTrainingResult result, ModelMetadata.AutoTune autoTune) {
+
+        public TypedTrainedModel model() {
+            TypedTrainedModel trained = result.model();
+            return trained.withMetadata(trained.metadata().withAutoTune(autoTune));
+        }
+    }
+
+    /**
+     * One kind of model as the search trains it: {@code D} its data, {@code R} a training's result. The trials and the
+     * final training differ only in the data they are given.
+     */
+    private interface ModelTraining<D, R> {
+
+        /** The base configuration's value of a tunable key; null when it has no single value. */
+        Object baseValue(String key);
+
+        /** The base configuration with {@code values} applied, trained on {@code data}. */
+        R train(D data, Map<String, Object> values, TrainingListener epochs, TerminationFlag termination);
+
+        /** What {@code result} says of trial {@code number}: its validation and training numbers. */
+        Trial trial(int number, Map<String, Object> values, R result);
+    }
+
+    private record Untyped(Backend backend, GatConfig base, TrainingConfig training)
+            implements ModelTraining<TrainingData, TrainingResult> {
+
+        @Override
+        public Object baseValue(String key) {
+            return TrialConfiguration.baseValues(base, training).apply(key);
+        }
+
+        @Override
+        public TrainingResult train(TrainingData data, Map<String, Object> values, TrainingListener epochs,
+                                    TerminationFlag termination) {
+            return Trainer.train(backend, data, TrialConfiguration.model(base, values),
+                    TrialConfiguration.training(training, values), epochs, termination);
+        }
+
+        @Override
+        public Trial trial(int number, Map<String, Object> values, TrainingResult r) {
+            return Trial.of(number, values, r.train(), r.validation(), r.epochsRun(), r.bestEpoch(), r.stopReason(),
+                    r.trainMillis());
+        }
+    }
+
+    private record Typed(Backend backend, TypedGatConfig base, TrainingConfig training)
+            implements ModelTraining<TypedTrainingData, TypedTrainingResult> {
+
+        @Override
+        public Object baseValue(String key) {
+            return TrialConfiguration.baseValues(base, training).apply(key);
+        }
+
+        @Override
+        public TypedTrainingResult train(TypedTrainingData data, Map<String, Object> values, TrainingListener epochs,
+                                         TerminationFlag termination) {
+            return TypedTrainer.train(backend, data, TrialConfiguration.model(base, values),
+                    TrialConfiguration.training(training, values), epochs, termination);
+        }
+
+        @Override
+        public Trial trial(int number, Map<String, Object> values, TypedTrainingResult r) {
+            return Trial.of(number, values, r.train(), r.validation(), r.epochsRun(), r.bestEpoch(), r.stopReason(),
+                    r.trainMillis());
+        }
+    }
+
     private AutoTuner() {
     }
 
     public static Result tuneAndTrain(Backend backend, TrainingData data, GatConfig base, TrainingConfig training,
                                       TuneSettings settings, TuneListener listener, TerminationFlag termination) {
-        Search search = search(backend, data, base, training, settings, listener, termination);
-        termination.assertRunning();
-        listener.onFinalTraining(search.chosen());
-        GatConfig chosenConfig = TrialConfiguration.model(base, search.chosen().configuration());
-        TrainingConfig chosenTraining = TrialConfiguration.training(training, search.chosen().configuration());
-        TrainingResult trained = Trainer.train(backend, data, chosenConfig, chosenTraining, listener.epochs(),
-                termination);
-        TrainedModel model = trained.model().withMetadata(trained.model().metadata()
+        Untyped model = new Untyped(backend, base, training);
+        Search search = search(model, withoutTestNodes(data), settings, listener, termination);
+        TrainingResult trained = trainChosen(model, data, search, listener, termination);
+        TrainedModel stored = trained.model().withMetadata(trained.model().metadata()
                 .withAutoTune(metadata(settings, search)));
-        TrainingResult withMetadata = new TrainingResult(model, trained.history(), trained.bestEpoch(),
+        TrainingResult withMetadata = new TrainingResult(stored, trained.history(), trained.bestEpoch(),
                 trained.stopReason(), trained.train(), trained.validation(), trained.test(), trained.trainMillis(),
                 trained.device());
-        return new Result(search, chosenConfig, chosenTraining, withMetadata);
+        return new Result(search, TrialConfiguration.model(base, search.chosen().configuration()),
+                TrialConfiguration.training(training, search.chosen().configuration()), withMetadata);
+    }
+
+    /** As the untyped {@link #tuneAndTrain}, full-batch, for a typed model. */
+    public static TypedResult tuneAndTrain(Backend backend, TypedTrainingData data, TypedGatConfig base,
+                                           TrainingConfig training, TuneSettings settings, TuneListener listener,
+                                           TerminationFlag termination) {
+        Typed model = new Typed(backend, base, training);
+        Search search = search(model, withoutTestNodes(data), settings, listener, termination);
+        TypedTrainingResult trained = trainChosen(model, data, search, listener, termination);
+        return new TypedResult(search, TrialConfiguration.model(base, search.chosen().configuration()),
+                TrialConfiguration.training(training, search.chosen().configuration()), trained,
+                metadata(settings, search));
     }
 
     /** Runs the trials on {@code data} without its test nodes; chooses by validation score, then loss. */
     public static Search search(Backend backend, TrainingData data, GatConfig base, TrainingConfig training,
                                 TuneSettings settings, TuneListener listener, TerminationFlag termination) {
-        TrainingData validationOnly = withoutTestNodes(data);
-        if (validationOnly.split().validation().length == 0) {
-            throw new IllegalArgumentException("autoTune scores each trial on the validation nodes, but there are "
-                    + "none: give valFraction above 0, or 'val' nodes in the splitProperty");
-        }
-        List<Map<String, Object>> configurations = draw(settings, base, training);
+        return search(new Untyped(backend, base, training), withoutTestNodes(data), settings, listener, termination);
+    }
+
+    /** As the untyped {@link #search}, for a typed model. */
+    public static Search search(Backend backend, TypedTrainingData data, TypedGatConfig base, TrainingConfig training,
+                                TuneSettings settings, TuneListener listener, TerminationFlag termination) {
+        return search(new Typed(backend, base, training), withoutTestNodes(data), settings, listener, termination);
+    }
+
+    private static <D, R> R trainChosen(ModelTraining<D, R> model, D data, Search search, TuneListener listener,
+                                        TerminationFlag termination) {
+        termination.assertRunning();
+        listener.onFinalTraining(search.chosen());
+        return model.train(data, search.chosen().configuration(), listener.epochs(), termination);
+    }
+
+    /** The trials in order on {@code validationOnly} (data without test nodes), within maxTrials and the budget. */
+    private static <D, R> Search search(ModelTraining<D, R> model, D validationOnly, TuneSettings settings,
+                                        TuneListener listener, TerminationFlag termination) {
+        List<Map<String, Object>> configurations = draw(settings, model::baseValue);
         long start = System.nanoTime();
         long budgetNanos = settings.timeBudgetMillis() * 1_000_000L;
         List<Trial> trials = new ArrayList<>();
@@ -89,11 +193,7 @@ public final class AutoTuner {
                     : termination;
             Trial trial;
             try {
-                TrainingResult result = Trainer.train(backend, validationOnly, TrialConfiguration.model(base, values),
-                        TrialConfiguration.training(training, values), listener.epochs(), trialFlag);
-                trial = new Trial(i + 1, values, result.validation().score(), result.validation().loss(),
-                        result.train().score(), result.epochsRun(), result.bestEpoch(), result.stopReason().name(),
-                        result.trainMillis());
+                trial = model.trial(i + 1, values, model.train(validationOnly, values, listener.epochs(), trialFlag));
             } catch (TrainingDivergedException e) {
                 trial = new Trial(i + 1, values, Double.NaN, Double.NaN, Double.NaN, 0, 0, "DIVERGED", Double.NaN);
             } catch (TerminatedException e) {
@@ -122,17 +222,32 @@ public final class AutoTuner {
 
     /** The same graph and features; the test nodes leave the split and lose their labels. */
     static TrainingData withoutTestNodes(TrainingData data) {
-        NodeSplit split = data.split();
-        return new TrainingData(data.graph(), data.features(), data.labels().withoutLabels(split.test()),
-                new NodeSplit(split.train(), split.validation(), new int[0]));
+        return new TrainingData(data.graph(), data.features(), data.labels().withoutLabels(data.split().test()),
+                trialSplit(data.split()), data.relationshipFeatures());
+    }
+
+    /** The same typed graph and features; the target type's test nodes leave the split and lose their labels. */
+    static TypedTrainingData withoutTestNodes(TypedTrainingData data) {
+        return new TypedTrainingData(data.graph(), data.features(), data.targetType(),
+                data.labels().withoutLabels(data.split().test()), trialSplit(data.split()),
+                data.relationshipFeatures());
+    }
+
+    /** The training and validation nodes; there must be validation nodes to score the trials on. */
+    private static NodeSplit trialSplit(NodeSplit split) {
+        if (split.validation().length == 0) {
+            throw new IllegalArgumentException("autoTune scores each trial on the validation nodes, but there are "
+                    + "none: give valFraction above 0, or 'val' nodes in the splitProperty");
+        }
+        return new NodeSplit(split.train(), split.validation(), new int[0]);
     }
 
     /** All trial configurations, from the seed alone: the defaults first when inside the space, then draws. */
-    static List<Map<String, Object>> draw(TuneSettings settings, GatConfig base, TrainingConfig training) {
+    static List<Map<String, Object>> draw(TuneSettings settings, Function<String, Object> baseValue) {
         SearchSpace space = settings.space();
         SplittableRandom random = new SplittableRandom(settings.seed());
         List<Map<String, Object>> configurations = new ArrayList<>();
-        Map<String, Object> defaults = space.baseValues(base, training);
+        Map<String, Object> defaults = space.baseValues(baseValue);
         if (defaults != null) {
             configurations.add(defaults);
         }

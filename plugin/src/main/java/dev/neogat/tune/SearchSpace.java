@@ -1,13 +1,15 @@
 package dev.neogat.tune;
 
 import dev.neogat.spec.GatConfig;
-import dev.neogat.train.TrainingConfig;
+import dev.neogat.spec.TunableBuilder;
+import dev.neogat.spec.TypedGatConfig;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The keys a search draws, each with its range: by default every tunable key the user left unset, over a
@@ -161,11 +163,11 @@ public record SearchSpace(List<SearchDimension> dimensions) {
         return values;
     }
 
-    /** The base configuration's values of the searched keys, when all lie in the space; else null. */
-    Map<String, Object> baseValues(GatConfig base, TrainingConfig training) {
+    /** The base configuration's values of the searched keys ({@code valueOf}: key to value) if all lie in the space. */
+    Map<String, Object> baseValues(Function<String, Object> valueOf) {
         Map<String, Object> values = new LinkedHashMap<>();
         for (SearchDimension dimension : dimensions) {
-            Object value = TrialConfiguration.valueOf(dimension.key(), base, training);
+            Object value = valueOf.apply(dimension.key());
             if (value == null || !dimension.contains(value)) {
                 return null;
             }
@@ -176,15 +178,23 @@ public record SearchSpace(List<SearchDimension> dimensions) {
 
     /** The base configuration widened to the largest hiddenChannels and heads a trial can draw (for memory). */
     public GatConfig largest(GatConfig base) {
-        GatConfig.Builder builder = base.toBuilder();
+        return widest(base.toBuilder(), base.layerCount()).build();
+    }
+
+    /** The typed base configuration widened as {@link #largest(GatConfig)} widens an untyped one. */
+    public TypedGatConfig largest(TypedGatConfig base) {
+        return widest(base.toBuilder(), base.layers()).build();
+    }
+
+    private <B extends TunableBuilder<B>> B widest(B builder, int layers) {
         for (SearchDimension dimension : dimensions) {
-            if (dimension.key().equals("hiddenChannels") && base.layerCount() > 1) {
+            if (dimension.key().equals("hiddenChannels") && layers > 1) {
                 builder.hiddenChannels(dimension.largestInteger());
-            } else if (dimension.key().equals("heads") && base.layerCount() > 1) {
+            } else if (dimension.key().equals("heads") && layers > 1) {
                 builder.hiddenHeads(dimension.largestInteger());
             }
         }
-        return builder.build();
+        return builder;
     }
 
     public Map<String, Object> toMap() {

@@ -1,6 +1,8 @@
 package dev.neogat.tune;
 
 import dev.neogat.model.ModelMetadata;
+import dev.neogat.nn.MetricCounts;
+import dev.neogat.train.StopReason;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,6 +16,13 @@ public record Trial(int number, Map<String, Object> configuration, double valida
 
     public Trial {
         configuration = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(configuration));
+    }
+
+    /** A trial from its training's metrics (the best epoch's weights on the training and validation nodes). */
+    static Trial of(int number, Map<String, Object> configuration, MetricCounts train, MetricCounts validation,
+                    int epochsRun, int bestEpoch, StopReason stopReason, double millis) {
+        return new Trial(number, configuration, validation.score(), validation.loss(), train.score(), epochsRun,
+                bestEpoch, stopReason.name(), millis);
     }
 
     /** Higher validation score wins, then lower validation loss, then the earlier trial. */

@@ -1,18 +1,31 @@
 package dev.neogat.tune;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.TunableBuilder;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.TrainingConfig;
 
 import java.util.Map;
+import java.util.function.Function;
 
-/** Applies a trial's values (tunable key to value) to the model and training settings they replace. */
+/**
+ * Applies a trial's values (tunable key to value) to the model and training settings they replace, for an
+ * untyped or a typed model alike, and reads a base configuration's values of the tunable keys.
+ */
 public final class TrialConfiguration {
 
     private TrialConfiguration() {
     }
 
     public static GatConfig model(GatConfig base, Map<String, Object> values) {
-        GatConfig.Builder builder = base.toBuilder();
+        return apply(base.toBuilder(), values).build();
+    }
+
+    public static TypedGatConfig model(TypedGatConfig base, Map<String, Object> values) {
+        return apply(base.toBuilder(), values).build();
+    }
+
+    private static <B extends TunableBuilder<B>> B apply(B builder, Map<String, Object> values) {
         values.forEach((key, value) -> {
             switch (key) {
                 case "dropout" -> builder.featureDropout(((Number) value).doubleValue());
@@ -25,7 +38,7 @@ public final class TrialConfiguration {
                 default -> throw new IllegalArgumentException("Not a tunable key: '" + key + "'");
             }
         });
-        return builder.build();
+        return builder;
     }
 
     public static TrainingConfig training(TrainingConfig base, Map<String, Object> values) {
@@ -36,16 +49,37 @@ public final class TrialConfiguration {
         return new TrainingConfig(base.epochs(), learningRate, weightDecay, base.patience(), base.seed());
     }
 
-    /** The value {@code key} has in the given settings, or null when it has none single value (per-layer lists). */
-    static Object valueOf(String key, GatConfig model, TrainingConfig training) {
+    /** Each tunable key's value in the given settings, or null when it has no single value (per-layer lists). */
+    static Function<String, Object> baseValues(GatConfig model, TrainingConfig training) {
+        ModelValues values = new ModelValues(model.featureDropout(), model.attentionDropout(),
+                model.messageDropout(), sameInEveryHiddenLayer(model, false), sameInEveryHiddenLayer(model, true),
+                model.normalizeFeatures());
+        return key -> valueOf(key, values, training);
+    }
+
+    /** Each tunable key's value in the given settings (a typed model's hidden layers share heads and channels). */
+    static Function<String, Object> baseValues(TypedGatConfig model, TrainingConfig training) {
+        boolean hidden = model.layers() > 1;
+        ModelValues values = new ModelValues(model.featureDropout(), model.attentionDropout(),
+                model.messageDropout(), hidden ? model.hiddenChannels() : null, hidden ? model.hiddenHeads() : null,
+                model.normalizeFeatures());
+        return key -> valueOf(key, values, training);
+    }
+
+    /** A model's values of the tunable model keys; hiddenChannels and heads null without one value for all. */
+    private record ModelValues(double dropout, double attentionDropout, double messageDropout,
+                               Integer hiddenChannels, Integer heads, boolean normalizeFeatures) {
+    }
+
+    private static Object valueOf(String key, ModelValues model, TrainingConfig training) {
         return switch (key) {
-            case "dropout" -> model.featureDropout();
+            case "dropout" -> model.dropout();
             case "attentionDropout" -> model.attentionDropout();
             case "messageDropout" -> model.messageDropout();
             case "learningRate" -> training.learningRate();
             case "weightDecay" -> training.weightDecay();
-            case "hiddenChannels" -> sameInEveryHiddenLayer(model, false);
-            case "heads" -> sameInEveryHiddenLayer(model, true);
+            case "hiddenChannels" -> model.hiddenChannels();
+            case "heads" -> model.heads();
             case "normalizeFeatures" -> model.normalizeFeatures();
             default -> null;
         };

@@ -50,6 +50,10 @@ class AutoTuneTest {
         }
     }
 
+    private static List<Map<String, Object>> draw(TuneSettings settings, GatConfig base, TrainingConfig training) {
+        return AutoTuner.draw(settings, TrialConfiguration.baseValues(base, training));
+    }
+
     /** What a trial says apart from its wall-clock time. */
     private static List<Map<String, Object>> withoutTimes(AutoTuner.Search search) {
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -120,14 +124,14 @@ class AutoTuneTest {
         assertThat(withoutTimes(two)).isEqualTo(withoutTimes(one));
         assertEquals(one.chosen().number(), two.chosen().number());
 
-        List<Map<String, Object>> drawn = AutoTuner.draw(settings, BASE, TRAINING);
-        assertEquals(drawn, AutoTuner.draw(settings, BASE, TRAINING));
-        assertThat(AutoTuner.draw(new TuneSettings(3, 0, 10, SPACE), BASE, TRAINING)).isNotEqualTo(drawn);
+        List<Map<String, Object>> drawn = draw(settings, BASE, TRAINING);
+        assertEquals(drawn, draw(settings, BASE, TRAINING));
+        assertThat(draw(new TuneSettings(3, 0, 10, SPACE), BASE, TRAINING)).isNotEqualTo(drawn);
     }
 
     @Test
     void theDefaultsAreTheFirstTrialWhenTheyLieInTheSpace() {
-        List<Map<String, Object>> drawn = AutoTuner.draw(new TuneSettings(5, 0, 1, SPACE), BASE, TRAINING);
+        List<Map<String, Object>> drawn = draw(new TuneSettings(5, 0, 1, SPACE), BASE, TRAINING);
         assertEquals(5, drawn.size());
         assertEquals(BASE.featureDropout(), drawn.get(0).get("dropout"));
         assertEquals(TRAINING.learningRate(), drawn.get(0).get("learningRate"));
@@ -136,7 +140,7 @@ class AutoTuneTest {
 
         SearchSpace narrow = space(Map.of("dropout", List.of(0.1, 0.2), "hiddenChannels", List.of(4),
                 "heads", List.of(2)), Map.of());
-        List<Map<String, Object>> noDefaults = AutoTuner.draw(new TuneSettings(3, 0, 1, narrow), BASE, TRAINING);
+        List<Map<String, Object>> noDefaults = draw(new TuneSettings(3, 0, 1, narrow), BASE, TRAINING);
         for (Map<String, Object> values : noDefaults) {
             assertThat((Double) values.get("dropout")).isBetween(0.1, 0.2);
         }
@@ -151,7 +155,7 @@ class AutoTuneTest {
                 .contains("attentionDropout", "weightDecay", "hiddenChannels");
         GatConfig base = BASE.toBuilder().featureDropout(0.3).hiddenHeads(2).build();
         TrainingConfig training = new TrainingConfig(25, 0.02, 5e-4, 8, 3);
-        for (Map<String, Object> values : AutoTuner.draw(new TuneSettings(6, 0, 2, space), base, training)) {
+        for (Map<String, Object> values : draw(new TuneSettings(6, 0, 2, space), base, training)) {
             assertThat(values).doesNotContainKeys("dropout", "learningRate", "heads");
             GatConfig model = TrialConfiguration.model(base, values);
             assertEquals(0.3, model.featureDropout());
@@ -264,6 +268,20 @@ class AutoTuneTest {
         assertThrows(TerminatedException.class, () -> search(SMALL.trainingData(), 1,
                 new TuneSettings(3, 0, 5, SPACE), midTrial, inside::get));
         assertEquals(3, epochs[0]);
+    }
+
+    @Test
+    void theTrialsAttendOverTheRelationshipFeatures() {
+        dev.neogat.train.TypedSignalGraph graph = new dev.neogat.train.TypedSignalGraph(60, 1);
+        TrainingData data = graph.untyped();
+        assertThat(AutoTuner.withoutTestNodes(data).relationshipFeatures()).isSameAs(data.relationshipFeatures())
+                .isNotNull();
+        try (CpuBackend backend = new CpuBackend(1, TerminationFlag.RUNNING)) {
+            AutoTuner.Search search = AutoTuner.search(backend, data, graph.untypedConfig(2),
+                    new TrainingConfig(3, 0.01, 5e-4, 3, 1), new TuneSettings(1, 0, 1, SPACE), TuneListener.NONE,
+                    TerminationFlag.RUNNING);
+            assertThat(search.trials()).hasSize(1);
+        }
     }
 
     @Test
