@@ -17,7 +17,9 @@ public class TrainProcedures extends ProcedureBase {
     @Description("Trains a graph attention network (GAT or GATv2) to classify nodes, stores it in the model catalog "
             + "under modelName and, when writeProperty, probabilityProperty, attentionProperty, selfAttentionProperty "
             + "or embeddingProperty are given, writes predictions and attention back in the same call. Trains "
-            + "full-batch or on sampled mini-batches (config mode); mode and modeReason say which ran and why.")
+            + "full-batch or on sampled mini-batches (config mode); mode and modeReason say which ran and why. With "
+            + "autoTune, untyped and typed models alike, it trains the best of a seeded search over the keys left "
+            + "unset, each trial scored on the validation nodes only.")
     public Stream<TrainFacade.TrainResult> train(
             @Name(value = "modelName", description = "Name for the trained model: 1 to 128 letters, digits, '_', '-' "
                     + "or '.', starting with a letter or digit.") String modelName,

@@ -1,6 +1,7 @@
 package dev.neogat.procedures.config;
 
 import dev.neogat.spec.GatConfig;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.Variant;
 import dev.neogat.train.MiniBatchConfig;
 import dev.neogat.train.TrainingConfig;
@@ -69,6 +70,11 @@ public record TrainConfig(ProjectionConfig projection, String labelProperty, Str
 
     /** The model the memory check must allow for: with autoTune, the widest a trial can draw. */
     public GatConfig largestModel(GatConfig base) {
+        return autoTune == null ? base : autoTune.space().largest(base);
+    }
+
+    /** As {@link #largestModel(GatConfig)}, for a typed model. */
+    public TypedGatConfig largestModel(TypedGatConfig base) {
         return autoTune == null ? base : autoTune.space().largest(base);
     }
 

@@ -39,8 +39,7 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
 
     /**
      * Whether {@code config} trains a typed model: as asked, or under 'auto' when its projection names more than one
-     * label or relationship type and it asks for nothing typed models do not do yet ({@link #untypedOnly}), so
-     * that such runs keep training as they did before typed models.
+     * label or relationship type (or featureProperties is a map by label), autoTune or not.
      */
     public boolean typedFor(TrainConfig config) {
         if (typed != null) {
@@ -51,15 +50,6 @@ public record TypedSettings(Boolean typed, List<String> targetLabels, RelationAg
                 || projection.featurePropertiesByLabel() != null;
         // With relationshipFeatures, 'auto' stays untyped, as such runs trained before typed models existed (an
         // untyped model also attends over them); typed: true trains a typed one.
-        return several && untypedOnly(config).isEmpty() && projection.relationshipFeatures() == null;
-    }
-
-    /** The settings of {@code config} that only untyped models support for now. */
-    public static List<String> untypedOnly(TrainConfig config) {
-        List<String> settings = new java.util.ArrayList<>();
-        if (config.autoTune() != null) {
-            settings.add("autoTune");
-        }
-        return settings;
+        return several && projection.relationshipFeatures() == null;
     }
 }

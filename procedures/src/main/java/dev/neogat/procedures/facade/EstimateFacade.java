@@ -139,8 +139,9 @@ public final class EstimateFacade {
                       Map<Relation, Long> originalEdges, Map<String, Long> featureValues, Map<String, Integer> widths,
                       String target, long relationships, TypedGatConfig model) {
 
-        MemoryEstimate fullBatch() {
-            return MemoryEstimate.typed(model, nodes, slots, originalEdges, featureValues, true);
+        /** With autoTune, for the widest model a trial can draw. */
+        MemoryEstimate fullBatch(TrainConfig config) {
+            return MemoryEstimate.typed(config.largestModel(model), nodes, slots, originalEdges, featureValues, true);
         }
 
         MemoryEstimate miniBatch(TrainConfig config) {
@@ -247,7 +248,7 @@ public final class EstimateFacade {
      */
     private static EstimateResult typedEstimate(ProcedureContext context, TrainConfig config) {
         TypedSizes sizes = typedSizes(context, config);
-        MemoryEstimate fullBatch = sizes.fullBatch();
+        MemoryEstimate fullBatch = sizes.fullBatch(config);
         MemoryEstimate miniBatch = sizes.miniBatch(config);
         MemoryEstimate fromStore = sizes.fromStore(config);
         BatchingChoice batching = TrainFacade.chooseBatching(config, fullBatch, miniBatch);

@@ -268,7 +268,7 @@ public final class TrainFacade {
     }
 
     /** Progress per trial in gat.progress() (phase and done/total trials), epochs as without autoTune. */
-    private static TuneListener tuneListener(ProcedureContext context, Jobs.Job job, String modelName) {
+    static TuneListener tuneListener(ProcedureContext context, Jobs.Job job, String modelName) {
         TrainingListener epochs = listener(context, job, modelName);
         return new TuneListener() {
             @Override
@@ -298,7 +298,7 @@ public final class TrainFacade {
     }
 
     /** The configuration as read, with the searched keys at the chosen trial's values. */
-    private static Map<String, Object> withChosen(Map<String, Object> used, Trial chosen) {
+    static Map<String, Object> withChosen(Map<String, Object> used, Trial chosen) {
         Map<String, Object> configuration = new LinkedHashMap<>(used);
         chosen.configuration().forEach((key, value) ->
                 configuration.put(key, value instanceof Integer width ? List.of(width) : value));

@@ -59,7 +59,7 @@ final class TypedStoreTraining {
             return null;
         }
         MiniBatchConfig miniBatch = batching.miniBatch();
-        MemoryEstimate fullBatch = sizes.fullBatch();
+        MemoryEstimate fullBatch = sizes.fullBatch(config);
         MemoryEstimate inHeap = sizes.miniBatch(config);
         MemoryEstimate fromStore = sizes.fromStore(config);
         long budget = budget(config);
@@ -325,8 +325,9 @@ final class TypedStoreTraining {
                                                TypedTrainingResult result, DeviceChoice device,
                                                BatchingChoice batching, WriteBack.Summary written,
                                                double writeMillis) {
-        return TypedTrainFacade.typedRow(modelName, config, store.nodeTypes(), store.relations().size(),
-                store.targetType(), store.classValues(), store.nodeCount(), store.relationshipCount(),
-                store.loadMillis(), result, device, batching, written, writeMillis);
+        return TypedTrainFacade.typedRow(modelName, TypedTrainFacade.typedConfiguration(config, store.targetType()),
+                store.nodeTypes(), store.relations().size(), store.targetType(), store.classValues(),
+                store.nodeCount(), store.relationshipCount(), store.loadMillis(), result, device, batching, written,
+                writeMillis);
     }
 }

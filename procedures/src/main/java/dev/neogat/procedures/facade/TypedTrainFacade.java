@@ -31,6 +31,7 @@ import dev.neogat.train.TypedPrediction;
 import dev.neogat.train.TypedTrainer;
 import dev.neogat.train.TypedTrainingData;
 import dev.neogat.train.TypedTrainingResult;
+import dev.neogat.tune.AutoTuner;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,7 +42,8 @@ import java.util.Map;
 
 /**
  * {@code gat.train} on a typed projection ({@link TypedSettings}): load it per label and relation
- * ({@link TypedGraphLoader}), train a typed GAT ({@link TypedTrainer}), store it, and write the predictions of the
+ * ({@link TypedGraphLoader}), train a typed GAT ({@link TypedTrainer}, or the best of an autoTune search,
+ * {@link AutoTuner}), store it, and write the predictions of the
  * target label's nodes as the untyped path writes them. Every unsupported setting is refused before anything is
  * loaded; a failure before the model is stored leaves the catalog as it was.
  */
@@ -82,14 +84,29 @@ final class TypedTrainFacade {
             try (Backend backend = device.backend()) {
                 TypedTrainingData data = new TypedTrainingData(graph.graph(), graph.features(), graph.targetType(),
                         graph.labels(), graph.split(), graph.relationshipFeatures());
-                job.phase("training");
-                TypedTrainingResult result = TypedTrainer.train(backend, data, gatConfig, config.training(),
-                        batching.miniBatch(), config.concurrency(), TrainFacade.listener(context, job, modelName),
-                        context.terminationFlag());
+                TypedTrainingResult result;
+                TypedTrainedModel trained;
+                Map<String, Object> configuration = typedConfiguration(config, graph.targetType());
+                if (config.autoTune() == null) {
+                    job.phase("training");
+                    result = TypedTrainer.train(backend, data, gatConfig, config.training(), batching.miniBatch(),
+                            config.concurrency(), TrainFacade.listener(context, job, modelName),
+                            context.terminationFlag());
+                    trained = result.model();
+                } else {
+                    // Full-batch, as TrainConfig and chooseBatching make every autoTune run.
+                    AutoTuner.TypedResult tuned = AutoTuner.tuneAndTrain(backend, data, gatConfig, config.training(),
+                            config.autoTune(), TrainFacade.tuneListener(context, job, modelName),
+                            context.terminationFlag());
+                    result = tuned.result();
+                    trained = tuned.model();
+                    gatConfig = tuned.config();
+                    configuration = TrainFacade.withChosen(configuration, tuned.search().chosen());
+                }
                 job.phase("predicting");
                 Map<String, ModelMetadata.TrainedNodes> trainedNodes = TrainedNodeRows.record(context.tx(), gatConfig,
                         graph);
-                TypedPrediction prediction = TypedInference.run(backend, result.model(), graph.graph(),
+                TypedPrediction prediction = TypedInference.run(backend, trained, graph.graph(),
                         graph.features(), graph.relationshipFeatures(), trainedRows(gatConfig), new Inference.Request(
                                 config.write().attentionProperty() != null
                                         || config.write().selfAttentionProperty() != null,
@@ -97,8 +114,8 @@ final class TypedTrainFacade {
                 ModelMetadata.TestReport testReport = ClassificationReport.of(prediction::predictedClass,
                         node -> new int[]{prediction.predictedClass(node)}, graph.labels(), graph.split().test())
                         .toMetadata(graph.classValues());
-                TypedTrainedModel model = result.model().withMetadata(trainedOn(result, config, graph, device,
-                        testReport).withTrainedNodes(trainedNodes));
+                TypedTrainedModel model = trained.withMetadata(trainedOn(trained.metadata(), result, config,
+                        configuration, graph, device, testReport).withTrainedNodes(trainedNodes));
                 job.phase("storing the model");
                 catalog.store(modelName, model);
                 stored = true;
@@ -110,7 +127,7 @@ final class TypedTrainFacade {
                 if (config.write().writesAnything()) {
                     written = write(context, config, graph, prediction, job, modelName);
                 }
-                return row(modelName, config, graph, result, device, batching, written,
+                return row(modelName, configuration, graph, result, device, batching, written,
                         (System.nanoTime() - writeStart) / 1e6);
             }
         } catch (IOException e) {
@@ -153,11 +170,6 @@ final class TypedTrainFacade {
 
     /** Refuses, before anything is read, what the typed path does not do yet. */
     private static void requireSupported(TrainConfig config) {
-        List<String> untypedOnly = TypedSettings.untypedOnly(config);
-        if (!untypedOnly.isEmpty()) {
-            throw new IllegalArgumentException(String.join(", ", untypedOnly) + " with a typed model: not supported "
-                    + "yet; leave " + (untypedOnly.size() == 1 ? "it" : "them") + " out, or give typed: false");
-        }
         for (String key : List.of("hiddenChannels", "heads")) {
             List<Integer> values = key.equals("heads") ? config.model().heads() : config.model().hiddenChannels();
             if (values.stream().distinct().count() > 1) {
@@ -242,7 +254,7 @@ final class TypedTrainFacade {
      */
     static BatchingChoice batching(TrainConfig config, TypedGatConfig gatConfig, TypedGraph graph,
                                    Map<String, Long> featureValues) {
-        MemoryEstimate fullBatch = MemoryEstimate.typed(gatConfig, graph, featureValues, true);
+        MemoryEstimate fullBatch = MemoryEstimate.typed(config.largestModel(gatConfig), graph, featureValues, true);
         MiniBatchConfig miniBatch = config.batching().miniBatch();
         MemoryEstimate sampled = MemoryEstimate.typedMiniBatch(gatConfig, graph, featureValues,
                 miniBatch.batchSize(), miniBatch.fanouts());
@@ -288,17 +300,18 @@ final class TypedTrainFacade {
         return MemoryEstimate.typed(config, graph.graph(), featureValues, training);
     }
 
-    private static ModelMetadata trainedOn(TypedTrainingResult result, TrainConfig config, TypedLoadedGraph graph,
+    /** {@code metadata} (the trainer's, with autoTune's search) with what the model was trained on. */
+    private static ModelMetadata trainedOn(ModelMetadata metadata, TypedTrainingResult result, TrainConfig config,
+                                           Map<String, Object> configuration, TypedLoadedGraph graph,
                                            DeviceChoice device, ModelMetadata.TestReport testReport) {
         ModelMetadata.SplitSizes splitSizes = new ModelMetadata.SplitSizes(graph.split().train().length,
                 graph.split().validation().length, graph.split().test().length);
         ModelMetadata.Metrics metrics = new ModelMetadata.Metrics(TrainFacade.metric(result.train()),
                 TrainFacade.metric(result.validation()), TrainFacade.metric(result.test()));
-        Map<String, Object> configuration = typedConfiguration(config, graph.targetType());
         // The projection as stored: with standardised relationship features, the training statistics.
         ProjectionConfig projection = graph.relationshipFeatureConfig() == null ? config.projection()
                 : config.projection().withRelationshipFeatures(graph.relationshipFeatureConfig());
-        return result.model().metadata().withTrainedOn(Instant.now().toString(), graph.classValues(),
+        return metadata.withTrainedOn(Instant.now().toString(), graph.classValues(),
                 config.labelProperty(), projection.toMetadata(), graph.nodeCount(),
                 graph.relationshipCount(), splitSizes, device.device(), TrainFacade.metricName(result.test()),
                 metrics, configuration, testReport);
@@ -318,27 +331,29 @@ final class TypedTrainFacade {
         }
     }
 
-    private static TrainFacade.TrainResult row(String modelName, TrainConfig config, TypedLoadedGraph graph,
-                                               TypedTrainingResult result, DeviceChoice device,
-                                               BatchingChoice batching, WriteBack.Summary written,
-                                               double writeMillis) {
-        return typedRow(modelName, config, graph.graph().nodeTypes(), graph.graph().relations().size(),
+    private static TrainFacade.TrainResult row(String modelName, Map<String, Object> configuration,
+                                               TypedLoadedGraph graph, TypedTrainingResult result,
+                                               DeviceChoice device, BatchingChoice batching,
+                                               WriteBack.Summary written, double writeMillis) {
+        return typedRow(modelName, configuration, graph.graph().nodeTypes(), graph.graph().relations().size(),
                 graph.targetType(), graph.classValues(), graph.nodeCount(), graph.relationshipCount(),
                 graph.loadMillis(), result, device, batching, written, writeMillis);
     }
 
-    /** gat.train's row of a typed training, its projection in the heap or in the store. */
-    static TrainFacade.TrainResult typedRow(String modelName, TrainConfig config, List<String> nodeTypes,
-                                            int relationCount, String targetType, List<Object> classValues,
-                                            long nodeCount, long relationshipCount, long loadMillis,
-                                            TypedTrainingResult result, DeviceChoice device,
+    /**
+     * gat.train's row of a typed training, its projection in the heap or in the store; {@code configuration} as
+     * {@link #typedConfiguration} gives it (with autoTune, at the chosen trial's values).
+     */
+    static TrainFacade.TrainResult typedRow(String modelName, Map<String, Object> configuration,
+                                            List<String> nodeTypes, int relationCount, String targetType,
+                                            List<Object> classValues, long nodeCount, long relationshipCount,
+                                            long loadMillis, TypedTrainingResult result, DeviceChoice device,
                                             BatchingChoice batching, WriteBack.Summary written,
                                             double writeMillis) {
         String modeReason = "typed: node types " + nodeTypes + ", " + relationCount + " relations, target '"
                 + targetType + "'; " + batching.mode() + ": " + batching.reason();
-        return TrainFacade.row(modelName, typedConfiguration(config, targetType), classValues, nodeCount,
-                relationshipCount, loadMillis, TrainFacade.Trained.of(result), device, "typed", modeReason, written,
-                writeMillis);
+        return TrainFacade.row(modelName, configuration, classValues, nodeCount, relationshipCount, loadMillis,
+                TrainFacade.Trained.of(result), device, "typed", modeReason, written, writeMillis);
     }
 
     /** The configuration a typed model records: the keys used, typed, and its target label. */
