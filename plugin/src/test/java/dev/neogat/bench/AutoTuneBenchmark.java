@@ -2,6 +2,9 @@ package dev.neogat.bench;
 
 import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.TypedCsv;
+import dev.neogat.datasets.TypedDataset;
+import dev.neogat.spec.RelationAggregation;
+import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.testing.SharedData;
@@ -10,6 +13,7 @@ import dev.neogat.train.TrainingResult;
 import dev.neogat.tune.AutoTuner;
 import dev.neogat.tune.SearchSpace;
 import dev.neogat.tune.Trial;
+import dev.neogat.tune.TrialConfiguration;
 import dev.neogat.tune.TuneListener;
 import dev.neogat.tune.TuneSettings;
 import dev.neogat.util.TerminationFlag;
@@ -29,7 +33,9 @@ import java.util.Set;
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AutoTuneBenchmark
  * -Dbench.args="cora 20"} (dataset, maxTrials, optionally the seed; AccuracyBenchmark's key=value variations of
- * the starting configuration; retrainSeeds=10 trains the chosen configuration again over seeds 0..9)
+ * the starting configuration; retrainSeeds=10 trains the chosen configuration again over seeds 0..9). The word
+ * {@code typed} searches a typed model of a typed-layout dataset instead ({@code acm typed 20}: gat.train's typed
+ * defaults, relations summed, as TypedAccuracyBenchmark builds it; retrainSeeds does not apply).
  */
 public final class AutoTuneBenchmark {
 
@@ -37,8 +43,11 @@ public final class AutoTuneBenchmark {
         List<String> positional = new ArrayList<>();
         Map<String, String> overrides = new LinkedHashMap<>();
         int retrainSeeds = 0;
+        boolean typed = false;
         for (String word : BenchArgs.words(args)) {
-            if (word.startsWith("retrainSeeds=")) {
+            if (word.equals("typed")) {
+                typed = true;
+            } else if (word.startsWith("retrainSeeds=")) {
                 retrainSeeds = Integer.parseInt(word.substring("retrainSeeds=".length()));
             } else if (word.contains("=")) {
                 overrides.put(word.substring(0, word.indexOf('=')), word.substring(word.indexOf('=') + 1));
@@ -51,9 +60,7 @@ public final class AutoTuneBenchmark {
         long seed = positional.size() > 2 ? Long.parseLong(positional.get(2)) : TrainingConfig.DEFAULT_SEED;
         int threads = BenchArgs.threads();
         Path dir = SharedData.sharedDir().resolve("datasets").resolve(name);
-        Dataset dataset = TypedCsv.loadAny(dir);
         TrainingConfig training = AccuracyBenchmark.training(TrainingConfig.defaults(), overrides).withSeed(seed);
-        GatConfig base = AccuracyBenchmark.configure(AccuracyBenchmark.paperConfig(dataset), overrides);
         TuneSettings settings = new TuneSettings(maxTrials, 0, seed,
                 SearchSpace.of(Map.of(), Map.of(), Set.of(), true));
         TuneListener print = new TuneListener() {
@@ -64,6 +71,12 @@ public final class AutoTuneBenchmark {
                         trial.epochsRun(), trial.stopReason(), trial.millis() / 1000, trial.configuration());
             }
         };
+        if (typed) {
+            tuneTyped(name, TypedCsv.loadTyped(dir), overrides, training, settings, print, threads);
+            return;
+        }
+        Dataset dataset = TypedCsv.loadAny(dir);
+        GatConfig base = AccuracyBenchmark.configure(AccuracyBenchmark.paperConfig(dataset), overrides);
         long start = System.nanoTime();
         AutoTuner.Result result;
         try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
@@ -96,5 +109,41 @@ public final class AutoTuneBenchmark {
             System.out.printf(Locale.ROOT, "%s: chosen configuration retrained, test accuracy %.2f ± %.2f %% over %d "
                     + "seeds%n", name, 100 * mean, 100 * std, retrainSeeds);
         }
+    }
+
+    /** The typed search: gat.train's typed defaults (8 heads of 8, dropout 0.6 everywhere, rows normalised, sum). */
+    private static void tuneTyped(String name, TypedDataset dataset, Map<String, String> overrides,
+                                  TrainingConfig training, TuneSettings settings, TuneListener print, int threads) {
+        Map<String, Integer> widths = new LinkedHashMap<>();
+        dataset.features().forEach((type, x) -> widths.put(type, x.cols()));
+        TypedGatConfig defaults = TypedGatConfig.builder(widths, dataset.graph().relations(), dataset.targetType(),
+                        dataset.labels().classCount()).hiddenHeads(8).hiddenChannels(8).dropout(0.6)
+                .messageDropout(GatConfig.DEFAULT_MESSAGE_DROPOUT).normalizeFeatures(true)
+                .aggregation(RelationAggregation.SUM).build();
+        Map<String, Object> variations = new LinkedHashMap<>();
+        overrides.forEach((key, value) -> {
+            switch (key) {
+                case "dropout", "attentionDropout", "messageDropout" -> variations.put(key, Double.parseDouble(value));
+                case "hiddenChannels", "heads" -> variations.put(key, Integer.parseInt(value));
+                case "normalizeFeatures" -> variations.put(key, Boolean.parseBoolean(value));
+                default -> { }
+            }
+        });
+        TypedGatConfig base = TrialConfiguration.model(defaults, variations);
+        long start = System.nanoTime();
+        AutoTuner.TypedResult result;
+        try (CpuBackend backend = new CpuBackend(threads, TerminationFlag.RUNNING)) {
+            result = AutoTuner.tuneAndTrain(backend, dataset.trainingData(), base, training, settings, print,
+                    TerminationFlag.RUNNING);
+        }
+        double totalSeconds = (System.nanoTime() - start) / 1e9;
+        double trialSeconds = result.search().trials().stream().mapToDouble(Trial::millis).sum() / 1000;
+        int trials = result.search().trials().size();
+        System.out.printf(Locale.ROOT, "%s typed: %d trials in %.1f s (%.1f s per trial), chosen trial %d, retrained "
+                        + "in %.1f s; total %.1f s (%d threads)%n", name, trials, trialSeconds, trialSeconds / trials,
+                result.search().chosen().number(), result.result().trainMillis() / 1000, totalSeconds, threads);
+        System.out.printf(Locale.ROOT, "%s typed: chosen %s, validation %.2f%%, test %.2f%%%n", name,
+                result.search().chosen().configuration(), 100 * result.result().validation().score(),
+                100 * result.result().test().score());
     }
 }
