@@ -8,7 +8,6 @@ import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingData;
-import dev.neogat.util.TerminatedException;
 import dev.neogat.util.TerminationFlag;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class AutoTuneTest {
 
@@ -196,22 +193,7 @@ class AutoTuneTest {
     @Test
     void theChosenConfigurationIsTrainedAgainWithTheSameValidationScoreAndStored() {
         List<String> events = new ArrayList<>();
-        TuneListener listener = new TuneListener() {
-            @Override
-            public void onTrialStart(int trial, int maxTrials, Map<String, Object> configuration) {
-                events.add("start " + trial + "/" + maxTrials);
-            }
-
-            @Override
-            public void onTrialEnd(Trial trial, int maxTrials) {
-                events.add("end " + trial.number());
-            }
-
-            @Override
-            public void onFinalTraining(Trial chosen) {
-                events.add("final " + chosen.number());
-            }
-        };
+        TuneListener listener = TuneListeners.recording(events);
         AutoTuner.Result result;
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             result = AutoTuner.tuneAndTrain(backend, SMALL.trainingData(), BASE, TRAINING,
@@ -243,31 +225,8 @@ class AutoTuneTest {
 
     @Test
     void terminationStopsTheSearchBetweenAndInsideTrials() {
-        AtomicBoolean stop = new AtomicBoolean();
-        TuneListener afterFirst = new TuneListener() {
-            @Override
-            public void onTrialEnd(Trial trial, int maxTrials) {
-                stop.set(true);
-            }
-        };
-        assertThrows(TerminatedException.class, () -> search(SMALL.trainingData(), 1,
-                new TuneSettings(3, 0, 5, SPACE), afterFirst, stop::get));
-
-        AtomicBoolean inside = new AtomicBoolean();
-        int[] epochs = {0};
-        TuneListener midTrial = new TuneListener() {
-            @Override
-            public dev.neogat.train.TrainingListener epochs() {
-                return (stats, max) -> {
-                    if (++epochs[0] == 3) {
-                        inside.set(true);
-                    }
-                };
-            }
-        };
-        assertThrows(TerminatedException.class, () -> search(SMALL.trainingData(), 1,
-                new TuneSettings(3, 0, 5, SPACE), midTrial, inside::get));
-        assertEquals(3, epochs[0]);
+        TuneListeners.assertTerminatesBetweenAndInsideTrials((listener, flag) -> search(SMALL.trainingData(), 1,
+                new TuneSettings(3, 0, 5, SPACE), listener, flag));
     }
 
     @Test

@@ -7,10 +7,8 @@ import dev.neogat.model.TypedTrainedModel;
 import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.spec.TypedGatConfig;
 import dev.neogat.train.TrainingConfig;
-import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TypedSignalGraph;
 import dev.neogat.train.TypedTrainingData;
-import dev.neogat.util.TerminatedException;
 import dev.neogat.util.TerminationFlag;
 import org.junit.jupiter.api.Test;
 
@@ -19,13 +17,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * autoTune over a typed model, the same search as {@link AutoTuneTest}'s untyped one: on a small generated typed
@@ -136,22 +132,7 @@ class TypedAutoTuneTest {
     @Test
     void theChosenTrialTrainedAgainIsTheModelReturnedWithItsSearchStored() throws Exception {
         List<String> events = new ArrayList<>();
-        TuneListener listener = new TuneListener() {
-            @Override
-            public void onTrialStart(int trial, int maxTrials, Map<String, Object> configuration) {
-                events.add("start " + trial + "/" + maxTrials);
-            }
-
-            @Override
-            public void onTrialEnd(Trial trial, int maxTrials) {
-                events.add("end " + trial.number());
-            }
-
-            @Override
-            public void onFinalTraining(Trial chosen) {
-                events.add("final " + chosen.number());
-            }
-        };
+        TuneListener listener = TuneListeners.recording(events);
         AutoTuner.TypedResult result;
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
             result = AutoTuner.tuneAndTrain(backend, GRAPH.typed(), BASE, TRAINING, new TuneSettings(3, 0, 4, SPACE),
@@ -194,31 +175,8 @@ class TypedAutoTuneTest {
 
     @Test
     void terminationStopsTheSearchBetweenAndInsideTrials() {
-        AtomicBoolean stop = new AtomicBoolean();
-        TuneListener afterFirst = new TuneListener() {
-            @Override
-            public void onTrialEnd(Trial trial, int maxTrials) {
-                stop.set(true);
-            }
-        };
-        assertThrows(TerminatedException.class, () -> search(GRAPH.typed(), 1, new TuneSettings(3, 0, 5, SPACE),
-                afterFirst, stop::get));
-
-        AtomicBoolean inside = new AtomicBoolean();
-        int[] epochs = {0};
-        TuneListener midTrial = new TuneListener() {
-            @Override
-            public TrainingListener epochs() {
-                return (stats, max) -> {
-                    if (++epochs[0] == 3) {
-                        inside.set(true);
-                    }
-                };
-            }
-        };
-        assertThrows(TerminatedException.class, () -> search(GRAPH.typed(), 1, new TuneSettings(3, 0, 5, SPACE),
-                midTrial, inside::get));
-        assertEquals(3, epochs[0]);
+        TuneListeners.assertTerminatesBetweenAndInsideTrials((listener, flag) -> search(GRAPH.typed(), 1,
+                new TuneSettings(3, 0, 5, SPACE), listener, flag));
     }
 
     @Test

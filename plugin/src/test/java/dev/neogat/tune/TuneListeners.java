@@ -1,0 +1,71 @@
+package dev.neogat.tune;
+
+import dev.neogat.train.TrainingListener;
+import dev.neogat.util.TerminatedException;
+import dev.neogat.util.TerminationFlag;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** What the untyped and typed autoTune tests both listen with. */
+final class TuneListeners {
+
+    private TuneListeners() {
+    }
+
+    /** Records "start k/n", "end k" and "final k" in {@code events}, in the order the search calls them. */
+    static TuneListener recording(List<String> events) {
+        return new TuneListener() {
+            @Override
+            public void onTrialStart(int trial, int maxTrials, Map<String, Object> configuration) {
+                events.add("start " + trial + "/" + maxTrials);
+            }
+
+            @Override
+            public void onTrialEnd(Trial trial, int maxTrials) {
+                events.add("end " + trial.number());
+            }
+
+            @Override
+            public void onFinalTraining(Trial chosen) {
+                events.add("final " + chosen.number());
+            }
+        };
+    }
+
+    /**
+     * {@code search} (a search of several trials with the listener and termination flag given) stops with
+     * {@link TerminatedException} when terminated after the first trial, and when terminated at the third epoch of
+     * the first trial, no epoch later.
+     */
+    static void assertTerminatesBetweenAndInsideTrials(BiConsumer<TuneListener, TerminationFlag> search) {
+        AtomicBoolean stop = new AtomicBoolean();
+        TuneListener afterFirst = new TuneListener() {
+            @Override
+            public void onTrialEnd(Trial trial, int maxTrials) {
+                stop.set(true);
+            }
+        };
+        assertThrows(TerminatedException.class, () -> search.accept(afterFirst, stop::get));
+
+        AtomicBoolean inside = new AtomicBoolean();
+        int[] epochs = {0};
+        TuneListener midTrial = new TuneListener() {
+            @Override
+            public TrainingListener epochs() {
+                return (stats, max) -> {
+                    if (++epochs[0] == 3) {
+                        inside.set(true);
+                    }
+                };
+            }
+        };
+        assertThrows(TerminatedException.class, () -> search.accept(midTrial, inside::get));
+        assertEquals(3, epochs[0]);
+    }
+}
