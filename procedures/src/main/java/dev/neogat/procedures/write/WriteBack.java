@@ -233,6 +233,10 @@ public final class WriteBack {
         }
         boolean[] flagged = new boolean[nodeCount];
         for (int node = 0; node < flagged.length; node++) {
+            if ((node & 0xFFFF) == 0) {
+                // One store read per node: on millions of nodes this takes seconds, so it honours termination.
+                context.guard().check();
+            }
             // the stored degree is at least the projected one, so larger nodes need no look
             flagged[node] = projectedDegree[node] <= threshold
                     && context.tx().getNodeById(neo4jId.applyAsLong(node)).getDegree() == threshold;
