@@ -11,11 +11,7 @@ import java.util.List;
  */
 public record TrainingResult(TrainedModel model, List<EpochStats> history, int bestEpoch, StopReason stopReason,
                              MetricCounts train, MetricCounts validation, MetricCounts test, double trainMillis,
-                             String device) {
-
-    public int epochsRun() {
-        return history.size();
-    }
+                             String device) implements TrainingOutcome {
 
     /** Median time of one training step (forward, backward and Adam), in milliseconds. */
     public double medianStepMillis() {

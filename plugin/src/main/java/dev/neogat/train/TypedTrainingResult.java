@@ -21,11 +21,7 @@ public record TypedTrainingResult(TypedGatConfig config, Weights weights, List<E
                                   StopReason stopReason, MetricCounts train, MetricCounts validation,
                                   MetricCounts test, List<Map<String, Map<Relation, Double>>> relationWeights,
                                   double trainMillis, String device, TrainingConfig training,
-                                  MiniBatchConfig miniBatch) {
-
-    public int epochsRun() {
-        return history.size();
-    }
+                                  MiniBatchConfig miniBatch) implements TrainingOutcome {
 
     /** The model to store: configuration, weights, and as metadata the training settings, history and β. */
     public TypedTrainedModel model() {

@@ -12,6 +12,7 @@ import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingData;
 import dev.neogat.train.TrainingDivergedException;
 import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingOutcome;
 import dev.neogat.train.TrainingResult;
 import dev.neogat.train.TypedTrainer;
 import dev.neogat.train.TypedTrainingData;
@@ -67,16 +68,13 @@ public final class AutoTuner {
      * One kind of model as the search trains it: {@code D} its data, {@code R} a training's result. The trials and the
      * final training differ only in the data they are given.
      */
-    private interface ModelTraining<D, R> {
+    private interface ModelTraining<D, R extends TrainingOutcome> {
 
         /** The base configuration's value of a tunable key; null when it has no single value. */
         Object baseValue(String key);
 
         /** The base configuration with {@code values} applied, trained on {@code data}. */
         R train(D data, Map<String, Object> values, TrainingListener epochs, TerminationFlag termination);
-
-        /** What {@code result} says of trial {@code number}: its validation and training numbers. */
-        Trial trial(int number, Map<String, Object> values, R result);
     }
 
     private record Untyped(Backend backend, GatConfig base, TrainingConfig training)
@@ -93,12 +91,6 @@ public final class AutoTuner {
             return Trainer.train(backend, data, TrialConfiguration.model(base, values),
                     TrialConfiguration.training(training, values), epochs, termination);
         }
-
-        @Override
-        public Trial trial(int number, Map<String, Object> values, TrainingResult r) {
-            return Trial.of(number, values, r.train(), r.validation(), r.epochsRun(), r.bestEpoch(), r.stopReason(),
-                    r.trainMillis());
-        }
     }
 
     private record Typed(Backend backend, TypedGatConfig base, TrainingConfig training)
@@ -114,12 +106,6 @@ public final class AutoTuner {
                                          TerminationFlag termination) {
             return TypedTrainer.train(backend, data, TrialConfiguration.model(base, values),
                     TrialConfiguration.training(training, values), epochs, termination);
-        }
-
-        @Override
-        public Trial trial(int number, Map<String, Object> values, TypedTrainingResult r) {
-            return Trial.of(number, values, r.train(), r.validation(), r.epochsRun(), r.bestEpoch(), r.stopReason(),
-                    r.trainMillis());
         }
     }
 
@@ -164,16 +150,17 @@ public final class AutoTuner {
         return search(new Typed(backend, base, training), withoutTestNodes(data), settings, listener, termination);
     }
 
-    private static <D, R> R trainChosen(ModelTraining<D, R> model, D data, Search search, TuneListener listener,
-                                        TerminationFlag termination) {
+    private static <D, R extends TrainingOutcome> R trainChosen(ModelTraining<D, R> model, D data, Search search,
+                                                                TuneListener listener, TerminationFlag termination) {
         termination.assertRunning();
         listener.onFinalTraining(search.chosen());
         return model.train(data, search.chosen().configuration(), listener.epochs(), termination);
     }
 
     /** The trials in order on {@code validationOnly} (data without test nodes), within maxTrials and the budget. */
-    private static <D, R> Search search(ModelTraining<D, R> model, D validationOnly, TuneSettings settings,
-                                        TuneListener listener, TerminationFlag termination) {
+    private static <D, R extends TrainingOutcome> Search search(ModelTraining<D, R> model, D validationOnly,
+                                                                TuneSettings settings, TuneListener listener,
+                                                                TerminationFlag termination) {
         List<Map<String, Object>> configurations = draw(settings, model::baseValue);
         long start = System.nanoTime();
         long budgetNanos = settings.timeBudgetMillis() * 1_000_000L;
@@ -193,7 +180,7 @@ public final class AutoTuner {
                     : termination;
             Trial trial;
             try {
-                trial = model.trial(i + 1, values, model.train(validationOnly, values, listener.epochs(), trialFlag));
+                trial = Trial.of(i + 1, values, model.train(validationOnly, values, listener.epochs(), trialFlag));
             } catch (TrainingDivergedException e) {
                 trial = new Trial(i + 1, values, Double.NaN, Double.NaN, Double.NaN, 0, 0, "DIVERGED", Double.NaN);
             } catch (TerminatedException e) {

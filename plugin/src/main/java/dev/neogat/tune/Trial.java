@@ -1,8 +1,7 @@
 package dev.neogat.tune;
 
 import dev.neogat.model.ModelMetadata;
-import dev.neogat.nn.MetricCounts;
-import dev.neogat.train.StopReason;
+import dev.neogat.train.TrainingOutcome;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -18,11 +17,11 @@ public record Trial(int number, Map<String, Object> configuration, double valida
         configuration = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(configuration));
     }
 
-    /** A trial from its training's metrics (the best epoch's weights on the training and validation nodes). */
-    static Trial of(int number, Map<String, Object> configuration, MetricCounts train, MetricCounts validation,
-                    int epochsRun, int bestEpoch, StopReason stopReason, double millis) {
-        return new Trial(number, configuration, validation.score(), validation.loss(), train.score(), epochsRun,
-                bestEpoch, stopReason.name(), millis);
+    /** A trial from its training's outcome (the best epoch's weights on the training and validation nodes). */
+    static Trial of(int number, Map<String, Object> configuration, TrainingOutcome outcome) {
+        return new Trial(number, configuration, outcome.validation().score(), outcome.validation().loss(),
+                outcome.train().score(), outcome.epochsRun(), outcome.bestEpoch(), outcome.stopReason().name(),
+                outcome.trainMillis());
     }
 
     /** Higher validation score wins, then lower validation loss, then the earlier trial. */

@@ -20,15 +20,13 @@ import dev.neogat.procedures.load.RelationshipFeatureReader;
 import dev.neogat.procedures.progress.Jobs;
 import dev.neogat.procedures.write.WriteBack;
 import dev.neogat.train.BatchingChoice;
-import dev.neogat.train.EpochStats;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
-import dev.neogat.train.StopReason;
 import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingData;
 import dev.neogat.train.TrainingListener;
+import dev.neogat.train.TrainingOutcome;
 import dev.neogat.train.TrainingResult;
-import dev.neogat.train.TypedTrainingResult;
 import dev.neogat.tune.AutoTuner;
 import dev.neogat.tune.Trial;
 import dev.neogat.tune.TuneListener;
@@ -373,27 +371,12 @@ public final class TrainFacade {
                            DeviceChoice device, BatchingChoice batching, WriteBack.Summary written,
                            double writeMillis) {
         return row(modelName, configuration, classValues, nodeCount, relationshipCount, loadMillis,
-                Trained.of(result), device, batching.mode(), batching.reason(), written, writeMillis);
-    }
-
-    /** What a row reports of a finished training, untyped or typed. */
-    record Trained(List<EpochStats> history, int bestEpoch, StopReason stopReason, MetricCounts train,
-                   MetricCounts validation, MetricCounts test, double trainMillis) {
-
-        static Trained of(TrainingResult result) {
-            return new Trained(result.history(), result.bestEpoch(), result.stopReason(), result.train(),
-                    result.validation(), result.test(), result.trainMillis());
-        }
-
-        static Trained of(TypedTrainingResult result) {
-            return new Trained(result.history(), result.bestEpoch(), result.stopReason(), result.train(),
-                    result.validation(), result.test(), result.trainMillis());
-        }
+                result, device, batching.mode(), batching.reason(), written, writeMillis);
     }
 
     /** The row of any training (untyped, typed, in the heap or from the store). */
     static TrainResult row(String modelName, Map<String, Object> configuration, List<Object> classValues,
-                           long nodeCount, long relationshipCount, long loadMillis, Trained result,
+                           long nodeCount, long relationshipCount, long loadMillis, TrainingOutcome result,
                            DeviceChoice device, String mode, String modeReason, WriteBack.Summary written,
                            double writeMillis) {
         TrainResult row = new TrainResult();

@@ -353,7 +353,7 @@ final class TypedTrainFacade {
         String modeReason = "typed: node types " + nodeTypes + ", " + relationCount + " relations, target '"
                 + targetType + "'; " + batching.mode() + ": " + batching.reason();
         return TrainFacade.row(modelName, configuration, classValues, nodeCount, relationshipCount, loadMillis,
-                TrainFacade.Trained.of(result), device, "typed", modeReason, written, writeMillis);
+                result, device, "typed", modeReason, written, writeMillis);
     }
 
     /** The configuration a typed model records: the keys used, typed, and its target label. */
