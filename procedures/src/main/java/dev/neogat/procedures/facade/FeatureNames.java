@@ -60,14 +60,14 @@ final class FeatureNames {
             }
         }
         if (withFeatures.isEmpty()) {
-            throw new IllegalArgumentException("Configuration 'featureNames' names feature columns, but the typed "
+            throw new IllegalArgumentException(WHERE + " names feature columns, but the typed "
                     + "model '" + modelName + "' reads no features: every label's input is learned");
         }
         if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> entry : map.entrySet()) {
                 String label = String.valueOf(entry.getKey());
                 if (!model.inputWidths().containsKey(label)) {
-                    throw new IllegalArgumentException("Configuration 'featureNames' names the label '" + label
+                    throw new IllegalArgumentException(WHERE + " names the label '" + label
                             + "', which the typed model '" + modelName + "' does not read; its labels are "
                             + model.nodeTypes());
                 }
@@ -75,7 +75,7 @@ final class FeatureNames {
                     continue;
                 }
                 if (model.featureless().containsKey(label)) {
-                    throw new IllegalArgumentException("Configuration 'featureNames' names features for the label '"
+                    throw new IllegalArgumentException(WHERE + " names features for the label '"
                             + label + "', whose nodes have no features in the typed model '" + modelName
                             + "' (their input is learned); labels with features: " + withFeatures);
                 }
@@ -87,7 +87,7 @@ final class FeatureNames {
             throw wrongType(value, true);
         }
         if (value instanceof List<?> && withFeatures.size() != 1) {
-            throw new IllegalArgumentException("Configuration 'featureNames' is one list of names, but the typed model '"
+            throw new IllegalArgumentException(WHERE + " is one list of names, but the typed model '"
                     + modelName + "' reads features on " + withFeatures.size() + " labels " + withFeatures
                     + ", each with columns of its own; give a map from label to its names or to a property holding "
                     + "them, e.g. {" + withFeatures.get(0) + ": 'vocabulary'}");
@@ -182,7 +182,7 @@ final class FeatureNames {
     }
 
     private static IllegalArgumentException wrongType(Object value, boolean typed) {
-        return new IllegalArgumentException("Configuration 'featureNames' must be a list of names or the name of a "
+        return new IllegalArgumentException(WHERE + " must be a list of names or the name of a "
                 + "node property holding them" + (typed ? ", or a map from label to either" : "") + ", but was "
                 + ConfigMap.describe(value));
     }
