@@ -737,16 +737,7 @@ class BadInputTest {
 
     /** A valid, quick training configuration over {@code labels}; cases break one thing in it. */
     private static Map<String, Object> trainConfig(List<String> labels) {
-        Map<String, Object> config = new HashMap<>();
-        config.put("nodeLabels", labels);
-        config.put("featureProperties", "features");
-        config.put("labelProperty", "colour");
-        config.put("splitProperty", "split");
-        config.put("epochs", 2);
-        config.put("heads", 2);
-        config.put("hiddenChannels", 4);
-        config.put("concurrency", 2);
-        return config;
+        return SmallGraph.trainConfig("nodeLabels", labels, "epochs", 2);
     }
 
     /** Six valid nodes with {@code label} (two classes of colour, every split), ending in a WITH for more. */

@@ -13,7 +13,6 @@ import org.neo4j.harness.Neo4j;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -48,15 +47,7 @@ class ExplainProceduresTest {
         db = Harness.db(neo4j);
         SmallGraph.create(db, 30);
         db.executeTransactionally("CREATE (:Vocabulary {words: ['a', 'b', 'c', 'd']})");
-        Map<String, Object> config = new HashMap<>();
-        config.put("nodeLabels", List.of("Item"));
-        config.put("featureProperties", "features");
-        config.put("labelProperty", "colour");
-        config.put("splitProperty", "split");
-        config.put("epochs", 30);
-        config.put("heads", 2);
-        config.put("hiddenChannels", 4);
-        config.put("concurrency", 2);
+        Map<String, Object> config = SmallGraph.trainConfig("epochs", 30);
         db.executeTransactionally("CALL gat.train('m', $config)", Map.of("config", config));
         itemId = single("MATCH (n:Item {itemId: 4}) RETURN id(n) AS id", Map.of()).get("id") instanceof Long l ? l : -1;
     }

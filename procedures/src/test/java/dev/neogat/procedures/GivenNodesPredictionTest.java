@@ -57,18 +57,8 @@ class GivenNodesPredictionTest {
         db.executeTransactionally("CREATE (:Other {features: [1.0, 0.0, 0.0, 0.5]})");
         for (String model : models().toList()) {
             String[] parts = model.split("_");
-            Map<String, Object> config = new HashMap<>();
-            config.put("nodeLabels", List.of("Item"));
-            config.put("featureProperties", "features");
-            config.put("labelProperty", "colour");
-            config.put("splitProperty", "split");
-            config.put("variant", parts[0]);
-            config.put("orientation", parts[1]);
-            config.put("layers", 2);
-            config.put("epochs", 15);
-            config.put("heads", 2);
-            config.put("hiddenChannels", 4);
-            config.put("concurrency", 2);
+            Map<String, Object> config = SmallGraph.trainConfig("variant", parts[0], "orientation", parts[1],
+                    "layers", 2, "epochs", 15);
             db.executeTransactionally("CALL gat.train($name, $config)", Map.of("name", model, "config", config));
         }
     }

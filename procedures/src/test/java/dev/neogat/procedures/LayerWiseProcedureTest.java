@@ -47,19 +47,8 @@ class LayerWiseProcedureTest {
         SmallGraph.create(db, 240);
         for (String model : models().toList()) {
             String[] parts = model.split("_");
-            Map<String, Object> config = new HashMap<>();
-            config.put("nodeLabels", List.of("Item"));
-            config.put("featureProperties", "features");
-            config.put("labelProperty", "colour");
-            config.put("splitProperty", "split");
-            config.put("variant", parts[0]);
-            config.put("orientation", parts[1]);
-            config.put("layers", 3);
-            config.put("epochs", 10);
-            config.put("heads", 2);
-            config.put("hiddenChannels", 4);
-            config.put("residual", true);
-            config.put("concurrency", 2);
+            Map<String, Object> config = SmallGraph.trainConfig("variant", parts[0], "orientation", parts[1],
+                    "layers", 3, "epochs", 10, "residual", true);
             db.executeTransactionally("CALL gat.train($name, $config)", Map.of("name", model, "config", config));
         }
     }

@@ -2,6 +2,8 @@ package dev.neogat.procedures;
 
 import org.neo4j.graphdb.GraphDatabaseService;
 
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,6 +14,33 @@ import java.util.Map;
 final class SmallGraph {
 
     private SmallGraph() {
+    }
+
+    /**
+     * A quick gat.train configuration over the (:Item) nodes: their features, class and split properties, 2 heads of
+     * 4 channels, concurrency 2; {@code pairs} (key, value, key, value, ...) add keys or replace these.
+     */
+    static Map<String, Object> trainConfig(Object... pairs) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("nodeLabels", List.of("Item"));
+        config.put("featureProperties", "features");
+        config.put("labelProperty", "colour");
+        config.put("splitProperty", "split");
+        config.put("heads", 2);
+        config.put("hiddenChannels", 4);
+        config.put("concurrency", 2);
+        return with(config, pairs);
+    }
+
+    /** {@code config} with each (key, value) of {@code pairs} put in it. */
+    static Map<String, Object> with(Map<String, Object> config, Object... pairs) {
+        if (pairs.length % 2 != 0) {
+            throw new IllegalArgumentException("pairs of a key and a value, got " + pairs.length + " values");
+        }
+        for (int i = 0; i < pairs.length; i += 2) {
+            config.put((String) pairs[i], pairs[i + 1]);
+        }
+        return config;
     }
 
     static void create(GraphDatabaseService db, int size) {

@@ -14,6 +14,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static dev.neogat.procedures.TypedProcedureTest.typedConfig;
 
 /**
  * Typed mini-batch training from Cypher, on {@link PaperGraph} (three labels, two relationship types): mode
@@ -47,14 +48,6 @@ class TypedMiniBatchProcedureTest {
         }
     }
 
-    private static Map<String, Object> config(Object... pairs) {
-        Map<String, Object> config = TypedProcedureTest.typedConfig();
-        for (int i = 0; i < pairs.length; i += 2) {
-            config.put((String) pairs[i], pairs[i + 1]);
-        }
-        return config;
-    }
-
     private Map<String, Object> train(String name, Map<String, Object> config) {
         return db.executeTransactionally("CALL gat.train($name, $config)", Map.of("name", name, "config", config),
                 result -> result.next());
@@ -84,7 +77,7 @@ class TypedMiniBatchProcedureTest {
 
     @Test
     void modeMiniBatchTrainsATypedModelAndWritesItsPredictions() {
-        Map<String, Object> row = train("typedBatches", config("mode", "miniBatch", "batchSize", 32,
+        Map<String, Object> row = train("typedBatches", typedConfig("mode", "miniBatch", "batchSize", 32,
                 "fanouts", List.of(5, 5), "epochs", 60, "writeProperty", "batchKind"));
         assertThat(row.get("mode")).isEqualTo("typed");
         assertThat((String) row.get("modeReason")).contains("target 'Paper'", "miniBatch: mode 'miniBatch' was asked for");
@@ -103,9 +96,9 @@ class TypedMiniBatchProcedureTest {
 
     @Test
     void everyNeighbourInOneBatchTrainsAsFullBatch() {
-        Map<String, Object> batched = train("typedOneBatch", config("mode", "miniBatch", "batchSize", 100_000,
+        Map<String, Object> batched = train("typedOneBatch", typedConfig("mode", "miniBatch", "batchSize", 100_000,
                 "fanouts", List.of(-1, -1), "epochs", 3, "probabilityProperty", "oneBatchProbabilities"));
-        Map<String, Object> full = train("typedFull", config("mode", "fullBatch", "epochs", 3,
+        Map<String, Object> full = train("typedFull", typedConfig("mode", "fullBatch", "epochs", 3,
                 "probabilityProperty", "fullProbabilities"));
         assertThat((String) full.get("modeReason")).contains("fullBatch: mode 'fullBatch' was asked for");
         assertThat((Double) batched.get("finalLoss")).isCloseTo((Double) full.get("finalLoss"),
@@ -123,18 +116,18 @@ class TypedMiniBatchProcedureTest {
 
     @Test
     void autoPicksMiniBatchWhenTheTypedFullBatchEstimateExceedsTheBudget() {
-        Map<String, Object> sized = estimate(config("batchSize", 8, "fanouts", List.of(2, 2)));
+        Map<String, Object> sized = estimate(typedConfig("batchSize", 8, "fanouts", List.of(2, 2)));
         long fullBatch = (Long) sized.get("fullBatchBytes");
         long miniBatch = (Long) sized.get("miniBatchBytes");
         assertThat(miniBatch).isPositive().isLessThan(fullBatch);
         assertThat((String) sized.get("modeReason")).contains("fullBatch: auto: full-batch training needs about");
         long budget = (fullBatch + miniBatch) / 2;
-        Map<String, Object> tight = estimate(config("batchSize", 8, "fanouts", List.of(2, 2), "memoryBudget", budget));
+        Map<String, Object> tight = estimate(typedConfig("batchSize", 8, "fanouts", List.of(2, 2), "memoryBudget", budget));
         assertThat(tight.get("mode")).isEqualTo("typed");
         assertThat((String) tight.get("modeReason")).contains("miniBatch: auto: full-batch training needs about",
                 "more than the memory budget");
         assertThat(tight.get("requiredBytes")).isEqualTo(miniBatch);
-        Map<String, Object> row = train("typedAuto", config("batchSize", 8, "fanouts", List.of(2, 2),
+        Map<String, Object> row = train("typedAuto", typedConfig("batchSize", 8, "fanouts", List.of(2, 2),
                 "memoryBudget", budget, "epochs", 2));
         assertThat((String) row.get("modeReason")).contains("miniBatch: auto: full-batch training needs about",
                 "mini-batch training (batchSize 8, fanouts [2, 2])");
@@ -142,10 +135,10 @@ class TypedMiniBatchProcedureTest {
 
     @Test
     void aBudgetThatCannotHoldTypedMiniBatchTrainingIsRefusedWithTheReason() {
-        Map<String, Object> sized = estimate(config("batchSize", 8, "fanouts", List.of(2, 2)));
+        Map<String, Object> sized = estimate(typedConfig("batchSize", 8, "fanouts", List.of(2, 2)));
         // Below even what reading the batches from the store needs (TypedStoreMiniBatchTest trains that way).
         long tooSmall = Math.min((Long) sized.get("miniBatchBytes"), (Long) sized.get("storeBatchBytes")) / 2;
-        assertThatThrownBy(() -> train("typedTooSmall", config("batchSize", 8, "fanouts", List.of(2, 2),
+        assertThatThrownBy(() -> train("typedTooSmall", typedConfig("batchSize", 8, "fanouts", List.of(2, 2),
                 "memoryBudget", tooSmall, "writeProperty", "tooSmallKind")))
                 .hasMessageContaining("Typed mini-batch training that reads its batches from the store needs about")
                 .hasMessageContaining("typed mini-batch training (batchSize 8, fanouts [2, 2]) needs about")

@@ -43,7 +43,8 @@ class TypedProcedureTest {
     private Map<String, Object> typed;
     private Map<String, Object> untyped;
 
-    static Map<String, Object> typedConfig() {
+    /** The typed graph's gat.train configuration, with each (key, value) of {@code pairs} added or replacing one. */
+    static Map<String, Object> typedConfig(Object... pairs) {
         Map<String, Object> config = new HashMap<>();
         config.put("nodeLabels", List.of("Paper", "Author", "Venue"));
         config.put("relationshipTypes", List.of("ABOUT", "CITES"));
@@ -54,7 +55,7 @@ class TypedProcedureTest {
         config.put("patience", 100);
         config.put("heads", 4);
         config.put("concurrency", 1);
-        return config;
+        return SmallGraph.with(config, pairs);
     }
 
     @BeforeAll

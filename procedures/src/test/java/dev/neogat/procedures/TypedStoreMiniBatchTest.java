@@ -15,11 +15,13 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.data.Offset.offset;
+import static dev.neogat.procedures.SmallGraph.with;
+import static dev.neogat.procedures.TypedProcedureTest.typedConfig;
 
 /**
  * Typed training whose batches are read from the store, from Cypher, on {@link PaperGraph} with the typed settings
- * of {@link TypedProcedureTest#typedConfig()}: a memoryBudget below what typed mini-batch training needs with the
- * projection in the heap (but above what it needs from the store) makes gat.train read each batch's typed
+ * of {@link TypedProcedureTest#typedConfig(Object...)}: a memoryBudget below what typed mini-batch training needs
+ * with the projection in the heap (but above what it needs from the store) makes gat.train read each batch's typed
  * neighbourhoods and features from the store, and the run equals the in-heap typed mini-batch run of the same seed
  * (same draws: losses, metrics and written probabilities), with sampled fanouts and with every neighbour in one
  * batch; it learns the graph's signal; gat.train.estimate reports the store-backed requirement and 'auto' picks it
@@ -52,14 +54,6 @@ class TypedStoreMiniBatchTest {
         if (neo4j != null) {
             neo4j.close();
         }
-    }
-
-    private static Map<String, Object> config(Object... pairs) {
-        Map<String, Object> config = TypedProcedureTest.typedConfig();
-        for (int i = 0; i < pairs.length; i += 2) {
-            config.put((String) pairs[i], pairs[i + 1]);
-        }
-        return config;
     }
 
     private Map<String, Object> train(String name, Map<String, Object> config) {
@@ -150,9 +144,9 @@ class TypedStoreMiniBatchTest {
     void aTinyBudgetReadsSampledBatchesFromTheStoreWithTheInHeapRunsDraws() {
         Object[] run = {"mode", "miniBatch", "batchSize", 32, "fanouts", List.of(4, 3), "epochs", 6,
                 "attentionDropout", 0.1};
-        long budget = storeOnlyBudget(config(run));
-        Map<String, Object> heap = train("sampledHeap", with(config(run), "probabilityProperty", "sampledHeapP"));
-        Map<String, Object> store = train("sampledStore", with(with(with(config(run), "memoryBudget", budget),
+        long budget = storeOnlyBudget(typedConfig(run));
+        Map<String, Object> heap = train("sampledHeap", with(typedConfig(run), "probabilityProperty", "sampledHeapP"));
+        Map<String, Object> store = train("sampledStore", with(with(with(typedConfig(run), "memoryBudget", budget),
                 "probabilityProperty", "sampledStoreP"), "concurrency", 2));
         System.out.printf("in heap: %s%nfrom the store: %s%n", heap, store);
         assertSameRun("sampledHeap", heap, "sampledStore", store, "sampledHeapP", "sampledStoreP");
@@ -167,11 +161,11 @@ class TypedStoreMiniBatchTest {
     void eachOrientationDrawsTheInHeapRunsBatchesFromTheStore(String orientation) {
         Object[] run = {"mode", "miniBatch", "batchSize", 24, "fanouts", List.of(2, 2), "epochs", 3,
                 "orientation", orientation, "attentionDropout", 0.2};
-        long budget = storeOnlyBudget(config(run));
+        long budget = storeOnlyBudget(typedConfig(run));
         String heapP = "heapP" + orientation;
         String storeP = "storeP" + orientation;
-        Map<String, Object> heap = train("heap" + orientation, with(config(run), "probabilityProperty", heapP));
-        Map<String, Object> store = train("store" + orientation, with(with(with(config(run), "memoryBudget", budget),
+        Map<String, Object> heap = train("heap" + orientation, with(typedConfig(run), "probabilityProperty", heapP));
+        Map<String, Object> store = train("store" + orientation, with(with(with(typedConfig(run), "memoryBudget", budget),
                 "probabilityProperty", storeP), "concurrency", 2));
         assertSameRun("heap" + orientation, heap, "store" + orientation, store, heapP, storeP);
     }
@@ -186,12 +180,12 @@ class TypedStoreMiniBatchTest {
         Object[] run = {"mode", "miniBatch", "batchSize", 40, "fanouts", List.of(3, 2), "epochs", 3,
                 "nodeLabels", List.of("Paper", "Author", "Venue", "Topic"), "featureProperties", features,
                 "featurelessNodes", featurelessNodes, "featurelessDimension", 8};
-        long budget = storeOnlyBudget(config(run));
+        long budget = storeOnlyBudget(typedConfig(run));
         String heapP = "featurelessHeapP" + featurelessNodes;
         String storeP = "featurelessStoreP" + featurelessNodes;
-        Map<String, Object> heap = train("featurelessHeap" + featurelessNodes, with(config(run),
+        Map<String, Object> heap = train("featurelessHeap" + featurelessNodes, with(typedConfig(run),
                 "probabilityProperty", heapP));
-        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(with(with(config(run),
+        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(with(with(typedConfig(run),
                 "memoryBudget", budget), "probabilityProperty", storeP), "concurrency", 2));
         assertThat((String) store.get("modeReason")).contains("node types [Paper, Author, Venue, Topic]");
         assertSameRun("featurelessHeap" + featurelessNodes, heap, "featurelessStore" + featurelessNodes, store, heapP,
@@ -201,9 +195,9 @@ class TypedStoreMiniBatchTest {
     @Test
     void everyNeighbourInOneBatchFromTheStoreEqualsTheInHeapRun() {
         Object[] run = {"mode", "miniBatch", "batchSize", 100_000, "fanouts", List.of(-1, -1), "epochs", 3};
-        long budget = storeOnlyBudget(config(run));
-        Map<String, Object> heap = train("oneBatchHeap", with(config(run), "probabilityProperty", "oneHeapP"));
-        Map<String, Object> store = train("oneBatchStore", with(with(config(run), "memoryBudget", budget),
+        long budget = storeOnlyBudget(typedConfig(run));
+        Map<String, Object> heap = train("oneBatchHeap", with(typedConfig(run), "probabilityProperty", "oneHeapP"));
+        Map<String, Object> store = train("oneBatchStore", with(with(typedConfig(run), "memoryBudget", budget),
                 "probabilityProperty", "oneStoreP"));
         assertSameRun("oneBatchHeap", heap, "oneBatchStore", store, "oneHeapP", "oneStoreP");
     }
@@ -211,8 +205,8 @@ class TypedStoreMiniBatchTest {
     @Test
     void batchesFromTheStoreLearnTheSignal() {
         Object[] run = {"mode", "miniBatch", "batchSize", 32, "fanouts", List.of(5, 5), "epochs", 60};
-        long budget = storeOnlyBudget(config(run));
-        Map<String, Object> row = train("learnsFromStore", with(with(config(run), "memoryBudget", budget),
+        long budget = storeOnlyBudget(typedConfig(run));
+        Map<String, Object> row = train("learnsFromStore", with(with(typedConfig(run), "memoryBudget", budget),
                 "writeProperty", "storeKind"));
         assertThat((String) row.get("modeReason")).contains("mode 'miniBatch' was asked for",
                 "the projection stays in the store");
@@ -227,14 +221,14 @@ class TypedStoreMiniBatchTest {
     void autoReadsFromTheStoreWhenNeitherInHeapModeFitsAndTheEstimateSaysSo() {
         // Wide layers: full-batch training's activations and gradients over every node outweigh the batches.
         Object[] run = {"batchSize", 8, "fanouts", List.of(2, 2), "epochs", 2, "heads", 8, "hiddenChannels", 32};
-        Map<String, Object> sized = estimate(config(run));
+        Map<String, Object> sized = estimate(typedConfig(run));
         long store = (Long) sized.get("storeBatchBytes");
-        long budget = storeOnlyBudget(config(run));
-        Map<String, Object> tight = estimate(with(config(run), "memoryBudget", budget));
+        long budget = storeOnlyBudget(typedConfig(run));
+        Map<String, Object> tight = estimate(with(typedConfig(run), "memoryBudget", budget));
         assertThat((String) tight.get("modeReason")).contains("miniBatch: auto: typed full-batch training needs about",
                 "also more; so the projection stays in the store");
         assertThat(tight.get("requiredBytes")).isEqualTo(store);
-        Map<String, Object> row = train("autoFromStore", with(config(run), "memoryBudget", budget));
+        Map<String, Object> row = train("autoFromStore", with(typedConfig(run), "memoryBudget", budget));
         assertThat((String) row.get("modeReason")).contains("auto: typed full-batch training needs about",
                 "the projection stays in the store");
     }
@@ -242,8 +236,8 @@ class TypedStoreMiniBatchTest {
     @Test
     void aBudgetEvenTheStoreCannotHoldIsRefusedBeforeAnythingIsWritten() {
         Object[] run = {"batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
-        long tooSmall = (Long) estimate(config(run)).get("storeBatchBytes") / 2;
-        assertThatThrownBy(() -> train("tooSmallForStore", with(with(config(run), "memoryBudget", tooSmall),
+        long tooSmall = (Long) estimate(typedConfig(run)).get("storeBatchBytes") / 2;
+        assertThatThrownBy(() -> train("tooSmallForStore", with(with(typedConfig(run), "memoryBudget", tooSmall),
                 "writeProperty", "tooSmallKind")))
                 .hasMessageContaining("Typed mini-batch training that reads its batches from the store needs about")
                 .hasMessageContaining("more than the memory budget");
@@ -343,12 +337,12 @@ class TypedStoreMiniBatchTest {
     @Test
     void whatBatchesFromTheStoreCannotTrainIsRefused() {
         Object[] run = {"mode", "miniBatch", "batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
-        long budget = storeOnlyBudget(config(run));
-        assertThatThrownBy(() -> train("storeSemantic", with(with(with(config(run), "memoryBudget", budget),
+        long budget = storeOnlyBudget(typedConfig(run));
+        assertThatThrownBy(() -> train("storeSemantic", with(with(with(typedConfig(run), "memoryBudget", budget),
                 "relationAggregation", "attention"), "writeProperty", "semanticKind")))
                 .hasMessageContaining("relationAggregation 'attention' is not trained from the store");
         assertNothingFrom("storeSemantic", "semanticKind");
-        assertThatThrownBy(() -> train("storeAttention", with(with(config(run), "memoryBudget", budget),
+        assertThatThrownBy(() -> train("storeAttention", with(with(typedConfig(run), "memoryBudget", budget),
                 "attentionProperty", "storeAttention")))
                 .hasMessageContaining("attentionProperty 'storeAttention' is not written by a typed training that "
                         + "reads its batches from the store");
@@ -359,11 +353,11 @@ class TypedStoreMiniBatchTest {
     void terminationStopsItWithinASecondAndProgressIsPerBatch() throws Exception {
         Object[] run = {"mode", "miniBatch", "batchSize", 8, "fanouts", List.of(3, 3), "epochs", 1_000_000,
                 "patience", 0, "concurrency", 2};
-        long budget = storeOnlyBudget(config(run));
+        long budget = storeOnlyBudget(typedConfig(run));
         java.util.concurrent.CompletableFuture<Throwable> training =
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        train("endlessTypedStore", with(with(config(run), "memoryBudget", budget),
+                        train("endlessTypedStore", with(with(typedConfig(run), "memoryBudget", budget),
                                 "writeProperty", "neverWrittenTyped"));
                         return null;
                     } catch (Throwable t) {
@@ -423,10 +417,5 @@ class TypedStoreMiniBatchTest {
                 + "RETURN count(p) AS n",
                 Map.of("property", property), result -> (Long) result.next().get("n"));
         assertThat(written).as("%s written", property).isZero();
-    }
-
-    private static Map<String, Object> with(Map<String, Object> config, String key, Object value) {
-        config.put(key, value);
-        return config;
     }
 }
