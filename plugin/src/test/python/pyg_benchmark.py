@@ -10,49 +10,20 @@ Peak memory is torch.cuda.max_memory_allocated() during the measured epochs.
 Usage: python pyg_benchmark.py [--shared DIR] cora arxiv arxiv-wide
 """
 import argparse
-import csv
-import gzip
 import statistics
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from torch_geometric.nn import GATConv
-from torch_geometric.utils import to_undirected
 
-
-class Gat(torch.nn.Module):
-    def __init__(self, features, hidden, heads, classes, dropout=0.6):
-        super().__init__()
-        self.dropout = dropout
-        self.conv1 = GATConv(features, hidden, heads=heads, dropout=dropout)
-        self.conv2 = GATConv(hidden * heads, classes, heads=1, concat=False, dropout=dropout)
-
-    def forward(self, x, edge_index):
-        x = F.dropout(x, p=self.dropout, training=self.training)
-        x = F.elu(self.conv1(x, edge_index))
-        x = F.dropout(x, p=self.dropout, training=self.training)
-        return self.conv2(x, edge_index)
+from pyg_accuracy import Gat, load
 
 
 def load_cora(directory):
-    rows = list(csv.DictReader(gzip.open(directory / "nodes.csv.gz", "rt")))
-    n = len(rows)
-    x = torch.zeros(n, 1433)
-    y = torch.zeros(n, dtype=torch.long)
-    train = torch.zeros(n, dtype=torch.bool)
-    for row in rows:
-        i = int(row["id"])
-        y[i] = max(int(row["label"]), 0)
-        train[i] = row["split"] == "train"
-        for entry in row["features"].split():
-            column, value = entry.split(":")
-            x[i, int(column)] = float(value)
+    x, edge_index, y, split = load(directory)
     x = x / x.sum(dim=1, keepdim=True).clamp(min=1)
-    edges = [(int(r["source"]), int(r["target"])) for r in csv.DictReader(gzip.open(directory / "edges.csv.gz", "rt"))]
-    edge_index = to_undirected(torch.tensor(edges, dtype=torch.long).t(), num_nodes=n)
-    return x, edge_index, y, train, 7
+    return x, edge_index, y.clamp(min=0), split == 0, int(y.max()) + 1
 
 
 def random_graph(nodes=169_343, edges=1_166_243, features=128, classes=40, seed=1):
@@ -72,7 +43,7 @@ def measure(name, data, hidden, heads, warmup, measured):
     device = torch.device("cuda")
     x, edge_index, y, train, classes = (t.to(device) if torch.is_tensor(t) else t for t in data)
     torch.manual_seed(1)
-    model = Gat(x.size(1), hidden, heads, classes).to(device)
+    model = Gat(x.size(1), classes, hidden, heads).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.005, weight_decay=5e-4)
     steps, inference = [], []
     torch.cuda.reset_peak_memory_stats()
