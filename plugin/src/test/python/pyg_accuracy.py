@@ -84,7 +84,7 @@ def load(directory):
                 header = False
                 continue
             (types if block == "[nodes]" else relations).append(line.split(","))
-        node_offset, column_offset, width = {}, 0, 0
+        node_offset, column_offset = {}, 0
         for name, count, feature_columns, _role, file in types:
             node_offset[name] = len(labels)
             type_labels, type_splits, type_entries = read_nodes(directory / file)

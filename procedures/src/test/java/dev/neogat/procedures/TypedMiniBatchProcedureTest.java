@@ -122,7 +122,8 @@ class TypedMiniBatchProcedureTest {
         assertThat(miniBatch).isPositive().isLessThan(fullBatch);
         assertThat((String) sized.get("modeReason")).contains("fullBatch: auto: full-batch training needs about");
         long budget = (fullBatch + miniBatch) / 2;
-        Map<String, Object> tight = estimate(typedConfig("batchSize", 8, "fanouts", List.of(2, 2), "memoryBudget", budget));
+        Map<String, Object> tight = estimate(typedConfig("batchSize", 8, "fanouts", List.of(2, 2),
+                "memoryBudget", budget));
         assertThat(tight.get("mode")).isEqualTo("typed");
         assertThat((String) tight.get("modeReason")).contains("miniBatch: auto: full-batch training needs about",
                 "more than the memory budget");

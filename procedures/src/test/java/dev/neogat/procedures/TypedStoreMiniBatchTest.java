@@ -146,8 +146,8 @@ class TypedStoreMiniBatchTest {
                 "attentionDropout", 0.1};
         long budget = storeOnlyBudget(typedConfig(run));
         Map<String, Object> heap = train("sampledHeap", with(typedConfig(run), "probabilityProperty", "sampledHeapP"));
-        Map<String, Object> store = train("sampledStore", with(with(with(typedConfig(run), "memoryBudget", budget),
-                "probabilityProperty", "sampledStoreP"), "concurrency", 2));
+        Map<String, Object> store = train("sampledStore", with(typedConfig(run),
+                "memoryBudget", budget, "probabilityProperty", "sampledStoreP", "concurrency", 2));
         System.out.printf("in heap: %s%nfrom the store: %s%n", heap, store);
         assertSameRun("sampledHeap", heap, "sampledStore", store, "sampledHeapP", "sampledStoreP");
     }
@@ -165,8 +165,8 @@ class TypedStoreMiniBatchTest {
         String heapP = "heapP" + orientation;
         String storeP = "storeP" + orientation;
         Map<String, Object> heap = train("heap" + orientation, with(typedConfig(run), "probabilityProperty", heapP));
-        Map<String, Object> store = train("store" + orientation, with(with(with(typedConfig(run), "memoryBudget", budget),
-                "probabilityProperty", storeP), "concurrency", 2));
+        Map<String, Object> store = train("store" + orientation, with(typedConfig(run),
+                "memoryBudget", budget, "probabilityProperty", storeP, "concurrency", 2));
         assertSameRun("heap" + orientation, heap, "store" + orientation, store, heapP, storeP);
     }
 
@@ -185,8 +185,8 @@ class TypedStoreMiniBatchTest {
         String storeP = "featurelessStoreP" + featurelessNodes;
         Map<String, Object> heap = train("featurelessHeap" + featurelessNodes, with(typedConfig(run),
                 "probabilityProperty", heapP));
-        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(with(with(typedConfig(run),
-                "memoryBudget", budget), "probabilityProperty", storeP), "concurrency", 2));
+        Map<String, Object> store = train("featurelessStore" + featurelessNodes, with(typedConfig(run),
+                "memoryBudget", budget, "probabilityProperty", storeP, "concurrency", 2));
         assertThat((String) store.get("modeReason")).contains("node types [Paper, Author, Venue, Topic]");
         assertSameRun("featurelessHeap" + featurelessNodes, heap, "featurelessStore" + featurelessNodes, store, heapP,
                 storeP);
@@ -197,8 +197,8 @@ class TypedStoreMiniBatchTest {
         Object[] run = {"mode", "miniBatch", "batchSize", 100_000, "fanouts", List.of(-1, -1), "epochs", 3};
         long budget = storeOnlyBudget(typedConfig(run));
         Map<String, Object> heap = train("oneBatchHeap", with(typedConfig(run), "probabilityProperty", "oneHeapP"));
-        Map<String, Object> store = train("oneBatchStore", with(with(typedConfig(run), "memoryBudget", budget),
-                "probabilityProperty", "oneStoreP"));
+        Map<String, Object> store = train("oneBatchStore", with(typedConfig(run),
+                "memoryBudget", budget, "probabilityProperty", "oneStoreP"));
         assertSameRun("oneBatchHeap", heap, "oneBatchStore", store, "oneHeapP", "oneStoreP");
     }
 
@@ -206,8 +206,8 @@ class TypedStoreMiniBatchTest {
     void batchesFromTheStoreLearnTheSignal() {
         Object[] run = {"mode", "miniBatch", "batchSize", 32, "fanouts", List.of(5, 5), "epochs", 60};
         long budget = storeOnlyBudget(typedConfig(run));
-        Map<String, Object> row = train("learnsFromStore", with(with(typedConfig(run), "memoryBudget", budget),
-                "writeProperty", "storeKind"));
+        Map<String, Object> row = train("learnsFromStore", with(typedConfig(run),
+                "memoryBudget", budget, "writeProperty", "storeKind"));
         assertThat((String) row.get("modeReason")).contains("mode 'miniBatch' was asked for",
                 "the projection stays in the store");
         double accuracy = writtenTestAccuracy("storeKind");
@@ -237,8 +237,8 @@ class TypedStoreMiniBatchTest {
     void aBudgetEvenTheStoreCannotHoldIsRefusedBeforeAnythingIsWritten() {
         Object[] run = {"batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
         long tooSmall = (Long) estimate(typedConfig(run)).get("storeBatchBytes") / 2;
-        assertThatThrownBy(() -> train("tooSmallForStore", with(with(typedConfig(run), "memoryBudget", tooSmall),
-                "writeProperty", "tooSmallKind")))
+        assertThatThrownBy(() -> train("tooSmallForStore", with(typedConfig(run),
+                "memoryBudget", tooSmall, "writeProperty", "tooSmallKind")))
                 .hasMessageContaining("Typed mini-batch training that reads its batches from the store needs about")
                 .hasMessageContaining("more than the memory budget");
         assertNothingFrom("tooSmallForStore", "tooSmallKind");
@@ -272,8 +272,8 @@ class TypedStoreMiniBatchTest {
         String storeP = "weightedStoreP" + orientation;
         Map<String, Object> heap = train("weightedHeap" + orientation, with(weightedConfig(orientation),
                 "probabilityProperty", heapP));
-        Map<String, Object> store = train("weightedStore" + orientation, with(with(with(weightedConfig(orientation),
-                "memoryBudget", budget), "probabilityProperty", storeP), "concurrency", 2));
+        Map<String, Object> store = train("weightedStore" + orientation, with(weightedConfig(orientation),
+                "memoryBudget", budget, "probabilityProperty", storeP, "concurrency", 2));
         System.out.printf("weighted in heap: %s%nweighted from the store: %s%n", heap, store);
         assertSameRun("weightedHeap" + orientation, heap, "weightedStore" + orientation, store, heapP, storeP, "Item",
                 TypedRelationshipFeaturesProcedureTest.ITEMS);
@@ -291,16 +291,15 @@ class TypedStoreMiniBatchTest {
             Throwable inHeap = org.assertj.core.api.Assertions.catchThrowable(() -> train("missingHeap",
                     with(weightedConfig("NATURAL"), "writeProperty", "missingHeapKind")));
             Throwable fromStore = org.assertj.core.api.Assertions.catchThrowable(() -> train("missingStore",
-                    with(with(weightedConfig("NATURAL"), "memoryBudget", budget), "writeProperty",
-                            "missingStoreKind")));
+                    with(weightedConfig("NATURAL"), "memoryBudget", budget, "writeProperty", "missingStoreKind")));
             assertThat(inHeap).hasMessageContaining("lacks the property 'weight'")
                     .hasMessageContaining("of type 'TAGGED'").hasMessageContaining("missingRelationshipFeatures: 'zero'");
             assertThat(fromStore).hasMessage(inHeap.getMessage());
             assertNothingFrom("missingStore", "missingStoreKind", "Item");
-            Map<String, Object> heap = train("zeroHeap", with(with(weightedConfig("NATURAL"),
-                    "missingRelationshipFeatures", "zero"), "probabilityProperty", "zeroHeapP"));
-            Map<String, Object> store = train("zeroStore", with(with(with(weightedConfig("NATURAL"),
-                    "missingRelationshipFeatures", "zero"), "memoryBudget", budget), "probabilityProperty",
+            Map<String, Object> heap = train("zeroHeap", with(weightedConfig("NATURAL"),
+                    "missingRelationshipFeatures", "zero", "probabilityProperty", "zeroHeapP"));
+            Map<String, Object> store = train("zeroStore", with(weightedConfig("NATURAL"),
+                    "missingRelationshipFeatures", "zero", "memoryBudget", budget, "probabilityProperty",
                     "zeroStoreP"));
             assertSameRun("zeroHeap", heap, "zeroStore", store, "zeroHeapP", "zeroStoreP", "Item",
                     TypedRelationshipFeaturesProcedureTest.ITEMS);
@@ -338,12 +337,12 @@ class TypedStoreMiniBatchTest {
     void whatBatchesFromTheStoreCannotTrainIsRefused() {
         Object[] run = {"mode", "miniBatch", "batchSize", 16, "fanouts", List.of(3, 3), "epochs", 2};
         long budget = storeOnlyBudget(typedConfig(run));
-        assertThatThrownBy(() -> train("storeSemantic", with(with(with(typedConfig(run), "memoryBudget", budget),
-                "relationAggregation", "attention"), "writeProperty", "semanticKind")))
+        assertThatThrownBy(() -> train("storeSemantic", with(typedConfig(run),
+                "memoryBudget", budget, "relationAggregation", "attention", "writeProperty", "semanticKind")))
                 .hasMessageContaining("relationAggregation 'attention' is not trained from the store");
         assertNothingFrom("storeSemantic", "semanticKind");
-        assertThatThrownBy(() -> train("storeAttention", with(with(typedConfig(run), "memoryBudget", budget),
-                "attentionProperty", "storeAttention")))
+        assertThatThrownBy(() -> train("storeAttention", with(typedConfig(run),
+                "memoryBudget", budget, "attentionProperty", "storeAttention")))
                 .hasMessageContaining("attentionProperty 'storeAttention' is not written by a typed training that "
                         + "reads its batches from the store");
         assertNothingFrom("storeAttention", "storeAttention");
@@ -357,8 +356,8 @@ class TypedStoreMiniBatchTest {
         java.util.concurrent.CompletableFuture<Throwable> training =
                 java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                     try {
-                        train("endlessTypedStore", with(with(typedConfig(run), "memoryBudget", budget),
-                                "writeProperty", "neverWrittenTyped"));
+                        train("endlessTypedStore", with(typedConfig(run),
+                                "memoryBudget", budget, "writeProperty", "neverWrittenTyped"));
                         return null;
                     } catch (Throwable t) {
                         return t;
