@@ -77,20 +77,36 @@ public record ModelMetadata(Training training, Integer bestEpoch, Integer epochs
                         double stepMillis) {
     }
 
-    /** The search of autoTune: its settings, why it ended, the chosen trial and every trial. */
+    /**
+     * The search of autoTune: its settings, why it ended, the chosen trial and every trial. {@code seedsPerTrial} and
+     * {@code chosenSeed} (the seed the chosen configuration was trained with again) are null in models stored before
+     * trials could run several seeds, whose trials ran one: the training seed.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"maxTrials", "timeBudgetMillis", "seed", "space", "endReason", "chosenTrial",
-            "chosenConfiguration", "trials"})
+            "chosenConfiguration", "trials", "seedsPerTrial", "chosenSeed"})
     public record AutoTune(int maxTrials, long timeBudgetMillis, long seed, Map<String, Object> space,
                            String endReason, int chosenTrial, Map<String, Object> chosenConfiguration,
-                           List<TrialSummary> trials) {
+                           List<TrialSummary> trials, Integer seedsPerTrial, Long chosenSeed) {
     }
 
-    /** One autoTune trial: the values it drew and what the validation nodes said of its best epoch. */
+    /**
+     * One autoTune trial: the values it drew and what the validation nodes said of its best epoch; with several seeds
+     * per trial, the means over its {@code runs} (null with one seed), and the epochs of its best run.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     @JsonPropertyOrder({"trial", "configuration", "validationScore", "validationLoss", "trainScore", "epochs",
-            "bestEpoch", "stopReason", "millis"})
+            "bestEpoch", "stopReason", "millis", "runs"})
     public record TrialSummary(int trial, Map<String, Object> configuration, double validationScore,
                                double validationLoss, double trainScore, int epochs, int bestEpoch, String stopReason,
-                               double millis) {
+                               double millis, List<TrialRun> runs) {
+    }
+
+    /** One seed's training of an autoTune trial's configuration. */
+    @JsonPropertyOrder({"seed", "validationScore", "validationLoss", "trainScore", "epochs", "bestEpoch", "stopReason",
+            "millis"})
+    public record TrialRun(long seed, double validationScore, double validationLoss, double trainScore, int epochs,
+                           int bestEpoch, String stopReason, double millis) {
     }
 
     /** The graph projection the model was trained on; a key absent from an older file is null. */

@@ -29,10 +29,11 @@ import java.util.function.Function;
 
 /**
  * Seeded random search: the trial configurations are drawn up front from the seed (the first is the
- * unsearched defaults when they lie in the space), each trial trains on the training nodes and is scored
- * on the validation nodes of data whose test nodes have neither split membership nor labels, and the best
- * by validation is then trained again on the full data (same seed: the same weights) and returned. The same
- * search serves untyped and typed models ({@link ModelTraining}: what differs between them).
+ * unsearched defaults when they lie in the space), each trial trains on the training nodes, once per seed of
+ * {@link TuneSettings#seedsPerTrial()}, and is scored by its runs' mean on the validation nodes of data whose test
+ * nodes have neither split membership nor labels; the best by validation is then trained again on the full data
+ * with the seed of its best run (the same seed: the same weights) and returned. The same search serves untyped
+ * and typed models ({@link ModelTraining}: what differs between them).
  */
 public final class AutoTuner {
 
@@ -73,8 +74,11 @@ public final class AutoTuner {
         /** The base configuration's value of a tunable key; null when it has no single value. */
         Object baseValue(String key);
 
-        /** The base configuration with {@code values} applied, trained on {@code data}. */
-        R train(D data, Map<String, Object> values, TrainingListener epochs, TerminationFlag termination);
+        /** The base configuration with {@code values} applied, trained on {@code data} with {@code seed}. */
+        R train(D data, Map<String, Object> values, long seed, TrainingListener epochs, TerminationFlag termination);
+
+        /** The training seed, the first of each trial's seeds. */
+        long seed();
     }
 
     private record Untyped(Backend backend, GatConfig base, TrainingConfig training)
@@ -86,10 +90,15 @@ public final class AutoTuner {
         }
 
         @Override
-        public TrainingResult train(TrainingData data, Map<String, Object> values, TrainingListener epochs,
-                                    TerminationFlag termination) {
+        public TrainingResult train(TrainingData data, Map<String, Object> values, long seed,
+                                    TrainingListener epochs, TerminationFlag termination) {
             return Trainer.train(backend, data, TrialConfiguration.model(base, values),
-                    TrialConfiguration.training(training, values), epochs, termination);
+                    TrialConfiguration.training(training, values).withSeed(seed), epochs, termination);
+        }
+
+        @Override
+        public long seed() {
+            return training.seed();
         }
     }
 
@@ -102,10 +111,15 @@ public final class AutoTuner {
         }
 
         @Override
-        public TypedTrainingResult train(TypedTrainingData data, Map<String, Object> values, TrainingListener epochs,
-                                         TerminationFlag termination) {
+        public TypedTrainingResult train(TypedTrainingData data, Map<String, Object> values, long seed,
+                                         TrainingListener epochs, TerminationFlag termination) {
             return TypedTrainer.train(backend, data, TrialConfiguration.model(base, values),
-                    TrialConfiguration.training(training, values), epochs, termination);
+                    TrialConfiguration.training(training, values).withSeed(seed), epochs, termination);
+        }
+
+        @Override
+        public long seed() {
+            return training.seed();
         }
     }
 
@@ -123,7 +137,7 @@ public final class AutoTuner {
                 trained.stopReason(), trained.train(), trained.validation(), trained.test(), trained.trainMillis(),
                 trained.device());
         return new Result(search, TrialConfiguration.model(base, search.chosen().configuration()),
-                TrialConfiguration.training(training, search.chosen().configuration()), withMetadata);
+                chosenTraining(training, search), withMetadata);
     }
 
     /** As the untyped {@link #tuneAndTrain}, full-batch, for a typed model. */
@@ -134,8 +148,7 @@ public final class AutoTuner {
         Search search = search(model, withoutTestNodes(data), settings, listener, termination);
         TypedTrainingResult trained = trainChosen(model, data, search, listener, termination);
         return new TypedResult(search, TrialConfiguration.model(base, search.chosen().configuration()),
-                TrialConfiguration.training(training, search.chosen().configuration()), trained,
-                metadata(settings, search));
+                chosenTraining(training, search), trained, metadata(settings, search));
     }
 
     /** Runs the trials on {@code data} without its test nodes; chooses by validation score, then loss. */
@@ -154,7 +167,14 @@ public final class AutoTuner {
                                                                 TuneListener listener, TerminationFlag termination) {
         termination.assertRunning();
         listener.onFinalTraining(search.chosen());
-        return model.train(data, search.chosen().configuration(), listener.epochs(), termination);
+        return model.train(data, search.chosen().configuration(), search.chosen().bestRun().seed(),
+                listener.epochs(), termination);
+    }
+
+    /** The training settings the chosen configuration is trained again with: its values, its best run's seed. */
+    private static TrainingConfig chosenTraining(TrainingConfig training, Search search) {
+        return TrialConfiguration.training(training, search.chosen().configuration())
+                .withSeed(search.chosen().bestRun().seed());
     }
 
     /** The trials in order on {@code validationOnly} (data without test nodes), within maxTrials and the budget. */
@@ -178,11 +198,18 @@ public final class AutoTuner {
             TerminationFlag trialFlag = budgeted
                     ? () -> termination.terminated() || System.nanoTime() - start >= budgetNanos
                     : termination;
+            List<Trial.Run> runs = new ArrayList<>();
             Trial trial;
             try {
-                trial = Trial.of(i + 1, values, model.train(validationOnly, values, listener.epochs(), trialFlag));
+                for (int r = 0; r < settings.seedsPerTrial(); r++) {
+                    long seed = model.seed() + r;
+                    listener.onRunStart(i + 1, r + 1, settings.seedsPerTrial(), seed);
+                    runs.add(Trial.Run.of(seed, model.train(validationOnly, values, seed, listener.epochs(),
+                            trialFlag)));
+                }
+                trial = Trial.of(i + 1, values, runs);
             } catch (TrainingDivergedException e) {
-                trial = new Trial(i + 1, values, Double.NaN, Double.NaN, Double.NaN, 0, 0, "DIVERGED", Double.NaN);
+                trial = Trial.diverged(i + 1, values, runs);
             } catch (TerminatedException e) {
                 if (termination.terminated()) {
                     throw e;
@@ -253,6 +280,7 @@ public final class AutoTuner {
         return new ModelMetadata.AutoTune(settings.maxTrials(), settings.timeBudgetMillis(), settings.seed(),
                 settings.space().toMap(), search.endReason().name(), search.chosen().number(),
                 new LinkedHashMap<>(search.chosen().configuration()),
-                search.trials().stream().map(Trial::summary).toList());
+                search.trials().stream().map(Trial::summary).toList(), settings.seedsPerTrial(),
+                search.chosen().bestRun().seed());
     }
 }

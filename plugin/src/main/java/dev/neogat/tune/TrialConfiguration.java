@@ -46,7 +46,8 @@ public final class TrialConfiguration {
                 ? ((Number) values.get("learningRate")).doubleValue() : base.learningRate();
         double weightDecay = values.containsKey("weightDecay")
                 ? ((Number) values.get("weightDecay")).doubleValue() : base.weightDecay();
-        return new TrainingConfig(base.epochs(), learningRate, weightDecay, base.patience(), base.seed());
+        return new TrainingConfig(base.epochs(), learningRate, weightDecay, base.patience(), base.seed(),
+                base.stoppingRule());
     }
 
     /** Each tunable key's value in the given settings, or null when it has no single value (per-layer lists). */

@@ -6,6 +6,7 @@ import dev.neogat.datasets.Dataset;
 import dev.neogat.datasets.SyntheticGraphs;
 import dev.neogat.spec.GatConfig;
 import dev.neogat.nn.cpu.CpuBackend;
+import dev.neogat.train.StoppingRule;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingData;
 import dev.neogat.util.TerminationFlag;
@@ -51,28 +52,10 @@ class AutoTuneTest {
         return AutoTuner.draw(settings, TrialConfiguration.baseValues(base, training));
     }
 
-    /** What a trial says apart from its wall-clock time. */
-    private static List<Map<String, Object>> withoutTimes(AutoTuner.Search search) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Trial trial : search.trials()) {
-            ModelMetadata.TrialSummary t = trial.summary();
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("trial", t.trial());
-            row.put("configuration", t.configuration());
-            row.put("validationScore", t.validationScore());
-            row.put("validationLoss", t.validationLoss());
-            row.put("trainScore", t.trainScore());
-            row.put("epochs", t.epochs());
-            row.put("bestEpoch", t.bestEpoch());
-            row.put("stopReason", t.stopReason());
-            rows.add(row);
-        }
-        return rows;
-    }
-
     @Test
     void scramblingTheTestLabelsChangesNoTrialAndNotTheChoice() {
-        TuneSettings settings = new TuneSettings(4, 0, 5, SPACE);
+        // Two seeds per trial: no run of any trial reads a test label.
+        TuneSettings settings = new TuneSettings(4, 0, 5, SPACE, 2);
         AutoTuner.Search original = search(SMALL.trainingData(), 2, settings, TuneListener.NONE,
                 TerminationFlag.RUNNING);
 
@@ -93,7 +76,7 @@ class AutoTuneTest {
                 NodeLabels.singleLabel(classOf, SMALL.labels().classCount()), SMALL.split());
         AutoTuner.Search again = search(scrambled, 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
 
-        assertThat(withoutTimes(again)).isEqualTo(withoutTimes(original));
+        assertThat(TuneListeners.withoutTimes(again)).isEqualTo(TuneListeners.withoutTimes(original));
         assertEquals(original.chosen().number(), again.chosen().number());
         assertEquals(original.chosen().configuration(), again.chosen().configuration());
         assertThat(original.trials()).hasSize(4);
@@ -118,7 +101,7 @@ class AutoTuneTest {
         TuneSettings settings = new TuneSettings(3, 0, 9, SPACE);
         AutoTuner.Search one = search(SMALL.trainingData(), 1, settings, TuneListener.NONE, TerminationFlag.RUNNING);
         AutoTuner.Search two = search(SMALL.trainingData(), 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
-        assertThat(withoutTimes(two)).isEqualTo(withoutTimes(one));
+        assertThat(TuneListeners.withoutTimes(two)).isEqualTo(TuneListeners.withoutTimes(one));
         assertEquals(one.chosen().number(), two.chosen().number());
 
         List<Map<String, Object>> drawn = draw(settings, BASE, TRAINING);
@@ -158,6 +141,8 @@ class AutoTuneTest {
             assertEquals(0.3, model.featureDropout());
             assertEquals(2, model.heads(0));
             assertEquals(0.02, TrialConfiguration.training(training, values).learningRate());
+            assertEquals(StoppingRule.GAT_PAPER, TrialConfiguration.training(
+                    training.withStoppingRule(StoppingRule.GAT_PAPER), values).stoppingRule());
         }
         SearchSpace following = SearchSpace.of(Map.of(), Map.of("dropout", 0.3), Set.of("attentionDropout"), true);
         assertThat(following.dimensions()).extracting(SearchDimension::key)
@@ -186,6 +171,10 @@ class AutoTuneTest {
                 .hasMessageContaining("no hidden layer");
         assertThatThrownBy(() -> new TuneSettings(0, 0, 1, SPACE)).hasMessageContaining("autoTune.maxTrials")
                 .hasMessageContaining("got 0");
+        assertThatThrownBy(() -> new TuneSettings(3, 0, 1, SPACE, 0)).hasMessageContaining("autoTune.seedsPerTrial")
+                .hasMessageContaining("got 0");
+        assertThatThrownBy(() -> new TuneSettings(3, 0, 1, SPACE, 11)).hasMessageContaining("autoTune.seedsPerTrial")
+                .hasMessageContaining("between 1 and 10").hasMessageContaining("got 11");
         SearchSpace empty = SearchSpace.of(Map.of(), Map.of("x", 1), Set.copyOf(SearchSpace.KEYS), true);
         assertThatThrownBy(() -> new TuneSettings(3, 0, 1, empty)).hasMessageContaining("nothing to search");
     }
@@ -213,6 +202,55 @@ class AutoTuneTest {
         for (Trial trial : result.search().trials()) {
             assertThat(trial.validationScore()).isLessThanOrEqualTo(chosen.validationScore());
         }
+    }
+
+    @Test
+    void severalSeedsPerTrialAreScoredByTheirMeanAndTheBestRunIsTrainedAgain() {
+        List<String> events = new ArrayList<>();
+        AutoTuner.Result result;
+        try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            result = AutoTuner.tuneAndTrain(backend, SMALL.trainingData(), BASE, TRAINING,
+                    new TuneSettings(3, 0, 4, SPACE, 3), TuneListeners.recording(events), TerminationFlag.RUNNING);
+        }
+        long seed = TRAINING.seed();
+        assertThat(events).startsWith("start 1/3", "seed 1.1/3 " + seed, "seed 1.2/3 " + (seed + 1),
+                "seed 1.3/3 " + (seed + 2), "end 1", "start 2/3");
+        boolean seedsDiffer = false;
+        for (Trial trial : result.search().trials()) {
+            assertThat(trial.runs()).extracting(Trial.Run::seed).containsExactly(seed, seed + 1, seed + 2);
+            assertEquals(trial.runs().stream().mapToDouble(Trial.Run::validationScore).average().orElseThrow(),
+                    trial.validationScore(), 1e-12);
+            assertEquals(trial.runs().stream().mapToDouble(Trial.Run::validationLoss).average().orElseThrow(),
+                    trial.validationLoss(), 1e-12);
+            for (Trial.Run run : trial.runs()) {
+                assertThat(run.validationScore()).isLessThanOrEqualTo(trial.bestRun().validationScore());
+            }
+            assertEquals(trial.bestRun().epochsRun(), trial.epochsRun());
+            seedsDiffer |= trial.runs().stream().map(Trial.Run::validationLoss).distinct().count() > 1;
+        }
+        assertThat(seedsDiffer).as("the seeds train different models, so their mean says more than one").isTrue();
+
+        // A trial's first run is the one-seed search's trial: the runs are independent trainings.
+        AutoTuner.Search oneSeed = search(SMALL.trainingData(), 2, new TuneSettings(3, 0, 4, SPACE),
+                TuneListener.NONE, TerminationFlag.RUNNING);
+        for (int i = 0; i < 3; i++) {
+            Trial.Run first = result.search().trials().get(i).runs().get(0);
+            assertEquals(oneSeed.trials().get(i).validationLoss(), first.validationLoss(), 0.0);
+            assertEquals(oneSeed.trials().get(i).epochsRun(), first.epochsRun());
+        }
+
+        // The chosen configuration is trained again with its best run's seed: that run's weights come back.
+        Trial chosen = result.search().chosen();
+        Trial.Run best = chosen.bestRun();
+        assertEquals(best.seed(), result.training().seed());
+        assertEquals(best.validationScore(), result.result().validation().score(), 0.0);
+        assertEquals(best.validationLoss(), result.result().validation().loss(), 0.0);
+        assertEquals(best.epochsRun(), result.result().epochsRun());
+        ModelMetadata.AutoTune stored = result.result().model().metadata().autoTune();
+        assertEquals(3, stored.seedsPerTrial());
+        assertEquals(best.seed(), stored.chosenSeed());
+        assertThat(stored.trials()).allSatisfy(t -> assertThat(t.runs()).hasSize(3));
+        assertThat(oneSeed.trials().get(0).summary().runs()).as("one seed: no runs listed").isNull();
     }
 
     @Test

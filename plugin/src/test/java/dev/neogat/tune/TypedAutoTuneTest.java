@@ -49,30 +49,12 @@ class TypedAutoTuneTest {
         }
     }
 
-    /** What each trial says apart from its wall-clock time. */
-    private static List<Map<String, Object>> withoutTimes(AutoTuner.Search search) {
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Trial trial : search.trials()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("trial", trial.number());
-            row.put("configuration", trial.configuration());
-            row.put("validationScore", trial.validationScore());
-            row.put("validationLoss", trial.validationLoss());
-            row.put("trainScore", trial.trainScore());
-            row.put("epochs", trial.epochsRun());
-            row.put("bestEpoch", trial.bestEpoch());
-            row.put("stopReason", trial.stopReason());
-            rows.add(row);
-        }
-        return rows;
-    }
-
     @Test
     void theSameSeedGivesTheSameTrialsStartingFromTheTypedDefaults() {
         TuneSettings settings = new TuneSettings(3, 0, 9, SPACE);
         AutoTuner.Search one = search(GRAPH.typed(), 1, settings, TuneListener.NONE, TerminationFlag.RUNNING);
         AutoTuner.Search two = search(GRAPH.typed(), 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
-        assertThat(withoutTimes(two)).isEqualTo(withoutTimes(one));
+        assertThat(TuneListeners.withoutTimes(two)).isEqualTo(TuneListeners.withoutTimes(one));
         assertEquals(one.chosen().number(), two.chosen().number());
         assertThat(one.trials()).hasSize(3);
 
@@ -110,7 +92,7 @@ class TypedAutoTuneTest {
                 data.relationshipFeatures());
         AutoTuner.Search again = search(scrambled, 2, settings, TuneListener.NONE, TerminationFlag.RUNNING);
 
-        assertThat(withoutTimes(again)).isEqualTo(withoutTimes(original));
+        assertThat(TuneListeners.withoutTimes(again)).isEqualTo(TuneListeners.withoutTimes(original));
         assertEquals(original.chosen().number(), again.chosen().number());
         assertThat(original.trials().stream().map(Trial::validationScore).distinct().count())
                 .as("the trials differ, so the choice means something").isGreaterThan(1);
@@ -163,6 +145,33 @@ class TypedAutoTuneTest {
         assertEquals(result.model().config(), read.config());
         assertEquals(stored.chosenTrial(), read.metadata().autoTune().chosenTrial());
         assertThat(read.metadata().autoTune().trials()).hasSize(3);
+    }
+
+    @Test
+    void withSeveralSeedsTheBestRunIsTrainedAgainAndTheModelFileKeepsEveryRun() throws Exception {
+        AutoTuner.TypedResult result;
+        try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
+            result = AutoTuner.tuneAndTrain(backend, GRAPH.typed(), BASE, TRAINING,
+                    new TuneSettings(2, 0, 4, SPACE, 2), TuneListener.NONE, TerminationFlag.RUNNING);
+        }
+        Trial chosen = result.search().chosen();
+        for (Trial trial : result.search().trials()) {
+            assertThat(trial.runs()).extracting(Trial.Run::seed).containsExactly(TRAINING.seed(), TRAINING.seed() + 1);
+        }
+        assertEquals(chosen.bestRun().seed(), result.training().seed());
+        assertEquals(chosen.bestRun().validationLoss(), result.result().validation().loss(), 0.0);
+        assertEquals(chosen.bestRun().validationScore(), result.result().validation().score(), 0.0);
+
+        TypedTrainedModel read = assertInstanceOf(TypedTrainedModel.class,
+                ModelFile.decodeAny(ModelFile.encode(result.model()), "tuned.gatm"));
+        ModelMetadata.AutoTune stored = read.metadata().autoTune();
+        assertEquals(2, stored.seedsPerTrial());
+        assertEquals(chosen.bestRun().seed(), stored.chosenSeed());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(result.model().metadata().autoTune().trials().get(i).runs(), stored.trials().get(i).runs());
+        }
+        assertThat(stored.trials().get(0).runs()).extracting(ModelMetadata.TrialRun::seed)
+                .containsExactly(TRAINING.seed(), TRAINING.seed() + 1);
     }
 
     @Test

@@ -119,6 +119,37 @@ class AutoTuneProcedureTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void severalSeedsPerTrialListEachRunAndTheModelIsTheChosenTrialsBestRun() {
+        Map<String, Object> row = train("seeds", config(Map.of("maxTrials", 2, "seedsPerTrial", 2, "space", SPACE),
+                "seed", 5));
+        List<Map<String, Object>> trials = trials("seeds");
+        Map<String, Object> best = trials.get(0);
+        for (Map<String, Object> trial : trials) {
+            List<Map<String, Object>> runs = (List<Map<String, Object>>) trial.get("runs");
+            assertThat(runs).extracting(run -> ((Number) run.get("seed")).longValue()).containsExactly(5L, 6L);
+            assertEquals((((Number) runs.get(0).get("validationScore")).doubleValue()
+                    + ((Number) runs.get(1).get("validationScore")).doubleValue()) / 2,
+                    ((Number) trial.get("validationScore")).doubleValue(), 1e-12);
+            if (better(trial, best)) {
+                best = trial;
+            }
+        }
+        Map<String, Object> bestRun = null;
+        for (Map<String, Object> run : (List<Map<String, Object>>) best.get("runs")) {
+            if (bestRun == null || better(run, bestRun)) {
+                bestRun = run;
+            }
+        }
+        Map<String, Object> configuration = (Map<String, Object>) row.get("configuration");
+        assertEquals(((Number) bestRun.get("seed")).longValue(), ((Number) configuration.get("seed")).longValue(),
+                "the configuration names the seed the stored model was trained with");
+        assertEquals(((Number) bestRun.get("validationScore")).doubleValue(),
+                ((Number) row.get("validationAccuracy")).doubleValue(), 0.0);
+        assertThat((Map<String, Object>) configuration.get("autoTune")).containsEntry("seedsPerTrial", 2);
+    }
+
+    @Test
     void theSameSeedGivesTheSameTrialsAtConcurrencyOneAndTwo() {
         train("one", config(Map.of("maxTrials", 2, "space", SPACE), "concurrency", 1, "seed", 5));
         train("two", config(Map.of("maxTrials", 2, "space", SPACE), "concurrency", 2, "seed", 5));
@@ -180,6 +211,8 @@ class AutoTuneProcedureTest {
         assertFails(config(Map.of("maxTrial", 3)), "Unknown key 'autoTune.maxTrial'; did you mean 'autoTune.maxTrials'?");
         assertFails(config(Map.of("maxTrials", 0)), "'autoTune.maxTrials' must be between 1 and 1000, got 0");
         assertFails(config(Map.of("timeBudget", "10 minutes")), "'autoTune.timeBudget' must be a duration");
+        assertFails(config(Map.of("seedsPerTrial", 0)), "'autoTune.seedsPerTrial' must be between 1 and 10, got 0");
+        assertFails(config(Map.of("seedsPerTrial", 2.5)), "'autoTune.seedsPerTrial' must be an integer, got 2.5");
         assertFails(config(Map.of("space", Map.of("learningRate", List.of(0.001, 0.01)))),
                 "autoTune.space.learningRate asks to search 'learningRate', but the configuration sets 'learningRate'"
                         + " to 0.01");

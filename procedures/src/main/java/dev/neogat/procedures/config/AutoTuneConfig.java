@@ -14,12 +14,12 @@ import java.util.regex.Pattern;
 
 /**
  * Reads {@code autoTune}: {@code true} (20 trials over the default space) or a map of {@code maxTrials},
- * {@code timeBudget} ('90s', '10m', '1h') and {@code space}. The keys the user set in the rest of the
+ * {@code timeBudget} ('90s', '10m', '1h'), {@code seedsPerTrial} and {@code space}. The keys the user set in the rest of the
  * configuration are fixed; the engine's {@link SearchSpace} checks the ranges.
  */
 public final class AutoTuneConfig {
 
-    static final List<String> KEYS = List.of("maxTrials", "timeBudget", "space");
+    static final List<String> KEYS = List.of("maxTrials", "timeBudget", "seedsPerTrial", "space");
 
     private static final Pattern DURATION = Pattern.compile("\\s*(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h)\\s*");
 
@@ -48,7 +48,10 @@ public final class AutoTuneConfig {
                         + " Valid keys: " + String.join(", ", new TreeSet<>(KEYS)));
             }
         }
-        int maxTrials = maxTrials(map.get("maxTrials"));
+        int maxTrials = count("maxTrials", map.get("maxTrials"), TuneSettings.DEFAULT_MAX_TRIALS,
+                TuneSettings.MAX_TRIALS_LIMIT);
+        int seedsPerTrial = count("seedsPerTrial", map.get("seedsPerTrial"), TuneSettings.DEFAULT_SEEDS_PER_TRIAL,
+                TuneSettings.SEEDS_PER_TRIAL_LIMIT);
         long budgetMillis = timeBudgetMillis(map.get("timeBudget"));
         Map<String, Object> entries = space(map.get("space"));
         Map<String, Object> explicitlySet = new LinkedHashMap<>();
@@ -68,9 +71,10 @@ public final class AutoTuneConfig {
             }
         }
         SearchSpace space = SearchSpace.of(entries, explicitlySet, following, layers > 1);
-        TuneSettings settings = new TuneSettings(maxTrials, budgetMillis, seed, space);
+        TuneSettings settings = new TuneSettings(maxTrials, budgetMillis, seed, space, seedsPerTrial);
         Map<String, Object> used = new LinkedHashMap<>();
         used.put("maxTrials", maxTrials);
+        used.put("seedsPerTrial", seedsPerTrial);
         used.put("timeBudget", map.get("timeBudget") == null ? null : String.valueOf(map.get("timeBudget")));
         used.put("searched", space.dimensions().stream().map(d -> d.key()).toList());
         used.values().removeIf(java.util.Objects::isNull);
@@ -78,20 +82,21 @@ public final class AutoTuneConfig {
         return settings;
     }
 
-    private static int maxTrials(Object value) {
+    /** The integer {@code autoTune.<key>}, 1 to {@code limit}; {@code absent} when not given. */
+    private static int count(String key, Object value, int absent, int limit) {
         if (value == null) {
-            return TuneSettings.DEFAULT_MAX_TRIALS;
+            return absent;
         }
         if (!(value instanceof Long || value instanceof Integer)) {
-            throw new IllegalArgumentException("Configuration 'autoTune.maxTrials' must be an integer, got "
+            throw new IllegalArgumentException("Configuration 'autoTune." + key + "' must be an integer, got "
                     + ConfigMap.describe(value));
         }
-        long trials = ((Number) value).longValue();
-        if (trials < 1 || trials > TuneSettings.MAX_TRIALS_LIMIT) {
-            throw new IllegalArgumentException("Configuration 'autoTune.maxTrials' must be between 1 and "
-                    + TuneSettings.MAX_TRIALS_LIMIT + ", got " + trials);
+        long count = ((Number) value).longValue();
+        if (count < 1 || count > limit) {
+            throw new IllegalArgumentException("Configuration 'autoTune." + key + "' must be between 1 and "
+                    + limit + ", got " + count);
         }
-        return (int) trials;
+        return (int) count;
     }
 
     /** '90s', '10m', '1.5h', '500ms'; 0 when absent (no budget). */

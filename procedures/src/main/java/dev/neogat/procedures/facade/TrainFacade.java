@@ -269,23 +269,36 @@ public final class TrainFacade {
     static TuneListener tuneListener(ProcedureContext context, Jobs.Job job, String modelName) {
         TrainingListener epochs = listener(context, job, modelName);
         return new TuneListener() {
+            private String trialPhase = "";
+
             @Override
             public void onTrialStart(int trial, int maxTrials, Map<String, Object> values) {
-                job.phase("autoTune: trial " + trial + " of " + maxTrials);
+                trialPhase = "autoTune: trial " + trial + " of " + maxTrials;
+                job.phase(trialPhase);
                 job.progress(trial - 1, maxTrials);
+            }
+
+            @Override
+            public void onRunStart(int trial, int run, int runs, long seed) {
+                if (runs > 1) {
+                    job.phase(trialPhase + ", seed " + run + " of " + runs + " (" + seed + ")");
+                }
             }
 
             @Override
             public void onTrialEnd(Trial trial, int maxTrials) {
                 job.progress(trial.number(), maxTrials);
-                context.log().info("gat.train '%s': autoTune trial %d of %d: validation score %.4f after %d epochs "
-                        + "(%s) in %.0f ms, %s", modelName, trial.number(), maxTrials, trial.validationScore(),
-                        trial.epochsRun(), trial.stopReason(), trial.millis(), trial.configuration());
+                context.log().info("gat.train '%s': autoTune trial %d of %d: validation score %.4f (%s) after %d "
+                        + "epochs (%s) in %.0f ms, %s", modelName, trial.number(), maxTrials, trial.validationScore(),
+                        trial.runs().size() > 1 ? "mean of " + trial.runs().size() + " seeds, the best run's epochs"
+                                : "one seed", trial.epochsRun(), trial.stopReason(), trial.millis(),
+                        trial.configuration());
             }
 
             @Override
             public void onFinalTraining(Trial chosen) {
-                job.phase("training the chosen configuration (autoTune trial " + chosen.number() + ")");
+                job.phase("training the chosen configuration (autoTune trial " + chosen.number() + ", seed "
+                        + chosen.bestRun().seed() + ")");
             }
 
             @Override
@@ -295,11 +308,15 @@ public final class TrainFacade {
         };
     }
 
-    /** The configuration as read, with the searched keys at the chosen trial's values. */
+    /**
+     * The configuration as read, with the searched keys at the chosen trial's values and the seed its model was trained
+     * with (its best run's: the training seed unless the trials ran several seeds).
+     */
     static Map<String, Object> withChosen(Map<String, Object> used, Trial chosen) {
         Map<String, Object> configuration = new LinkedHashMap<>(used);
         chosen.configuration().forEach((key, value) ->
                 configuration.put(key, value instanceof Integer width ? List.of(width) : value));
+        configuration.put("seed", chosen.bestRun().seed());
         return configuration;
     }
 
