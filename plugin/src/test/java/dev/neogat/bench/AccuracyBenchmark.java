@@ -163,7 +163,7 @@ public final class AccuracyBenchmark {
     /**
      * The configuration with {@code key=value} overrides: GatConfig's {@code dropout} (input),
      * {@code attentionDropout}, {@code messageDropout}, {@code inputDropoutPerHead}, {@code normalizeFeatures},
-     * {@code hiddenChannels}, {@code heads}.
+     * {@code hiddenChannels}, {@code heads}, {@code residual}.
      */
     static GatConfig configure(GatConfig base, Map<String, String> overrides) {
         GatConfig.Builder builder = base.toBuilder();
@@ -176,6 +176,7 @@ public final class AccuracyBenchmark {
                 case "normalizeFeatures" -> builder.normalizeFeatures(Boolean.parseBoolean(value));
                 case "hiddenChannels" -> builder.hiddenChannels(Integer.parseInt(value));
                 case "heads" -> builder.hiddenHeads(Integer.parseInt(value));
+                case "residual" -> builder.residual(Boolean.parseBoolean(value));
                 case "learningRate", "weightDecay", "epochs", "patience", "stoppingRule" -> {
                 }
                 default -> throw new IllegalArgumentException("Unknown override '" + key + "'");

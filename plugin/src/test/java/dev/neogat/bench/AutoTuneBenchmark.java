@@ -33,7 +33,8 @@ import java.util.Set;
  *
  * <p>Run: {@code mvn -q -pl plugin -Pbench verify -Dbench.main=dev.neogat.bench.AutoTuneBenchmark
  * -Dbench.args="cora 20"} (dataset, maxTrials, optionally the seed; AccuracyBenchmark's key=value variations of
- * the starting configuration; retrainSeeds=10 trains the chosen configuration again over seeds 0..9). The word
+ * the starting configuration; seedsPerTrial=3 trains each trial with three seeds, from the seed on, and scores their
+ * mean; retrainSeeds=10 trains the chosen configuration again over seeds 0..9). The word
  * {@code typed} searches a typed model of a typed-layout dataset instead ({@code acm typed 20}: gat.train's typed
  * defaults, relations summed, as TypedAccuracyBenchmark builds it; retrainSeeds does not apply).
  */
@@ -43,12 +44,15 @@ public final class AutoTuneBenchmark {
         List<String> positional = new ArrayList<>();
         Map<String, String> overrides = new LinkedHashMap<>();
         int retrainSeeds = 0;
+        int seedsPerTrial = TuneSettings.DEFAULT_SEEDS_PER_TRIAL;
         boolean typed = false;
         for (String word : BenchArgs.words(args)) {
             if (word.equals("typed")) {
                 typed = true;
             } else if (word.startsWith("retrainSeeds=")) {
                 retrainSeeds = Integer.parseInt(word.substring("retrainSeeds=".length()));
+            } else if (word.startsWith("seedsPerTrial=")) {
+                seedsPerTrial = Integer.parseInt(word.substring("seedsPerTrial=".length()));
             } else if (word.contains("=")) {
                 overrides.put(word.substring(0, word.indexOf('=')), word.substring(word.indexOf('=') + 1));
             } else {
@@ -62,13 +66,20 @@ public final class AutoTuneBenchmark {
         Path dir = SharedData.sharedDir().resolve("datasets").resolve(name);
         TrainingConfig training = AccuracyBenchmark.training(TrainingConfig.defaults(), overrides).withSeed(seed);
         TuneSettings settings = new TuneSettings(maxTrials, 0, seed,
-                SearchSpace.of(Map.of(), Map.of(), Set.of(), true));
+                SearchSpace.of(Map.of(), Map.of(), Set.of(), true), seedsPerTrial);
         TuneListener print = new TuneListener() {
             @Override
             public void onTrialEnd(Trial trial, int trials) {
-                System.out.printf(Locale.ROOT, "%s trial %d/%d: val %.2f%% loss %.4f, %d epochs (%s), %.1f s, %s%n",
+                StringBuilder runs = new StringBuilder();
+                if (trial.runs().size() > 1) {
+                    for (Trial.Run run : trial.runs()) {
+                        runs.append(String.format(Locale.ROOT, " seed %d: val %.2f%% loss %.4f, %d epochs;",
+                                run.seed(), 100 * run.validationScore(), run.validationLoss(), run.epochsRun()));
+                    }
+                }
+                System.out.printf(Locale.ROOT, "%s trial %d/%d: val %.2f%% loss %.4f, %d epochs (%s), %.1f s,%s %s%n",
                         name, trial.number(), trials, 100 * trial.validationScore(), trial.validationLoss(),
-                        trial.epochsRun(), trial.stopReason(), trial.millis() / 1000, trial.configuration());
+                        trial.epochsRun(), trial.stopReason(), trial.millis() / 1000, runs, trial.configuration());
             }
         };
         if (typed) {
@@ -88,8 +99,9 @@ public final class AutoTuneBenchmark {
         System.out.printf(Locale.ROOT, "%s: %d trials in %.1f s (%.1f s per trial), chosen trial %d, retrained in "
                         + "%.1f s; total %.1f s (%d threads)%n", name, trials, trialSeconds, trialSeconds / trials,
                 result.search().chosen().number(), result.result().trainMillis() / 1000, totalSeconds, threads);
-        System.out.printf(Locale.ROOT, "%s: chosen %s, validation %.2f%%, test %.2f%%%n", name,
-                result.search().chosen().configuration(), 100 * result.result().validation().score(),
+        System.out.printf(Locale.ROOT, "%s: chosen %s, seed %d, validation %.2f%%, test %.2f%%%n", name,
+                result.search().chosen().configuration(), result.training().seed(),
+                100 * result.result().validation().score(),
                 100 * result.result().test().score());
     
         if (retrainSeeds > 0) {
