@@ -5,6 +5,7 @@ import dev.neogat.nn.cpu.CpuBackend;
 import dev.neogat.train.Inference;
 import dev.neogat.train.Prediction;
 import dev.neogat.util.TerminationFlag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -13,6 +14,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * Guards that model files written by earlier versions stay loadable and mean the same: every committed fixture
@@ -27,7 +29,7 @@ class ModelFixtureCompatibilityTest {
     private static final float LOGIT_TOLERANCE = 1e-5f;
 
     @ParameterizedTest
-    @ValueSource(strings = {"model-v1-cora-like"})
+    @ValueSource(strings = {"model-v1-cora-like", "model-v1-autotuned"})
     void loadsAndPredictsWhatItPredictedWhenWritten(String name) throws IOException {
         TrainedModel model = ModelFile.decode(ModelFixture.resource(name + ".gatm"), name + ".gatm");
         ModelFixture fixture = ModelFixture.read(name + ".predictions");
@@ -51,7 +53,7 @@ class ModelFixtureCompatibilityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"model-v1-cora-like"})
+    @ValueSource(strings = {"model-v1-cora-like", "model-v1-autotuned"})
     void reSavingGivesTheSameBytes(String name) throws IOException {
         byte[] written = ModelFixture.resource(name + ".gatm");
         TrainedModel model = ModelFile.decode(written, name + ".gatm");
@@ -82,6 +84,28 @@ class ModelFixtureCompatibilityTest {
         assertEquals(5L, metadata.configuration().get("epochs"));
         assertEquals(0.6, metadata.configuration().get("dropout"));
         assertEquals(new ModelMetadata.Score(0.4, 0.9979528903961181, 10L), metadata.metrics().test());
+    }
+
+    /** An autoTune search stored before trials could run several seeds: one run each, none listed. */
+    @Test
+    void anAutoTunedModelOfItsDayKeepsItsSearch() throws IOException {
+        TrainedModel model = ModelFile.decode(ModelFixture.resource("model-v1-autotuned.gatm"),
+                "model-v1-autotuned.gatm");
+        ModelMetadata.AutoTune search = model.metadata().autoTune();
+        assertEquals(2, search.maxTrials());
+        assertEquals(7L, search.seed());
+        assertEquals("MAX_TRIALS", search.endReason());
+        assertEquals(1, search.chosenTrial());
+        assertNull(search.seedsPerTrial());
+        assertNull(search.chosenSeed());
+        assertEquals(2, search.trials().size());
+        ModelMetadata.TrialSummary second = search.trials().get(1);
+        assertEquals(2, second.trial());
+        assertEquals(2.2768042060518581E-4, second.configuration().get("weightDecay"));
+        assertEquals(true, second.configuration().get("normalizeFeatures"));
+        assertEquals(1.0343546271324158, second.validationLoss());
+        assertEquals(39.832122, second.millis());
+        assertNull(second.runs());
     }
 
     private static int argmax(float[] logits, int node, int classes) {

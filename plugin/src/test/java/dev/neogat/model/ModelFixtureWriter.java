@@ -13,6 +13,10 @@ import dev.neogat.train.Trainer;
 import dev.neogat.train.TrainingConfig;
 import dev.neogat.train.TrainingListener;
 import dev.neogat.train.TrainingResult;
+import dev.neogat.tune.AutoTuner;
+import dev.neogat.tune.SearchSpace;
+import dev.neogat.tune.TuneListener;
+import dev.neogat.tune.TuneSettings;
 import dev.neogat.util.TerminationFlag;
 
 import java.io.IOException;
@@ -22,13 +26,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes a model-file fixture with the code of the day: a small citation-like graph, a Cora-shaped GAT trained a
  * few epochs, the metadata gat.train stores (class names with quotes, escapes and non-ASCII text included), and
  * the logits the model gives. The committed fixtures were written once by an earlier version and must never be
  * regenerated to make {@link ModelFixtureCompatibilityTest} pass: a new format version gets a new fixture beside
- * them. Run: {@code java -cp <test classpath> dev.neogat.model.ModelFixtureWriter <folder> <name>}.
+ * them. Run: {@code java -cp <test classpath> dev.neogat.model.ModelFixtureWriter <folder> <name> [autoTune]}; with
+ * {@code autoTune} the model is the choice of a two-trial autoTune search (its trials in the metadata).
  */
 public final class ModelFixtureWriter {
 
@@ -36,9 +42,11 @@ public final class ModelFixtureWriter {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 2) {
-            throw new IllegalArgumentException("Usage: ModelFixtureWriter <folder> <name, e.g. model-v1-cora-like>");
+        if (args.length < 2 || args.length > 3 || args.length == 3 && !args[2].equals("autoTune")) {
+            throw new IllegalArgumentException("Usage: ModelFixtureWriter <folder> <name, e.g. model-v1-cora-like> "
+                    + "[autoTune]");
         }
+        boolean autoTune = args.length == 3;
         Path folder = Files.createDirectories(Path.of(args[0]));
         String name = args[1];
 
@@ -47,8 +55,13 @@ public final class ModelFixtureWriter {
                 .normalizeFeatures(false).build();
         TrainingConfig training = TrainingConfig.defaults().withEpochs(5).withPatience(0);
         try (CpuBackend backend = new CpuBackend(2, TerminationFlag.RUNNING)) {
-            TrainingResult result = Trainer.train(backend, data.trainingData(), config, training,
-                    TrainingListener.NONE, TerminationFlag.RUNNING);
+            TrainingResult result = autoTune
+                    ? AutoTuner.tuneAndTrain(backend, data.trainingData(), config, training,
+                            new TuneSettings(2, 0, 7, SearchSpace.of(Map.of("hiddenChannels", List.of(4),
+                                    "heads", List.of(4)), Map.of(), Set.of(), true)),
+                            TuneListener.NONE, TerminationFlag.RUNNING).result()
+                    : Trainer.train(backend, data.trainingData(), config, training, TrainingListener.NONE,
+                            TerminationFlag.RUNNING);
             Prediction prediction = Inference.run(backend, result.model(), data.undirectedGraph(), data.features(),
                     Inference.Request.LOGITS_ONLY);
             List<Object> classes = new ArrayList<>(List.of("Databases", "Graph_Theory",
