@@ -67,10 +67,12 @@ public record Trial(int number, Map<String, Object> configuration, double valida
                 best.stopReason(), millis, runs);
     }
 
-    /** A trial one of whose runs diverged: it has no score and cannot be chosen. */
+    /**
+     * A trial one of whose runs diverged: it has no score and cannot be chosen; its time is unknown (NaN), as the
+     * diverged run's is. The runs before it are kept.
+     */
     static Trial diverged(int number, Map<String, Object> configuration, List<Run> runsBefore) {
-        double millis = runsBefore.stream().mapToDouble(Run::millis).sum();
-        return new Trial(number, configuration, Double.NaN, Double.NaN, Double.NaN, 0, 0, "DIVERGED", millis,
+        return new Trial(number, configuration, Double.NaN, Double.NaN, Double.NaN, 0, 0, "DIVERGED", Double.NaN,
                 runsBefore);
     }
 
