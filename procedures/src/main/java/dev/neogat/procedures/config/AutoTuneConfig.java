@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads {@code autoTune}: {@code true} (20 trials over the default space) or a map of {@code maxTrials},
- * {@code timeBudget} ('90s', '10m', '1h'), {@code seedsPerTrial} and {@code space}. The keys the user set in the rest of the
- * configuration are fixed; the engine's {@link SearchSpace} checks the ranges.
+ * {@code timeBudget} ('90s', '10m', '1h'), {@code seedsPerTrial} and {@code space}. The keys the user set in the
+ * rest of the configuration are fixed; the engine's {@link SearchSpace} checks the ranges.
  */
 public final class AutoTuneConfig {
 
