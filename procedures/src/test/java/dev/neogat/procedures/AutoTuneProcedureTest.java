@@ -73,7 +73,6 @@ class AutoTuneProcedureTest {
     void storesAModelWhoseInfoListsEveryTrialAndReturnsTheChosenConfiguration() {
         Map<String, Object> row = train("tuned", config(Map.of("maxTrials", 3, "space", SPACE)));
         List<Map<String, Object>> trials = trials("tuned");
-        Map<String, Object> best = trials.get(0);
         for (Map<String, Object> trial : trials) {
             assertThat(trial).containsKeys("trial", "configuration", "validationScore", "validationLoss", "epochs",
                     "millis");
@@ -81,10 +80,8 @@ class AutoTuneProcedureTest {
             // learningRate was set by the user: never searched
             assertThat((Map<String, Object>) trial.get("configuration")).doesNotContainKey("learningRate")
                     .containsKeys("dropout", "heads");
-            if (better(trial, best)) {
-                best = trial;
-            }
         }
+        Map<String, Object> best = best(trials);
         Map<String, Object> configuration = (Map<String, Object>) row.get("configuration");
         assertEquals(0.01, ((Number) configuration.get("learningRate")).doubleValue());
         Map<String, Object> chosen = (Map<String, Object>) best.get("configuration");
@@ -110,12 +107,26 @@ class AutoTuneProcedureTest {
         assertThat(trials("untuned")).isEmpty();
     }
 
-    /** The engine's choice: higher validation score, then lower validation loss, then the earlier trial. */
-    private static boolean better(Map<String, Object> trial, Map<String, Object> than) {
+    /**
+     * The engine's choice between two trials (or two runs of a trial) as gat.model.info lists them: higher validation
+     * score, then lower validation loss; on a tie the earlier one (not {@code trial}) stays.
+     */
+    static boolean better(Map<String, Object> trial, Map<String, Object> than) {
         double score = ((Number) trial.get("validationScore")).doubleValue();
         double otherScore = ((Number) than.get("validationScore")).doubleValue();
         return score > otherScore || score == otherScore && ((Number) trial.get("validationLoss")).doubleValue()
                 < ((Number) than.get("validationLoss")).doubleValue();
+    }
+
+    /** The first of {@code rows} (trials or runs) that no later one is {@link #better} than. */
+    static Map<String, Object> best(List<Map<String, Object>> rows) {
+        Map<String, Object> best = rows.get(0);
+        for (Map<String, Object> row : rows) {
+            if (better(row, best)) {
+                best = row;
+            }
+        }
+        return best;
     }
 
     @Test
@@ -124,23 +135,14 @@ class AutoTuneProcedureTest {
         Map<String, Object> row = train("seeds", config(Map.of("maxTrials", 2, "seedsPerTrial", 2, "space", SPACE),
                 "seed", 5));
         List<Map<String, Object>> trials = trials("seeds");
-        Map<String, Object> best = trials.get(0);
         for (Map<String, Object> trial : trials) {
             List<Map<String, Object>> runs = (List<Map<String, Object>>) trial.get("runs");
             assertThat(runs).extracting(run -> ((Number) run.get("seed")).longValue()).containsExactly(5L, 6L);
             assertEquals((((Number) runs.get(0).get("validationScore")).doubleValue()
                     + ((Number) runs.get(1).get("validationScore")).doubleValue()) / 2,
                     ((Number) trial.get("validationScore")).doubleValue(), 1e-12);
-            if (better(trial, best)) {
-                best = trial;
-            }
         }
-        Map<String, Object> bestRun = null;
-        for (Map<String, Object> run : (List<Map<String, Object>>) best.get("runs")) {
-            if (bestRun == null || better(run, bestRun)) {
-                bestRun = run;
-            }
-        }
+        Map<String, Object> bestRun = best((List<Map<String, Object>>) best(trials).get("runs"));
         Map<String, Object> configuration = (Map<String, Object>) row.get("configuration");
         assertEquals(((Number) bestRun.get("seed")).longValue(), ((Number) configuration.get("seed")).longValue(),
                 "the configuration names the seed the stored model was trained with");

@@ -80,16 +80,13 @@ class TypedAutoTuneProcedureTest {
         Map<String, Object> info = info("typedTuned");
         List<Map<String, Object>> trials = (List<Map<String, Object>>) info.get("trials");
         assertThat(trials).hasSize(3);
-        Map<String, Object> best = trials.get(0);
         for (Map<String, Object> trial : trials) {
             assertThat(trial).containsKeys("trial", "configuration", "validationScore", "validationLoss", "epochs",
                     "millis").doesNotContainKeys("testScore", "testAccuracy");
             assertThat((Map<String, Object>) trial.get("configuration")).doesNotContainKey("learningRate")
                     .containsKeys("dropout", "heads", "hiddenChannels", "normalizeFeatures");
-            if (better(trial, best)) {
-                best = trial;
-            }
         }
+        Map<String, Object> best = AutoTuneProcedureTest.best(trials);
         Map<String, Object> chosen = (Map<String, Object>) best.get("configuration");
         assertEquals(((Number) best.get("validationScore")).doubleValue(),
                 ((Number) row.get("validationAccuracy")).doubleValue(), 0.0,
@@ -126,14 +123,6 @@ class TypedAutoTuneProcedureTest {
                 result -> ((Number) result.next().get("accuracy")).doubleValue());
         assertThat((Double) row.get("testAccuracy")).isCloseTo(writtenTestAccuracy,
                 org.assertj.core.data.Offset.offset(1e-9));
-    }
-
-    /** The engine's choice: higher validation score, then lower validation loss, then the earlier trial. */
-    private static boolean better(Map<String, Object> trial, Map<String, Object> than) {
-        double score = ((Number) trial.get("validationScore")).doubleValue();
-        double otherScore = ((Number) than.get("validationScore")).doubleValue();
-        return score > otherScore || score == otherScore && ((Number) trial.get("validationLoss")).doubleValue()
-                < ((Number) than.get("validationLoss")).doubleValue();
     }
 
     @Test
